@@ -1,0 +1,104 @@
+import { type Logger, silentLogger } from '@codeframe/runtime';
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  type HandlerContext,
+  type Interceptor,
+} from '@connectrpc/connect';
+
+const loggerKey = createContextKey<Logger>(silentLogger, { description: 'call logger' });
+
+/** The logger of the call being handled: it carries the method and the project and task ids. */
+export function callLogger(ctx: HandlerContext): Logger {
+  return ctx.values.get(loggerKey);
+}
+
+// Probes call these constantly; their lines go to debug.
+const QUIET_SERVICES = new Set(['grpc.health.v1.Health']);
+
+type Ids = { projectId?: string; taskId?: string; blockerId?: string };
+
+/** The project, task and blocker ids a request names, wherever the contracts put them. */
+export function idsOf(message: unknown): Ids {
+  const m = message as Record<string, unknown> & { task?: { id?: unknown; projectId?: unknown } };
+  const ids: Ids = {};
+  const pick = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const projectId = pick(m.projectId) ?? pick(m.task?.projectId);
+  const taskId = pick(m.taskId) ?? pick(m.task?.id);
+  const blockerId = pick(m.blockerId);
+  if (projectId) ids.projectId = projectId;
+  if (taskId) ids.taskId = taskId;
+  if (blockerId) ids.blockerId = blockerId;
+  return ids;
+}
+
+/**
+ * Gives each call a child logger (method plus the ids its request names) in its context,
+ * and logs how the call ended: code and duration, at the end of the stream for streams.
+ */
+export function callLogging(root: Logger): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    const level = QUIET_SERVICES.has(req.service.typeName) ? 'debug' : 'info';
+    let ids: Ids = {};
+    if (!req.stream) {
+      ids = idsOf(req.message);
+    } else if (req.method.methodKind === 'server_streaming') {
+      // A server-streaming call has exactly one request message: read it to learn its ids.
+      const messages: unknown[] = [];
+      for await (const message of req.message) messages.push(message);
+      ids = idsOf(messages[0]);
+      req = { ...req, message: replay(messages) as typeof req.message };
+    }
+    const log = root.child({ rpc: `${req.service.name}/${req.method.name}`, ...ids });
+    req.contextValues.set(loggerKey, log);
+    const ended = (err?: unknown) => {
+      const ms = Math.round(performance.now() - started);
+      if (err === undefined) {
+        log[level]({ code: 'ok', ms }, 'call ended');
+        return;
+      }
+      const error = ConnectError.from(err);
+      const fault = error.code === Code.Internal || error.code === Code.Unknown;
+      log[fault ? 'error' : 'warn'](
+        { code: Code[error.code], ms, err: fault ? err : undefined },
+        error.rawMessage,
+      );
+    };
+    try {
+      const res = await next(req);
+      if (!res.stream) {
+        ended();
+        return res;
+      }
+      return { ...res, message: observeEnd(res.message, ended) };
+    } catch (err) {
+      ended(err);
+      throw err;
+    }
+  };
+}
+
+async function* replay<T>(messages: T[]): AsyncIterable<T> {
+  yield* messages;
+}
+
+async function* observeEnd<T>(
+  messages: AsyncIterable<T>,
+  ended: (err?: unknown) => void,
+): AsyncIterable<T> {
+  let settled = false;
+  try {
+    yield* messages;
+    settled = true;
+    ended();
+  } catch (err) {
+    settled = true;
+    ended(err);
+    throw err;
+  } finally {
+    // The consumer stopped early: the client cancelled or went away.
+    if (!settled) ended(new ConnectError('the client cancelled the call', Code.Canceled));
+  }
+}

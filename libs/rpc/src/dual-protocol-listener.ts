@@ -1,0 +1,101 @@
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+
+// Every HTTP/2 connection without TLS starts with this preface (RFC 9113 §3.4).
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/**
+ * One cleartext port for both HTTP/2 (gRPC, which needs it, and any h2c client) and
+ * HTTP/1.1 (Connect and gRPC-Web from browsers and curl). Node's cleartext http2 server
+ * cannot fall back to HTTP/1.1, so each connection's first bytes decide which server gets
+ * it.
+ */
+export class DualProtocolListener {
+  readonly tcp: net.Server;
+  readonly h1: http.Server;
+  readonly h2: http2.Http2Server;
+  readonly #sockets = new Set<net.Socket>();
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+
+  constructor(handler: Handler) {
+    this.h1 = http.createServer(handler);
+    this.h2 = http2.createServer(handler);
+    this.h2.on('session', (session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+    });
+    this.tcp = net.createServer((socket) => this.#route(socket));
+  }
+
+  #route(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && head.length < H2_PREFACE.length) return; // wait for the whole preface
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(head);
+      (isH2 ? this.h2 : this.h1).emit('connection', socket);
+      // The HTTP/2 session reads the unshifted bytes itself and then takes the socket's
+      // handle; resuming the JS stream would steal its data. HTTP/1.1 reads in JS.
+      if (!isH2) socket.resume();
+    };
+    socket.on('data', onData);
+    // A connection that never says which protocol it speaks is not kept forever.
+    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+  }
+
+  listen(port: number, host: string): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off('error', reject);
+        resolve(this.tcp.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections and asks clients to go away once their calls end. */
+  stopAccepting(): void {
+    this.tcp.close();
+    for (const session of this.#sessions) session.close();
+    this.h1.closeIdleConnections();
+  }
+
+  /**
+   * Lets connections close on their own (HTTP/2 sessions end after GOAWAY once their
+   * streams are done, idle HTTP/1.1 connections are closed), for up to `ms`; then ends
+   * whatever is left.
+   */
+  async closeConnections(ms: number): Promise<void> {
+    this.h1.closeIdleConnections();
+    const sockets = [...this.#sockets];
+    const closed = sockets.map((socket) =>
+      socket.destroyed
+        ? Promise.resolve()
+        : new Promise((resolve) => socket.once('close', resolve)),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([Promise.all(closed), timeout]);
+    clearTimeout(timer);
+    for (const session of this.#sessions) session.destroy();
+    for (const socket of this.#sockets) socket.destroy();
+  }
+}

@@ -1,0 +1,115 @@
+import type { DescMethodUnary, DescService } from '@bufbuild/protobuf';
+import { MethodOptions_IdempotencyLevel as Idempotency } from '@bufbuild/protobuf/wkt';
+import { backoffDelay, sleep } from '@codeframe/runtime';
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+  type Transport,
+} from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+
+export interface RpcClientOptions {
+  /** e.g. http://127.0.0.1:7100 */
+  baseUrl: string;
+  /** Sent as `authorization: Bearer <token>` when set. */
+  token?: string;
+  /** gRPC over HTTP/2 (default), or the Connect protocol over HTTP/1.1. */
+  protocol?: 'grpc' | 'connect';
+  /** Deadline of a unary call that sets none; streams get no default deadline. */
+  unaryTimeoutMs?: number;
+  /** How many times a unary call is retried when that is safe (see isSafeToRetry). */
+  maxRetries?: number;
+  /** HTTP/2 keepalive: a PING after this much silence, so a dead peer is noticed. */
+  pingIntervalMs?: number;
+}
+
+const DEFAULTS = { unaryTimeoutMs: 30_000, maxRetries: 2, pingIntervalMs: 15_000 };
+const RETRY_BACKOFF = { baseMs: 100, maxMs: 2_000 };
+
+/** A typed client for one service of a CodeFRAME server. */
+export function createRpcClient<S extends DescService>(
+  service: S,
+  options: RpcClientOptions,
+): Client<S> {
+  return createClient(service, createRpcTransport(options));
+}
+
+/** The transport behind createRpcClient, to share one connection among several clients. */
+export function createRpcTransport(options: RpcClientOptions): Transport {
+  const { token, protocol = 'grpc' } = options;
+  const interceptors: Interceptor[] = token ? [bearer(token)] : [];
+  const inner =
+    protocol === 'grpc'
+      ? createGrpcTransport({
+          baseUrl: options.baseUrl,
+          interceptors,
+          pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+          pingTimeoutMs: 10_000,
+        })
+      : createConnectTransport({ baseUrl: options.baseUrl, httpVersion: '1.1', interceptors });
+  return withDeadlineAndRetries(inner, {
+    unaryTimeoutMs: options.unaryTimeoutMs ?? DEFAULTS.unaryTimeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
+  });
+}
+
+function bearer(token: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set('authorization', `Bearer ${token}`);
+    return next(req);
+  };
+}
+
+/**
+ * A retry is safe when the method has no side effects (marked idempotent in the proto) or
+ * the request never reached the server (connection refused). Only UNAVAILABLE is retried.
+ */
+export function isSafeToRetry(method: DescMethodUnary, err: unknown): boolean {
+  const error = ConnectError.from(err);
+  if (error.code !== Code.Unavailable) return false;
+  const idempotent =
+    method.idempotency === Idempotency.NO_SIDE_EFFECTS ||
+    method.idempotency === Idempotency.IDEMPOTENT;
+  return idempotent || causeCodes(err).includes('ECONNREFUSED');
+}
+
+function causeCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
+}
+
+function withDeadlineAndRetries(
+  inner: Transport,
+  policy: { unaryTimeoutMs: number; maxRetries: number },
+): Transport {
+  return {
+    async unary(method, signal, timeoutMs, header, input, contextValues) {
+      const deadline = Date.now() + (timeoutMs ?? policy.unaryTimeoutMs);
+      for (let attempt = 1; ; attempt++) {
+        const remaining = Math.max(1, deadline - Date.now());
+        try {
+          return await inner.unary(method, signal, remaining, header, input, contextValues);
+        } catch (err) {
+          const delay = backoffDelay(attempt, RETRY_BACKOFF);
+          const retry =
+            attempt <= policy.maxRetries &&
+            isSafeToRetry(method, err) &&
+            !signal?.aborted &&
+            Date.now() + delay < deadline;
+          if (!retry) throw err;
+          await sleep(delay, signal);
+        }
+      }
+    },
+    // Streams are not retried here: their consumers resume (WatchEvents from a seq).
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      inner.stream(method, signal, timeoutMs, header, input, contextValues),
+  };
+}

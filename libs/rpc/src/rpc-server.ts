@@ -1,0 +1,117 @@
+import type { DescService } from '@bufbuild/protobuf';
+import { Health } from '@codeframe/proto';
+import type { Logger } from '@codeframe/runtime';
+import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { AUTH_TOKEN_VARIABLE, bearerAuth } from './auth-interceptor.js';
+import { callLogging } from './call-logging.js';
+import { DualProtocolListener } from './dual-protocol-listener.js';
+import { HealthStatus, healthService } from './health.js';
+import { InFlight } from './in-flight.js';
+
+export interface RpcServerOptions {
+  host: string;
+  /** 0 picks a free port; `RpcServer.port` tells which. */
+  port: number;
+  logger: Logger;
+  /** The services this server implements, reported by the health service. */
+  services: readonly DescService[];
+  routes: (router: ConnectRouter) => void;
+  /** Bearer token every call must carry; undefined turns authentication off. */
+  authToken: string | undefined;
+  /** How long a shutdown lets running calls finish before it cancels them. */
+  shutdownGraceMs: number;
+}
+
+export interface RpcServer {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL for clients, e.g. http://127.0.0.1:7100 */
+  readonly url: string;
+  readonly health: HealthStatus;
+  /**
+   * Graceful shutdown: health goes NOT_SERVING, no new connections or calls are accepted,
+   * running calls get up to `shutdownGraceMs` to finish, then are cancelled with
+   * UNAVAILABLE.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the routes over gRPC, gRPC-Web and Connect on one cleartext port (HTTP/2 and
+ * HTTP/1.1), with grpc.health.v1, call logging and optional bearer authentication.
+ */
+export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const { logger } = options;
+  const health = new HealthStatus(options.services.map((s) => s.typeName));
+  const shutdown = new AbortController();
+  const interceptors: Interceptor[] = [callLogging(logger)];
+  if (options.authToken) {
+    interceptors.push(bearerAuth(options.authToken));
+  } else if (options.services.length > 0) {
+    logger.warn(
+      `authentication is off: ${AUTH_TOKEN_VARIABLE} is not set, so any client that reaches this port can call it`,
+    );
+  }
+  const adapter = connectNodeAdapter({
+    routes(router) {
+      options.routes(router);
+      router.service(Health, healthService(health));
+    },
+    interceptors,
+    shutdownSignal: shutdown.signal,
+  });
+  const inFlight = new InFlight();
+  const listener = new DualProtocolListener((req, res) => {
+    inFlight.track(res);
+    adapter(req, res);
+  });
+
+  let address: { port: number };
+  try {
+    address = await listener.listen(options.port, options.host);
+  } catch (err) {
+    throw listenError(err, options.host, options.port);
+  }
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    health.shutdown();
+    listener.stopAccepting();
+    const drained = await inFlight.idle(options.shutdownGraceMs);
+    if (!drained) {
+      logger.warn(
+        { calls: inFlight.count, graceMs: options.shutdownGraceMs },
+        'calls still running after the shutdown grace period: cancelling them',
+      );
+      shutdown.abort(new ConnectError('the server is shutting down', Code.Unavailable));
+      await inFlight.idle(1000);
+    }
+    await listener.closeConnections(1000);
+  };
+
+  return {
+    host: options.host,
+    port: address.port,
+    url,
+    health,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `cannot listen on ${host}:${port}: the port is in use (set PORT to a free port, or 0 for any)`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new Error(`cannot listen on ${host}:${port}: HOST is not an address of this machine`);
+  }
+  return err as Error;
+}

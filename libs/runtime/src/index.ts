@@ -1,0 +1,5 @@
+export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
+export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
+export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
+export { packageVersion } from './package-version.js';
+export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';

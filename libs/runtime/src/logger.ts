@@ -1,0 +1,33 @@
+import { type Logger, pino, stdTimeFunctions } from 'pino';
+import pretty from 'pino-pretty';
+import { type Env, env, loadConfig } from './config.js';
+
+export type { Logger };
+
+export const logSettings = {
+  level: env.oneOf(
+    'LOG_LEVEL',
+    ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const,
+    'info',
+  ),
+  format: env.oneOf('LOG_FORMAT', ['auto', 'json', 'pretty'] as const, 'auto'),
+};
+
+/**
+ * The one logger: JSON lines on stdout, or colourised lines when stdout is a terminal
+ * (LOG_FORMAT=json|pretty forces either). Request handlers log through child loggers
+ * that carry projectId and taskId.
+ */
+export function createLogger(service: string, source: Env = process.env): Logger {
+  const { level, format } = loadConfig(logSettings, source);
+  const options = { name: service, level, timestamp: stdTimeFunctions.isoTime };
+  const usePretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  if (!usePretty) return pino(options);
+  return pino(
+    options,
+    pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
+}
+
+/** A logger that writes nothing, for code paths that were given none. */
+export const silentLogger: Logger = pino({ enabled: false });

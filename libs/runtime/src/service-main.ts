@@ -1,0 +1,73 @@
+import { ConfigError } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** A started service: what `runService` needs to stop it. */
+export interface RunningService {
+  /** Stops gracefully: stop accepting, drain, release. */
+  stop(): Promise<void>;
+}
+
+/** Exit status for a configuration error (sysexits EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/**
+ * The lifecycle every service process shares: build the logger, start, and on SIGTERM or
+ * SIGINT stop gracefully and exit 0. A configuration error stops the process with one line
+ * naming the variable; a second signal forces the exit.
+ */
+export async function runService(
+  name: string,
+  start: (log: Logger) => Promise<RunningService>,
+): Promise<void> {
+  let log: Logger;
+  try {
+    log = createLogger(name);
+  } catch (err) {
+    return failConfig(name, err);
+  }
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  let service: RunningService;
+  try {
+    service = await start(log);
+  } catch (err) {
+    if (err instanceof ConfigError) return failConfig(name, err);
+    log.fatal({ err }, `${name} failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting for the drain');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function failConfig(name: string, err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${name}: configuration error: ${err.message}\n`);
+  process.exit(EXIT_CONFIG);
+}

@@ -1,0 +1,65 @@
+import { LeadService, ProjectStatus } from '@codeframe/proto';
+import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { leadService, projectName } from './lead-service.js';
+import { ProjectRegistry } from './project-registry.js';
+
+function client() {
+  const transport = createRouterTransport((router) => {
+    router.service(LeadService, leadService(new ProjectRegistry()));
+  });
+  return createClient(LeadService, transport);
+}
+
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
+
+describe('LeadService', () => {
+  it('creates projects and lists them, oldest first', async () => {
+    const lead = client();
+    expect((await lead.listProjects({})).projects).toEqual([]);
+    const a = await lead.createProject({ prd: '# Todo API\n\nA REST API.' });
+    const b = await lead.createProject({ name: 'cli', prd: 'A CLI.', budgetUsd: 2.5 });
+    expect(a.project).toMatchObject({ name: 'Todo API', status: ProjectStatus.CREATED });
+    expect(b.project).toMatchObject({ name: 'cli', budgetUsd: 2.5 });
+    const listed = (await lead.listProjects({})).projects.map((p) => p.id);
+    expect(listed).toEqual([a.project?.id, b.project?.id]);
+    const got = await lead.getProject({ projectId: a.project?.id ?? '' });
+    expect(got.project?.prd).toBe('# Todo API\n\nA REST API.');
+  });
+
+  it('refuses a bad request with INVALID_ARGUMENT naming the field', async () => {
+    const lead = client();
+    const noPrd = await errorOf(lead.createProject({ prd: '  ' }));
+    expect(noPrd?.code).toBe(Code.InvalidArgument);
+    expect(noPrd?.rawMessage).toBe('prd: required: the product spec, in Markdown');
+    const budget = await errorOf(lead.createProject({ prd: 'x', budgetUsd: -1 }));
+    expect(budget?.rawMessage).toMatch(/^budget_usd: /);
+    const concurrency = await errorOf(lead.createProject({ prd: 'x', maxConcurrency: -2 }));
+    expect(concurrency?.rawMessage).toMatch(/^max_concurrency: /);
+    const long = await errorOf(lead.createProject({ prd: 'x', name: 'n'.repeat(201) }));
+    expect(long?.rawMessage).toMatch(/^name: longer than 200/);
+  });
+
+  it('answers NOT_FOUND for an unknown project', async () => {
+    const err = await errorOf(client().getProject({ projectId: 'nope' }));
+    expect(err?.code).toBe(Code.NotFound);
+    expect(err?.rawMessage).toBe('project "nope" does not exist');
+  });
+
+  it('answers UNIMPLEMENTED for what the orchestrator issue brings', async () => {
+    const err = await errorOf(client().planProject({ projectId: 'x' }));
+    expect(err?.code).toBe(Code.Unimplemented);
+  });
+});
+
+describe('projectName', () => {
+  it('takes the first heading when no name is given', () => {
+    expect(projectName('', 'intro\n## Notes app ##\n# Later')).toBe('Notes app');
+    expect(projectName('', 'no heading')).toBe('untitled');
+    expect(projectName(' given ', '# ignored')).toBe('given');
+  });
+});

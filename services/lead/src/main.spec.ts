@@ -1,0 +1,71 @@
+import {
+  describeServiceConformance,
+  grpcJsClient,
+  grpcJsUnary,
+  startServiceProcess,
+} from '@codeframe/testkit';
+import { describe, expect, it } from 'vitest';
+
+const entry = 'services/lead/dist/main.js';
+
+describeServiceConformance({ entry, services: ['codeframe.v1.LeadService'] });
+
+describe('the lead over gRPC from grpc-js', () => {
+  it('lists no projects, creates one, lists it', async () => {
+    const lead = await startServiceProcess({ entry });
+    const client = grpcJsClient(
+      'codeframe/v1/lead.proto',
+      'codeframe.v1.LeadService',
+      `127.0.0.1:${lead.port}`,
+    );
+    try {
+      expect(await grpcJsUnary(client, 'ListProjects', {})).toEqual({ projects: [] });
+      const created = await grpcJsUnary<{ project: { id: string; name: string } }>(
+        client,
+        'CreateProject',
+        { prd: '# Todo API\n' },
+      );
+      expect(created.project.name).toBe('Todo API');
+      const listed = await grpcJsUnary<{ projects: { id: string }[] }>(client, 'ListProjects', {});
+      expect(listed.projects.map((p) => p.id)).toEqual([created.project.id]);
+    } finally {
+      client.close();
+      await lead.stop();
+    }
+  });
+
+  it('rejects a call without the token when one is configured', async () => {
+    const lead = await startServiceProcess({ entry, env: { CODEFRAME_AUTH_TOKEN: 'let-me-in' } });
+    const client = grpcJsClient(
+      'codeframe/v1/lead.proto',
+      'codeframe.v1.LeadService',
+      `127.0.0.1:${lead.port}`,
+    );
+    try {
+      await expect(grpcJsUnary(client, 'ListProjects', {})).rejects.toMatchObject({
+        code: 16,
+        details: expect.stringContaining('missing bearer token'),
+      });
+      const ok = await grpcJsUnary(
+        client,
+        'ListProjects',
+        {},
+        { authorization: 'Bearer let-me-in' },
+      );
+      expect(ok).toEqual({ projects: [] });
+    } finally {
+      client.close();
+      await lead.stop();
+    }
+  });
+
+  it('warns at start that authentication is off when no token is configured', async () => {
+    const lead = await startServiceProcess({ entry });
+    try {
+      const warning = await lead.waitForLog((l) => /authentication is off/.test(String(l.msg)));
+      expect(warning.level).toBe(40);
+    } finally {
+      await lead.stop();
+    }
+  });
+});

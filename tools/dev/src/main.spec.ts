@@ -1,0 +1,103 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { runToExit, WORKSPACE_ROOT } from '@codeframe/testkit';
+import { describe, expect, it } from 'vitest';
+
+const entry = 'tools/dev/dist/main.js';
+const anyPorts = {
+  CODEFRAME_LEAD_PORT: '0',
+  CODEFRAME_WORKER_BACKEND_PORT: '0',
+  CODEFRAME_WORKER_FRONTEND_PORT: '0',
+  CODEFRAME_WORKER_TEST_PORT: '0',
+  CODEFRAME_EDGE_PORT: '0',
+  CODEFRAME_EDGE_GRPC_PORT: '0',
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start (the launcher)', () => {
+  it('--once starts the five services, finds them healthy, stops them, exits 0', async () => {
+    const run = await runToExit(entry, anyPorts, { args: ['--once'], timeoutMs: 60_000 });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/CodeFRAME-TS is up: 5 services healthy/);
+    for (const name of ['lead', 'worker-backend', 'worker-frontend', 'worker-test', 'edge']) {
+      expect(run.stdout).toMatch(new RegExp(`^  ${name}\\s+http://127\\.0\\.0\\.1:\\d+`, 'm'));
+    }
+    expect(run.stdout).toMatch(/stopped \(--once\)/);
+  });
+
+  it('on SIGINT stops every service and leaves no process behind', async () => {
+    const launcher = spawn(process.execPath, [entry], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...anyPorts },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      launcher.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Press Ctrl-C to stop.')) resolve();
+      });
+      launcher.once('exit', () => reject(new Error(`launcher exited early:\n${stdout}`)));
+    });
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcher.pid)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(children).toHaveLength(5);
+    launcher.kill('SIGINT');
+    const [code] = await once(launcher, 'exit');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/SIGINT: stopping every service/);
+    expect(children.filter(alive)).toEqual([]);
+  });
+
+  it('says which port is in use and which variable moves it', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as net.AddressInfo;
+    try {
+      const run = await runToExit(
+        entry,
+        { ...anyPorts, CODEFRAME_WORKER_TEST_PORT: String(port) },
+        { args: ['--once'] },
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(
+        `port ${port} on 127.0.0.1 (worker-test) is in use: stop what holds it, or set CODEFRAME_WORKER_TEST_PORT to another port`,
+      );
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('reports a service that fails to start with its last lines', async () => {
+    const run = await runToExit(
+      entry,
+      { ...anyPorts, CODEFRAME_WORKER_CAPACITY: 'lots' },
+      { args: ['--once'], timeoutMs: 60_000 },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/✗ worker-backend exited \(78\) before it was listening/);
+    expect(run.stdout).toMatch(
+      /last lines of worker-backend:\n\s+worker-backend: configuration error: CODEFRAME_WORKER_CAPACITY="lots"/,
+    );
+  });
+
+  it('refuses a bad port setting with one line', async () => {
+    const run = await runToExit(entry, { CODEFRAME_LEAD_PORT: 'seven' });
+    expect(run.code).toBe(78);
+    expect(run.stderr.trim()).toBe(
+      'codeframe: configuration error: CODEFRAME_LEAD_PORT="seven" is not a port number (expected an integer 0..65535)',
+    );
+  });
+});

@@ -1,0 +1,128 @@
+// `npm start`: brings up the lead, the three workers and the edge on this machine, checks
+// each is healthy, prints where they are, and keeps them running until Ctrl-C.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
+import type { ChildService } from './child-service.js';
+import { LaunchError, Launcher } from './launcher.js';
+import { launcherSettings, serviceSpecs } from './services.js';
+
+const USAGE = `usage: npm start [-- --once] [--verbose]
+
+  --once     start everything, check it is healthy, print the summary, stop, exit 0
+  --verbose  also print the services' debug lines
+`;
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+async function main(): Promise<number> {
+  let args: { once?: boolean; verbose?: boolean; help?: boolean };
+  try {
+    args = parseArgs({
+      options: {
+        once: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    out(USAGE);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig<typeof launcherSettings>>;
+  try {
+    config = loadConfig(launcherSettings);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`codeframe: configuration error: ${err.message}\n`);
+    return EXIT_CONFIG;
+  }
+
+  const launcher = new Launcher({
+    root,
+    host: config.host,
+    specs: serviceSpecs(config),
+    env: {},
+    verbose: args.verbose ?? false,
+    color: process.stdout.isTTY === true,
+    out,
+    startTimeoutMs: 30_000,
+    stopTimeoutMs: 15_000,
+  });
+  process.on('exit', () => launcher.killAll());
+  let stopSignal: NodeJS.Signals | undefined;
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        stopSignal = signal;
+        resolve(signal);
+      });
+    }
+  });
+
+  const started = performance.now();
+  try {
+    await Promise.race([launcher.start(), signalled]);
+  } catch (err) {
+    out(`\n✗ ${err instanceof LaunchError ? err.message : (err as Error).message}`);
+    const failed = launcher.children.find((c) => !c.running) ?? launcher.children.at(-1);
+    if (failed) reportLastLines(failed);
+    await launcher.stop();
+    return 1;
+  }
+  if (stopSignal) {
+    await launcher.stop();
+    return 0;
+  }
+
+  out(summary(launcher, config.host, performance.now() - started));
+  if (args.once) {
+    await launcher.stop();
+    out('stopped (--once)');
+    return 0;
+  }
+  out('Press Ctrl-C to stop.\n');
+  const outcome = await Promise.race([signalled, launcher.crashed()]);
+  if (typeof outcome === 'string') {
+    out(`\n${outcome}: stopping every service…`);
+    await launcher.stop();
+    out('stopped');
+    return 0;
+  }
+  out(`\n✗ ${outcome.spec.name} exited (${await outcome.exited}) while running.`);
+  reportLastLines(outcome);
+  await launcher.stop();
+  return 1;
+}
+
+function reportLastLines(child: ChildService): void {
+  const lines = child.recentOutput();
+  if (lines.length === 0) return;
+  out(`  last lines of ${child.spec.name}:`);
+  for (const line of lines) out(`    ${line}`);
+}
+
+function summary(launcher: Launcher, host: string, ms: number): string {
+  const rows = launcher.children.map((child) => {
+    const name = child.spec.name.padEnd(16);
+    if (child.spec.name === 'edge') {
+      const http = `http://${host}:${child.ports.http}`;
+      return `  ${name}${http.padEnd(26)} websocket ws://${host}:${child.ports.http}/ws, health gRPC :${child.ports.rpc}`;
+    }
+    const url = `http://${host}:${child.ports.rpc}`;
+    return `  ${name}${url.padEnd(26)} gRPC, gRPC-Web, Connect`;
+  });
+  return [
+    '',
+    `CodeFRAME-TS is up: ${launcher.children.length} services healthy in ${(ms / 1000).toFixed(1)} s`,
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+process.exitCode = await main();

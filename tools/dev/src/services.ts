@@ -1,0 +1,64 @@
+import { env } from '@codeframe/runtime';
+
+/** A service the launcher runs. */
+export interface ServiceSpec {
+  name: string;
+  /** Built entry point, relative to the workspace root. */
+  entry: string;
+  /** Listeners it logs; "rpc" is the one answering grpc.health.v1. */
+  listeners: string[];
+  /** Ports it is asked to take, with the launcher variable that sets each (0 = any). */
+  ports: { port: number; setting: string }[];
+  env: Record<string, string>;
+}
+
+export const launcherSettings = {
+  host: env.string('HOST', '127.0.0.1'),
+  leadPort: env.port('CODEFRAME_LEAD_PORT', 7100),
+  backendPort: env.port('CODEFRAME_WORKER_BACKEND_PORT', 7101),
+  frontendPort: env.port('CODEFRAME_WORKER_FRONTEND_PORT', 7102),
+  testPort: env.port('CODEFRAME_WORKER_TEST_PORT', 7103),
+  edgePort: env.port('CODEFRAME_EDGE_PORT', 7080),
+  edgeGrpcPort: env.port('CODEFRAME_EDGE_GRPC_PORT', 7081),
+};
+
+export interface LauncherConfig {
+  host: string;
+  leadPort: number;
+  backendPort: number;
+  frontendPort: number;
+  testPort: number;
+  edgePort: number;
+  edgeGrpcPort: number;
+}
+
+/** The five services, in start order. */
+export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
+  const rpc = (name: string, setting: string, port: number): ServiceSpec => ({
+    name,
+    entry: `services/${name}/dist/main.js`,
+    listeners: ['rpc'],
+    ports: [{ port, setting }],
+    env: { HOST: config.host, PORT: String(port) },
+  });
+  return [
+    rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort),
+    rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort),
+    rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort),
+    rpc('worker-test', 'CODEFRAME_WORKER_TEST_PORT', config.testPort),
+    {
+      name: 'edge',
+      entry: 'services/edge/dist/main.js',
+      listeners: ['http', 'rpc'],
+      ports: [
+        { port: config.edgePort, setting: 'CODEFRAME_EDGE_PORT' },
+        { port: config.edgeGrpcPort, setting: 'CODEFRAME_EDGE_GRPC_PORT' },
+      ],
+      env: {
+        HOST: config.host,
+        PORT: String(config.edgePort),
+        GRPC_PORT: String(config.edgeGrpcPort),
+      },
+    },
+  ];
+}

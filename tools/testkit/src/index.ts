@@ -1,0 +1,20 @@
+export {
+  grpc,
+  grpcJsClient,
+  grpcJsHealthCheck,
+  grpcJsUnary,
+  PROTO_ROOT,
+} from './grpc-js-client.js';
+export {
+  type ConformanceOptions,
+  describeServiceConformance,
+  describeWorkerConformance,
+} from './service-conformance.js';
+export {
+  type LogLine,
+  runToExit,
+  type ServiceProcess,
+  type StartOptions,
+  startServiceProcess,
+  WORKSPACE_ROOT,
+} from './service-process.js';

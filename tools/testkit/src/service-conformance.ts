@@ -1,0 +1,115 @@
+// What every CodeFRAME service must do as a process, as one suite each service runs on
+// its own built entry point: health over gRPC to grpc-js and Connect, a one-line error
+// for a bad PORT, and a clean exit 0 on SIGTERM with a server stream open.
+
+import { Health, HealthCheckResponse_ServingStatus as Status } from '@codeframe/proto';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpcJsClient, grpcJsHealthCheck, grpcJsUnary } from './grpc-js-client.js';
+import { runToExit, type ServiceProcess, startServiceProcess } from './service-process.js';
+
+export interface ConformanceOptions {
+  /** Built entry point relative to the workspace root, e.g. services/lead/dist/main.js */
+  entry: string;
+  /** Fully-qualified gRPC services the process reports healthy. */
+  services: string[];
+  /** Listener names the process logs; the gRPC one is "rpc". */
+  listeners?: string[];
+  env?: Record<string, string>;
+}
+
+export function describeServiceConformance(options: ConformanceOptions): void {
+  const listeners = options.listeners ?? ['rpc'];
+  const start = (env: Record<string, string> = {}) =>
+    startServiceProcess({
+      entry: options.entry,
+      listeners: listeners.length,
+      env: { CODEFRAME_SHUTDOWN_GRACE_MS: '2000', ...options.env, ...env },
+    });
+
+  describe(`${options.entry} as a process`, () => {
+    let service: ServiceProcess;
+    beforeAll(async () => {
+      service = await start();
+    });
+    afterAll(() => service?.stop('SIGKILL'));
+
+    it('logs each address it listens on', () => {
+      expect(Object.keys(service.ports).sort()).toEqual([...listeners].sort());
+    });
+
+    it('answers grpc.health.v1 Check with SERVING to grpc-js and to a Connect client', async () => {
+      const address = `127.0.0.1:${service.ports.rpc}`;
+      expect(await grpcJsHealthCheck(address)).toBe('SERVING');
+      for (const name of options.services)
+        expect(await grpcJsHealthCheck(address, name)).toBe('SERVING');
+      const transport = createConnectTransport({
+        baseUrl: `http://127.0.0.1:${service.ports.rpc}`,
+        httpVersion: '1.1',
+      });
+      const res = await createClient(Health, transport).check({
+        service: options.services[0] ?? '',
+      });
+      expect(res.status).toBe(Status.SERVING);
+    });
+  });
+
+  it('stops with one line naming PORT when PORT is not a port', async () => {
+    const run = await runToExit(options.entry, { ...options.env, PORT: 'abc' });
+    expect(run.code).toBe(78);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/configuration error: PORT="abc" is not a port number/);
+  });
+
+  it('exits 0 on SIGTERM, ending an open server stream cleanly within the drain deadline', async () => {
+    const service = await start();
+    const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.ports.rpc}` });
+    const statuses: Status[] = [];
+    const watching = (async () => {
+      for await (const res of createClient(Health, transport).watch({})) {
+        statuses.push(res.status);
+        if (statuses.length === 1) process.kill(service.child.pid!, 'SIGTERM');
+      }
+    })();
+    const started = Date.now();
+    await expect(watching).resolves.toBeUndefined();
+    expect(await service.exited()).toBe(0);
+    expect(statuses).toEqual([Status.SERVING, Status.NOT_SERVING]);
+    expect(Date.now() - started).toBeLessThan(2_000 + 3_000);
+    expect(service.logs.map((l) => l.msg)).toContain('stopped');
+  });
+}
+
+/** The conformance suite plus what every worker kind answers to Describe. */
+export function describeWorkerConformance(options: {
+  entry: string;
+  kind: 'backend' | 'frontend' | 'test';
+}) {
+  describeServiceConformance({ entry: options.entry, services: ['codeframe.v1.WorkerService'] });
+
+  it('answers Describe over gRPC to grpc-js with its kind, version and capacity', async () => {
+    const worker = await startServiceProcess({
+      entry: options.entry,
+      env: { CODEFRAME_WORKER_CAPACITY: '7' },
+    });
+    const client = grpcJsClient(
+      'codeframe/v1/worker.proto',
+      'codeframe.v1.WorkerService',
+      `127.0.0.1:${worker.port}`,
+    );
+    try {
+      expect(await grpcJsUnary(client, 'Describe', {})).toMatchObject({
+        kind: `TASK_KIND_${options.kind.toUpperCase()}`,
+        version: '0.1.0',
+        capacity: 7,
+        load: 0,
+        workerId: `${options.kind}@127.0.0.1:${worker.port}`,
+      });
+    } finally {
+      client.close();
+      await worker.stop();
+    }
+  });
+}
