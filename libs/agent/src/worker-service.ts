@@ -1,6 +1,17 @@
-import type { TaskKind, WorkerService } from '@codeframe/proto';
-import type { ServiceImpl } from '@connectrpc/connect';
+import { create } from '@bufbuild/protobuf';
+import type { LlmClient } from '@codeframe/llm';
+import {
+  type ExecuteTaskRequest,
+  ExecuteTaskRequestSchema,
+  TaskKind,
+  type WorkerService,
+} from '@codeframe/proto';
+import { callLogger, invalidArgument } from '@codeframe/rpc';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
+import type { AgentRole } from './agent-role.js';
 import type { Capacity } from './capacity.js';
+import { prepareWorktree, removeWorktree, WorkspaceError } from './git-workspace.js';
 
 export interface WorkerIdentity {
   kind: TaskKind;
@@ -9,22 +20,116 @@ export interface WorkerIdentity {
   model: string;
 }
 
-/**
- * The WorkerService of one replica. ExecuteTask arrives with the agent loop (worker-services
- * issue); until then the router answers it UNIMPLEMENTED.
- */
-export function workerService(
-  identity: WorkerIdentity,
-  capacity: Capacity,
-): Partial<ServiceImpl<typeof WorkerService>> {
+export interface WorkerRuntime {
+  identity: WorkerIdentity;
+  capacity: Capacity;
+  role: AgentRole;
+  llm: LlmClient;
+  workDir: string;
+  sandbox: 'bwrap' | 'none';
+  /** Defaults for limits a request leaves at 0. */
+  limits: AgentLimits & { deadlineMs: number };
+}
+
+/** The WorkerService of one replica: Describe, and ExecuteTask streaming the agent loop. */
+export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerService> {
   return {
     describe: () => ({
-      kind: identity.kind,
-      version: identity.version,
-      capacity: capacity.limit,
-      load: capacity.load,
-      workerId: identity.workerId,
-      model: identity.model,
+      kind: rt.identity.kind,
+      version: rt.identity.version,
+      capacity: rt.capacity.limit,
+      load: rt.capacity.load,
+      workerId: rt.identity.workerId,
+      model: rt.identity.model,
     }),
+    async *executeTask(req, ctx) {
+      const request = validated(req, rt.identity.kind);
+      const log = callLogger(ctx);
+      const release = rt.capacity.acquire();
+      const limits = { ...rt.limits };
+      const given = request.limits;
+      if (given?.maxAttempts) limits.maxAttempts = given.maxAttempts;
+      if (given?.maxTurns) limits.maxTurns = given.maxTurns;
+      if (given?.maxCostUsd) limits.maxCostUsd = given.maxCostUsd;
+      const deadlineMs = given?.deadlineMs ? Number(given.deadlineMs) : rt.limits.deadlineMs;
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new DeadlineError(deadlineMs)), deadlineMs);
+      const signal = AbortSignal.any([ctx.signal, deadline.signal]);
+      let worktree: string | undefined;
+      try {
+        if (rt.sandbox === 'none') {
+          log.warn(
+            'CODEFRAME_SANDBOX=none: this task runs commands without a sandbox, with network and write access outside its worktree',
+          );
+        }
+        worktree = await prepare(request, rt.workDir, signal);
+        log.info({ worktree, base: request.baseRef, branch: request.branch }, 'task started');
+        yield* runAgentTask({
+          request,
+          worktree,
+          role: rt.role,
+          llm: rt.llm,
+          sandbox: rt.sandbox,
+          agentId: rt.identity.workerId,
+          limits,
+          logger: log,
+          signal,
+        });
+      } finally {
+        clearTimeout(timer);
+        release();
+        if (worktree)
+          await removeWorktree(worktree).catch((err) =>
+            log.warn({ err }, 'could not remove the worktree'),
+          );
+      }
+    },
   };
+}
+
+/** Checks a request and fills its defaults; INVALID_ARGUMENT names the field. */
+function validated(req: ExecuteTaskRequest, kind: TaskKind): ExecuteTaskRequest {
+  const task = req.task;
+  if (!task) throw invalidArgument('task', 'required: the task to run');
+  if (!task.id) throw invalidArgument('task.id', 'required');
+  if (!task.title) throw invalidArgument('task.title', 'required');
+  if (task.kind !== TaskKind.UNSPECIFIED && task.kind !== kind) {
+    throw invalidArgument(
+      'task.kind',
+      `this worker runs ${TaskKind[kind].toLowerCase()} tasks, not ${TaskKind[task.kind].toLowerCase()} ones`,
+    );
+  }
+  if (!req.repoUrl)
+    throw invalidArgument('repo_url', 'required: a git URL this worker can fetch and push to');
+  if (!req.baseRef)
+    throw invalidArgument('base_ref', 'required: the branch or commit the task starts from');
+  const branch = req.branch || `task/${task.id}`;
+  if (!/^[\w./-]+$/.test(branch) || branch.includes('..'))
+    throw invalidArgument('branch', `"${branch}" is not a valid branch name`);
+  return create(ExecuteTaskRequestSchema, { ...req, branch, attempt: req.attempt || 1 });
+}
+
+async function prepare(
+  request: ExecuteTaskRequest,
+  workDir: string,
+  signal: AbortSignal,
+): Promise<string> {
+  try {
+    const { path } = await prepareWorktree({
+      repoUrl: request.repoUrl,
+      baseRef: request.baseRef,
+      branch: request.branch,
+      workDir,
+      signal,
+    });
+    return path;
+  } catch (err) {
+    if (err instanceof WorkspaceError) {
+      throw new ConnectError(
+        err.message,
+        err.code === 'git_failed' ? Code.Internal : Code.FailedPrecondition,
+      );
+    }
+    throw err;
+  }
 }

@@ -1,3 +1,4 @@
+import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
 import { env } from '@codeframe/runtime';
 
@@ -5,9 +6,19 @@ import { env } from '@codeframe/runtime';
 export function workerSettings(defaultPort: number) {
   return {
     ...serverSettings(defaultPort),
+    ...llmSettings,
     capacity: env.int('CODEFRAME_WORKER_CAPACITY', 4, 1, 1024),
     /** Stable identity of the replica; defaults to kind@host:port. */
     workerId: env.optional('CODEFRAME_WORKER_ID'),
-    model: env.string('CODEFRAME_MODEL', 'claude-sonnet-5-5'),
+    /** Repository mirrors and task worktrees live here. */
+    workDir: env.optional('CODEFRAME_WORK_DIR'),
+    /** bwrap: commands run in bubblewrap without network; none: unsandboxed (warned per task). */
+    sandbox: env.oneOf('CODEFRAME_SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+    maxAttempts: env.int('CODEFRAME_MAX_ATTEMPTS', 3, 0, 20),
+    maxTurns: env.int('CODEFRAME_MAX_TURNS', 40, 1, 1000),
+    taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 30 * 60_000, 1_000),
+    commandTimeoutMs: env.int('CODEFRAME_COMMAND_TIMEOUT_MS', 120_000, 100),
+    testTimeoutMs: env.int('CODEFRAME_TEST_TIMEOUT_MS', 300_000, 100),
+    maxOutputBytes: env.int('CODEFRAME_MAX_OUTPUT_BYTES', 200_000, 1_000),
   };
 }

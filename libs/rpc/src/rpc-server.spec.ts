@@ -142,7 +142,9 @@ describe('bearer authentication', () => {
     );
     await expect(grpcJsUnary(client, 'Describe', {})).rejects.toMatchObject({
       code: 16, // UNAUTHENTICATED
-      details: expect.stringMatching(/missing bearer token.*CODEFRAME_AUTH_TOKEN/),
+      details: expect.stringMatching(
+        /^missing bearer token: this service requires "authorization: Bearer <token>" with the CODEFRAME_AUTH_TOKEN/,
+      ),
     });
     await expect(
       grpcJsUnary(client, 'Describe', {}, { authorization: 'Bearer wrong' }),

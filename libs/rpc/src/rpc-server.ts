@@ -6,6 +6,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { AUTH_TOKEN_VARIABLE, bearerAuth } from './auth-interceptor.js';
 import { callLogging } from './call-logging.js';
 import { DualProtocolListener } from './dual-protocol-listener.js';
+import { encodeGrpcMessagesPerSpec } from './grpc-message-encoding.js';
 import { HealthStatus, healthService } from './health.js';
 import { InFlight } from './in-flight.js';
 
@@ -64,6 +65,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const inFlight = new InFlight();
   const listener = new DualProtocolListener((req, res) => {
     inFlight.track(res);
+    encodeGrpcMessagesPerSpec(res as Parameters<typeof encodeGrpcMessagesPerSpec>[0]);
     adapter(req, res);
   });
 

@@ -1,10 +1,10 @@
 import { runWorker } from '@codeframe/agent';
-import { TaskKind } from '@codeframe/proto';
 import { packageVersion } from '@codeframe/runtime';
+import { backendRole } from './role.js';
 
 await runWorker({
   name: 'worker-backend',
-  kind: TaskKind.BACKEND,
   version: packageVersion(import.meta.url),
   defaultPort: 7101,
+  role: backendRole,
 });

@@ -1,10 +1,10 @@
 import { runWorker } from '@codeframe/agent';
-import { TaskKind } from '@codeframe/proto';
 import { packageVersion } from '@codeframe/runtime';
+import { frontendRole } from './role.js';
 
 await runWorker({
   name: 'worker-frontend',
-  kind: TaskKind.FRONTEND,
   version: packageVersion(import.meta.url),
   defaultPort: 7102,
+  role: frontendRole,
 });

@@ -1,10 +1,10 @@
 import { runWorker } from '@codeframe/agent';
-import { TaskKind } from '@codeframe/proto';
 import { packageVersion } from '@codeframe/runtime';
+import { testRole } from './role.js';
 
 await runWorker({
   name: 'worker-test',
-  kind: TaskKind.TEST,
   version: packageVersion(import.meta.url),
   defaultPort: 7103,
+  role: testRole,
 });

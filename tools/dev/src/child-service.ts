@@ -24,11 +24,12 @@ export class ChildService {
     readonly spec: ServiceSpec,
     cwd: string,
     env: Record<string, string>,
+    started: ReadonlyMap<string, Readonly<Record<string, number>>>,
     onLog: (service: ChildService, line: LogLine) => void,
   ) {
     this.#child = spawn(process.execPath, [spec.entry], {
       cwd,
-      env: { ...process.env, ...env, ...spec.env, LOG_FORMAT: 'json' },
+      env: { ...process.env, ...env, ...spec.env(started), LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -53,14 +53,17 @@ export class Launcher {
         }
       }
     }
+    const started = new Map<string, Readonly<Record<string, number>>>();
     for (const spec of specs) {
-      const child = new ChildService(spec, root, this.options.env, (service, line) =>
+      const child = new ChildService(spec, root, this.options.env, started, (service, line) =>
         this.#print(service, line),
       );
       this.children.push(child);
       await this.#withTimeout(child.listening(), `${spec.name} did not start listening`);
+      started.set(spec.name, child.ports);
     }
-    for (const child of this.children) {
+    // Services without a gRPC port (fake-anthropic) are ready once listening.
+    for (const child of this.children.filter((c) => c.spec.listeners.includes('rpc'))) {
       await this.#withTimeout(this.#healthy(child), `${child.spec.name} did not report SERVING`);
     }
   }

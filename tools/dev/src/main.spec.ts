@@ -12,6 +12,7 @@ const anyPorts = {
   CODEFRAME_WORKER_TEST_PORT: '0',
   CODEFRAME_EDGE_PORT: '0',
   CODEFRAME_EDGE_GRPC_PORT: '0',
+  CODEFRAME_FAKE_ANTHROPIC_PORT: '0',
 };
 
 const alive = (pid: number) => {
@@ -27,10 +28,18 @@ describe('npm start (the launcher)', () => {
   it('--once starts the five services, finds them healthy, stops them, exits 0', async () => {
     const run = await runToExit(entry, anyPorts, { args: ['--once'], timeoutMs: 60_000 });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/CodeFRAME-TS is up: 5 services healthy/);
-    for (const name of ['lead', 'worker-backend', 'worker-frontend', 'worker-test', 'edge']) {
+    expect(run.stdout).toMatch(/CodeFRAME-TS is up: 6 services healthy/);
+    for (const name of [
+      'fake-anthropic',
+      'lead',
+      'worker-backend',
+      'worker-frontend',
+      'worker-test',
+      'edge',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${name}\\s+http://127\\.0\\.0\\.1:\\d+`, 'm'));
     }
+    expect(run.stdout).toMatch(/offline scripted stand-in for the Anthropic API/);
     expect(run.stdout).toMatch(/stopped \(--once\)/);
   });
 
@@ -53,7 +62,7 @@ describe('npm start (the launcher)', () => {
       .trim()
       .split(/\s+/)
       .map(Number);
-    expect(children).toHaveLength(5);
+    expect(children).toHaveLength(6);
     launcher.kill('SIGINT');
     const [code] = await once(launcher, 'exit');
     expect(code).toBe(0);

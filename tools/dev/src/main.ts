@@ -81,6 +81,11 @@ async function main(): Promise<number> {
   }
 
   out(summary(launcher, config.host, performance.now() - started));
+  if (config.apiKey === undefined) {
+    out(
+      'The model is fake-anthropic, an offline scripted stand-in for the Anthropic API, not Claude.\nSet ANTHROPIC_API_KEY to have the workers drive Claude.\n',
+    );
+  }
   if (args.once) {
     await launcher.stop();
     out('stopped (--once)');
@@ -110,6 +115,10 @@ function reportLastLines(child: ChildService): void {
 function summary(launcher: Launcher, host: string, ms: number): string {
   const rows = launcher.children.map((child) => {
     const name = child.spec.name.padEnd(16);
+    if (child.spec.name === 'fake-anthropic') {
+      const url = `http://${host}:${child.ports.http}`;
+      return `  ${name}${url.padEnd(26)} offline stand-in for the Anthropic API`;
+    }
     if (child.spec.name === 'edge') {
       const http = `http://${host}:${child.ports.http}`;
       return `  ${name}${http.padEnd(26)} websocket ws://${host}:${child.ports.http}/ws, health gRPC :${child.ports.rpc}`;

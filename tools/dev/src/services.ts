@@ -9,7 +9,8 @@ export interface ServiceSpec {
   listeners: string[];
   /** Ports it is asked to take, with the launcher variable that sets each (0 = any). */
   ports: { port: number; setting: string }[];
-  env: Record<string, string>;
+  /** Its environment, which may name services started before it (by their ports). */
+  env: (started: ReadonlyMap<string, Readonly<Record<string, number>>>) => Record<string, string>;
 }
 
 export const launcherSettings = {
@@ -20,6 +21,9 @@ export const launcherSettings = {
   testPort: env.port('CODEFRAME_WORKER_TEST_PORT', 7103),
   edgePort: env.port('CODEFRAME_EDGE_PORT', 7080),
   edgeGrpcPort: env.port('CODEFRAME_EDGE_GRPC_PORT', 7081),
+  fakeAnthropicPort: env.port('CODEFRAME_FAKE_ANTHROPIC_PORT', 7090),
+  /** With a key the workers call Claude; without one, fake-anthropic stands in. */
+  apiKey: env.optional('ANTHROPIC_API_KEY'),
 };
 
 export interface LauncherConfig {
@@ -30,18 +34,35 @@ export interface LauncherConfig {
   testPort: number;
   edgePort: number;
   edgeGrpcPort: number;
+  fakeAnthropicPort: number;
+  apiKey: string | undefined;
 }
 
-/** The five services, in start order. */
+/** The services, in start order: fake-anthropic first when there is no API key. */
 export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
-  const rpc = (name: string, setting: string, port: number): ServiceSpec => ({
+  const rpc = (name: string, setting: string, port: number, extra = modelEnv): ServiceSpec => ({
     name,
     entry: `services/${name}/dist/main.js`,
     listeners: ['rpc'],
     ports: [{ port, setting }],
-    env: { HOST: config.host, PORT: String(port) },
+    env: (started) => ({ HOST: config.host, PORT: String(port), ...extra(started) }),
   });
+  const fake = config.apiKey === undefined;
+  function modelEnv(
+    started: ReadonlyMap<string, Readonly<Record<string, number>>>,
+  ): Record<string, string> {
+    const port = started.get('fake-anthropic')?.http;
+    return fake && port ? { ANTHROPIC_BASE_URL: `http://${config.host}:${port}` } : {};
+  }
+  const fakeSpec: ServiceSpec = {
+    name: 'fake-anthropic',
+    entry: 'tools/fake-anthropic/dist/main.js',
+    listeners: ['http'],
+    ports: [{ port: config.fakeAnthropicPort, setting: 'CODEFRAME_FAKE_ANTHROPIC_PORT' }],
+    env: () => ({ HOST: config.host, PORT: String(config.fakeAnthropicPort) }),
+  };
   return [
+    ...(fake ? [fakeSpec] : []),
     rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort),
     rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort),
     rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort),
@@ -54,11 +75,11 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
         { port: config.edgePort, setting: 'CODEFRAME_EDGE_PORT' },
         { port: config.edgeGrpcPort, setting: 'CODEFRAME_EDGE_GRPC_PORT' },
       ],
-      env: {
+      env: () => ({
         HOST: config.host,
         PORT: String(config.edgePort),
         GRPC_PORT: String(config.edgeGrpcPort),
-      },
+      }),
     },
   ];
 }

@@ -9,6 +9,7 @@ export {
   type ConformanceOptions,
   describeServiceConformance,
   describeWorkerConformance,
+  seedBareRepo,
 } from './service-conformance.js';
 export {
   type LogLine,

@@ -2,6 +2,15 @@
 // its own built entry point: health over gRPC to grpc-js and Connect, a one-line error
 // for a bad PORT, and a clean exit 0 on SIGTERM with a server stream open.
 
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FIXED_MODULE,
+  selfCorrectingModuleBrain,
+  startFakeAnthropic,
+} from '@codeframe/fake-anthropic';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '@codeframe/proto';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
@@ -89,6 +98,50 @@ export function describeWorkerConformance(options: {
 }) {
   describeServiceConformance({ entry: options.entry, services: ['codeframe.v1.WorkerService'] });
 
+  it('builds a module with a failing first attempt and a fix, pushing task/<id>, over gRPC from grpc-js', async () => {
+    const dir = await mkdtemp(join(tmpdir(), `worker-${options.kind}-`));
+    const fake = await startFakeAnthropic({ brain: selfCorrectingModuleBrain });
+    const worker = await startServiceProcess({
+      entry: options.entry,
+      env: { ANTHROPIC_BASE_URL: fake.url, CODEFRAME_WORK_DIR: join(dir, 'work') },
+    });
+    const client = grpcJsClient(
+      'codeframe/v1/worker.proto',
+      'codeframe.v1.WorkerService',
+      `127.0.0.1:${worker.port}`,
+    );
+    try {
+      const bare = seedBareRepo(dir);
+      const call = (client.ExecuteTask as (req: object) => AsyncIterable<Record<string, unknown>>)({
+        projectId: 'p1',
+        task: { id: 'mod-1', title: 'Add add()', kind: `TASK_KIND_${options.kind.toUpperCase()}` },
+        repoUrl: `file://${bare}`,
+        baseRef: 'main',
+      });
+      const events: Record<string, unknown>[] = [];
+      for await (const event of call) events.push(event);
+      expect(events.at(-1)?.result).toMatchObject({
+        outcome: 'TASK_OUTCOME_COMPLETED',
+        correctionAttempts: 1,
+      });
+      expect(events.filter((e) => e.correctionAttempt)).toHaveLength(1);
+      // The failing test output is in what the model was sent after the first attempt.
+      expect(JSON.stringify(fake.requests[1]?.body.messages.at(-1))).toMatch(
+        /tests failed[\s\S]*fail/i,
+      );
+      expect(
+        execFileSync('git', ['--git-dir', bare, 'show', 'task/mod-1:math.js'], {
+          encoding: 'utf8',
+        }),
+      ).toBe(FIXED_MODULE);
+    } finally {
+      client.close();
+      await worker.stop();
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers Describe over gRPC to grpc-js with its kind, version and capacity', async () => {
     const worker = await startServiceProcess({
       entry: options.entry,
@@ -112,4 +165,18 @@ export function describeWorkerConformance(options: {
       await worker.stop();
     }
   });
+}
+
+/** A bare repository with one commit on main, as a project repo starts. */
+export function seedBareRepo(dir: string): string {
+  const bare = join(dir, 'project.git');
+  const seed = join(dir, 'seed');
+  const git = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, stdio: 'pipe' });
+  git(['init', '--bare', '-b', 'main', bare]);
+  git(['init', '-b', 'main', seed]);
+  execFileSync('sh', ['-c', 'echo "# project" > README.md'], { cwd: seed });
+  git(['add', '.'], seed);
+  git(['-c', 'user.name=seed', '-c', 'user.email=seed@localhost', 'commit', '-qm', 'init'], seed);
+  git(['push', '-q', bare, 'main'], seed);
+  return bare;
 }

@@ -1,0 +1,272 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  addUsage,
+  type ContentBlockParam,
+  emptyUsage,
+  type LlmClient,
+  LlmError,
+  type MessageParam,
+} from '@codeframe/llm';
+import {
+  AgentState,
+  type ExecuteTaskRequest,
+  type TaskEvent,
+  TaskOutcome,
+  TaskResultSchema,
+  TaskStatus,
+  type TestSummary,
+} from '@codeframe/proto';
+import type { Logger } from '@codeframe/runtime';
+import { type AgentRole, SHARED_INSTRUCTIONS } from './agent-role.js';
+import { EventChannel } from './event-channel.js';
+import { commitAll, pushBranch } from './git-workspace.js';
+import { toProtoUsage } from './proto-usage.js';
+import { taskEvents } from './task-events.js';
+import { taskPrompt } from './task-prompt.js';
+import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { ToolRunner } from './tool-runner.js';
+
+export interface AgentLimits {
+  maxAttempts: number;
+  maxTurns: number;
+  maxCostUsd: number;
+  commandTimeoutMs: number;
+  testTimeoutMs: number;
+  maxOutputBytes: number;
+}
+
+export interface AgentTaskInput {
+  request: ExecuteTaskRequest;
+  worktree: string;
+  role: AgentRole;
+  llm: LlmClient;
+  sandbox: 'bwrap' | 'none';
+  agentId: string;
+  limits: AgentLimits;
+  logger: Logger;
+  /** Aborted when the caller cancels or the task's deadline passes. */
+  signal: AbortSignal;
+}
+
+const FAILURE_FOR_MODEL = 8_000;
+
+/**
+ * One task, start to end, as a stream of events: the model works with the tools until it
+ * calls finish; the worker then runs the tests itself and feeds failures back (a
+ * correction_attempt each time, up to maxAttempts); passing work is committed and pushed.
+ * The last event carries the TaskResult. A task whose tests still fail never completes.
+ */
+export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
+  const { request, role, llm, limits, signal, logger } = input;
+  const task = request.task!;
+  const ev = taskEvents(task.id, input.agentId);
+  const channel = new EventChannel<TaskEvent>();
+  const tools = new ToolRunner({
+    worktree: input.worktree,
+    sandbox: input.sandbox,
+    testCommand: await role.testCommand(input.worktree),
+    commandTimeoutMs: limits.commandTimeoutMs,
+    testTimeoutMs: limits.testTimeoutMs,
+    maxOutputBytes: limits.maxOutputBytes,
+    events: ev,
+    emit: (event) => channel.push(event),
+    signal,
+  });
+  let usage = emptyUsage();
+  let corrections = 0;
+  let tests: TestSummary | undefined;
+  const end = (
+    outcome: TaskOutcome,
+    fields: {
+      error?: string;
+      summary?: string;
+      question?: string;
+      commitSha?: string;
+      filesChanged?: string[];
+    } = {},
+  ) =>
+    ev.result(
+      create(TaskResultSchema, {
+        outcome,
+        branch: request.branch,
+        tests,
+        usage: toProtoUsage(usage),
+        correctionAttempts: corrections,
+        ...fields,
+      }),
+    );
+
+  yield ev.status(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, '', request.attempt);
+  const messages: MessageParam[] = [{ role: 'user', content: taskPrompt(request) }];
+  const system = `${role.systemPrompt}\n\n${SHARED_INSTRUCTIONS}`;
+
+  for (let turn = 1; turn <= limits.maxTurns; turn++) {
+    if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
+      const error = `the task's budget of $${limits.maxCostUsd.toFixed(2)} is spent ($${usage.costUsd.toFixed(4)} used)`;
+      yield ev.activity(error, '', true);
+      yield end(TaskOutcome.BUDGET_EXHAUSTED, { error });
+      return;
+    }
+    yield ev.agent(AgentState.THINKING, `turn ${turn}`);
+    const call = llm.complete({
+      system,
+      tools: TOOL_DEFINITIONS,
+      messages,
+      signal,
+      onRetry: ({ attempt, delayMs, error }) =>
+        channel.push(
+          ev.activity(
+            `model call failed (${error.message}); retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`,
+            '',
+            true,
+          ),
+        ),
+    });
+    let response: Awaited<typeof call>;
+    try {
+      response = yield* channel.until(call);
+    } catch (err) {
+      if (signal.aborted) return yield* stopped(signal, end, ev);
+      const error = err instanceof LlmError ? err.message : String(err);
+      logger.error({ err }, 'model call failed');
+      yield end(TaskOutcome.FAILED, { error: `model call failed: ${error}` });
+      return;
+    }
+    usage = addUsage(usage, response.usage);
+    yield ev.tokens(response.model, toProtoUsage(response.usage), toProtoUsage(usage));
+    const content = response.message.content;
+    messages.push({ role: 'assistant', content: content as ContentBlockParam[] });
+    for (const block of content) {
+      if (block.type === 'text' && block.text.trim())
+        yield ev.activity(block.text.trim().slice(0, 500));
+    }
+
+    const results: ContentBlockParam[] = [];
+    let finish: { id?: string; summary: string } | undefined;
+    let question: string | undefined;
+    for (const use of content.filter((b) => b.type === 'tool_use')) {
+      const toolInput = (use.input ?? {}) as Record<string, unknown>;
+      if (use.name === 'finish') {
+        finish = {
+          id: use.id,
+          summary: typeof toolInput.summary === 'string' ? toolInput.summary : '',
+        };
+        continue;
+      }
+      yield ev.agent(AgentState.RUNNING_TOOL, use.name);
+      yield ev.activity(describeCall(use.name, toolInput), use.name);
+      const outcome = yield* channel.until(tools.run(use.name, toolInput));
+      if (signal.aborted) return yield* stopped(signal, end, ev);
+      if (outcome.tests) {
+        tests = outcome.tests.summary;
+        yield ev.testResult(outcome.tests.summary, corrections);
+      }
+      if (outcome.isError)
+        yield ev.activity(`${use.name}: ${outcome.content.split('\n')[0]}`, use.name, true);
+      if (outcome.question) question = outcome.question;
+      results.push({
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content: outcome.content,
+        is_error: outcome.isError,
+      });
+    }
+
+    if (question) {
+      yield ev.agent(AgentState.WAITING_FOR_HUMAN, question);
+      const saved = yield* channel.until(
+        save(input, `wip(${task.key || task.id}): work before a question`),
+      );
+      yield end(TaskOutcome.BLOCKED, {
+        question,
+        commitSha: saved?.sha,
+        filesChanged: saved?.filesChanged,
+      });
+      return;
+    }
+
+    const toolsUsed = content.some((b) => b.type === 'tool_use');
+    if (finish || !toolsUsed) {
+      const summary = finish?.summary ?? textOf(content);
+      yield ev.agent(AgentState.TESTING, 'running the tests');
+      const run = yield* channel.until(tools.runTests());
+      if (signal.aborted) return yield* stopped(signal, end, ev);
+      tests = run.summary;
+      yield ev.testResult(run.summary, corrections);
+      if (run.passed) {
+        yield ev.agent(AgentState.COMMITTING);
+        const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
+        const saved = yield* channel.until(save(input, message));
+        if (saved) yield ev.commit(saved.sha, request.branch, message, saved.filesChanged);
+        yield ev.agent(AgentState.DONE);
+        yield end(TaskOutcome.COMPLETED, {
+          summary,
+          commitSha: saved?.sha,
+          filesChanged: saved?.filesChanged,
+        });
+        return;
+      }
+      if (corrections >= limits.maxAttempts) {
+        const error = `the tests still fail after ${corrections} correction attempts`;
+        yield ev.activity(error, '', true);
+        yield end(TaskOutcome.FAILED, { error, summary });
+        return;
+      }
+      corrections++;
+      const failure = run.output.slice(-FAILURE_FOR_MODEL);
+      yield ev.correction(corrections, limits.maxAttempts, failure);
+      yield ev.agent(AgentState.CORRECTING, `attempt ${corrections} of ${limits.maxAttempts}`);
+      const feedback = `The tests failed (correction attempt ${corrections} of ${limits.maxAttempts}). Fix the code so that they pass, then call finish again.\n\n${failure}`;
+      if (finish?.id)
+        results.push({
+          type: 'tool_result',
+          tool_use_id: finish.id,
+          content: feedback,
+          is_error: true,
+        });
+      else results.push({ type: 'text', text: feedback });
+    }
+    messages.push({ role: 'user', content: results });
+  }
+  const error = `the model used all ${limits.maxTurns} turns without finishing`;
+  yield ev.activity(error, '', true);
+  yield end(TaskOutcome.FAILED, { error });
+}
+
+/** Commits whatever the worktree holds and pushes the branch; null when nothing changed. */
+async function save(input: AgentTaskInput, message: string) {
+  const commit = await commitAll(input.worktree, message);
+  await pushBranch(input.worktree, input.request.repoUrl, input.request.branch, input.signal);
+  return commit;
+}
+
+async function* stopped(
+  signal: AbortSignal,
+  end: (outcome: TaskOutcome, fields: { error?: string }) => TaskEvent,
+  ev: ReturnType<typeof taskEvents>,
+): AsyncGenerator<TaskEvent> {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'the task was cancelled';
+  yield ev.activity(reason, '', true);
+  const outcome =
+    signal.reason instanceof DeadlineError ? TaskOutcome.FAILED : TaskOutcome.CANCELLED;
+  yield end(outcome, { error: reason });
+}
+
+/** Why a task's signal aborts when its deadline passes. */
+export class DeadlineError extends Error {
+  constructor(ms: number) {
+    super(`the task ran past its deadline of ${Math.round(ms / 1000)} s`);
+  }
+}
+
+function textOf(content: { type: string; text?: string }[]): string {
+  return content
+    .map((b) => (b.type === 'text' ? (b.text ?? '') : ''))
+    .join('\n')
+    .trim();
+}
+
+function describeCall(name: string, input: Record<string, unknown>): string {
+  const detail = input.path ?? input.command ?? input.pattern ?? '';
+  return detail ? `${name} ${String(detail).slice(0, 200)}` : name;
+}

@@ -1,0 +1,18 @@
+import type { ExecuteTaskRequest } from '@codeframe/proto';
+
+/** The first user message of a task: what to build, for which project, and earlier answers. */
+export function taskPrompt(request: ExecuteTaskRequest): string {
+  const task = request.task!;
+  const parts = [`# Task ${task.key || task.id}: ${task.title}`, task.description];
+  if (task.acceptanceCriteria.length > 0) {
+    parts.push(
+      `## Acceptance criteria\n${task.acceptanceCriteria.map((c) => `- ${c}`).join('\n')}`,
+    );
+  }
+  if (request.context) parts.push(`## Project context\n${request.context}`);
+  if (request.answers.length > 0) {
+    const answers = request.answers.map((a) => `Q: ${a.question}\nA: ${a.answer}`).join('\n\n');
+    parts.push(`## Answers to your earlier questions\n${answers}`);
+  }
+  return parts.filter(Boolean).join('\n\n');
+}

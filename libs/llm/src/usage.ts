@@ -1,0 +1,66 @@
+import type { PriceTable } from './price-table.js';
+import { priceOf } from './price-table.js';
+
+/** Tokens and cost of one model call, or a sum of calls. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  costUsd: number;
+  calls: number;
+  /** Some call used a model missing from the price table: costUsd leaves it out. */
+  unpriced: boolean;
+}
+
+export const emptyUsage = (): UsageTotals => ({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheCreationInputTokens: 0,
+  costUsd: 0,
+  calls: 0,
+  unpriced: false,
+});
+
+/** The usage block of a Messages API response. */
+export interface ApiUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** One call's usage, priced from the table. */
+export function priceCall(model: string, usage: ApiUsage, table: PriceTable): UsageTotals {
+  const call: UsageTotals = {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadInputTokens: usage.cache_read_input_tokens ?? 0,
+    cacheCreationInputTokens: usage.cache_creation_input_tokens ?? 0,
+    costUsd: 0,
+    calls: 1,
+    unpriced: false,
+  };
+  const price = priceOf(table, model);
+  if (!price) return { ...call, unpriced: true };
+  call.costUsd =
+    (call.inputTokens * price.input +
+      call.outputTokens * price.output +
+      call.cacheReadInputTokens * price.cacheRead +
+      call.cacheCreationInputTokens * price.cacheWrite) /
+    1_000_000;
+  return call;
+}
+
+export function addUsage(a: UsageTotals, b: UsageTotals): UsageTotals {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
+    costUsd: a.costUsd + b.costUsd,
+    calls: a.calls + b.calls,
+    unpriced: a.unpriced || b.unpriced,
+  };
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { MessagesRequest } from './brain.js';
+import { conversationText, lastToolResults, lastUserText, text, toolUse } from './brain-helpers.js';
+
+const request: MessagesRequest = {
+  model: 'm',
+  max_tokens: 10,
+  messages: [
+    { role: 'user', content: 'Build a calculator.' },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Running the tests.' },
+        { type: 'tool_use', id: 'toolu_1', name: 'run_tests', input: { all: true } },
+        { type: 'tool_use', id: 'toolu_2', name: 'read_file', input: { path: 'a.js' } },
+      ],
+    },
+    {
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: 'toolu_1',
+          is_error: true,
+          content: [
+            { type: 'text', text: 'tests failed' },
+            { type: 'text', text: '1 failing' },
+          ],
+        },
+        { type: 'tool_result', tool_use_id: 'toolu_2', content: 'export {}' },
+        { type: 'text', text: 'Keep going.' },
+      ],
+    },
+  ],
+};
+
+describe('brain helpers', () => {
+  it('reads the tool results of the last user message, with names, text and is_error', () => {
+    expect(lastToolResults(request)).toEqual([
+      { toolUseId: 'toolu_1', name: 'run_tests', text: 'tests failed\n1 failing', isError: true },
+      { toolUseId: 'toolu_2', name: 'read_file', text: 'export {}', isError: false },
+    ]);
+    expect(lastToolResults({ ...request, messages: request.messages.slice(0, 1) })).toEqual([]);
+  });
+
+  it('reads the last user text and the whole conversation as text', () => {
+    expect(lastUserText(request)).toBe('Keep going.');
+    expect(conversationText(request)).toBe(
+      [
+        'Build a calculator.',
+        'Running the tests.',
+        'run_tests {"all":true}',
+        'read_file {"path":"a.js"}',
+        'tests failed\n1 failing',
+        'export {}',
+        'Keep going.',
+      ].join('\n'),
+    );
+  });
+
+  it('builds turn blocks', () => {
+    expect(text('hi')).toEqual({ type: 'text', text: 'hi' });
+    expect(toolUse('finish', { summary: 'ok' })).toEqual({
+      type: 'tool_use',
+      name: 'finish',
+      input: { summary: 'ok' },
+    });
+    expect(toolUse('finish', {}, 'toolu_x')).toMatchObject({ id: 'toolu_x' });
+  });
+});

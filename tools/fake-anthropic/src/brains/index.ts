@@ -1,0 +1,35 @@
+import { ConfigError, type Setting } from '@codeframe/runtime';
+import type { Brain } from '../brain.js';
+import { echoBrain } from './echo.js';
+import { selfCorrectingModuleBrain } from './self-correcting-module.js';
+
+// The brains a fake-anthropic process can play, by name. The scripts that build whole
+// example projects join them with the offline demo.
+
+export const brains: Readonly<Record<string, Brain>> = {
+  echo: echoBrain,
+  'self-correcting-module': selfCorrectingModuleBrain,
+};
+
+export const brainNames = (): string[] => Object.keys(brains);
+
+/** A setting naming a brain of the registry; an unknown name lists the known ones. */
+export function brainSetting(
+  variable: string,
+  fallback: string,
+): Setting<{ name: string; brain: Brain }> {
+  return {
+    variable,
+    read(raw) {
+      const name = raw?.trim() || fallback;
+      const brain = Object.hasOwn(brains, name) ? brains[name] : undefined;
+      if (!brain) {
+        throw new ConfigError(
+          variable,
+          `${variable}=${JSON.stringify(name)} is not a known brain (known brains: ${brainNames().join(', ')})`,
+        );
+      }
+      return { name, brain };
+    },
+  };
+}

@@ -1,0 +1,9 @@
+import { env } from '@codeframe/runtime';
+import { brainSetting } from './brains/index.js';
+
+/** The variables `node tools/fake-anthropic/dist/main.js` reads. */
+export const fakeSettings = {
+  host: env.string('HOST', '127.0.0.1'),
+  port: env.port('PORT', 7090),
+  brain: brainSetting('CODEFRAME_FAKE_BRAIN', 'echo'),
+};
