@@ -255,7 +255,7 @@ async function* stopped(
 /** Why a task's signal aborts when its deadline passes. */
 export class DeadlineError extends Error {
   constructor(ms: number) {
-    super(`the task ran past its deadline of ${Math.round(ms / 1000)} s`);
+    super(`the task ran past its deadline of ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
   }
 }
 

@@ -290,6 +290,41 @@ describe('WorkerService.ExecuteTask', () => {
     }
   });
 
+  it('stops at the task budget with BUDGET_EXHAUSTED, and at the deadline with FAILED', async () => {
+    const bare = await bareRepo(join(dir, 'g'));
+    brain = () => ({ content: [toolUse('list_files', {})] });
+    const budget = await execute({
+      task: { id: 'budget', title: 'x' },
+      repoUrl: `file://${bare}`,
+      baseRef: 'main',
+      limits: { maxCostUsd: 0.000001 },
+    });
+    expect(budget.events.at(-1)?.result).toMatchObject({
+      outcome: 'TASK_OUTCOME_BUDGET_EXHAUSTED',
+      error: expect.stringMatching(/budget of \$0\.00 is spent/),
+    });
+    brain = async (_request, ctx) => {
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, 10_000);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve(undefined);
+        });
+      });
+      return { content: [text('late')] };
+    };
+    const late = await execute({
+      task: { id: 'late', title: 'x' },
+      repoUrl: `file://${bare}`,
+      baseRef: 'main',
+      limits: { deadlineMs: 500 },
+    });
+    expect(late.events.at(-1)?.result).toMatchObject({
+      outcome: 'TASK_OUTCOME_FAILED',
+      error: 'the task ran past its deadline of 0.5 s',
+    });
+  });
+
   it('runs 50 tasks at once in one worker', async () => {
     brain = async (request) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
