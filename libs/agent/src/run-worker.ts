@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { LlmClient, loadPriceTable } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { startRpcServer } from '@codeframe/rpc';
@@ -53,7 +53,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       role,
       llm,
       sandbox: config.sandbox,
-      workDir: config.workDir ?? '',
+      workDir: config.workDir ? resolve(config.workDir) : '',
       limits: {
         maxAttempts: config.maxAttempts,
         maxTurns: config.maxTurns,
@@ -75,7 +75,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
     });
     // The port is known only now (PORT=0 picks one); Describe reads the identity per call.
     identity.workerId ||= `${kind}@${config.host}:${server.port}`;
-    runtime.workDir ||= join('.codeframe', 'work', identity.workerId.replace(/[^\w.-]+/g, '_'));
+    runtime.workDir ||= resolve('.codeframe', 'work', identity.workerId.replace(/[^\w.-]+/g, '_'));
     log.info(
       {
         listener: 'rpc',

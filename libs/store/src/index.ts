@@ -1,0 +1,15 @@
+// The lead's durable state. The contract suite (store.contract.ts) is not exported here: it
+// imports vitest; implementations import it from the source file in their specs.
+export { validatePlan } from './plan-validation.js';
+export { openSqliteStore } from './sqlite-store.js';
+export {
+  type Attempt,
+  type EventPayload,
+  type NewProject,
+  type PlannedTask,
+  type Store,
+  StoreError,
+  type StoreErrorCode,
+  type TaskPatch,
+  type UsageDelta,
+} from './store.js';

@@ -1,0 +1,124 @@
+// The append-only event log of every project. A busy run emits hundreds of events a second
+// (command output, activity), and a commit per event would make the disk the bottleneck, so
+// appends made in the same tick are queued and written on the next setImmediate in one
+// transaction; each caller's promise settles only after that commit.
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { type Event, EventSchema } from '@codeframe/proto';
+import type { Database, Statement } from 'better-sqlite3';
+import { type EventPayload, notFound, StoreError } from './store.js';
+
+interface Pending {
+  projectId: string;
+  payload: EventPayload;
+  time: number;
+  resolve: (event: Event) => void;
+  reject: (err: unknown) => void;
+}
+
+export class SqliteEventLog {
+  private queue: Pending[] = [];
+  private flushed: Promise<void> | undefined;
+  private readonly projectSeq: Statement<[string], number | undefined>;
+  private readonly writeBatch: (batch: Pending[]) => Event[];
+
+  constructor(private readonly db: Database) {
+    this.projectSeq = db
+      .prepare<[string], number>('SELECT last_seq FROM projects WHERE id = ?')
+      .pluck();
+    const insert = db.prepare(
+      'INSERT INTO events (project_id, seq, time, type, payload) VALUES (?, ?, ?, ?, ?)',
+    );
+    const setLastSeq = db.prepare('UPDATE projects SET last_seq = ? WHERE id = ?');
+    this.writeBatch = db.transaction((batch: Pending[]) => {
+      const seqs = new Map<string, bigint>();
+      const events = batch.map((item) => {
+        const previous = seqs.get(item.projectId) ?? this.requireProject(item.projectId);
+        const seq = previous + 1n;
+        seqs.set(item.projectId, seq);
+        const event = create(EventSchema, {
+          projectId: item.projectId,
+          seq,
+          time: timestampFromDate(new Date(item.time)),
+          payload: item.payload,
+        });
+        insert.run(item.projectId, seq, item.time, item.payload.case, toBinary(EventSchema, event));
+        return event;
+      });
+      for (const [projectId, seq] of seqs) setLastSeq.run(seq, projectId);
+      return events;
+    });
+  }
+
+  append(projectId: string, payload: EventPayload): Promise<Event> {
+    if (payload?.case === undefined) {
+      return Promise.reject(new StoreError('invalid', 'an event needs a payload; none was set'));
+    }
+    if (!this.db.open) {
+      return Promise.reject(new Error('the store was closed; open it again before using it'));
+    }
+    // Checked now, not in the batch, so one bad project id cannot fail everyone's events.
+    if (this.projectSeq.get(projectId) === undefined) {
+      return Promise.reject(notFound('project', projectId));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ projectId, payload, time: Date.now(), resolve, reject });
+      this.flushed ??= new Promise((done) =>
+        setImmediate(() => {
+          this.flush();
+          done();
+        }),
+      );
+    });
+  }
+
+  read(projectId: string, afterSeq: bigint, limit: number): Event[] {
+    this.requireProject(projectId);
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new StoreError('invalid', `limit must be a whole number ≥ 0, got ${limit}`);
+    }
+    const payloads = this.db
+      .prepare<[string, bigint, number], Uint8Array>(
+        'SELECT payload FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .pluck()
+      .all(projectId, afterSeq < 0n ? 0n : afterSeq, limit);
+    return payloads.map((payload) => fromBinary(EventSchema, payload));
+  }
+
+  lastSeq(projectId: string): bigint {
+    return this.requireProject(projectId);
+  }
+
+  /** Resolves once every append made so far is committed (or rejected). */
+  async drain(): Promise<void> {
+    while (this.flushed) await this.flushed;
+  }
+
+  private requireProject(projectId: string): bigint {
+    const seq = this.projectSeq.get(projectId);
+    if (seq === undefined) throw notFound('project', projectId);
+    return BigInt(seq);
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.flushed = undefined;
+    let events: Event[];
+    try {
+      events = this.writeBatch(batch);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const failure = new Error(
+        `the event log could not write a batch of ${batch.length} events, none was stored: ${reason}`,
+        { cause: err },
+      );
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    batch.forEach((item, i) => {
+      item.resolve(events[i]!);
+    });
+  }
+}

@@ -1,0 +1,191 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { ProgressUpdateSchema, TaskKind } from '@codeframe/proto';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './sqlite-schema.js';
+import { openSqliteStore, storeOnDatabase } from './sqlite-store.js';
+import { describeStoreContract } from './store.contract.js';
+import { type EventPayload, type Store, StoreError } from './store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const freshFile = () => join(dir, `store-${++files}.db`);
+
+describeStoreContract('sqlite file', () => openSqliteStore(freshFile()));
+describeStoreContract('sqlite :memory:', () => openSqliteStore(':memory:'));
+
+const note = (total: number): EventPayload => ({
+  case: 'progressUpdate',
+  value: create(ProgressUpdateSchema, { total }),
+});
+
+const PROJECT = {
+  name: 'p',
+  prd: '# P',
+  repoUrl: 'file:///p.git',
+  budgetUsd: 0,
+  maxConcurrency: 0,
+};
+
+/** A connection whose transaction functions count how often they run (commit or not). */
+function countingDatabase(path: string): { db: Database.Database; transactions: () => number } {
+  const db = new Database(path);
+  const original = db.transaction.bind(db);
+  let count = 0;
+  db.transaction = ((work: (...args: unknown[]) => unknown) => {
+    const transaction = original(work);
+    return Object.assign((...args: unknown[]) => {
+      count++;
+      return transaction(...args);
+    }, transaction);
+  }) as typeof db.transaction;
+  return { db, transactions: () => count };
+}
+
+describe('SQLite store', () => {
+  it('keeps everything across close and reopen, and continues seq without reuse', async () => {
+    const path = freshFile();
+    let store: Store = await openSqliteStore(path);
+    const project = await store.createProject(PROJECT);
+    const tasks = await store.savePlan(project.id, [
+      {
+        key: 'a',
+        title: 'A',
+        description: 'a',
+        kind: TaskKind.BACKEND,
+        dependsOn: [],
+        acceptanceCriteria: ['works'],
+      },
+      {
+        key: 'b',
+        title: 'B',
+        description: 'b',
+        kind: TaskKind.TEST,
+        dependsOn: ['a'],
+        acceptanceCriteria: [],
+      },
+    ]);
+    const attempt = await store.startAttempt(tasks[0]!.id, 'w1');
+    await store.finishAttempt(attempt.id, 'completed');
+    const blocker = await store.createBlocker(project.id, tasks[1]!.id, 'why?');
+    await store.addUsage(project.id, tasks[0]!.id, {
+      inputTokens: 10,
+      outputTokens: 2,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: 0,
+      costUsd: 0.01,
+      calls: 1,
+      unpriced: false,
+    });
+    for (let i = 1; i <= 3; i++) await store.appendEvent(project.id, note(i));
+    const before = {
+      project: await store.getProject(project.id),
+      tasks: await store.listTasks(project.id),
+      attempts: await store.listAttempts(tasks[0]!.id),
+      blockers: await store.listBlockers(project.id, true),
+      events: await store.readEvents(project.id, 0n, 100),
+    };
+    await store.close();
+
+    store = await openSqliteStore(path);
+    expect(await store.getProject(project.id)).toEqual(before.project);
+    expect(await store.listTasks(project.id)).toEqual(before.tasks);
+    expect(await store.listAttempts(tasks[0]!.id)).toEqual(before.attempts);
+    expect(await store.listBlockers(project.id, true)).toEqual(before.blockers);
+    expect(await store.getBlocker(blocker.id)).toEqual(before.blockers[0]);
+    expect(await store.readEvents(project.id, 0n, 100)).toEqual(before.events);
+    expect(await store.lastSeq(project.id)).toBe(3n);
+    expect((await store.appendEvent(project.id, note(4))).seq).toBe(4n);
+    await store.close();
+  });
+
+  it('creates missing parent directories and runs in WAL mode with foreign keys on', async () => {
+    const path = join(dir, 'nested', 'deeper', 'store.db');
+    const store = await openSqliteStore(path);
+    await store.createProject(PROJECT);
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(other.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    } finally {
+      other.close();
+    }
+    await store.close();
+  });
+
+  it('refuses a database written by a newer version, saying so', async () => {
+    const path = freshFile();
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    const err = await openSqliteStore(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toContain(
+      `schema version ${MIGRATIONS.length + 1}, but this build of CodeFRAME knows only up to version ${MIGRATIONS.length}`,
+    );
+    expect((err as Error).message).toContain('newer CodeFRAME');
+  });
+
+  it('writes appends made in one tick in one transaction', async () => {
+    const { db, transactions } = countingDatabase(freshFile());
+    const store = storeOnDatabase(db);
+    const { id } = await store.createProject(PROJECT);
+    const start = transactions();
+    const events = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => store.appendEvent(id, note(i))),
+    );
+    expect(transactions() - start).toBe(1);
+    expect(events.at(-1)?.seq).toBe(1000n);
+    expect(await store.readEvents(id, 0n, 2000)).toHaveLength(1000);
+
+    // The next tick is the next batch.
+    await store.appendEvent(id, note(1000));
+    await store.appendEvent(id, note(1001));
+    expect(transactions() - start).toBe(3);
+    await store.close();
+  });
+
+  it('rejects every append of a batch that fails to commit, and reuses none of its seqs', async () => {
+    const path = freshFile();
+    const store = await openSqliteStore(path);
+    const { id } = await store.createProject(PROJECT);
+    const saboteur = new Database(path);
+    saboteur.exec(`CREATE TRIGGER refuse_third BEFORE INSERT ON events WHEN NEW.seq = 3
+      BEGIN SELECT RAISE(ABORT, 'the disk is full'); END`);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => store.appendEvent(id, note(i))),
+    );
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    const reason = (results[0] as PromiseRejectedResult).reason as Error;
+    expect(reason.message).toContain('could not write a batch of 5 events');
+    expect(reason.message).toContain('the disk is full');
+    expect(await store.lastSeq(id)).toBe(0n);
+    expect(await store.readEvents(id, 0n, 10)).toEqual([]);
+
+    saboteur.exec('DROP TRIGGER refuse_third');
+    saboteur.close();
+    expect((await store.appendEvent(id, note(9))).seq).toBe(1n);
+    await store.close();
+  });
+
+  it('writes appends still pending when closed, and refuses calls after', async () => {
+    const path = freshFile();
+    const store = await openSqliteStore(path);
+    const { id } = await store.createProject(PROJECT);
+    const pending = store.appendEvent(id, note(1));
+    await store.close();
+    expect((await pending).seq).toBe(1n);
+    await expect(store.getProject(id)).rejects.toThrow('the store was closed');
+    await expect(store.appendEvent(id, note(2))).rejects.toThrow('the store was closed');
+    await store.close();
+
+    const reopened = await openSqliteStore(path);
+    expect(await reopened.lastSeq(id)).toBe(1n);
+    await reopened.close();
+  });
+});

@@ -1,0 +1,133 @@
+// The Store on one SQLite file. better-sqlite3 is synchronous, which suits a single lead
+// process: each call finishes its statements before returning, and the async interface is
+// kept only so a networked database can implement the same Store.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type Project, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import Database from 'better-sqlite3';
+import { SqliteBlockers } from './sqlite-blockers.js';
+import { SqliteEventLog } from './sqlite-event-log.js';
+import { type ProjectRow, toProject } from './sqlite-rows.js';
+import { configure, migrate } from './sqlite-schema.js';
+import { Statements } from './sqlite-statements.js';
+import { SqliteTasks } from './sqlite-tasks.js';
+import { addUsage } from './sqlite-usage.js';
+import { type NewProject, notFound, type Store, type UsageDelta } from './store.js';
+
+const PROJECT_SELECT = `
+  SELECT p.*,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id) AS task_count,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.COMPLETED})
+      AS completed_task_count,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.FAILED})
+      AS failed_task_count
+  FROM projects p`;
+
+/** Opens (creating it and its directory if need be) the store at path; ':memory:' works. */
+export async function openSqliteStore(path: string): Promise<Store> {
+  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  return storeOnDatabase(new Database(path));
+}
+
+/** The store on an open connection, configured and migrated; closes it if that fails. */
+export function storeOnDatabase(db: Database.Database): Store {
+  try {
+    configure(db);
+    migrate(db, db.name);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteStore(new Statements(db));
+}
+
+class SqliteStore implements Store {
+  private readonly tasks: SqliteTasks;
+  private readonly blockers: SqliteBlockers;
+  private readonly events: SqliteEventLog;
+
+  constructor(private readonly sql: Statements) {
+    this.tasks = new SqliteTasks(sql);
+    this.blockers = new SqliteBlockers(sql);
+    this.events = new SqliteEventLog(sql.db);
+  }
+
+  async createProject(input: NewProject): Promise<Project> {
+    const id = randomUUID();
+    const now = Date.now();
+    this.sql.run(
+      `INSERT INTO projects (id, name, prd, repo_url, status, budget_usd, max_concurrency,
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      input.name,
+      input.prd,
+      input.repoUrl,
+      ProjectStatus.CREATED,
+      input.budgetUsd,
+      input.maxConcurrency,
+      now,
+      now,
+    );
+    return this.project(id);
+  }
+
+  async getProject(id: string): Promise<Project | undefined> {
+    const row = this.sql.one<ProjectRow>(`${PROJECT_SELECT} WHERE p.id = ?`, id);
+    return row && toProject(row);
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const rows = this.sql.all<ProjectRow>(`${PROJECT_SELECT} ORDER BY p.created_at, p.rowid`);
+    return rows.map(toProject);
+  }
+
+  async setProjectStatus(id: string, status: ProjectStatus): Promise<Project> {
+    const changed = this.sql.run(
+      'UPDATE projects SET status = ?, updated_at = ? WHERE id = ?',
+      status,
+      Date.now(),
+      id,
+    );
+    if (changed === 0) throw notFound('project', id);
+    return this.project(id);
+  }
+
+  savePlan = async (...args: Parameters<SqliteTasks['savePlan']>) => this.tasks.savePlan(...args);
+  listTasks = async (projectId: string) => this.tasks.list(projectId);
+  getTask = async (id: string) => this.tasks.get(id);
+  updateTask = async (...args: Parameters<SqliteTasks['update']>) => this.tasks.update(...args);
+  startAttempt = async (...args: Parameters<SqliteTasks['startAttempt']>) =>
+    this.tasks.startAttempt(...args);
+  finishAttempt = async (...args: Parameters<SqliteTasks['finishAttempt']>) =>
+    this.tasks.finishAttempt(...args);
+  listAttempts = async (taskId: string) => this.tasks.listAttempts(taskId);
+
+  createBlocker = async (...args: Parameters<SqliteBlockers['create']>) =>
+    this.blockers.create(...args);
+  answerBlocker = async (...args: Parameters<SqliteBlockers['answer']>) =>
+    this.blockers.answer(...args);
+  getBlocker = async (id: string) => this.blockers.get(id);
+  listBlockers = async (...args: Parameters<SqliteBlockers['list']>) => this.blockers.list(...args);
+
+  async addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void> {
+    addUsage(this.sql, projectId, taskId, delta);
+  }
+
+  appendEvent = (...args: Parameters<SqliteEventLog['append']>) => this.events.append(...args);
+  readEvents = async (...args: Parameters<SqliteEventLog['read']>) => this.events.read(...args);
+  lastSeq = async (projectId: string) => this.events.lastSeq(projectId);
+
+  async close(): Promise<void> {
+    if (!this.sql.db.open) return;
+    await this.events.drain();
+    this.sql.db.close();
+  }
+
+  /** The project, or not_found. */
+  private project(id: string): Project {
+    const row = this.sql.one<ProjectRow>(`${PROJECT_SELECT} WHERE p.id = ?`, id);
+    if (!row) throw notFound('project', id);
+    return toProject(row);
+  }
+}

@@ -1,0 +1,186 @@
+// Plans, tasks and their attempts in SQLite.
+import { randomUUID } from 'node:crypto';
+import { toBinary } from '@bufbuild/protobuf';
+import { type Task, TaskStatus, TestSummarySchema } from '@codeframe/proto';
+import { validatePlan } from './plan-validation.js';
+import { type AttemptRow, type TaskRow, toAttempt, toTask } from './sqlite-rows.js';
+import { requireProject, type Statements } from './sqlite-statements.js';
+import { type Attempt, notFound, type PlannedTask, StoreError, type TaskPatch } from './store.js';
+
+// TaskPatch field → column, and how the value is stored.
+const PATCH_COLUMNS: { [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[K]) => unknown] } =
+  {
+    status: ['status', (v) => v],
+    worker: ['worker', (v) => v],
+    commitSha: ['commit_sha', (v) => v],
+    mergeSha: ['merge_sha', (v) => v],
+    error: ['error', (v) => v],
+    tests: ['tests', (v) => (v ? toBinary(TestSummarySchema, v) : null)],
+    attempt: ['attempt', (v) => v],
+  };
+
+export class SqliteTasks {
+  constructor(private readonly sql: Statements) {}
+
+  savePlan(projectId: string, planned: PlannedTask[]): Task[] {
+    validatePlan(planned);
+    return this.sql.transaction(() => {
+      requireProject(this.sql, projectId);
+      const started = this.sql.one<{ key: string }>(
+        'SELECT key FROM tasks WHERE project_id = ? AND (status != ? OR attempt > 0) ORDER BY position LIMIT 1',
+        projectId,
+        TaskStatus.PENDING,
+      );
+      if (started) {
+        throw new StoreError(
+          'conflict',
+          `the plan of project "${projectId}" cannot be replaced: task "${started.key}" has already started`,
+        );
+      }
+      // Cascades to the old plan's dependencies (no attempts or blockers exist before a start).
+      this.sql.run('DELETE FROM tasks WHERE project_id = ?', projectId);
+      const now = Date.now();
+      const ids = new Map(planned.map((task) => [task.key, randomUUID()]));
+      planned.forEach((task, position) => {
+        const id = ids.get(task.key)!;
+        this.sql.run(
+          `INSERT INTO tasks (id, project_id, position, key, title, description, kind,
+             acceptance_criteria, status, branch, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id,
+          projectId,
+          position,
+          task.key,
+          task.title,
+          task.description,
+          task.kind,
+          JSON.stringify(task.acceptanceCriteria),
+          TaskStatus.PENDING,
+          `task/${id}`,
+          now,
+          now,
+        );
+      });
+      for (const task of planned) {
+        task.dependsOn.forEach((key, position) => {
+          this.sql.run(
+            'INSERT INTO task_dependencies (task_id, depends_on_id, position) VALUES (?, ?, ?)',
+            ids.get(task.key),
+            ids.get(key),
+            position,
+          );
+        });
+      }
+      this.sql.run('UPDATE projects SET updated_at = ? WHERE id = ?', now, projectId);
+      return this.list(projectId);
+    });
+  }
+
+  list(projectId: string): Task[] {
+    requireProject(this.sql, projectId);
+    const rows = this.sql.all<TaskRow>(
+      'SELECT * FROM tasks WHERE project_id = ? ORDER BY position',
+      projectId,
+    );
+    const deps = new Map<string, string[]>();
+    const edges = this.sql.all<{ task_id: string; depends_on_id: string }>(
+      `SELECT d.task_id, d.depends_on_id FROM task_dependencies d
+       JOIN tasks t ON t.id = d.task_id WHERE t.project_id = ? ORDER BY d.task_id, d.position`,
+      projectId,
+    );
+    for (const edge of edges) {
+      const list = deps.get(edge.task_id) ?? [];
+      list.push(edge.depends_on_id);
+      deps.set(edge.task_id, list);
+    }
+    return rows.map((row) => toTask(row, deps.get(row.id) ?? []));
+  }
+
+  get(id: string): Task | undefined {
+    const row = this.sql.one<TaskRow>('SELECT * FROM tasks WHERE id = ?', id);
+    if (!row) return undefined;
+    const deps = this.sql.all<{ depends_on_id: string }>(
+      'SELECT depends_on_id FROM task_dependencies WHERE task_id = ? ORDER BY position',
+      id,
+    );
+    return toTask(
+      row,
+      deps.map((d) => d.depends_on_id),
+    );
+  }
+
+  update(id: string, patch: TaskPatch): Task {
+    const sets = ['updated_at = ?'];
+    const values: unknown[] = [Date.now()];
+    for (const [field, [column, encode]] of Object.entries(PATCH_COLUMNS)) {
+      const value = patch[field as keyof TaskPatch];
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      values.push((encode as (v: unknown) => unknown)(value));
+    }
+    const changed = this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, ...values, id);
+    if (changed === 0) throw notFound('task', id);
+    return this.get(id)!;
+  }
+
+  startAttempt(taskId: string, worker: string): Attempt {
+    return this.sql.transaction(() => {
+      if (!this.sql.one('SELECT 1 FROM tasks WHERE id = ?', taskId)) throw notFound('task', taskId);
+      const { previous } = this.sql.one<{ previous: number }>(
+        'SELECT COALESCE(MAX(number), 0) AS previous FROM attempts WHERE task_id = ?',
+        taskId,
+      )!;
+      const row: AttemptRow = {
+        id: randomUUID(),
+        task_id: taskId,
+        number: previous + 1,
+        worker,
+        started_at: Date.now(),
+        ended_at: null,
+        outcome: null,
+        error: null,
+      };
+      this.sql.run(
+        'INSERT INTO attempts (id, task_id, number, worker, started_at) VALUES (?, ?, ?, ?, ?)',
+        row.id,
+        taskId,
+        row.number,
+        worker,
+        row.started_at,
+      );
+      this.sql.run(
+        'UPDATE tasks SET attempt = ?, worker = ?, updated_at = ? WHERE id = ?',
+        row.number,
+        worker,
+        row.started_at,
+        taskId,
+      );
+      return toAttempt(row);
+    });
+  }
+
+  finishAttempt(attemptId: string, outcome: string, error?: string): void {
+    const row = this.sql.one<AttemptRow>('SELECT * FROM attempts WHERE id = ?', attemptId);
+    if (!row) throw notFound('attempt', attemptId);
+    if (row.ended_at !== null) {
+      throw new StoreError(
+        'conflict',
+        `attempt "${attemptId}" was already finished with outcome "${row.outcome}"`,
+      );
+    }
+    this.sql.run(
+      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE id = ?',
+      Date.now(),
+      outcome,
+      error ?? null,
+      attemptId,
+    );
+  }
+
+  listAttempts(taskId: string): Attempt[] {
+    if (!this.sql.one('SELECT 1 FROM tasks WHERE id = ?', taskId)) throw notFound('task', taskId);
+    return this.sql
+      .all<AttemptRow>('SELECT * FROM attempts WHERE task_id = ? ORDER BY number', taskId)
+      .map(toAttempt);
+  }
+}

@@ -1,0 +1,66 @@
+// Usage totals of projects and tasks, in SQLite.
+import type { Statements } from './sqlite-statements.js';
+import { notFound, StoreError, type UsageDelta } from './store.js';
+
+const AMOUNTS = [
+  'inputTokens',
+  'outputTokens',
+  'cacheReadInputTokens',
+  'cacheCreationInputTokens',
+  'costUsd',
+  'calls',
+] as const;
+
+/** Token counts and calls are whole numbers, nothing is negative. */
+function checkDelta(delta: UsageDelta): void {
+  for (const field of AMOUNTS) {
+    const value = delta[field];
+    const whole = field !== 'costUsd';
+    if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
+      throw new StoreError(
+        'invalid',
+        `usage ${field} must be a ${whole ? 'whole ' : ''}number ≥ 0, got ${value}`,
+      );
+    }
+  }
+}
+
+/** Adds delta to the project's totals and, when taskId is given, the task's; all or nothing. */
+export function addUsage(
+  sql: Statements,
+  projectId: string,
+  taskId: string | undefined,
+  delta: UsageDelta,
+): void {
+  checkDelta(delta);
+  // Named explicitly: a caller's object may carry more fields than the statement binds.
+  const params = {
+    ...Object.fromEntries(AMOUNTS.map((field) => [field, delta[field]])),
+    unpriced: delta.unpriced ? 1 : 0,
+    projectId,
+    taskId: taskId ?? null,
+  };
+  const add = (table: string, where: string) =>
+    sql
+      .get(
+        `UPDATE ${table} SET
+         input_tokens = input_tokens + @inputTokens,
+         output_tokens = output_tokens + @outputTokens,
+         cache_read_input_tokens = cache_read_input_tokens + @cacheReadInputTokens,
+         cache_creation_input_tokens = cache_creation_input_tokens + @cacheCreationInputTokens,
+         cost_usd = cost_usd + @costUsd,
+         calls = calls + @calls,
+         unpriced = unpriced | @unpriced
+       WHERE ${where}`,
+      )
+      .run(params).changes;
+  sql.transaction(() => {
+    if (add('projects', 'id = @projectId') === 0) throw notFound('project', projectId);
+    if (taskId !== undefined && add('tasks', 'id = @taskId AND project_id = @projectId') === 0) {
+      throw new StoreError(
+        'not_found',
+        `task "${taskId}" does not exist in project "${projectId}"`,
+      );
+    }
+  });
+}

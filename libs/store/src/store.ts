@@ -1,0 +1,139 @@
+// The lead's durable state behind one asynchronous interface. SQLite implements it today and
+// PostgreSQL will later, so nothing here may assume a particular database: every
+// implementation runs the same contract suite (store.contract.ts).
+import type {
+  Blocker,
+  Event,
+  Project,
+  ProjectStatus,
+  Task,
+  TaskKind,
+  TaskStatus,
+  TestSummary,
+} from '@codeframe/proto';
+
+export interface NewProject {
+  name: string;
+  /** The product spec, Markdown. */
+  prd: string;
+  repoUrl: string;
+  /** 0 means no budget. */
+  budgetUsd: number;
+  /** 0 means the lead's default. */
+  maxConcurrency: number;
+}
+
+/** One task as the planner wrote it, before it has an id. */
+export interface PlannedTask {
+  /** Stable and unique within the plan, e.g. "api-server". */
+  key: string;
+  title: string;
+  description: string;
+  kind: TaskKind;
+  /** Keys of other tasks in the same plan. */
+  dependsOn: string[];
+  acceptanceCriteria: string[];
+}
+
+/** The fields of a task that change while it runs; absent fields are left as they are. */
+export interface TaskPatch {
+  status?: TaskStatus;
+  worker?: string;
+  commitSha?: string;
+  mergeSha?: string;
+  error?: string;
+  tests?: TestSummary;
+  attempt?: number;
+}
+
+/** One dispatch of a task to a worker. */
+export interface Attempt {
+  id: string;
+  taskId: string;
+  /** 1 for the first dispatch of the task. */
+  number: number;
+  worker: string;
+  startedAt: Date;
+  endedAt?: Date;
+  outcome?: string;
+  error?: string;
+}
+
+/** Usage to add to a running total (plain numbers: one call never nears 2^53 tokens). */
+export interface UsageDelta {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  costUsd: number;
+  calls: number;
+  /** Some call used a model missing from the price table; sticky once set. */
+  unpriced: boolean;
+}
+
+/** The oneof of codeframe.v1.Event; an event always has a payload. */
+export type EventPayload = Exclude<Event['payload'], { case: undefined }>;
+
+export interface Store {
+  /** A new project with a random UUID and status CREATED. */
+  createProject(input: NewProject): Promise<Project>;
+  /** With usage, task counts and last_seq filled in from the data. */
+  getProject(id: string): Promise<Project | undefined>;
+  /** Oldest first. */
+  listProjects(): Promise<Project[]>;
+  setProjectStatus(id: string, status: ProjectStatus): Promise<Project>;
+
+  /**
+   * Stores the plan in one transaction, assigning task ids and mapping depends_on from keys
+   * to ids. Replaces an earlier plan only while no task has started (conflict otherwise).
+   */
+  savePlan(projectId: string, tasks: PlannedTask[]): Promise<Task[]>;
+  /** In plan order. */
+  listTasks(projectId: string): Promise<Task[]>;
+  getTask(id: string): Promise<Task | undefined>;
+  updateTask(id: string, patch: TaskPatch): Promise<Task>;
+
+  /** Numbers the attempt after the previous one and records attempt and worker on the task. */
+  startAttempt(taskId: string, worker: string): Promise<Attempt>;
+  /** Conflict when the attempt was already finished. */
+  finishAttempt(attemptId: string, outcome: string, error?: string): Promise<void>;
+  /** Oldest first. */
+  listAttempts(taskId: string): Promise<Attempt[]>;
+
+  /** An OPEN blocker on a task of the project. */
+  createBlocker(projectId: string, taskId: string, question: string): Promise<Blocker>;
+  /** RESOLVED with resolved_at set; conflict when it was already answered. */
+  answerBlocker(id: string, answer: string): Promise<Blocker>;
+  getBlocker(id: string): Promise<Blocker | undefined>;
+  /** Oldest first; open ones only unless includeResolved. */
+  listBlockers(projectId: string, includeResolved: boolean): Promise<Blocker[]>;
+
+  /** Sums into the project's usage and, when taskId is given, the task's. */
+  addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void>;
+
+  /** Persists the event and resolves with it, seq and time assigned. */
+  appendEvent(projectId: string, payload: EventPayload): Promise<Event>;
+  /** Persisted events with seq > afterSeq, ascending, at most limit of them. */
+  readEvents(projectId: string, afterSeq: bigint, limit: number): Promise<Event[]>;
+  /** Seq of the last persisted event, 0n when there is none. */
+  lastSeq(projectId: string): Promise<bigint>;
+
+  /** Waits for pending writes, then releases the database. */
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode = 'not_found' | 'conflict' | 'invalid';
+
+/** A refused store operation; the code maps onto gRPC NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string, id: string): StoreError =>
+  new StoreError('not_found', `${what} "${id}" does not exist`);

@@ -1,0 +1,101 @@
+import {
+  type Brain,
+  type FakeAnthropic,
+  startFakeAnthropic,
+  text,
+  toolUse,
+} from '@codeframe/fake-anthropic';
+import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { silentLogger } from '@codeframe/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PlanError, planFromPrd } from './planner.js';
+
+const cyclic = {
+  tasks: [
+    {
+      key: 'a',
+      title: 'A',
+      description: '',
+      kind: 'backend',
+      depends_on: ['b'],
+      acceptance_criteria: [],
+    },
+    {
+      key: 'b',
+      title: 'B',
+      description: '',
+      kind: 'test',
+      depends_on: ['a'],
+      acceptance_criteria: [],
+    },
+  ],
+};
+const good = {
+  tasks: [
+    {
+      key: 'api',
+      title: 'API',
+      description: 'REST',
+      kind: 'backend',
+      depends_on: [],
+      acceptance_criteria: ['GET /todos'],
+    },
+    {
+      key: 'tests',
+      title: 'Tests',
+      description: '',
+      kind: 'test',
+      depends_on: ['api'],
+      acceptance_criteria: [],
+    },
+  ],
+};
+
+let fake: FakeAnthropic | undefined;
+afterEach(async () => {
+  await fake?.close();
+});
+
+async function plan(brain: Brain) {
+  fake = await startFakeAnthropic({ brain });
+  const llm = new LlmClient({
+    apiKey: 'k',
+    baseUrl: fake.url,
+    model: 'claude-sonnet-5-5',
+    prices: DEFAULT_PRICES,
+    maxRetries: 0,
+    requestTimeoutMs: 5_000,
+    maxTokens: 1024,
+    logger: silentLogger,
+  });
+  return planFromPrd(llm, '# Todo\nA todo API.');
+}
+
+describe('planFromPrd', () => {
+  it('sends an invalid plan back with the reason once, then takes the corrected plan', async () => {
+    const result = await plan((req) => ({
+      content: [toolUse('submit_plan', req.messages.length === 1 ? cyclic : good)],
+    }));
+    expect(result.tasks.map((t) => [t.key, t.dependsOn])).toEqual([
+      ['api', []],
+      ['tests', ['api']],
+    ]);
+    expect(result.usage.calls).toBe(2);
+    expect(JSON.stringify(fake?.requests[1]?.body.messages.at(-1))).toContain(
+      "the plan's dependencies form a cycle: a → b → a",
+    );
+    expect(JSON.stringify(fake?.requests[0]?.body.tools)).toContain('"name":"submit_plan"');
+  });
+
+  it('fails with the reason when the second plan is invalid too', async () => {
+    await expect(plan(() => ({ content: [toolUse('submit_plan', cyclic)] }))).rejects.toThrow(
+      new PlanError("the model's plan is invalid: the plan's dependencies form a cycle: a → b → a"),
+    );
+  });
+
+  it('counts an answer without submit_plan as an invalid plan', async () => {
+    await expect(plan(() => ({ content: [text('Here is my plan: ...')] }))).rejects.toThrow(
+      /no plan was submitted/,
+    );
+  });
+});

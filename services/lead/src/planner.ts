@@ -1,0 +1,89 @@
+import {
+  addUsage,
+  type ContentBlockParam,
+  emptyUsage,
+  type LlmClient,
+  type MessageParam,
+  type Tool,
+  type UsageTotals,
+} from '@codeframe/llm';
+import { type PlannedTask, validatePlan } from './plan-validation.js';
+
+const string = { type: 'string' } as const;
+const strings = { type: 'array', items: string } as const;
+
+/** The tool whose input schema is the plan: the model answers by calling it. */
+export const SUBMIT_PLAN_TOOL: Tool = {
+  name: 'submit_plan',
+  description: 'Submit the plan: the tasks that build the product, with their dependencies.',
+  input_schema: {
+    type: 'object',
+    properties: {
+      tasks: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          properties: {
+            key: { type: 'string', description: 'Stable short id, e.g. "todo-api".' },
+            title: string,
+            description: string,
+            kind: { type: 'string', enum: ['backend', 'frontend', 'test'] },
+            depends_on: { ...strings, description: 'Keys of tasks that must be done first.' },
+            acceptance_criteria: strings,
+          },
+          required: ['key', 'title', 'description', 'kind', 'depends_on', 'acceptance_criteria'],
+        },
+      },
+    },
+    required: ['tasks'],
+  },
+};
+
+const SYSTEM = `You are the lead engineer of a small autonomous team: backend, frontend and test engineers, each an AI agent working in its own git branch with Node.js and no network.
+Plan the work for the product spec you are given as a graph of tasks and submit it with the submit_plan tool.
+Each task is one coherent change an engineer can finish and test alone. Use depends_on only where a task needs another's code; independent tasks run at the same time.
+Give every task acceptance criteria that its tests can check.`;
+
+/** The model's plans were invalid twice; the message says why. */
+export class PlanError extends Error {
+  override name = 'PlanError';
+}
+
+export interface PlanResult {
+  tasks: PlannedTask[];
+  usage: UsageTotals;
+}
+
+/**
+ * Asks the model for a plan of the PRD through submit_plan and validates it; an invalid
+ * plan is sent back with the reason once, and a second invalid plan fails with the reason.
+ */
+export async function planFromPrd(
+  llm: LlmClient,
+  prd: string,
+  signal?: AbortSignal,
+): Promise<PlanResult> {
+  const messages: MessageParam[] = [{ role: 'user', content: `# Product spec\n\n${prd}` }];
+  let usage = emptyUsage();
+  for (let round = 1; ; round++) {
+    const res = await llm.complete({ system: SYSTEM, tools: [SUBMIT_PLAN_TOOL], messages, signal });
+    usage = addUsage(usage, res.usage);
+    const call = res.message.content.find((b) => b.type === 'tool_use' && b.name === 'submit_plan');
+    const check =
+      call?.type === 'tool_use'
+        ? validatePlan(call.input)
+        : { ok: false as const, reason: 'no plan was submitted: call the submit_plan tool' };
+    if (check.ok) return { tasks: check.tasks, usage };
+    if (round === 2) throw new PlanError(`the model's plan is invalid: ${check.reason}`);
+    messages.push({ role: 'assistant', content: res.message.content as ContentBlockParam[] });
+    const feedback = `The plan is invalid: ${check.reason}. Submit a corrected plan with submit_plan.`;
+    messages.push({
+      role: 'user',
+      content:
+        call?.type === 'tool_use'
+          ? [{ type: 'tool_result', tool_use_id: call.id, content: feedback, is_error: true }]
+          : feedback,
+    });
+  }
+}
