@@ -1,12 +1,13 @@
 import { LeadService, ProjectStatus } from '@codeframe/proto';
+import { openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { leadService, projectName } from './lead-service.js';
-import { ProjectRegistry } from './project-registry.js';
 
-function client() {
+async function client() {
+  const store = await openSqliteStore(':memory:');
   const transport = createRouterTransport((router) => {
-    router.service(LeadService, leadService(new ProjectRegistry()));
+    router.service(LeadService, leadService(store));
   });
   return createClient(LeadService, transport);
 }
@@ -19,7 +20,7 @@ const errorOf = (p: Promise<unknown>) =>
 
 describe('LeadService', () => {
   it('creates projects and lists them, oldest first', async () => {
-    const lead = client();
+    const lead = await client();
     expect((await lead.listProjects({})).projects).toEqual([]);
     const a = await lead.createProject({ prd: '# Todo API\n\nA REST API.' });
     const b = await lead.createProject({ name: 'cli', prd: 'A CLI.', budgetUsd: 2.5 });
@@ -32,7 +33,7 @@ describe('LeadService', () => {
   });
 
   it('refuses a bad request with INVALID_ARGUMENT naming the field', async () => {
-    const lead = client();
+    const lead = await client();
     const noPrd = await errorOf(lead.createProject({ prd: '  ' }));
     expect(noPrd?.code).toBe(Code.InvalidArgument);
     expect(noPrd?.rawMessage).toBe('prd: required: the product spec, in Markdown');
@@ -45,13 +46,13 @@ describe('LeadService', () => {
   });
 
   it('answers NOT_FOUND for an unknown project', async () => {
-    const err = await errorOf(client().getProject({ projectId: 'nope' }));
+    const err = await errorOf((await client()).getProject({ projectId: 'nope' }));
     expect(err?.code).toBe(Code.NotFound);
     expect(err?.rawMessage).toBe('project "nope" does not exist');
   });
 
   it('answers UNIMPLEMENTED for what the orchestrator issue brings', async () => {
-    const err = await errorOf(client().planProject({ projectId: 'x' }));
+    const err = await errorOf((await client()).planProject({ projectId: 'x' }));
     expect(err?.code).toBe(Code.Unimplemented);
   });
 });

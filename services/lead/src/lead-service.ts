@@ -1,7 +1,7 @@
 import type { LeadService } from '@codeframe/proto';
 import { invalidArgument, notFound } from '@codeframe/rpc';
+import type { Store } from '@codeframe/store';
 import type { ServiceImpl } from '@connectrpc/connect';
-import type { ProjectRegistry } from './project-registry.js';
 
 const MAX_NAME_LENGTH = 200;
 
@@ -14,12 +14,13 @@ export function projectName(name: string, prd: string): string {
 }
 
 /**
- * The LeadService API. Planning, scheduling, tasks, blockers and events arrive with the
- * lead-orchestrator issue; until then those methods answer UNIMPLEMENTED.
+ * The LeadService API over the store. Planning, scheduling, tasks, blockers and events are
+ * still to be wired (lead-orchestrator issue); until then those methods answer
+ * UNIMPLEMENTED.
  */
-export function leadService(projects: ProjectRegistry): Partial<ServiceImpl<typeof LeadService>> {
+export function leadService(store: Store): Partial<ServiceImpl<typeof LeadService>> {
   return {
-    createProject(req) {
+    async createProject(req) {
       if (!req.prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
       const name = projectName(req.name, req.prd);
       if (name.length > MAX_NAME_LENGTH) {
@@ -31,7 +32,7 @@ export function leadService(projects: ProjectRegistry): Partial<ServiceImpl<type
       if (req.maxConcurrency < 0) {
         throw invalidArgument('max_concurrency', "must be 0 (the lead's default) or positive");
       }
-      const project = projects.create({
+      const project = await store.createProject({
         name,
         prd: req.prd,
         repoUrl: req.repoUrl.trim(),
@@ -40,14 +41,14 @@ export function leadService(projects: ProjectRegistry): Partial<ServiceImpl<type
       });
       return { project };
     },
-    getProject(req) {
+    async getProject(req) {
       if (!req.projectId) throw invalidArgument('project_id', 'required');
-      const project = projects.get(req.projectId);
+      const project = await store.getProject(req.projectId);
       if (!project) throw notFound('project', req.projectId);
       return { project };
     },
-    listProjects() {
-      return { projects: projects.list() };
+    async listProjects() {
+      return { projects: await store.listProjects() };
     },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   describeServiceConformance,
   grpcJsClient,
@@ -7,13 +10,19 @@ import {
 import { describe, expect, it } from 'vitest';
 
 const entry = 'services/lead/dist/main.js';
+const dataDir = () => mkdtempSync(join(tmpdir(), 'lead-'));
 
-describeServiceConformance({ entry, services: ['codeframe.v1.LeadService'] });
+describeServiceConformance({
+  entry,
+  services: ['codeframe.v1.LeadService'],
+  env: { CODEFRAME_DATA_DIR: dataDir() },
+});
 
 describe('the lead over gRPC from grpc-js', () => {
-  it('lists no projects, creates one, lists it', async () => {
-    const lead = await startServiceProcess({ entry });
-    const client = grpcJsClient(
+  it('lists no projects, creates one, lists it, and still has it after a restart', async () => {
+    const env = { CODEFRAME_DATA_DIR: dataDir() };
+    let lead = await startServiceProcess({ entry, env });
+    let client = grpcJsClient(
       'codeframe/v1/lead.proto',
       'codeframe.v1.LeadService',
       `127.0.0.1:${lead.port}`,
@@ -28,6 +37,16 @@ describe('the lead over gRPC from grpc-js', () => {
       expect(created.project.name).toBe('Todo API');
       const listed = await grpcJsUnary<{ projects: { id: string }[] }>(client, 'ListProjects', {});
       expect(listed.projects.map((p) => p.id)).toEqual([created.project.id]);
+      client.close();
+      expect(await lead.stop()).toBe(0);
+      lead = await startServiceProcess({ entry, env });
+      client = grpcJsClient(
+        'codeframe/v1/lead.proto',
+        'codeframe.v1.LeadService',
+        `127.0.0.1:${lead.port}`,
+      );
+      const again = await grpcJsUnary<{ projects: { id: string }[] }>(client, 'ListProjects', {});
+      expect(again.projects.map((p) => p.id)).toEqual([created.project.id]);
     } finally {
       client.close();
       await lead.stop();
@@ -35,7 +54,10 @@ describe('the lead over gRPC from grpc-js', () => {
   });
 
   it('rejects a call without the token when one is configured', async () => {
-    const lead = await startServiceProcess({ entry, env: { CODEFRAME_AUTH_TOKEN: 'let-me-in' } });
+    const lead = await startServiceProcess({
+      entry,
+      env: { CODEFRAME_AUTH_TOKEN: 'let-me-in', CODEFRAME_DATA_DIR: dataDir() },
+    });
     const client = grpcJsClient(
       'codeframe/v1/lead.proto',
       'codeframe.v1.LeadService',
@@ -60,7 +82,7 @@ describe('the lead over gRPC from grpc-js', () => {
   });
 
   it('warns at start that authentication is off when no token is configured', async () => {
-    const lead = await startServiceProcess({ entry });
+    const lead = await startServiceProcess({ entry, env: { CODEFRAME_DATA_DIR: dataDir() } });
     try {
       const warning = await lead.waitForLog((l) => /authentication is off/.test(String(l.msg)));
       expect(warning.level).toBe(40);

@@ -1,11 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runToExit, WORKSPACE_ROOT } from '@codeframe/testkit';
 import { describe, expect, it } from 'vitest';
 
 const entry = 'tools/dev/dist/main.js';
 const anyPorts = {
+  CODEFRAME_DATA_DIR: mkdtempSync(join(tmpdir(), 'launcher-')),
   CODEFRAME_LEAD_PORT: '0',
   CODEFRAME_WORKER_BACKEND_PORT: '0',
   CODEFRAME_WORKER_FRONTEND_PORT: '0',
