@@ -4,6 +4,8 @@ import {
   type ExecuteTaskRequest,
   ExecuteTaskRequestSchema,
   TaskKind,
+  TaskOutcome,
+  TaskResultSchema,
   type WorkerService,
 } from '@codeframe/proto';
 import { callLogger, invalidArgument } from '@codeframe/rpc';
@@ -12,6 +14,7 @@ import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
 import type { Capacity } from './capacity.js';
 import { prepareWorktree, removeWorktree, WorkspaceError } from './git-workspace.js';
+import { taskEvents } from './task-events.js';
 
 export interface WorkerIdentity {
   kind: TaskKind;
@@ -62,7 +65,21 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
             'CODEFRAME_SANDBOX=none: this task runs commands without a sandbox, with network and write access outside its worktree',
           );
         }
-        worktree = await prepare(request, rt.workDir, signal);
+        try {
+          worktree = await prepare(request, rt.workDir, signal);
+        } catch (err) {
+          // The deadline can pass before the work starts (a slow fetch): that is a result.
+          if (!(deadline.signal.reason instanceof DeadlineError)) throw err;
+          const error = deadline.signal.reason.message;
+          yield taskEvents(request.task!.id, rt.identity.workerId).result(
+            create(TaskResultSchema, {
+              outcome: TaskOutcome.FAILED,
+              branch: request.branch,
+              error,
+            }),
+          );
+          return;
+        }
         log.info({ worktree, base: request.baseRef, branch: request.branch }, 'task started');
         yield* runAgentTask({
           request,

@@ -22,6 +22,8 @@ export interface RpcServerOptions {
   authToken: string | undefined;
   /** How long a shutdown lets running calls finish before it cancels them. */
   shutdownGraceMs: number;
+  /** The service's own interceptors, run after logging and authentication. */
+  interceptors?: Interceptor[];
 }
 
 export interface RpcServer {
@@ -54,6 +56,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       `authentication is off: ${AUTH_TOKEN_VARIABLE} is not set, so any client that reaches this port can call it`,
     );
   }
+  interceptors.push(...(options.interceptors ?? []));
   const adapter = connectNodeAdapter({
     routes(router) {
       options.routes(router);

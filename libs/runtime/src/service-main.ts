@@ -34,24 +34,13 @@ export async function runService(
     process.exit(1);
   });
 
-  let service: RunningService;
-  try {
-    service = await start(log);
-  } catch (err) {
-    if (err instanceof ConfigError) return failConfig(name, err);
-    log.fatal({ err }, `${name} failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  }
-
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting without waiting for the drain');
-      process.exit(1);
-    }
-    stopping = true;
+  // Signals are handled from the start: one that arrives while the service is still
+  // starting stops it as soon as it has started, not half-way.
+  let service: RunningService | undefined;
+  let requested: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals, running: RunningService) => {
     log.info({ signal }, 'shutting down');
-    service.stop().then(
+    running.stop().then(
       () => {
         log.info('stopped');
         process.exit(0);
@@ -62,8 +51,25 @@ export async function runService(
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (requested) {
+      log.warn({ signal }, 'second signal: exiting without waiting for the drain');
+      process.exit(1);
+    }
+    requested = signal;
+    if (service) stop(signal, service);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+
+  try {
+    service = await start(log);
+  } catch (err) {
+    if (err instanceof ConfigError) return failConfig(name, err);
+    log.fatal({ err }, `${name} failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  if (requested) stop(requested, service);
 }
 
 function failConfig(name: string, err: unknown): never {

@@ -1,14 +1,50 @@
+import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { LeadService, ProjectStatus } from '@codeframe/proto';
+import { silentLogger } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { leadService, projectName } from './lead-service.js';
+import { EventHub } from './event-hub.js';
+import { leadService, projectName, storeErrors } from './lead-service.js';
+import { Orchestrator } from './orchestrator.js';
+import { WorkerPool } from './worker-pool.js';
 
 async function client() {
   const store = await openSqliteStore(':memory:');
-  const transport = createRouterTransport((router) => {
-    router.service(LeadService, leadService(store));
+  const hub = new EventHub(store);
+  const pool = new WorkerPool({
+    replicas: {},
+    token: undefined,
+    logger: silentLogger,
+    probeIntervalMs: 60_000,
   });
+  // Never called by these tests: no project here is planned.
+  const llm = new LlmClient({
+    apiKey: 'k',
+    baseUrl: 'http://127.0.0.1:9',
+    model: 'm',
+    prices: DEFAULT_PRICES,
+    maxRetries: 0,
+    requestTimeoutMs: 1_000,
+    maxTokens: 16,
+    logger: silentLogger,
+  });
+  const orchestrator = new Orchestrator({
+    store,
+    hub,
+    pool,
+    llm,
+    dataDir: '/nonexistent',
+    logger: silentLogger,
+    maxConcurrency: 1,
+    maxDispatchAttempts: 1,
+  });
+  const transport = createRouterTransport(
+    (router) => {
+      router.service(LeadService, leadService({ store, hub, orchestrator }));
+    },
+    { router: { interceptors: [storeErrors] } },
+  );
   return createClient(LeadService, transport);
 }
 
@@ -51,9 +87,21 @@ describe('LeadService', () => {
     expect(err?.rawMessage).toBe('project "nope" does not exist');
   });
 
-  it('answers UNIMPLEMENTED for what the orchestrator issue brings', async () => {
-    const err = await errorOf((await client()).planProject({ projectId: 'x' }));
-    expect(err?.code).toBe(Code.Unimplemented);
+  it('answers NOT_FOUND for unknown tasks and blockers, and validates answers', async () => {
+    const lead = await client();
+    expect((await errorOf(lead.planProject({ projectId: 'x' })))?.code).toBe(Code.NotFound);
+    expect((await errorOf(lead.getTask({ taskId: 't' })))?.rawMessage).toBe(
+      'task "t" does not exist',
+    );
+    expect((await errorOf(lead.answerBlocker({ blockerId: 'b', answer: '' })))?.rawMessage).toBe(
+      'answer: required: the answer to the question',
+    );
+    expect((await errorOf(lead.answerBlocker({ blockerId: 'b', answer: 'yes' })))?.code).toBe(
+      Code.NotFound,
+    );
+    expect((await errorOf(lead.listTasks({ projectId: '' })))?.rawMessage).toBe(
+      'project_id: required',
+    );
   });
 });
 

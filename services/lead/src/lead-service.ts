@@ -1,7 +1,9 @@
 import type { LeadService } from '@codeframe/proto';
 import { invalidArgument, notFound } from '@codeframe/rpc';
-import type { Store } from '@codeframe/store';
-import type { ServiceImpl } from '@connectrpc/connect';
+import { type Store, StoreError } from '@codeframe/store';
+import { Code, ConnectError, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
+import type { EventHub } from './event-hub.js';
+import type { Orchestrator } from './orchestrator.js';
 
 const MAX_NAME_LENGTH = 200;
 
@@ -13,12 +15,33 @@ export function projectName(name: string, prd: string): string {
   return heading?.[1]?.trim() || 'untitled';
 }
 
-/**
- * The LeadService API over the store. Planning, scheduling, tasks, blockers and events are
- * still to be wired (lead-orchestrator issue); until then those methods answer
- * UNIMPLEMENTED.
- */
-export function leadService(store: Store): Partial<ServiceImpl<typeof LeadService>> {
+export interface LeadParts {
+  store: Store;
+  hub: EventHub;
+  orchestrator: Orchestrator;
+}
+
+const required = (field: string, value: string) => {
+  if (!value) throw invalidArgument(field, 'required');
+  return value;
+};
+
+/** The public LeadService API over the store, the event hub and the orchestrator. */
+export function leadService({
+  store,
+  hub,
+  orchestrator,
+}: LeadParts): ServiceImpl<typeof LeadService> {
+  const project = async (id: string) => {
+    const found = await store.getProject(required('project_id', id));
+    if (!found) throw notFound('project', id);
+    return found;
+  };
+  const task = async (id: string) => {
+    const found = await store.getTask(required('task_id', id));
+    if (!found) throw notFound('task', id);
+    return found;
+  };
   return {
     async createProject(req) {
       if (!req.prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
@@ -32,23 +55,92 @@ export function leadService(store: Store): Partial<ServiceImpl<typeof LeadServic
       if (req.maxConcurrency < 0) {
         throw invalidArgument('max_concurrency', "must be 0 (the lead's default) or positive");
       }
-      const project = await store.createProject({
+      const created = await store.createProject({
         name,
         prd: req.prd,
         repoUrl: req.repoUrl.trim(),
         budgetUsd: req.budgetUsd,
         maxConcurrency: req.maxConcurrency,
       });
-      return { project };
+      return { project: created };
     },
     async getProject(req) {
-      if (!req.projectId) throw invalidArgument('project_id', 'required');
-      const project = await store.getProject(req.projectId);
-      if (!project) throw notFound('project', req.projectId);
-      return { project };
+      return { project: await project(req.projectId) };
     },
     async listProjects() {
       return { projects: await store.listProjects() };
     },
+    async planProject(req) {
+      await project(req.projectId);
+      return { tasks: await orchestrator.plan(req.projectId) };
+    },
+    async startProject(req) {
+      await project(req.projectId);
+      return { project: await orchestrator.start(req.projectId) };
+    },
+    async pauseProject(req) {
+      await project(req.projectId);
+      return { project: await orchestrator.pause(req.projectId) };
+    },
+    async resumeProject(req) {
+      await project(req.projectId);
+      return { project: await orchestrator.resume(req.projectId) };
+    },
+    async getProjectSnapshot(req) {
+      // The seq is read first: every event after it is still to come, so a client that
+      // applies events after it misses nothing.
+      const seq = await store.lastSeq((await project(req.projectId)).id);
+      return {
+        seq,
+        project: await project(req.projectId),
+        tasks: await store.listTasks(req.projectId),
+        blockers: await store.listBlockers(req.projectId, true),
+      };
+    },
+    async listTasks(req) {
+      await project(req.projectId);
+      return { tasks: await store.listTasks(req.projectId) };
+    },
+    async getTask(req) {
+      return { task: await task(req.taskId) };
+    },
+    async cancelTask(req) {
+      await task(req.taskId);
+      return { task: await orchestrator.cancelTask(req.taskId) };
+    },
+    async retryTask(req) {
+      await task(req.taskId);
+      return { task: await orchestrator.retryTask(req.taskId) };
+    },
+    async listBlockers(req) {
+      await project(req.projectId);
+      return { blockers: await store.listBlockers(req.projectId, req.includeResolved) };
+    },
+    async answerBlocker(req) {
+      required('blocker_id', req.blockerId);
+      if (!req.answer.trim())
+        throw invalidArgument('answer', 'required: the answer to the question');
+      if (!(await store.getBlocker(req.blockerId))) throw notFound('blocker', req.blockerId);
+      return { blocker: await orchestrator.answerBlocker(req.blockerId, req.answer) };
+    },
+    async *watchEvents(req, ctx) {
+      await project(req.projectId);
+      yield* hub.watch(req.projectId, req.afterSeq, ctx.signal);
+    },
   };
 }
+
+/** Turns the store's errors into the API's codes, with the store's sentence. */
+export const storeErrors: Interceptor = (next) => async (req) => {
+  try {
+    return await next(req);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    const code = {
+      not_found: Code.NotFound,
+      conflict: Code.FailedPrecondition,
+      invalid: Code.InvalidArgument,
+    }[err.code];
+    throw new ConnectError(err.message, code);
+  }
+};

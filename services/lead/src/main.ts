@@ -1,18 +1,61 @@
 import { resolve } from 'node:path';
-import { LeadService } from '@codeframe/proto';
+import { LlmClient, llmSettings, loadPriceTable } from '@codeframe/llm';
+import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, loadConfig, runService } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
-import { leadService } from './lead-service.js';
+import { EventHub } from './event-hub.js';
+import { leadService, storeErrors } from './lead-service.js';
+import { Orchestrator } from './orchestrator.js';
+import { WorkerPool } from './worker-pool.js';
 
 await runService('lead', async (log) => {
   const config = loadConfig({
     ...serverSettings(7100),
+    ...llmSettings,
     dataDir: env.string('CODEFRAME_DATA_DIR', '.codeframe'),
+    backend: env.list('CODEFRAME_WORKERS_BACKEND', ['127.0.0.1:7101']),
+    frontend: env.list('CODEFRAME_WORKERS_FRONTEND', ['127.0.0.1:7102']),
+    test: env.list('CODEFRAME_WORKERS_TEST', ['127.0.0.1:7103']),
+    maxConcurrency: env.int('CODEFRAME_MAX_CONCURRENCY', 4, 1, 1000),
+    maxDispatchAttempts: env.int('CODEFRAME_MAX_DISPATCH_ATTEMPTS', 3, 1, 20),
+    probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
   });
-  const database = resolve(config.dataDir, 'lead.sqlite');
+  const dataDir = resolve(config.dataDir);
+  const database = resolve(dataDir, 'lead.sqlite');
   const store = await openSqliteStore(database);
   log.info({ database }, 'state opened');
+  const hub = new EventHub(store);
+  const pool = new WorkerPool({
+    replicas: {
+      [TaskKind.BACKEND]: config.backend,
+      [TaskKind.FRONTEND]: config.frontend,
+      [TaskKind.TEST]: config.test,
+    },
+    token: config.authToken,
+    logger: log,
+    probeIntervalMs: config.probeIntervalMs,
+  });
+  const llm = new LlmClient({
+    apiKey: config.apiKey,
+    baseUrl: config.baseUrl,
+    model: config.model,
+    prices: loadPriceTable(config.pricesFile),
+    maxRetries: config.maxRetries,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxTokens: config.maxTokens,
+    logger: log,
+  });
+  const orchestrator = new Orchestrator({
+    store,
+    hub,
+    pool,
+    llm,
+    dataDir,
+    logger: log,
+    maxConcurrency: config.maxConcurrency,
+    maxDispatchAttempts: config.maxDispatchAttempts,
+  });
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -20,11 +63,17 @@ await runService('lead', async (log) => {
     services: [LeadService],
     authToken: config.authToken,
     shutdownGraceMs: config.shutdownGraceMs,
-    routes: (router) => router.service(LeadService, leadService(store)),
+    interceptors: [storeErrors],
+    routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
   });
   log.info({ listener: 'rpc', port: server.port, url: server.url }, 'listening');
+  // Workers may start after the lead: probing goes on in the background.
+  void pool.start();
+  await orchestrator.recover();
   return {
     async stop() {
+      orchestrator.stop();
+      pool.stop();
       await server.close();
       await store.close();
     },

@@ -1,0 +1,174 @@
+import { create } from '@bufbuild/protobuf';
+import { ActivityUpdateSchema, type Event } from '@codeframe/proto';
+import { type EventPayload, openSqliteStore } from '@codeframe/store';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { EventHub } from './event-hub.js';
+
+const activity = (message: string): EventPayload => ({
+  case: 'activityUpdate',
+  value: create(ActivityUpdateSchema, { taskId: 't', message }),
+});
+
+async function setup(options?: { maxBacklog?: number }) {
+  const store = await openSqliteStore(':memory:');
+  const project = await store.createProject({
+    name: 'p',
+    prd: 'A PRD.',
+    repoUrl: '',
+    budgetUsd: 0,
+    maxConcurrency: 0,
+  });
+  return { store, hub: new EventHub(store, options), id: project.id };
+}
+
+async function appendMany(hub: EventHub, id: string, n: number): Promise<Event[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => hub.append(id, activity(`m${i}`))));
+}
+
+/** The first n events of a watch; stopping early must end the watch. */
+async function take(events: AsyncGenerator<Event>, n: number): Promise<Event[]> {
+  const got: Event[] = [];
+  for await (const event of events) {
+    got.push(event);
+    if (got.length === n) break;
+  }
+  return got;
+}
+
+const seqs = (events: Event[]) => events.map((e) => Number(e.seq));
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('EventHub', () => {
+  it('replays exactly the persisted log from 0', async () => {
+    const { store, hub, id } = await setup();
+    await appendMany(hub, id, 5);
+    const got = await take(hub.watch(id, 0n, new AbortController().signal), 5);
+    expect(got).toEqual(await store.readEvents(id, 0n, 100));
+    expect(seqs(got)).toEqual([1, 2, 3, 4, 5]);
+    expect(hub.watchers(id)).toBe(0);
+  });
+
+  it('skips events up to after_seq', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 5);
+    expect(seqs(await take(hub.watch(id, 3n, new AbortController().signal), 2))).toEqual([4, 5]);
+  });
+
+  it('delivers live events after the replay', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 3);
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    expect(seqs(await take(watch, 3))).toEqual([1, 2, 3]);
+    const rest = hub.watch(id, 3n, new AbortController().signal);
+    const next = rest.next();
+    await appendMany(hub, id, 2);
+    expect((await next).value?.seq).toBe(4n);
+    expect(seqs(await take(rest, 1))).toEqual([5]);
+  });
+
+  it('switches from replay to live with no gap, duplicate or reordering under load', async () => {
+    const { store, hub, id } = await setup();
+    await appendMany(hub, id, 100);
+    const total = 1100;
+    let appended = 0;
+    const writer = (async () => {
+      const unawaited: Promise<Event>[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const appending = hub.append(id, activity(`load ${i}`));
+        appending.then(() => appended++);
+        if (i % 7 === 0) await appending;
+        else unawaited.push(appending);
+      }
+      await Promise.all(unawaited);
+    })();
+    // Start once the writer is well under way, from a seq in the middle of the log.
+    while (appended < 200) await new Promise((resolve) => setImmediate(resolve));
+    const got = await take(hub.watch(id, 50n, new AbortController().signal), total - 50);
+    await writer;
+    expect(seqs(got)).toEqual(range(51, total));
+    expect(await store.lastSeq(id)).toBe(BigInt(total));
+    expect(hub.watchers(id)).toBe(0);
+  });
+
+  it('gives two watchers every event', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 10);
+    const a = take(hub.watch(id, 0n, new AbortController().signal), 60);
+    const b = take(hub.watch(id, 0n, new AbortController().signal), 60);
+    await appendMany(hub, id, 50);
+    expect(seqs(await a)).toEqual(range(1, 60));
+    expect(seqs(await b)).toEqual(range(1, 60));
+  });
+
+  it('cuts off a watcher that falls behind with RESOURCE_EXHAUSTED; it resumes from its last seq', async () => {
+    const { hub, id } = await setup({ maxBacklog: 50 });
+    const slow = hub.watch(id, 0n, new AbortController().signal);
+    const first = slow.next();
+    await hub.append(id, activity('first'));
+    expect((await first).value?.seq).toBe(1n);
+    await appendMany(hub, id, 100);
+    expect(hub.watchers(id)).toBe(0);
+    const err = await slow.next().then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).toBe(Code.ResourceExhausted);
+    expect(err?.rawMessage).toMatch(/fell 100 events behind .*after_seq 1\b/);
+    const rest = await take(hub.watch(id, 1n, new AbortController().signal), 100);
+    expect(seqs(rest)).toEqual(range(2, 101));
+  });
+
+  it('does not cut off a watcher that is still replaying', async () => {
+    const { hub, id } = await setup({ maxBacklog: 50 });
+    await appendMany(hub, id, 20);
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    expect((await watch.next()).value?.seq).toBe(1n);
+    await appendMany(hub, id, 200);
+    expect(seqs(await take(watch, 219))).toEqual(range(2, 220));
+  });
+
+  it('reads events written past the hub from the store', async () => {
+    const { store, hub, id } = await setup();
+    await hub.append(id, activity('a'));
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    expect((await watch.next()).value?.seq).toBe(1n);
+    await store.appendEvent(id, activity('b'));
+    await store.appendEvent(id, activity('c'));
+    await hub.append(id, activity('d'));
+    expect(seqs(await take(watch, 3))).toEqual([2, 3, 4]);
+  });
+
+  it('ends the watch when the signal aborts', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 2);
+    const abort = new AbortController();
+    const watch = hub.watch(id, 0n, abort.signal);
+    expect((await watch.next()).value?.seq).toBe(1n);
+    expect((await watch.next()).value?.seq).toBe(2n);
+    const waiting = watch.next();
+    expect(hub.watchers(id)).toBe(1);
+    abort.abort();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(hub.watchers(id)).toBe(0);
+  });
+
+  it('answers NOT_FOUND for an unknown project', async () => {
+    const { hub } = await setup();
+    const watch = hub.watch('nope', 0n, new AbortController().signal);
+    const err = await watch.next().then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).toBe(Code.NotFound);
+    expect(err?.rawMessage).toMatch(/project "nope" does not exist/);
+    expect(hub.watchers('nope')).toBe(0);
+  });
+
+  it('refuses to append to an unknown project', async () => {
+    const { hub } = await setup();
+    await expect(hub.append('nope', activity('x'))).rejects.toThrow(/project "nope"/);
+    expect(hub.watchers('nope')).toBe(0);
+  });
+});

@@ -1,0 +1,196 @@
+// Every project event goes through here: persisted first, then handed to the live watchers.
+// WatchEvents clients resume from a seq after a reconnect, so a watch replays the store and
+// then switches to live delivery without losing, doubling or reordering an event.
+import type { Event } from '@codeframe/proto';
+import { type EventPayload, type Store, StoreError } from '@codeframe/store';
+import { Code, ConnectError } from '@connectrpc/connect';
+
+/** Events read from the store per query while a watcher catches up. */
+const PAGE_SIZE = 500;
+
+/** One watch in progress: what was delivered to it and not yet yielded. */
+class Watcher {
+  buffer: Event[] = [];
+  /** While it reads the store, live events only bridge the switch to live delivery. */
+  replaying = true;
+  /** Set when the buffer was dropped during replay; the store must be read again. */
+  dropped = false;
+  overflowed = false;
+  wake: (() => void) | undefined;
+
+  constructor(private readonly maxBacklog: number) {}
+
+  deliver(event: Event): void {
+    this.buffer.push(event);
+    if (this.buffer.length > this.maxBacklog) {
+      // Everything delivered is already committed, so a replaying watcher reads it back later.
+      if (this.replaying) this.dropped = true;
+      else this.overflowed = true;
+      this.buffer = [];
+    }
+    this.wake?.();
+  }
+}
+
+interface ProjectState {
+  watchers: Set<Watcher>;
+  /** Resolved appends waiting for an earlier seq, ascending. */
+  held: Event[];
+  /** Appends made through the hub that have not settled yet. */
+  inFlight: number;
+  /** The last seq delivered (the store's last seq before the hub's first append). */
+  last: bigint | undefined;
+  /** Settles once last is known. */
+  known: Promise<void> | undefined;
+}
+
+export class EventHub {
+  readonly #store: Store;
+  readonly #maxBacklog: number;
+  readonly #projects = new Map<string, ProjectState>();
+
+  constructor(store: Store, options: { maxBacklog?: number } = {}) {
+    this.#store = store;
+    this.#maxBacklog = options.maxBacklog ?? 10_000;
+  }
+
+  /** Persists the event (the store assigns seq) and delivers it to the project's live watchers, in seq order. */
+  async append(projectId: string, payload: EventPayload): Promise<Event> {
+    const state = this.#state(projectId);
+    state.inFlight++;
+    try {
+      // Asked once, before the hub's first append, so every later delivery can tell whether
+      // an earlier event is still on its way. Rejects for an unknown project.
+      state.known ??= this.#store.lastSeq(projectId).then((seq) => {
+        state.last ??= seq;
+      });
+      await state.known;
+      const event = await this.#store.appendEvent(projectId, payload);
+      let i = state.held.length;
+      while (i > 0 && state.held[i - 1]!.seq > event.seq) i--;
+      state.held.splice(i, 0, event);
+      return event;
+    } finally {
+      state.inFlight--;
+      this.#deliver(projectId, state);
+    }
+  }
+
+  /**
+   * Every event of the project with seq > afterSeq: first replayed from the store, then live,
+   * until the signal aborts. Throws RESOURCE_EXHAUSTED when the consumer falls more than
+   * maxBacklog events behind, NOT_FOUND for an unknown project.
+   */
+  async *watch(projectId: string, afterSeq: bigint, signal: AbortSignal): AsyncGenerator<Event> {
+    if (signal.aborted) return;
+    // Subscribed before the first read, so an event committed after that read is buffered.
+    const watcher = new Watcher(this.#maxBacklog);
+    const state = this.#state(projectId);
+    state.watchers.add(watcher);
+    const onAbort = () => watcher.wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let last = afterSeq;
+    let reread: bigint | undefined;
+    try {
+      while (!signal.aborted) {
+        if (watcher.replaying) {
+          watcher.dropped = false;
+          const page = await this.#read(projectId, last);
+          for (const event of page) {
+            if (signal.aborted) return;
+            if (event.seq <= last) continue;
+            yield event;
+            last = event.seq;
+          }
+          // A full page may have more behind it; a dropped buffer left a hole only the store fills.
+          if (page.length === PAGE_SIZE || watcher.dropped) continue;
+          watcher.replaying = false;
+        }
+        if (watcher.overflowed) {
+          throw new ConnectError(
+            `the watch of project "${projectId}" fell ${(state.last ?? last) - last} events behind ` +
+              `(at most ${this.#maxBacklog} may wait); watch again with after_seq ${last}, ` +
+              'the last seq it received, to get the rest',
+            Code.ResourceExhausted,
+          );
+        }
+        const event = watcher.buffer.shift();
+        if (event === undefined) {
+          await new Promise<void>((resolve) => {
+            watcher.wake = resolve;
+          });
+          watcher.wake = undefined;
+        } else if (event.seq > last + 1n && reread !== event.seq) {
+          // Written past the hub: the store has what is missing (read once, not in a loop).
+          reread = event.seq;
+          watcher.buffer.unshift(event);
+          watcher.replaying = true;
+        } else if (event.seq > last) {
+          yield event;
+          last = event.seq;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      state.watchers.delete(watcher);
+      this.#forgetIfIdle(projectId, state);
+    }
+  }
+
+  /** Number of live watchers of a project (for metrics and tests). */
+  watchers(projectId: string): number {
+    return this.#projects.get(projectId)?.watchers.size ?? 0;
+  }
+
+  async #read(projectId: string, afterSeq: bigint): Promise<Event[]> {
+    try {
+      return await this.#store.readEvents(projectId, afterSeq, PAGE_SIZE);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'not_found') {
+        throw new ConnectError(
+          `project "${projectId}" does not exist; create it first or check the id`,
+          Code.NotFound,
+        );
+      }
+      throw err;
+    }
+  }
+
+  #state(projectId: string): ProjectState {
+    let state = this.#projects.get(projectId);
+    if (state === undefined) {
+      state = { watchers: new Set(), held: [], inFlight: 0, last: undefined, known: undefined };
+      this.#projects.set(projectId, state);
+    }
+    return state;
+  }
+
+  /**
+   * Delivers held events while the next one follows the last delivered, or all of them once
+   * no append is in flight: then nothing earlier can still arrive.
+   */
+  #deliver(projectId: string, state: ProjectState): void {
+    let n = 0;
+    for (const event of state.held) {
+      const next = state.last !== undefined && event.seq === state.last + 1n;
+      if (state.inFlight > 0 && !next) break;
+      n++;
+      if (state.last !== undefined && event.seq <= state.last) continue;
+      state.last = event.seq;
+      for (const watcher of state.watchers) {
+        watcher.deliver(event);
+        if (watcher.overflowed) state.watchers.delete(watcher);
+      }
+    }
+    state.held.splice(0, n);
+    this.#forgetIfIdle(projectId, state);
+  }
+
+  /** Keeps a project once its last seq is known (a few bytes), so it is asked only once. */
+  #forgetIfIdle(projectId: string, state: ProjectState): void {
+    const idle = state.watchers.size === 0 && state.inFlight === 0 && state.held.length === 0;
+    if (idle && state.last === undefined) {
+      this.#projects.delete(projectId);
+    }
+  }
+}

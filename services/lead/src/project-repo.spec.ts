@@ -1,0 +1,217 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProjectRepo,
+  type MergeOutcome,
+  mainSha,
+  mergeTaskBranch,
+  ProjectRepoError,
+} from './project-repo.js';
+
+const exec = promisify(execFile);
+const IDENTITY = ['-c', 'user.name=Worker', '-c', 'user.email=worker@example.com'];
+
+async function git(args: string[], cwd?: string): Promise<string> {
+  const { stdout } = await exec('git', [...IDENTITY, ...args], { cwd });
+  return stdout.trim();
+}
+
+let dir: string;
+let dataDir: string;
+let repoUrl: string;
+let bare: string;
+let startSha: string;
+let clones = 0;
+
+/** Does what a worker does: clones the repo, branches `branch` off `base`, writes the files,
+ * commits and pushes the branch. */
+async function pushTask(branch: string, files: Record<string, string>, base = 'main') {
+  const clone = join(dir, `worker-${++clones}`);
+  await git(['clone', '--quiet', repoUrl, clone]);
+  await git(['checkout', '--quiet', '-b', branch, base], clone);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(clone, name), text);
+  await git(['add', '--all'], clone);
+  await git(['commit', '--quiet', '-m', `work on ${branch}`], clone);
+  await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], clone);
+  return git(['rev-parse', 'HEAD'], clone);
+}
+
+const show = (path: string, ref = 'main') => git(['--git-dir', bare, 'show', `${ref}:${path}`]);
+
+async function refusal(promise: Promise<unknown>): Promise<ProjectRepoError> {
+  const err = await promise.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ProjectRepoError);
+  return err as ProjectRepoError;
+}
+
+function mergedSha(outcome: MergeOutcome): string {
+  if (!outcome.merged) throw new Error(`expected a merge, got: ${outcome.message}`);
+  return outcome.sha;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'project-repo-'));
+  dataDir = join(dir, 'data');
+  repoUrl = await createProjectRepo(dataDir, 'p1', 'Todo app');
+  bare = join(dataDir, 'repos', 'p1.git');
+  startSha = await mainSha(repoUrl);
+});
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('createProjectRepo', () => {
+  it('creates a bare repo whose main has one empty commit, and keeps it when asked again', async () => {
+    expect(repoUrl).toBe(`file://${bare}`);
+    expect(await git(['--git-dir', bare, 'rev-parse', '--is-bare-repository'])).toBe('true');
+    expect(await git(['--git-dir', bare, 'symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
+    const log = await git(['--git-dir', bare, 'log', '--format=%H %an %s', 'main']);
+    expect(log).toBe(`${startSha} CodeFRAME chore: start Todo app`);
+    expect(await git(['--git-dir', bare, 'ls-tree', '-r', 'main'])).toBe('');
+
+    const again = await createProjectRepo(dataDir, 'p1', 'Another name');
+    expect(again).toBe(repoUrl);
+    expect(await mainSha(repoUrl)).toBe(startSha);
+    expect((await readdir(join(dataDir, 'repos'))).sort()).toEqual(['p1.git']);
+  });
+
+  it('refuses a project id that is not a plain name', async () => {
+    await expect(createProjectRepo(dataDir, '../evil', 'x')).rejects.toThrow(ProjectRepoError);
+  });
+});
+
+describe('mergeTaskBranch', () => {
+  it('merges two task branches into main with one merge commit each and pushes main', async () => {
+    const a = await pushTask('task/a', { 'a.txt': 'alpha\n' });
+    const b = await pushTask('task/b', { 'b.txt': 'beta\n' });
+
+    const first = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/a', message: 'Merge task a' }),
+    );
+    expect(await mainSha(repoUrl)).toBe(first);
+    const second = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/b', message: 'Merge task b' }),
+    );
+    expect(await mainSha(repoUrl)).toBe(second);
+
+    expect(await show('a.txt')).toBe('alpha');
+    expect(await show('b.txt')).toBe('beta');
+    const merges = await git(['--git-dir', bare, 'log', '--merges', '--format=%H %P|%s', 'main']);
+    expect(merges.split('\n')).toEqual([
+      `${second} ${first} ${b}|Merge task b`,
+      `${first} ${startSha} ${a}|Merge task a`,
+    ]);
+    // One clone per repo, kept for the next merge.
+    expect(await readdir(join(dataDir, 'merges'))).toHaveLength(1);
+  });
+
+  it('counts a branch already in main as merged, without a new commit', async () => {
+    const before = await mainSha(repoUrl);
+    const again = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/a', message: 'again' });
+    expect(again).toEqual({ merged: true, sha: before });
+    expect(await mainSha(repoUrl)).toBe(before);
+  });
+
+  it('reports a conflict with the file names, pushes nothing and leaves nothing behind', async () => {
+    // Planned alongside task/a, from the first commit, and writes the same line of a.txt.
+    await pushTask('task/c', { 'a.txt': 'gamma\n', 'c.txt': 'c\n' }, startSha);
+    const before = await mainSha(repoUrl);
+
+    const outcome = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/c', message: 'c' });
+    expect(outcome).toMatchObject({ merged: false, conflict: true, files: ['a.txt'] });
+    if (outcome.merged) return;
+    expect(outcome.message).toContain('task/c');
+    expect(outcome.message).toContain('a.txt');
+    expect(await mainSha(repoUrl)).toBe(before);
+    expect(await show('a.txt')).toBe('alpha');
+
+    // The next merge starts clean from the repository's main.
+    await pushTask('task/d', { 'd.txt': 'delta\n' });
+    const next = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/d', message: 'd' }),
+    );
+    expect(await git(['--git-dir', bare, 'rev-parse', `${next}^1`])).toBe(before);
+    expect(await git(['--git-dir', bare, 'ls-tree', '--name-only', 'main'])).toBe(
+      ['a.txt', 'b.txt', 'd.txt'].join('\n'),
+    );
+  });
+
+  it('throws away what an interrupted attempt left in its clone', async () => {
+    const [name] = await readdir(join(dataDir, 'merges'));
+    const clone = join(dataDir, 'merges', name!);
+    // A merge stopped half-way, a stray edit and a stray file, as a crash would leave them.
+    await git(['merge', '--no-ff', '--no-edit', 'origin/task/c'], clone).catch(() => {});
+    await writeFile(join(clone, 'b.txt'), 'scribbled\n');
+    await writeFile(join(clone, 'stray.txt'), 'stray\n');
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'local only'], clone).catch(() => {});
+    await pushTask('task/k', { 'k.txt': 'k\n' });
+    const before = await mainSha(repoUrl);
+
+    const sha = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/k', message: 'k' }),
+    );
+    expect(await git(['--git-dir', bare, 'rev-parse', `${sha}^1`])).toBe(before);
+    expect(await show('b.txt')).toBe('beta');
+    expect(await git(['--git-dir', bare, 'ls-tree', '--name-only', 'main'])).not.toContain('stray');
+  });
+
+  it('says "unknown_branch" for a branch the repo does not have', async () => {
+    const before = await mainSha(repoUrl);
+    const err = await refusal(
+      mergeTaskBranch({ dataDir, repoUrl, branch: 'task/missing', message: 'm' }),
+    );
+    expect(err.code).toBe('unknown_branch');
+    expect(err.message).toContain('task/missing');
+    expect(err.message).toContain(repoUrl);
+    expect(await mainSha(repoUrl)).toBe(before);
+  });
+
+  it('says "repo_unreachable" for a repository that is not there', async () => {
+    const missing = `file://${join(dir, 'nowhere.git')}`;
+    const err = await refusal(
+      mergeTaskBranch({ dataDir, repoUrl: missing, branch: 'task/a', message: 'm' }),
+    );
+    expect(err.code).toBe('repo_unreachable');
+    expect(err.message).toContain(missing);
+    expect((await refusal(mainSha(missing))).code).toBe('repo_unreachable');
+  });
+
+  it('serialises concurrent merges into one repo so they all succeed', async () => {
+    const names = ['e', 'f', 'g', 'h'];
+    const mergesBefore = (
+      await git(['--git-dir', bare, 'log', '--merges', '--format=%H', 'main'])
+    ).split('\n').length;
+    const tips = await Promise.all(names.map((n) => pushTask(`task/${n}`, { [`${n}.txt`]: n })));
+    const outcomes = await Promise.all(
+      names.map((n) =>
+        mergeTaskBranch({ dataDir, repoUrl, branch: `task/${n}`, message: `Merge ${n}` }),
+      ),
+    );
+    const shas = outcomes.map(mergedSha);
+    expect(new Set(shas).size).toBe(names.length);
+    expect(await mainSha(repoUrl)).toBe(shas.at(-1));
+
+    const files = await git(['--git-dir', bare, 'ls-tree', '--name-only', 'main']);
+    for (const n of names) expect(files.split('\n')).toContain(`${n}.txt`);
+    const merged = await git(['--git-dir', bare, 'log', '--merges', '--format=%P', 'main']);
+    for (const tip of tips) expect(merged).toContain(tip);
+    expect(merged.split('\n')).toHaveLength(mergesBefore + names.length);
+  }, 90_000);
+
+  it('stops when its signal is aborted', async () => {
+    await pushTask('task/j', { 'j.txt': 'j' });
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    const merge = mergeTaskBranch({
+      dataDir,
+      repoUrl,
+      branch: 'task/j',
+      message: 'j',
+      signal: controller.signal,
+    });
+    await expect(merge).rejects.toThrow('stopped');
+  });
+});

@@ -1,0 +1,339 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+// The lead owns each project's git repository. Workers push their work as branches
+// `task/<id>`; the lead merges each finished task into `main` with a merge commit, in
+// dependency order, so the history shows one merge per task.
+//
+// Merges happen in a working clone the lead keeps per repository (under
+// <dataDir>/merges/<hash of url>), fetched before each merge and reset to the remote's main
+// first, so whatever a failed or interrupted earlier attempt left there is thrown away.
+// The conventions follow libs/agent/src/git-workspace.ts, the workers' side.
+
+export type ProjectRepoErrorCode = 'repo_unreachable' | 'unknown_branch' | 'git_failed';
+
+/** A repository or branch the lead could not use, with a sentence naming it. */
+export class ProjectRepoError extends Error {
+  constructor(
+    readonly code: ProjectRepoErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProjectRepoError';
+  }
+}
+
+export type MergeOutcome =
+  | { merged: true; sha: string }
+  | { merged: false; conflict: true; files: string[]; message: string };
+
+export interface MergeOptions {
+  /** Holds `merges/`, the lead's working clones. */
+  dataDir: string;
+  /** Any git URL: file:// for the repos the lead creates, or a user's own remote. */
+  repoUrl: string;
+  /** The branch to merge, e.g. `task/<id>`. */
+  branch: string;
+  /** The merge commit's message. */
+  message: string;
+  signal?: AbortSignal;
+}
+
+const MAIN = 'main';
+const IDENTITY = [
+  '-c',
+  'user.name=CodeFRAME',
+  '-c',
+  'user.email=agent@codeframe.local',
+  '-c',
+  'commit.gpgsign=false',
+];
+/** How often a merge is redone when someone else moved main between our fetch and our push. */
+const PUSH_ATTEMPTS = 3;
+
+/** Creates the bare repository of a project at <dataDir>/repos/<projectId>.git with one
+ * commit on main (an empty tree, message "chore: start <project name>") and returns its
+ * file:// URL. Idempotent: an existing repo is kept. */
+export async function createProjectRepo(
+  dataDir: string,
+  projectId: string,
+  projectName: string,
+): Promise<string> {
+  if (!/^[\w-][\w.-]*$/.test(projectId)) {
+    throw new ProjectRepoError(
+      'git_failed',
+      `cannot create a repository for project id "${projectId}": use letters, digits, ".", "_" and "-" only`,
+    );
+  }
+  const path = resolve(dataDir, 'repos', `${projectId}.git`);
+  const url = `file://${path}`;
+  return serialised(path, async () => {
+    if (await isRepo(path)) return url;
+    await mkdir(dirname(path), { recursive: true });
+    // Built beside its place and renamed into it, so an interrupted start is never a repo.
+    const partial = `${path}.partial-${randomBytes(4).toString('hex')}`;
+    try {
+      const gitDir = ['--git-dir', partial];
+      await git(['init', '--quiet', '--bare', `--initial-branch=${MAIN}`, partial]);
+      const tree = (await git([...gitDir, 'hash-object', '-t', 'tree', '-w', '--stdin'])).trim();
+      const name = projectName.replace(/\s+/g, ' ').trim() || projectId;
+      const commit = (
+        await git([...gitDir, 'commit-tree', tree, '-m', `chore: start ${name}`])
+      ).trim();
+      await git([...gitDir, 'update-ref', `refs/heads/${MAIN}`, commit]);
+      await git([...gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${MAIN}`]);
+      try {
+        await rename(partial, path);
+      } catch (err) {
+        // Another process created it meanwhile: that one is kept.
+        if (!(await isRepo(path))) throw err;
+      }
+    } catch (err) {
+      throw failure(
+        'git_failed',
+        `could not create the repository of project "${projectId}" at ${path}`,
+        err,
+      );
+    } finally {
+      await rm(partial, { recursive: true, force: true });
+    }
+    return url;
+  });
+}
+
+/** Merges branch `branch` (e.g. `task/<id>`) of the repo into main with a merge commit
+ * (--no-ff, message given) and pushes main. Keeps a working clone per repo under
+ * <dataDir>/merges/<hash of url>; fetches before merging and resets its main to the remote's
+ * main first, so a failed earlier attempt leaves nothing behind. On a conflict it aborts the
+ * merge, pushes nothing and returns the conflicting files. A branch already contained in main
+ * counts as merged, at main's sha. Merges into one repo are serialised in-process. */
+export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutcome> {
+  const { dataDir, repoUrl, signal } = options;
+  const branch = options.branch.replace(/^refs\/heads\//, '');
+  const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
+  const clone = resolve(dataDir, 'merges', hash);
+  return serialised(clone, async () => {
+    await checkBranchName(branch, repoUrl, signal);
+    await ensureClone(clone, repoUrl, signal);
+    for (let attempt = 1; ; attempt++) {
+      const base = await fetchBoth(clone, repoUrl, branch, signal);
+      const outcome = await mergeInClone(clone, repoUrl, branch, options.message, signal);
+      if (!outcome.merged || outcome.sha === base) return outcome;
+      try {
+        await git(['push', '--quiet', '--no-verify', 'origin', `${MAIN}:refs/heads/${MAIN}`], {
+          cwd: clone,
+          signal,
+        });
+        return outcome;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        // Rejected because main moved on in the repository: merge again onto the new main.
+        const moved = await remoteHeads(repoUrl, [MAIN], signal)
+          .then((heads) => heads.get(MAIN) !== base)
+          .catch(() => false);
+        if (moved && attempt < PUSH_ATTEMPTS) continue;
+        throw failure('repo_unreachable', `could not push ${MAIN} to ${shown(repoUrl)}`, err);
+      }
+    }
+  });
+}
+
+/** The sha main points to in the repository. */
+export async function mainSha(repoUrl: string, signal?: AbortSignal): Promise<string> {
+  const sha = (await remoteHeads(repoUrl, [MAIN], signal)).get(MAIN);
+  if (!sha) throw unknownBranch(MAIN, repoUrl);
+  return sha;
+}
+
+async function isRepo(path: string): Promise<boolean> {
+  return (await stat(join(path, 'HEAD')).catch(() => null)) !== null;
+}
+
+async function checkBranchName(branch: string, repoUrl: string, signal?: AbortSignal) {
+  const valid = await git(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
+    () => true,
+    (err: unknown) => {
+      if (signal?.aborted) throw err;
+      return false;
+    },
+  );
+  if (!valid || branch === MAIN) {
+    throw new ProjectRepoError(
+      'unknown_branch',
+      `"${branch}" is not a task branch that can be merged into ${MAIN} of ${shown(repoUrl)}`,
+    );
+  }
+}
+
+/** The working clone, created on first use; a clone is only ever complete. */
+async function ensureClone(clone: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
+  // The clone's place is named after the URL, so its origin is always that URL.
+  if (await isRepo(join(clone, '.git'))) return;
+  await mkdir(dirname(clone), { recursive: true });
+  await rm(clone, { recursive: true, force: true });
+  const partial = `${clone}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    await git(['init', '--quiet', `--initial-branch=${MAIN}`, partial], { signal });
+    await git(['remote', 'add', 'origin', repoUrl], { cwd: partial, signal });
+    await rename(partial, clone);
+  } catch (err) {
+    throw failure('git_failed', `could not prepare a clone of ${shown(repoUrl)} in ${clone}`, err);
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+}
+
+/** Fetches main and `branch` into the clone; returns the remote main's sha. */
+async function fetchBoth(
+  clone: string,
+  repoUrl: string,
+  branch: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  // Asked first, so a missing branch is told apart from a repository out of reach.
+  const heads = await remoteHeads(repoUrl, [MAIN, branch], signal);
+  for (const name of [MAIN, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
+  const refspecs = [MAIN, branch].map((name) => `+refs/heads/${name}:refs/remotes/origin/${name}`);
+  try {
+    await git(['fetch', '--quiet', '--no-tags', 'origin', ...refspecs], { cwd: clone, signal });
+  } catch (err) {
+    throw failure('repo_unreachable', `could not fetch ${shown(repoUrl)}`, err);
+  }
+  return (
+    await git(['rev-parse', '--verify', `refs/remotes/origin/${MAIN}^{commit}`], {
+      cwd: clone,
+      signal,
+    })
+  ).trim();
+}
+
+async function mergeInClone(
+  clone: string,
+  repoUrl: string,
+  branch: string,
+  message: string,
+  signal?: AbortSignal,
+): Promise<MergeOutcome> {
+  const run = (args: string[]) => git(args, { cwd: clone, signal });
+  const where = `"${branch}" into ${MAIN} of ${shown(repoUrl)}`;
+  try {
+    // Whatever an earlier attempt left (a merge in progress, stray files) goes first.
+    // (A new clone has no commit yet to reset to; the checkout below then does it all.)
+    await run(['reset', '--quiet', '--hard']).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+    });
+    await run(['checkout', '--quiet', '--force', '-B', MAIN, `refs/remotes/origin/${MAIN}`]);
+    await run(['clean', '--quiet', '-ffdx']);
+  } catch (err) {
+    throw failure('git_failed', `could not prepare the merge of ${where}`, err);
+  }
+  const text = message.trim() || `Merge branch '${branch}'`;
+  try {
+    await run([
+      'merge',
+      '--no-ff',
+      '--no-edit',
+      '--no-verify',
+      '-m',
+      text,
+      `refs/remotes/origin/${branch}`,
+    ]);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const unmerged = await run(['diff', '--name-only', '--diff-filter=U', '-z']).catch(() => '');
+    const files = [...new Set(unmerged.split('\0').filter(Boolean))].sort();
+    await run(['merge', '--abort']).catch(() =>
+      run(['reset', '--quiet', '--hard']).catch(() => {}),
+    );
+    if (files.length === 0) throw failure('git_failed', `could not merge ${where}`, err);
+    const list = files.join(', ');
+    return {
+      merged: false,
+      conflict: true,
+      files,
+      message: `merging ${where} conflicts in ${list}`,
+    };
+  }
+  try {
+    return { merged: true, sha: (await run(['rev-parse', '--verify', 'HEAD'])).trim() };
+  } catch (err) {
+    throw failure('git_failed', `could not read the merge of ${where}`, err);
+  }
+}
+
+/** The shas of the named branches in the repository; a missing branch is absent. */
+async function remoteHeads(
+  repoUrl: string,
+  names: string[],
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  let listing: string;
+  try {
+    const refs = names.map((name) => `refs/heads/${name}`);
+    listing = await git(['ls-remote', '--heads', repoUrl, ...refs], { signal });
+  } catch (err) {
+    throw failure('repo_unreachable', `could not reach ${shown(repoUrl)}`, err);
+  }
+  const heads = new Map<string, string>();
+  for (const line of listing.split('\n')) {
+    const match = /^([0-9a-f]+)\trefs\/heads\/(.+)$/.exec(line.trim());
+    if (match && names.includes(match[2]!)) heads.set(match[2]!, match[1]!);
+  }
+  return heads;
+}
+
+function unknownBranch(branch: string, repoUrl: string): ProjectRepoError {
+  return new ProjectRepoError(
+    'unknown_branch',
+    `branch "${branch}" does not exist in ${shown(repoUrl)}`,
+  );
+}
+
+/** git's complaint, for ProjectRepoError; a cancelled run rejects with the signal's reason. */
+class GitFailure extends Error {}
+
+function git(args: string[], options: { cwd?: string; signal?: AbortSignal } = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  // Never prompt for a password or a host key: fail, and say so.
+  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
+  for (const inherited of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[inherited];
+  const { cwd, signal } = options;
+  return new Promise<string>((done, fail) => {
+    const opts = { cwd, signal, env, maxBuffer: 64 * 1024 * 1024 };
+    const child = execFile('git', [...IDENTITY, ...args], opts, (err, stdout, stderr) => {
+      if (!err) done(stdout);
+      else if (signal?.aborted) fail(signal.reason);
+      else fail(new GitFailure(String(stderr).trim() || err.message));
+    });
+    // Nothing is ever fed to git: a command reading stdin sees it empty at once.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end();
+  });
+}
+
+function failure(code: ProjectRepoErrorCode, sentence: string, err: unknown): unknown {
+  if (err instanceof ProjectRepoError || !(err instanceof GitFailure)) return err;
+  const lines = err.message.split('\n').filter((line) => /^(fatal|error|remote):/.test(line));
+  const detail = (lines.length > 0 ? lines.join(' ') : err.message).replace(/\s+/g, ' ');
+  return new ProjectRepoError(code, `${sentence}: ${shown(detail.slice(0, 500))}`);
+}
+
+/** `text` with the user and password taken out of any URL in it, for messages and logs. */
+function shown(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1');
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task of the same key has settled. */
+async function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const current = (locks.get(key) ?? Promise.resolve()).catch(() => {}).then(task);
+  locks.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (locks.get(key) === current) locks.delete(key);
+  }
+}
