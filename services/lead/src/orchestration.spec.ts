@@ -1,20 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Brain,
-  type FakeAnthropic,
-  lastToolResults,
-  startFakeAnthropic,
-  text,
-  toolUse,
-} from '@codeframe/fake-anthropic';
+import { type Brain, lastToolResults, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, LeadService, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import type { ServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster } from './cluster.test-support.js';
 
 const PLAN = {
   tasks: [
@@ -120,40 +111,15 @@ const brain: Brain = async (request) => {
 };
 
 describe('the lead with three workers and fake-anthropic', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestration-'));
-  let fake: FakeAnthropic;
-  const services: ServiceProcess[] = [];
+  let cluster: Cluster;
   let lead: ServiceProcess;
-
+  let dir: string;
   beforeAll(async () => {
-    fake = await startFakeAnthropic({ brain });
-    const model = { ANTHROPIC_BASE_URL: fake.url };
-    const workers: Record<string, number> = {};
-    for (const kind of ['backend', 'frontend', 'test']) {
-      const worker = await startServiceProcess({
-        entry: `services/worker-${kind}/dist/main.js`,
-        env: { ...model, CODEFRAME_WORK_DIR: join(dir, `work-${kind}`) },
-      });
-      services.push(worker);
-      workers[kind] = worker.port;
-    }
-    lead = await startServiceProcess({
-      entry: 'services/lead/dist/main.js',
-      env: {
-        ...model,
-        CODEFRAME_DATA_DIR: join(dir, 'lead'),
-        CODEFRAME_WORKERS_BACKEND: `127.0.0.1:${workers.backend}`,
-        CODEFRAME_WORKERS_FRONTEND: `127.0.0.1:${workers.frontend}`,
-        CODEFRAME_WORKERS_TEST: `127.0.0.1:${workers.test}`,
-      },
-    });
-    services.push(lead);
+    cluster = await startCluster(brain);
+    lead = cluster.lead;
+    dir = cluster.dir;
   });
-  afterAll(async () => {
-    await Promise.all(services.map((s) => s.stop()));
-    await fake?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   it('plans, runs independent tasks at once, corrects, merges every task into main', async () => {
     const client = createRpcClient(LeadService, { baseUrl: `http://127.0.0.1:${lead.port}` });

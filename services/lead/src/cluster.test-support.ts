@@ -1,0 +1,95 @@
+// A whole system for end-to-end tests of the lead: fake-anthropic in this process, worker
+// processes of each kind, and the lead process, all on ephemeral loopback ports.
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Brain, type FakeAnthropic, startFakeAnthropic } from '@codeframe/fake-anthropic';
+import { type Event, LeadService } from '@codeframe/proto';
+import { createRpcClient } from '@codeframe/rpc';
+import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+
+export interface Cluster {
+  dir: string;
+  fake: FakeAnthropic;
+  workers: Record<string, ServiceProcess[]>;
+  lead: ServiceProcess;
+  client: ReturnType<typeof createRpcClient<typeof LeadService>>;
+  /** Starts the lead again on the same data dir (after it was killed). */
+  restartLead(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(
+  brain: Brain,
+  replicas: Partial<Record<string, number>> = {},
+): Promise<Cluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
+  const fake = await startFakeAnthropic({ brain });
+  const workers: Record<string, ServiceProcess[]> = {};
+  for (const kind of ['backend', 'frontend', 'test']) {
+    workers[kind] = [];
+    for (let i = 0; i < (replicas[kind] ?? 1); i++) {
+      workers[kind].push(
+        await startServiceProcess({
+          entry: `services/worker-${kind}/dist/main.js`,
+          env: { ANTHROPIC_BASE_URL: fake.url, CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`) },
+        }),
+      );
+    }
+  }
+  const addresses = (kind: string) =>
+    (workers[kind] ?? []).map((w) => `127.0.0.1:${w.port}`).join(',');
+  const startLead = () =>
+    startServiceProcess({
+      entry: 'services/lead/dist/main.js',
+      env: {
+        ANTHROPIC_BASE_URL: fake.url,
+        CODEFRAME_DATA_DIR: join(dir, 'lead'),
+        CODEFRAME_WORKERS_BACKEND: addresses('backend'),
+        CODEFRAME_WORKERS_FRONTEND: addresses('frontend'),
+        CODEFRAME_WORKERS_TEST: addresses('test'),
+        CODEFRAME_WORKER_PROBE_MS: '200',
+        CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
+      },
+    });
+  const cluster: Cluster = {
+    dir,
+    fake,
+    workers,
+    lead: await startLead(),
+    client: undefined as never,
+    async restartLead() {
+      cluster.lead = await startLead();
+      cluster.client = createRpcClient(LeadService, {
+        baseUrl: `http://127.0.0.1:${cluster.lead.port}`,
+      });
+    },
+    async stop() {
+      const all = [cluster.lead, ...Object.values(workers).flat()];
+      await Promise.all(all.map((s) => s.stop()));
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  cluster.client = createRpcClient(LeadService, {
+    baseUrl: `http://127.0.0.1:${cluster.lead.port}`,
+  });
+  return cluster;
+}
+
+/** Watches a project's events after `afterSeq` until `until` says stop (or 60 s pass). */
+export async function watchUntil(
+  cluster: Cluster,
+  projectId: string,
+  afterSeq: bigint,
+  until: (event: Event, seen: Event[]) => boolean,
+): Promise<Event[]> {
+  const seen: Event[] = [];
+  const signal = AbortSignal.timeout(60_000);
+  for await (const event of cluster.client.watchEvents({ projectId, afterSeq }, { signal })) {
+    seen.push(event);
+    if (until(event, seen)) break;
+  }
+  return seen;
+}

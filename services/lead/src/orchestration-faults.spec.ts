@@ -1,0 +1,180 @@
+import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
+import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Cluster, startCluster, watchUntil } from './cluster.test-support.js';
+
+const task = (key: string, depends_on: string[] = []) => ({
+  key,
+  title: `Task ${key}`,
+  description: '',
+  kind: 'backend',
+  depends_on,
+  acceptance_criteria: [],
+});
+const PLANS: Record<string, Record<string, unknown>> = {
+  'worker-dies': { tasks: [task('slow')] },
+  'lead-dies': { tasks: [task('one'), task('two', ['one'])] },
+  cancel: { tasks: [task('long'), task('after', ['long'])] },
+  blocker: { tasks: [task('ask')] },
+};
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Plans by the PRD's "scenario:" line, then plays each task of the scenario. */
+const brain: Brain = async (request, { signal }) => {
+  const first = JSON.stringify(request.messages[0]?.content);
+  const scenario = /scenario: ([\w-]+)/.exec(first)?.[1] ?? '';
+  if (JSON.stringify(request.tools ?? []).includes('submit_plan'))
+    return { content: [toolUse('submit_plan', PLANS[scenario] ?? {})] };
+  const key = /# Task ([\w-]+):/.exec(first)?.[1] ?? '';
+  const write = (content: string) => [
+    toolUse('write_file', { path: `${key}.txt`, content }),
+    toolUse('finish', { summary: key }),
+  ];
+  if (request.messages.length > 1 && key !== 'long')
+    return { content: [toolUse('finish', { summary: 'done' })] };
+  if (key === 'slow' || key === 'two') await sleep(2_000, signal);
+  if (key === 'long') {
+    await sleep(300, signal);
+    return { content: [toolUse('list_files', {})] };
+  }
+  if (key === 'ask') {
+    const answered = /Answers to your earlier questions[\s\S]*A: (\d+)/.exec(first);
+    if (!answered)
+      return { content: [toolUse('ask_human', { question: 'Which port should the server use?' })] };
+    return { content: write(`port ${answered[1]}`) };
+  }
+  return { content: [text(`working on ${key}`), ...write(key)] };
+};
+
+const ended = (e: Event) =>
+  e.payload.case === 'projectStatus' &&
+  (e.payload.value.status === ProjectStatus.COMPLETED ||
+    e.payload.value.status === ProjectStatus.FAILED);
+const statusOf = (e: Event) =>
+  e.payload.case === 'projectStatus' ? ProjectStatus[e.payload.value.status] : undefined;
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+async function startProject(c: Cluster, scenario: string) {
+  const { project } = await c.client.createProject({ prd: `# ${scenario}\nscenario: ${scenario}` });
+  await c.client.startProject({ projectId: project!.id });
+  return project!.id;
+}
+
+describe('faults and control', () => {
+  it('re-dispatches the task of a worker killed with -9 to another replica', async () => {
+    cluster = await startCluster(brain, { backend: 2 });
+    const c = cluster;
+    const projectId = await startProject(c, 'worker-dies');
+    const assigned = await watchUntil(c, projectId, 0n, (e) => e.payload.case === 'taskAssigned');
+    const worker = assigned.at(-1)?.payload.value as { worker: string };
+    const victim = c.workers.backend!.find((w) => worker.worker.endsWith(`:${w.port}`))!;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    victim.child.kill('SIGKILL');
+    const events = await watchUntil(c, projectId, 0n, ended);
+    expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
+    const workers = events.flatMap((e) =>
+      e.payload.case === 'taskAssigned' ? [e.payload.value.worker] : [],
+    );
+    expect(workers).toHaveLength(2);
+    expect(workers[1]).not.toBe(workers[0]);
+    expect(
+      events.some(
+        (e) =>
+          e.payload.case === 'activityUpdate' &&
+          /attempt 1 on .* broke/.test(e.payload.value.message),
+      ),
+    ).toBe(true);
+  }, 90_000);
+
+  it('continues a run after the lead is killed with -9 and restarted, without reusing a seq', async () => {
+    cluster = await startCluster(brain);
+    const c = cluster;
+    const projectId = await startProject(c, 'lead-dies');
+    // Wait until the second task runs (the first is merged), then kill the lead.
+    const running = await watchUntil(
+      c,
+      projectId,
+      0n,
+      (_e, seen) => seen.filter((x) => x.payload.case === 'taskAssigned').length === 2,
+    );
+    c.lead.child.kill('SIGKILL');
+    await c.lead.exited();
+    await c.restartLead();
+    const after = await watchUntil(c, projectId, 0n, ended);
+    expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
+    expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => BigInt(i + 1)));
+    // What was persisted before the kill is unchanged after it.
+    for (const event of running)
+      expect(after[Number(event.seq) - 1]?.payload).toEqual(event.payload);
+    const { tasks } = await c.client.listTasks({ projectId });
+    expect(tasks.map((t) => TaskStatus[t.status])).toEqual(['COMPLETED', 'COMPLETED']);
+  }, 90_000);
+
+  it('cancels a running task: nothing of it after cancelled, its dependent stays blocked', async () => {
+    cluster = await startCluster(brain);
+    const c = cluster;
+    const projectId = await startProject(c, 'cancel');
+    const started = await watchUntil(
+      c,
+      projectId,
+      0n,
+      (e) =>
+        e.payload.case === 'taskStatusChanged' && e.payload.value.to === TaskStatus.IN_PROGRESS,
+    );
+    const taskId = (started.at(-1)!.payload.value as { taskId: string }).taskId;
+    await c.client.cancelTask({ taskId });
+    const events = await watchUntil(c, projectId, 0n, ended);
+    const cancelledAt = events.findIndex(
+      (e) =>
+        e.payload.case === 'taskStatusChanged' &&
+        e.payload.value.taskId === taskId &&
+        e.payload.value.to === TaskStatus.CANCELLED,
+    );
+    expect(cancelledAt).toBeGreaterThan(0);
+    const later = events
+      .slice(cancelledAt + 1)
+      .filter(
+        (e) =>
+          JSON.stringify(e.payload.value ?? {}).includes(taskId) &&
+          e.payload.case !== 'taskBlocked' &&
+          e.payload.case !== 'progressUpdate',
+      );
+    expect(later).toEqual([]);
+    expect(events.some((e) => e.payload.case === 'taskBlocked')).toBe(true);
+    expect(statusOf(events.at(-1)!)).toBe('FAILED');
+  }, 90_000);
+
+  it('turns ask_human into a blocker; the answer resumes the task; a second answer is refused', async () => {
+    cluster = await startCluster(brain);
+    const c = cluster;
+    const projectId = await startProject(c, 'blocker');
+    const waiting = await watchUntil(c, projectId, 0n, (e) => e.payload.case === 'blockerCreated');
+    const blocker = (waiting.at(-1)!.payload.value as { blocker: { id: string; question: string } })
+      .blocker;
+    expect(blocker.question).toBe('Which port should the server use?');
+    const { blockers } = await c.client.listBlockers({ projectId });
+    expect(blockers.map((b) => b.id)).toEqual([blocker.id]);
+    await c.client.answerBlocker({ blockerId: blocker.id, answer: '8080' });
+    const events = await watchUntil(c, projectId, 0n, ended);
+    expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
+    expect(events.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
+    const again = await c.client
+      .answerBlocker({ blockerId: blocker.id, answer: '9090' })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((again as ConnectError).code).toBe(Code.FailedPrecondition);
+  }, 90_000);
+});
