@@ -14,8 +14,9 @@ export function callLogger(ctx: HandlerContext): Logger {
   return ctx.values.get(loggerKey);
 }
 
-// Probes call these constantly; their lines go to debug.
-const QUIET_SERVICES = new Set(['grpc.health.v1.Health']);
+// Probes call these constantly (health checks, the lead's capacity probe of its
+// workers); their lines go to debug.
+const QUIET = new Set(['grpc.health.v1.Health', 'codeframe.v1.WorkerService.Describe']);
 
 type Ids = { projectId?: string; taskId?: string; blockerId?: string };
 
@@ -40,7 +41,9 @@ export function idsOf(message: unknown): Ids {
 export function callLogging(root: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
-    const level = QUIET_SERVICES.has(req.service.typeName) ? 'debug' : 'info';
+    const quiet =
+      QUIET.has(req.service.typeName) || QUIET.has(`${req.service.typeName}.${req.method.name}`);
+    const level = quiet ? 'debug' : 'info';
     let ids: Ids = {};
     if (!req.stream) {
       ids = idsOf(req.message);

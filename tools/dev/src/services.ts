@@ -38,7 +38,8 @@ export interface LauncherConfig {
   apiKey: string | undefined;
 }
 
-/** The services, in start order: fake-anthropic first when there is no API key. */
+/** The services, in start order: fake-anthropic first when there is no API key, then the
+ * workers, the lead, the edge. */
 export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
   const rpc = (name: string, setting: string, port: number, extra = modelEnv): ServiceSpec => ({
     name,
@@ -63,10 +64,16 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
   };
   return [
     ...(fake ? [fakeSpec] : []),
-    rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort),
     rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort),
     rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort),
     rpc('worker-test', 'CODEFRAME_WORKER_TEST_PORT', config.testPort),
+    // The lead starts after the workers, so it is told where they are.
+    rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort, (started) => ({
+      ...modelEnv(started),
+      CODEFRAME_WORKERS_BACKEND: `${config.host}:${started.get('worker-backend')?.rpc}`,
+      CODEFRAME_WORKERS_FRONTEND: `${config.host}:${started.get('worker-frontend')?.rpc}`,
+      CODEFRAME_WORKERS_TEST: `${config.host}:${started.get('worker-test')?.rpc}`,
+    })),
     {
       name: 'edge',
       entry: 'services/edge/dist/main.js',
