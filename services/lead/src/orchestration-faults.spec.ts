@@ -17,6 +17,9 @@ const PLANS: Record<string, Record<string, unknown>> = {
   'lead-dies': { tasks: [task('one'), task('two', ['one'])] },
   cancel: { tasks: [task('long'), task('after', ['long'])] },
   blocker: { tasks: [task('ask')] },
+  cyclic: { tasks: [task('a', ['b']), task('b', ['a'])] },
+  budget: { tasks: [task('one'), task('two', ['one'])] },
+  retry: { tasks: [task('flaky')] },
 };
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -27,6 +30,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
       resolve();
     });
   });
+
+let flakyRuns = 0;
 
 /** Plans by the PRD's "scenario:" line, then plays each task of the scenario. */
 const brain: Brain = async (request, { signal }) => {
@@ -45,6 +50,30 @@ const brain: Brain = async (request, { signal }) => {
   if (key === 'long') {
     await sleep(300, signal);
     return { content: [toolUse('list_files', {})] };
+  }
+  if (key === 'flaky') {
+    // Fails its first dispatch: a test that cannot pass.
+    if (request.messages.length === 1 && flakyRuns++ === 0) {
+      return {
+        content: [
+          toolUse('write_file', {
+            path: 'flaky.test.js',
+            content:
+              "import { test } from 'node:test';\ntest('x', () => { throw new Error('no'); });\n",
+          }),
+          toolUse('finish', { summary: 'x' }),
+        ],
+      };
+    }
+    return {
+      content: [
+        toolUse('write_file', {
+          path: 'flaky.test.js',
+          content: "import { test } from 'node:test';\ntest('x', () => {});\n",
+        }),
+        toolUse('finish', { summary: 'fixed' }),
+      ],
+    };
   }
   if (key === 'ask') {
     const answered = /Answers to your earlier questions[\s\S]*A: (\d+)/.exec(first);
@@ -176,5 +205,53 @@ describe('faults and control', () => {
       .answerBlocker({ blockerId: blocker.id, answer: '9090' })
       .catch((e: unknown) => ConnectError.from(e));
     expect((again as ConnectError).code).toBe(Code.FailedPrecondition);
+  }, 90_000);
+
+  it('refuses a plan with a cycle twice, with the reason', async () => {
+    cluster = await startCluster(brain);
+    const { project } = await cluster.client.createProject({ prd: '# cyclic\nscenario: cyclic' });
+    const err = await cluster.client
+      .planProject({ projectId: project!.id })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((err as ConnectError).rawMessage).toBe(
+      "planning failed: the model's plan is invalid: the plan's dependencies form a cycle: a → b → a",
+    );
+    expect(cluster.fake.requests).toHaveLength(2);
+    const { project: after } = await cluster.client.getProject({ projectId: project!.id });
+    expect(ProjectStatus[after!.status]).toBe('CREATED');
+  }, 60_000);
+
+  it('pauses the project when its budget is spent, and says so', async () => {
+    cluster = await startCluster(brain);
+    const { project } = await cluster.client.createProject({
+      prd: '# budget\nscenario: budget',
+      budgetUsd: 0.000001,
+    });
+    await cluster.client.startProject({ projectId: project!.id });
+    const events = await watchUntil(cluster, project!.id, 0n, (e) => statusOf(e) === 'PAUSED');
+    const paused = events.at(-1)!.payload.value as { reason: string };
+    expect(paused.reason).toMatch(/^the project budget of \$0\.00 is spent/);
+    // Nothing new starts: the second task is still pending once the first ended.
+    await watchUntil(
+      cluster,
+      project!.id,
+      0n,
+      (e) => e.payload.case === 'taskStatusChanged' && e.payload.value.to === TaskStatus.COMPLETED,
+    );
+    const { tasks } = await cluster.client.listTasks({ projectId: project!.id });
+    expect(TaskStatus[tasks[1]!.status]).toBe('PENDING');
+  }, 60_000);
+
+  it('retries a failed task on request, and the project then completes', async () => {
+    cluster = await startCluster(brain);
+    const projectId = await startProject(cluster, 'retry');
+    const first = await watchUntil(cluster, projectId, 0n, ended);
+    expect(statusOf(first.at(-1)!)).toBe('FAILED');
+    const { tasks } = await cluster.client.listTasks({ projectId });
+    expect(TaskStatus[tasks[0]!.status]).toBe('FAILED');
+    await cluster.client.retryTask({ taskId: tasks[0]!.id });
+    const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, ended);
+    expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
   }, 90_000);
 });

@@ -156,6 +156,14 @@ export class Orchestrator {
     }
     this.#reportedBlocked.clear();
     await this.#setStatus(task, TaskStatus.PENDING, 'retry requested');
+    const project = await this.#project(task.projectId);
+    if (project.status === ProjectStatus.FAILED) {
+      await this.#setProjectStatus(
+        project.id,
+        ProjectStatus.RUNNING,
+        `retrying task ${task.key || task.id}`,
+      );
+    }
     this.schedule(task.projectId);
     return this.#task(taskId);
   }
