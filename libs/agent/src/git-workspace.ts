@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
 
 // Each task works in its own git worktree, on its own branch, checked out from a bare mirror
 // of the project repository that the worker keeps and refreshes, so a task starts without
@@ -35,7 +35,6 @@ export interface PrepareOptions {
   signal?: AbortSignal;
 }
 
-const IDENTITY = ['-c', 'user.name=CodeFRAME', '-c', 'user.email=agent@codeframe.local'];
 const REFSPECS = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
 
 /** Creates a fresh worktree on a new branch `branch` at `baseRef`, fetching the repo first. */
@@ -54,12 +53,16 @@ export async function prepareWorktree(
     await mkdir(dirname(path), { recursive: true });
     try {
       await releaseBranch(mirror, branch, signal);
-      await git(
+      await runGit(
         ['--git-dir', mirror, 'worktree', 'add', '--quiet', '--force', '-B', branch, path, baseSha],
         { signal },
       );
     } catch (err) {
-      throw failure('git_failed', `could not create branch "${branch}" of ${shown(repoUrl)}`, err);
+      throw failure(
+        'git_failed',
+        `could not create branch "${branch}" of ${withoutCredentials(repoUrl)}`,
+        err,
+      );
     }
     return { path, baseSha };
   });
@@ -72,14 +75,14 @@ export async function commitAll(
   signal?: AbortSignal,
 ): Promise<{ sha: string; filesChanged: string[] } | null> {
   try {
-    await git(['add', '--all'], { cwd: path, signal });
-    const staged = await git(['diff', '--cached', '--name-only', '-z'], { cwd: path, signal });
+    await runGit(['add', '--all'], { cwd: path, signal });
+    const staged = await runGit(['diff', '--cached', '--name-only', '-z'], { cwd: path, signal });
     const filesChanged = staged.split('\0').filter(Boolean);
     if (filesChanged.length === 0) return null;
     const text = message.trim() || 'Changes made by CodeFRAME';
     const commit = ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify'];
-    await git([...commit, '-m', text], { cwd: path, signal });
-    const sha = (await git(['rev-parse', 'HEAD'], { cwd: path, signal })).trim();
+    await runGit([...commit, '-m', text], { cwd: path, signal });
+    const sha = (await runGit(['rev-parse', 'HEAD'], { cwd: path, signal })).trim();
     return { sha, filesChanged };
   } catch (err) {
     throw failure('git_failed', `could not commit the changes in ${path}`, err);
@@ -95,9 +98,13 @@ export async function pushBranch(
 ): Promise<void> {
   try {
     const target = `HEAD:refs/heads/${branch}`;
-    await git(['push', '--quiet', '--force', repoUrl, target], { cwd: path, signal });
+    await runGit(['push', '--quiet', '--force', repoUrl, target], { cwd: path, signal });
   } catch (err) {
-    throw failure('repo_unreachable', `could not push "${branch}" to ${shown(repoUrl)}`, err);
+    throw failure(
+      'repo_unreachable',
+      `could not push "${branch}" to ${withoutCredentials(repoUrl)}`,
+      err,
+    );
   }
 }
 
@@ -106,8 +113,8 @@ export async function removeWorktree(path: string): Promise<void> {
   let mirror: string | undefined;
   let branch = '';
   try {
-    mirror = resolve(path, (await git(['rev-parse', '--git-common-dir'], { cwd: path })).trim());
-    branch = (await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: path })).trim();
+    mirror = resolve(path, (await runGit(['rev-parse', '--git-common-dir'], { cwd: path })).trim());
+    branch = (await runGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: path })).trim();
   } catch {
     // not a worktree (any more): removing the folder is all there is to do
   }
@@ -115,14 +122,14 @@ export async function removeWorktree(path: string): Promise<void> {
   if (!mirror) return;
   const gitDir = ['--git-dir', mirror];
   await serialised(mirror, async () => {
-    await git([...gitDir, 'worktree', 'prune']);
-    if (branch) await git([...gitDir, 'branch', '--quiet', '-D', branch]).catch(() => {});
+    await runGit([...gitDir, 'worktree', 'prune']);
+    if (branch) await runGit([...gitDir, 'branch', '--quiet', '-D', branch]).catch(() => {});
   });
 }
 
 async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
   const fetch = (gitDir: string) =>
-    git(['--git-dir', gitDir, 'fetch', '--quiet', '--prune', 'origin', ...REFSPECS], { signal });
+    runGit(['--git-dir', gitDir, 'fetch', '--quiet', '--prune', 'origin', ...REFSPECS], { signal });
   try {
     if (await stat(join(mirror, 'HEAD')).catch(() => null)) {
       await fetch(mirror);
@@ -131,28 +138,28 @@ async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSign
     // Built beside its place and renamed into it, so an interrupted clone is never a mirror.
     const partial = `${mirror}.partial-${randomBytes(4).toString('hex')}`;
     try {
-      await git(['init', '--quiet', '--bare', partial], { signal });
-      await git(['--git-dir', partial, 'remote', 'add', 'origin', repoUrl], { signal });
+      await runGit(['init', '--quiet', '--bare', partial], { signal });
+      await runGit(['--git-dir', partial, 'remote', 'add', 'origin', repoUrl], { signal });
       await fetch(partial);
       await rename(partial, mirror);
     } finally {
       await rm(partial, { recursive: true, force: true });
     }
   } catch (err) {
-    throw failure('repo_unreachable', `could not fetch ${shown(repoUrl)}`, err);
+    throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
   }
 }
 
 /** Detaches the worktrees still on `branch` (a crashed worker leaves them behind) so it can be
  * replaced; detaching, not deleting, spares one that is still in use. */
 async function releaseBranch(mirror: string, branch: string, signal?: AbortSignal): Promise<void> {
-  await git(['--git-dir', mirror, 'worktree', 'prune'], { signal });
-  const list = await git(['--git-dir', mirror, 'worktree', 'list', '--porcelain'], { signal });
+  await runGit(['--git-dir', mirror, 'worktree', 'prune'], { signal });
+  const list = await runGit(['--git-dir', mirror, 'worktree', 'list', '--porcelain'], { signal });
   for (const entry of list.split('\n\n')) {
     const path = /^worktree (.+)$/m.exec(entry)?.[1];
     const head = /^HEAD ([0-9a-f]+)$/m.exec(entry)?.[1];
     if (!path || !head || /^branch (.+)$/m.exec(entry)?.[1] !== `refs/heads/${branch}`) continue;
-    await git(['update-ref', '--no-deref', 'HEAD', head], { cwd: path, signal });
+    await runGit(['update-ref', '--no-deref', 'HEAD', head], { cwd: path, signal });
   }
 }
 
@@ -162,55 +169,16 @@ async function resolveBase(mirror: string, { repoUrl, baseRef, signal }: Prepare
   if (/^[0-9a-f]{4,40}$/i.test(baseRef)) candidates.push(baseRef);
   for (const ref of candidates) {
     const args = ['--git-dir', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options'];
-    const sha = (await git([...args, `${ref}^{commit}`], { signal }).catch(() => '')).trim();
+    const sha = (await runGit([...args, `${ref}^{commit}`], { signal }).catch(() => '')).trim();
     if (sha) return sha;
   }
   throw new WorkspaceError(
     'unknown_base_ref',
-    `base ref "${baseRef}" does not exist in ${shown(repoUrl)}: give one of its branches, or a commit on one`,
+    `base ref "${baseRef}" does not exist in ${withoutCredentials(repoUrl)}: give one of its branches, or a commit on one`,
   );
-}
-
-/** git's complaint, for WorkspaceError; a cancelled run rejects with the signal's reason. */
-class GitFailure extends Error {}
-
-function git(args: string[], options: { cwd?: string; signal?: AbortSignal } = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  // Never prompt for a password or a host key: fail, and say so.
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
-  for (const inherited of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[inherited];
-  const { cwd, signal } = options;
-  return new Promise<string>((done, fail) => {
-    const opts = { cwd, signal, env, maxBuffer: 64 * 1024 * 1024 };
-    execFile('git', [...IDENTITY, ...args], opts, (err, stdout, stderr) => {
-      if (!err) done(stdout);
-      else if (signal?.aborted) fail(signal.reason);
-      else fail(new GitFailure(String(stderr).trim() || err.message));
-    });
-  });
 }
 
 function failure(code: WorkspaceErrorCode, sentence: string, err: unknown): unknown {
   if (err instanceof WorkspaceError || !(err instanceof GitFailure)) return err;
-  const lines = err.message.split('\n').filter((line) => /^(fatal|error|remote):/.test(line));
-  const detail = (lines.length > 0 ? lines.join(' ') : err.message).replace(/\s+/g, ' ');
-  return new WorkspaceError(code, `${sentence}: ${shown(detail.slice(0, 500))}`);
-}
-
-/** `text` with the user and password taken out of any URL in it, for messages and logs. */
-function shown(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1');
-}
-
-const locks = new Map<string, Promise<unknown>>();
-
-/** Runs `task` after every earlier task of the same key has settled. */
-async function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const current = (locks.get(key) ?? Promise.resolve()).catch(() => {}).then(task);
-  locks.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (locks.get(key) === current) locks.delete(key);
-  }
+  return new WorkspaceError(code, `${sentence}: ${err.detail}`);
 }

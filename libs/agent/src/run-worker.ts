@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LlmClient, loadPriceTable } from '@codeframe/llm';
+import { createLlmClient } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { startRpcServer } from '@codeframe/rpc';
 import { loadConfig, runService } from '@codeframe/runtime';
@@ -37,16 +37,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       workerId: config.workerId ?? '',
     };
     const capacity = new Capacity(config.capacity);
-    const llm = new LlmClient({
-      apiKey: config.apiKey,
-      baseUrl: config.baseUrl,
-      model: config.model,
-      prices: loadPriceTable(config.pricesFile),
-      maxRetries: config.maxRetries,
-      requestTimeoutMs: config.requestTimeoutMs,
-      maxTokens: config.maxTokens,
-      logger: log,
-    });
+    const llm = createLlmClient(config, log);
     const runtime = {
       identity,
       capacity,

@@ -13,7 +13,7 @@ export {
   type LlmResponse,
 } from './llm-client.js';
 export { classifyLlmError, LlmError, type LlmErrorKind } from './llm-error.js';
-export { llmSettings } from './llm-settings.js';
+export { createLlmClient, type LlmSettingValues, llmSettings } from './llm-settings.js';
 export {
   DEFAULT_PRICES,
   loadPriceTable,

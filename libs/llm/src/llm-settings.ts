@@ -1,4 +1,6 @@
-import { env } from '@codeframe/runtime';
+import { env, type Logger } from '@codeframe/runtime';
+import { LlmClient } from './llm-client.js';
+import { loadPriceTable } from './price-table.js';
 
 /** What every process that calls the model reads from its environment. */
 export const llmSettings = {
@@ -12,3 +14,28 @@ export const llmSettings = {
   maxTokens: env.int('CODEFRAME_LLM_MAX_TOKENS', 16_000, 256),
   pricesFile: env.optional('CODEFRAME_PRICES_FILE'),
 };
+
+/** The values of llmSettings, as loadConfig returns them. */
+export interface LlmSettingValues {
+  model: string;
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  maxRetries: number;
+  requestTimeoutMs: number;
+  maxTokens: number;
+  pricesFile: string | undefined;
+}
+
+/** The LlmClient a process configured with llmSettings uses. */
+export function createLlmClient(settings: LlmSettingValues, logger: Logger): LlmClient {
+  return new LlmClient({
+    apiKey: settings.apiKey,
+    baseUrl: settings.baseUrl,
+    model: settings.model,
+    prices: loadPriceTable(settings.pricesFile),
+    maxRetries: settings.maxRetries,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxTokens: settings.maxTokens,
+    logger,
+  });
+}

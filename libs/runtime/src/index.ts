@@ -1,5 +1,7 @@
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
+export { GitFailure, runGit, withoutCredentials } from './git-command.js';
+export { serialised } from './keyed-lock.js';
 export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
 export { packageVersion } from './package-version.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';

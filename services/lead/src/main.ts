@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LlmClient, llmSettings, loadPriceTable } from '@codeframe/llm';
+import { createLlmClient, llmSettings } from '@codeframe/llm';
 import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, loadConfig, runService } from '@codeframe/runtime';
@@ -36,16 +36,7 @@ await runService('lead', async (log) => {
     logger: log,
     probeIntervalMs: config.probeIntervalMs,
   });
-  const llm = new LlmClient({
-    apiKey: config.apiKey,
-    baseUrl: config.baseUrl,
-    model: config.model,
-    prices: loadPriceTable(config.pricesFile),
-    maxRetries: config.maxRetries,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxTokens: config.maxTokens,
-    logger: log,
-  });
+  const llm = createLlmClient(config, log);
   const orchestrator = new Orchestrator({
     store,
     hub,

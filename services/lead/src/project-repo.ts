@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
 
 // The lead owns each project's git repository. Workers push their work as branches
 // `task/<id>`; the lead merges each finished task into `main` with a merge commit, in
@@ -42,14 +42,6 @@ export interface MergeOptions {
 }
 
 const MAIN = 'main';
-const IDENTITY = [
-  '-c',
-  'user.name=CodeFRAME',
-  '-c',
-  'user.email=agent@codeframe.local',
-  '-c',
-  'commit.gpgsign=false',
-];
 /** How often a merge is redone when someone else moved main between our fetch and our push. */
 const PUSH_ATTEMPTS = 3;
 
@@ -76,14 +68,14 @@ export async function createProjectRepo(
     const partial = `${path}.partial-${randomBytes(4).toString('hex')}`;
     try {
       const gitDir = ['--git-dir', partial];
-      await git(['init', '--quiet', '--bare', `--initial-branch=${MAIN}`, partial]);
-      const tree = (await git([...gitDir, 'hash-object', '-t', 'tree', '-w', '--stdin'])).trim();
+      await runGit(['init', '--quiet', '--bare', `--initial-branch=${MAIN}`, partial]);
+      const tree = (await runGit([...gitDir, 'hash-object', '-t', 'tree', '-w', '--stdin'])).trim();
       const name = projectName.replace(/\s+/g, ' ').trim() || projectId;
       const commit = (
-        await git([...gitDir, 'commit-tree', tree, '-m', `chore: start ${name}`])
+        await runGit([...gitDir, 'commit-tree', tree, '-m', `chore: start ${name}`])
       ).trim();
-      await git([...gitDir, 'update-ref', `refs/heads/${MAIN}`, commit]);
-      await git([...gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${MAIN}`]);
+      await runGit([...gitDir, 'update-ref', `refs/heads/${MAIN}`, commit]);
+      await runGit([...gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${MAIN}`]);
       try {
         await rename(partial, path);
       } catch (err) {
@@ -122,7 +114,7 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
       const outcome = await mergeInClone(clone, repoUrl, branch, options.message, signal);
       if (!outcome.merged || outcome.sha === base) return outcome;
       try {
-        await git(['push', '--quiet', '--no-verify', 'origin', `${MAIN}:refs/heads/${MAIN}`], {
+        await runGit(['push', '--quiet', '--no-verify', 'origin', `${MAIN}:refs/heads/${MAIN}`], {
           cwd: clone,
           signal,
         });
@@ -134,7 +126,11 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
           .then((heads) => heads.get(MAIN) !== base)
           .catch(() => false);
         if (moved && attempt < PUSH_ATTEMPTS) continue;
-        throw failure('repo_unreachable', `could not push ${MAIN} to ${shown(repoUrl)}`, err);
+        throw failure(
+          'repo_unreachable',
+          `could not push ${MAIN} to ${withoutCredentials(repoUrl)}`,
+          err,
+        );
       }
     }
   });
@@ -152,7 +148,7 @@ async function isRepo(path: string): Promise<boolean> {
 }
 
 async function checkBranchName(branch: string, repoUrl: string, signal?: AbortSignal) {
-  const valid = await git(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
+  const valid = await runGit(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
     () => true,
     (err: unknown) => {
       if (signal?.aborted) throw err;
@@ -162,7 +158,7 @@ async function checkBranchName(branch: string, repoUrl: string, signal?: AbortSi
   if (!valid || branch === MAIN) {
     throw new ProjectRepoError(
       'unknown_branch',
-      `"${branch}" is not a task branch that can be merged into ${MAIN} of ${shown(repoUrl)}`,
+      `"${branch}" is not a task branch that can be merged into ${MAIN} of ${withoutCredentials(repoUrl)}`,
     );
   }
 }
@@ -175,11 +171,15 @@ async function ensureClone(clone: string, repoUrl: string, signal?: AbortSignal)
   await rm(clone, { recursive: true, force: true });
   const partial = `${clone}.partial-${randomBytes(4).toString('hex')}`;
   try {
-    await git(['init', '--quiet', `--initial-branch=${MAIN}`, partial], { signal });
-    await git(['remote', 'add', 'origin', repoUrl], { cwd: partial, signal });
+    await runGit(['init', '--quiet', `--initial-branch=${MAIN}`, partial], { signal });
+    await runGit(['remote', 'add', 'origin', repoUrl], { cwd: partial, signal });
     await rename(partial, clone);
   } catch (err) {
-    throw failure('git_failed', `could not prepare a clone of ${shown(repoUrl)} in ${clone}`, err);
+    throw failure(
+      'git_failed',
+      `could not prepare a clone of ${withoutCredentials(repoUrl)} in ${clone}`,
+      err,
+    );
   } finally {
     await rm(partial, { recursive: true, force: true });
   }
@@ -197,12 +197,12 @@ async function fetchBoth(
   for (const name of [MAIN, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
   const refspecs = [MAIN, branch].map((name) => `+refs/heads/${name}:refs/remotes/origin/${name}`);
   try {
-    await git(['fetch', '--quiet', '--no-tags', 'origin', ...refspecs], { cwd: clone, signal });
+    await runGit(['fetch', '--quiet', '--no-tags', 'origin', ...refspecs], { cwd: clone, signal });
   } catch (err) {
-    throw failure('repo_unreachable', `could not fetch ${shown(repoUrl)}`, err);
+    throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
   }
   return (
-    await git(['rev-parse', '--verify', `refs/remotes/origin/${MAIN}^{commit}`], {
+    await runGit(['rev-parse', '--verify', `refs/remotes/origin/${MAIN}^{commit}`], {
       cwd: clone,
       signal,
     })
@@ -216,8 +216,8 @@ async function mergeInClone(
   message: string,
   signal?: AbortSignal,
 ): Promise<MergeOutcome> {
-  const run = (args: string[]) => git(args, { cwd: clone, signal });
-  const where = `"${branch}" into ${MAIN} of ${shown(repoUrl)}`;
+  const run = (args: string[]) => runGit(args, { cwd: clone, signal });
+  const where = `"${branch}" into ${MAIN} of ${withoutCredentials(repoUrl)}`;
   try {
     // Whatever an earlier attempt left (a merge in progress, stray files) goes first.
     // (A new clone has no commit yet to reset to; the checkout below then does it all.)
@@ -272,9 +272,9 @@ async function remoteHeads(
   let listing: string;
   try {
     const refs = names.map((name) => `refs/heads/${name}`);
-    listing = await git(['ls-remote', '--heads', repoUrl, ...refs], { signal });
+    listing = await runGit(['ls-remote', '--heads', repoUrl, ...refs], { signal });
   } catch (err) {
-    throw failure('repo_unreachable', `could not reach ${shown(repoUrl)}`, err);
+    throw failure('repo_unreachable', `could not reach ${withoutCredentials(repoUrl)}`, err);
   }
   const heads = new Map<string, string>();
   for (const line of listing.split('\n')) {
@@ -287,53 +287,11 @@ async function remoteHeads(
 function unknownBranch(branch: string, repoUrl: string): ProjectRepoError {
   return new ProjectRepoError(
     'unknown_branch',
-    `branch "${branch}" does not exist in ${shown(repoUrl)}`,
+    `branch "${branch}" does not exist in ${withoutCredentials(repoUrl)}`,
   );
-}
-
-/** git's complaint, for ProjectRepoError; a cancelled run rejects with the signal's reason. */
-class GitFailure extends Error {}
-
-function git(args: string[], options: { cwd?: string; signal?: AbortSignal } = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  // Never prompt for a password or a host key: fail, and say so.
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
-  for (const inherited of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[inherited];
-  const { cwd, signal } = options;
-  return new Promise<string>((done, fail) => {
-    const opts = { cwd, signal, env, maxBuffer: 64 * 1024 * 1024 };
-    const child = execFile('git', [...IDENTITY, ...args], opts, (err, stdout, stderr) => {
-      if (!err) done(stdout);
-      else if (signal?.aborted) fail(signal.reason);
-      else fail(new GitFailure(String(stderr).trim() || err.message));
-    });
-    // Nothing is ever fed to git: a command reading stdin sees it empty at once.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end();
-  });
 }
 
 function failure(code: ProjectRepoErrorCode, sentence: string, err: unknown): unknown {
   if (err instanceof ProjectRepoError || !(err instanceof GitFailure)) return err;
-  const lines = err.message.split('\n').filter((line) => /^(fatal|error|remote):/.test(line));
-  const detail = (lines.length > 0 ? lines.join(' ') : err.message).replace(/\s+/g, ' ');
-  return new ProjectRepoError(code, `${sentence}: ${shown(detail.slice(0, 500))}`);
-}
-
-/** `text` with the user and password taken out of any URL in it, for messages and logs. */
-function shown(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1');
-}
-
-const locks = new Map<string, Promise<unknown>>();
-
-/** Runs `task` after every earlier task of the same key has settled. */
-async function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const current = (locks.get(key) ?? Promise.resolve()).catch(() => {}).then(task);
-  locks.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (locks.get(key) === current) locks.delete(key);
-  }
+  return new ProjectRepoError(code, `${sentence}: ${err.detail}`);
 }
