@@ -20,6 +20,7 @@ const PLANS: Record<string, Record<string, unknown>> = {
   cyclic: { tasks: [task('a', ['b']), task('b', ['a'])] },
   budget: { tasks: [task('one'), task('two', ['one'])] },
   retry: { tasks: [task('flaky')] },
+  conflict: { tasks: [task('left'), task('right')] },
 };
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -72,6 +73,16 @@ const brain: Brain = async (request, { signal }) => {
           content: "import { test } from 'node:test';\ntest('x', () => {});\n",
         }),
         toolUse('finish', { summary: 'fixed' }),
+      ],
+    };
+  }
+  if (key === 'left' || key === 'right') {
+    // Both write the same file at the same time from the same main: the second merge conflicts.
+    await sleep(500, signal);
+    return {
+      content: [
+        toolUse('write_file', { path: 'shared.txt', content: `${key}\n` }),
+        toolUse('finish', { summary: key }),
       ],
     };
   }
@@ -253,5 +264,22 @@ describe('faults and control', () => {
     await cluster.client.retryTask({ taskId: tasks[0]!.id });
     const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, ended);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
+  }, 90_000);
+
+  it('re-runs a task whose merge conflicts on the new main, then merges it', async () => {
+    cluster = await startCluster(brain, { backend: 2 });
+    const projectId = await startProject(cluster, 'conflict');
+    const events = await watchUntil(cluster, projectId, 0n, ended);
+    expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
+    const rerun = events.find(
+      (e) =>
+        e.payload.case === 'taskStatusChanged' &&
+        /merging conflicts in shared\.txt; running again on the new main/.test(
+          e.payload.value.reason,
+        ),
+    );
+    expect(rerun).toBeDefined();
+    const assigned = events.filter((e) => e.payload.case === 'taskAssigned');
+    expect(assigned).toHaveLength(3);
   }, 90_000);
 });
