@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -88,8 +89,13 @@ const brain: Brain = async (request, { signal }) => {
   }
   if (key === 'ask') {
     const answered = /Answers to your earlier questions[\s\S]*A: (\d+)/.exec(first);
-    if (!answered)
-      return { content: [toolUse('ask_human', { question: 'Which port should the server use?' })] };
+    if (!answered) {
+      // Some work first: it must survive the wait for the answer.
+      const draft = toolUse('write_file', { path: 'draft.txt', content: 'draft' });
+      return {
+        content: [draft, toolUse('ask_human', { question: 'Which port should the server use?' })],
+      };
+    }
     return { content: write(`port ${answered[1]}`) };
   }
   return { content: [text(`working on ${key}`), ...write(key)] };
@@ -212,6 +218,20 @@ describe('faults and control', () => {
     const events = await watchUntil(c, projectId, 0n, ended);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     expect(events.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
+    // The resumed task started from what it pushed before asking.
+    const { tasks } = await c.client.listTasks({ projectId });
+    const repo = `${c.dir}/lead/repos/${projectId}.git`;
+    const log = execFileSync(
+      'git',
+      ['--git-dir', repo, 'log', '--format=%s', `task/${tasks[0]!.id}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(log).toMatch(/wip\(ask\): work before a question/);
+    expect(
+      execFileSync('git', ['--git-dir', repo, 'show', 'main:draft.txt'], { encoding: 'utf8' }),
+    ).toBe('draft');
     const again = await c.client
       .answerBlocker({ blockerId: blocker.id, answer: '9090' })
       .catch((e: unknown) => ConnectError.from(e));

@@ -293,7 +293,8 @@ export class Orchestrator {
       projectId: project.id,
       task: await this.#task(task.id),
       repoUrl: await this.repoUrl(project),
-      baseRef: 'main',
+      // A task resumed after a blocker continues from the work it pushed before asking.
+      baseRef: answers.length > 0 ? `task/${task.id}` : 'main',
       branch: `task/${task.id}`,
       answers,
       attempt: attempt.number,
