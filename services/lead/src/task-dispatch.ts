@@ -1,0 +1,242 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  BlockerAnswerSchema,
+  ExecuteTaskRequestSchema,
+  type Project,
+  ProjectStatus,
+  type Task,
+  TaskOutcome,
+  type TaskResult,
+  TaskStatus,
+} from '@codeframe/proto';
+import type { Logger } from '@codeframe/runtime';
+import type { EventPayload } from '@codeframe/store';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { mergeTaskBranch } from './project-repo.js';
+import type { ProjectState } from './project-state.js';
+import type { Replica, WorkerPool } from './worker-pool.js';
+
+export interface DispatchOptions {
+  state: ProjectState;
+  pool: WorkerPool;
+  dataDir: string;
+  logger: Logger;
+  maxDispatchAttempts: number;
+  repoUrl: (project: Project) => Promise<string>;
+  /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
+  stopped: () => boolean;
+}
+
+/** A dispatch in flight: cancelling it ends the worker's stream. */
+export interface RunningTask {
+  controller: AbortController;
+  cancelled: boolean;
+}
+
+/**
+ * One dispatch of a task to a worker replica and what comes of it: the request (with the
+ * answers to its blockers), every streamed event persisted and published, usage and the
+ * project budget, then the outcome: merged into main, re-run after a conflict, blocked,
+ * failed, or dispatched again when the stream broke.
+ */
+export class TaskDispatch {
+  readonly #conflictReruns = new Map<string, number>();
+
+  constructor(private readonly o: DispatchOptions) {}
+
+  private get state(): ProjectState {
+    return this.o.state;
+  }
+
+  async run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
+    const log = this.o.logger.child({
+      projectId: project.id,
+      taskId: task.id,
+      worker: replica.address,
+    });
+    const attempt = await this.state.store.startAttempt(task.id, replica.address);
+    await this.state.setTaskStatus(
+      task,
+      TaskStatus.ASSIGNED,
+      `dispatched to ${replica.address}`,
+      attempt.number,
+    );
+    await this.state.emit(project.id, {
+      case: 'taskAssigned',
+      value: { taskId: task.id, worker: replica.address, kind: task.kind, attempt: attempt.number },
+    });
+    const answers = (await this.state.store.listBlockers(project.id, true))
+      .filter((b) => b.taskId === task.id && b.answer)
+      .map((b) =>
+        create(BlockerAnswerSchema, { blockerId: b.id, question: b.question, answer: b.answer }),
+      );
+    const request = create(ExecuteTaskRequestSchema, {
+      projectId: project.id,
+      task: await this.state.task(task.id),
+      repoUrl: await this.o.repoUrl(project),
+      // A task resumed after a blocker continues from the work it pushed before asking.
+      baseRef: answers.length > 0 ? `task/${task.id}` : 'main',
+      branch: `task/${task.id}`,
+      answers,
+      attempt: attempt.number,
+      context: project.prd,
+    });
+    let result: TaskResult | undefined;
+    let failure: ConnectError | undefined;
+    try {
+      for await (const event of replica.client.executeTask(request, {
+        signal: run.controller.signal,
+      })) {
+        const payload = event.payload;
+        if (payload.case === 'result') {
+          result = payload.value;
+          continue;
+        }
+        if (!payload.case) continue;
+        if (payload.case === 'taskStatusChanged') {
+          await this.state.store.updateTask(task.id, { status: payload.value.to });
+        }
+        if (payload.case === 'tokenUsage' && payload.value.call) {
+          const call = payload.value.call;
+          await this.state.store.addUsage(project.id, task.id, {
+            inputTokens: Number(call.inputTokens),
+            outputTokens: Number(call.outputTokens),
+            cacheReadInputTokens: Number(call.cacheReadInputTokens),
+            cacheCreationInputTokens: Number(call.cacheCreationInputTokens),
+            costUsd: call.costUsd,
+            calls: call.calls,
+            unpriced: call.unpriced,
+          });
+        }
+        await this.state.emit(project.id, payload as EventPayload);
+        if (payload.case === 'tokenUsage') await this.#checkBudget(project.id);
+      }
+    } catch (err) {
+      failure = ConnectError.from(err);
+    }
+    const current = await this.state.task(task.id);
+    if (run.cancelled) {
+      await this.state.store.finishAttempt(attempt.id, 'cancelled');
+      await this.state.setTaskStatus(current, TaskStatus.CANCELLED, 'cancelled');
+      return;
+    }
+    if (!result) {
+      const reason = failure?.rawMessage ?? 'the worker ended the stream without a result';
+      await this.state.store.finishAttempt(attempt.id, 'broken', reason);
+      const refused =
+        failure?.code === Code.InvalidArgument || failure?.code === Code.FailedPrecondition;
+      if (refused || this.o.stopped()) {
+        if (this.o.stopped()) return;
+        await this.state.store.updateTask(task.id, { error: reason });
+        await this.state.setTaskStatus(
+          current,
+          TaskStatus.FAILED,
+          `the worker refused the task: ${reason}`,
+        );
+        return;
+      }
+      if (failure?.code !== Code.ResourceExhausted) this.o.pool.markDown(replica);
+      log.warn({ attempt: attempt.number, reason }, 'worker stream broke');
+      await this.state.emit(project.id, {
+        case: 'activityUpdate',
+        value: {
+          taskId: task.id,
+          message: `attempt ${attempt.number} on ${replica.address} broke (${reason}); its events above are from that attempt`,
+          isError: true,
+        },
+      });
+      const again = attempt.number < this.o.maxDispatchAttempts;
+      await this.state.setTaskStatus(
+        current,
+        again ? TaskStatus.PENDING : TaskStatus.FAILED,
+        again ? 'dispatching again' : `gave up after ${attempt.number} broken attempts`,
+      );
+      return;
+    }
+    await this.state.store.finishAttempt(
+      attempt.id,
+      TaskOutcome[result.outcome].toLowerCase(),
+      result.error || undefined,
+    );
+    await this.#settle(project, current, result);
+  }
+
+  async #settle(project: Project, task: Task, result: TaskResult): Promise<void> {
+    if (result.tests) await this.state.store.updateTask(task.id, { tests: result.tests });
+    switch (result.outcome) {
+      case TaskOutcome.COMPLETED: {
+        const merge = await mergeTaskBranch({
+          dataDir: this.o.dataDir,
+          repoUrl: await this.o.repoUrl(project),
+          branch: `task/${task.id}`,
+          message: `Merge task/${task.id}: ${task.title}`,
+        });
+        if (merge.merged) {
+          await this.state.store.updateTask(task.id, {
+            commitSha: result.commitSha,
+            mergeSha: merge.sha,
+          });
+          await this.state.emit(project.id, {
+            case: 'commitCreated',
+            value: {
+              taskId: task.id,
+              sha: merge.sha,
+              branch: 'main',
+              message: `Merge task/${task.id}: ${task.title}`,
+              filesChanged: result.filesChanged,
+            },
+          });
+          await this.state.setTaskStatus(task, TaskStatus.COMPLETED, result.summary);
+          return;
+        }
+        const reruns = this.#conflictReruns.get(task.id) ?? 0;
+        if (reruns === 0) {
+          this.#conflictReruns.set(task.id, 1);
+          await this.state.setTaskStatus(
+            task,
+            TaskStatus.PENDING,
+            `merging conflicts in ${merge.files.join(', ')}; running again on the new main`,
+          );
+          return;
+        }
+        await this.state.block(
+          task,
+          `Merging task/${task.id} into main conflicts in ${merge.files.join(', ')} even after a re-run on the new main. How should it be resolved?`,
+        );
+        return;
+      }
+      case TaskOutcome.BLOCKED:
+        await this.state.block(
+          task,
+          result.question || 'The agent asked for help without a question.',
+        );
+        return;
+      case TaskOutcome.CANCELLED:
+        await this.state.setTaskStatus(task, TaskStatus.CANCELLED, result.error || 'cancelled');
+        return;
+      default:
+        await this.state.store.updateTask(task.id, { error: result.error });
+        await this.state.setTaskStatus(
+          task,
+          TaskStatus.FAILED,
+          result.error || TaskOutcome[result.outcome],
+        );
+    }
+  }
+
+  async #checkBudget(projectId: string): Promise<void> {
+    const project = await this.state.project(projectId);
+    const spent = project.usage?.costUsd ?? 0;
+    if (
+      project.budgetUsd > 0 &&
+      spent >= project.budgetUsd &&
+      project.status === ProjectStatus.RUNNING
+    ) {
+      await this.state.setProjectStatus(
+        projectId,
+        ProjectStatus.PAUSED,
+        `the project budget of $${project.budgetUsd.toFixed(2)} is spent ($${spent.toFixed(4)}): running tasks finish, nothing new starts`,
+      );
+    }
+  }
+}
