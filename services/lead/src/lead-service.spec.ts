@@ -90,6 +90,7 @@ describe('LeadService', () => {
   it('answers NOT_FOUND for unknown tasks and blockers, and validates answers', async () => {
     const lead = await client();
     expect((await errorOf(lead.planProject({ projectId: 'x' })))?.code).toBe(Code.NotFound);
+    expect((await errorOf(lead.getProjectSnapshot({ projectId: 'x' })))?.code).toBe(Code.NotFound);
     expect((await errorOf(lead.getTask({ taskId: 't' })))?.rawMessage).toBe(
       'task "t" does not exist',
     );

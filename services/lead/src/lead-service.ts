@@ -88,8 +88,8 @@ export function leadService({
     },
     async getProjectSnapshot(req) {
       // The seq is read first: every event after it is still to come, so a client that
-      // applies events after it misses nothing.
-      const seq = await store.lastSeq((await project(req.projectId)).id);
+      // applies events after it misses nothing. (An unknown project is NOT_FOUND here.)
+      const seq = await store.lastSeq(required('project_id', req.projectId));
       return {
         seq,
         project: await project(req.projectId),

@@ -200,5 +200,21 @@ describe('the lead with three workers and fake-anthropic', () => {
     };
     expect(await watchUntil(0n)).toEqual(events.map((e) => e.seq));
     expect(await watchUntil(10n)).toEqual(events.slice(10).map((e) => e.seq));
+
+    // Progress is published when it changes, not on every scheduling pass.
+    const progress = events.flatMap((e) =>
+      e.payload.case === 'progressUpdate' ? [JSON.stringify(e.payload.value)] : [],
+    );
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.filter((p, i) => p === progress[i - 1])).toEqual([]);
+
+    // A late joiner's snapshot: every task, at a seq no older than what it reflects.
+    const snapshot = await client.getProjectSnapshot({ projectId });
+    expect(snapshot.seq).toBeGreaterThanOrEqual(last);
+    expect(snapshot.tasks.map((t) => TaskStatus[t.status])).toEqual([
+      'COMPLETED',
+      'COMPLETED',
+      'COMPLETED',
+    ]);
   }, 120_000);
 });

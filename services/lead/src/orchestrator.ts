@@ -39,6 +39,7 @@ export class Orchestrator {
   readonly #reportedBlocked = new Set<string>();
   readonly #scheduling = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
+  readonly #lastProgress = new Map<string, string>();
   #stopped = false;
 
   readonly state: ProjectState;
@@ -236,7 +237,8 @@ export class Orchestrator {
   async #schedulePass(projectId: string): Promise<void> {
     const project = await this.state.project(projectId);
     const tasks = await this.o.store.listTasks(projectId);
-    for (const [taskId, failed] of blockedByFailures(tasks)) {
+    const blockedByFailure = blockedByFailures(tasks);
+    for (const [taskId, failed] of blockedByFailure) {
       if (this.#reportedBlocked.has(taskId)) continue;
       this.#reportedBlocked.add(taskId);
       const reason = `depends on ${failed.map((id) => tasks.find((t) => t.id === id)?.key ?? id).join(', ')}, which did not complete`;
@@ -245,7 +247,7 @@ export class Orchestrator {
         value: { taskId, blockedBy: failed, reason },
       });
     }
-    await this.#emitProgress(projectId, tasks);
+    await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
     const cap = project.maxConcurrency || this.o.maxConcurrency;
     let running = tasks.filter(
@@ -286,18 +288,20 @@ export class Orchestrator {
     );
   }
 
-  async #emitProgress(projectId: string, tasks: Task[]): Promise<void> {
+  /** A progress_update when the counts changed since the last one, not on every pass. */
+  async #emitProgress(projectId: string, tasks: Task[], blocked: number): Promise<void> {
     const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length;
-    await this.state.emit(projectId, {
-      case: 'progressUpdate',
-      value: {
-        total: tasks.length,
-        completed: count(TaskStatus.COMPLETED),
-        failed: count(TaskStatus.FAILED),
-        inProgress: tasks.filter((t) => RUNNING_STATES.has(t.status)).length,
-        blocked: count(TaskStatus.BLOCKED) + blockedByFailures(tasks).size,
-      },
-    });
+    const progress = {
+      total: tasks.length,
+      completed: count(TaskStatus.COMPLETED),
+      failed: count(TaskStatus.FAILED),
+      inProgress: tasks.filter((t) => RUNNING_STATES.has(t.status)).length,
+      blocked: count(TaskStatus.BLOCKED) + blocked,
+    };
+    const key = JSON.stringify(progress);
+    if (this.#lastProgress.get(projectId) === key) return;
+    this.#lastProgress.set(projectId, key);
+    await this.state.emit(projectId, { case: 'progressUpdate', value: progress });
   }
 }
 

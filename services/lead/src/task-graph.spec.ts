@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { TaskSchema, TaskStatus } from '@codeframe/proto';
 import { describe, expect, it } from 'vitest';
-import { blockedByFailures, criticalPathLength, readyTasks } from './task-graph.js';
+import { blockedByFailures, readyTasks } from './task-graph.js';
 
 const task = (id: string, status: TaskStatus, dependsOn: string[] = []) =>
   create(TaskSchema, { id, status, dependsOn });
@@ -34,16 +34,5 @@ describe('task graph', () => {
       d: ['a', 'x'],
     });
     expect(readyTasks(tasks).map((t) => t.id)).toEqual(['e']);
-  });
-
-  it('measures the critical path', () => {
-    const tasks = [
-      task('a', PENDING),
-      task('b', PENDING, ['a']),
-      task('c', PENDING, ['b']),
-      task('d', PENDING, ['a']),
-    ];
-    expect(criticalPathLength(tasks)).toBe(3);
-    expect(criticalPathLength([])).toBe(0);
   });
 });

@@ -44,19 +44,3 @@ export function blockedByFailures(tasks: readonly Task[]): Map<string, string[]>
   }
   return blocked;
 }
-
-/** Length, in tasks, of the longest dependency chain: the bound on sequential phases. */
-export function criticalPathLength(tasks: readonly Task[]): number {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const depth = new Map<string, number>();
-  const measure = (id: string): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    depth.set(id, 0); // guards against cycles; plans are validated acyclic
-    const deps = byId.get(id)?.dependsOn ?? [];
-    const d = 1 + Math.max(0, ...deps.map(measure));
-    depth.set(id, d);
-    return d;
-  };
-  return Math.max(0, ...tasks.map((t) => measure(t.id)));
-}

@@ -91,14 +91,8 @@ export class WorkerPool {
   }
 
   /** Takes a slot on the least-loaded healthy replica of the kind with room, if any. */
-  acquire(kind: TaskKind, avoid?: string): Replica | undefined {
-    const candidates = this.#replicas.filter(
-      (r) => r.kind === kind && r.healthy && r.load < r.capacity && r.address !== avoid,
-    );
-    const pool =
-      candidates.length > 0
-        ? candidates
-        : this.#replicas.filter((r) => r.kind === kind && r.healthy && r.load < r.capacity);
+  acquire(kind: TaskKind): Replica | undefined {
+    const pool = this.#replicas.filter((r) => r.kind === kind && r.healthy && r.load < r.capacity);
     const best = pool.sort((a, b) => a.load / a.capacity - b.load / b.capacity)[0];
     if (best) best.load++;
     return best;

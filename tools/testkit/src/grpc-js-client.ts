@@ -66,5 +66,3 @@ export async function grpcJsHealthCheck(address: string, service = ''): Promise<
     client.close();
   }
 }
-
-export { grpc };

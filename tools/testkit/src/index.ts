@@ -1,5 +1,4 @@
 export {
-  grpc,
   grpcJsClient,
   grpcJsHealthCheck,
   grpcJsUnary,
