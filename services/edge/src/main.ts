@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, loadConfig, runService } from '@codeframe/runtime';
 import { startEdgeServer } from './edge-server.js';
+import { createLeadClient } from './lead-client.js';
 
 await runService('edge', async (log) => {
   const config = loadConfig({
@@ -8,15 +10,20 @@ await runService('edge', async (log) => {
     // needs HTTP/2 and so cannot share uWebSockets.js's port.
     ...serverSettings(7080),
     grpcPort: env.port('GRPC_PORT', 7081),
+    leadUrl: env.string('CODEFRAME_LEAD_URL', 'http://127.0.0.1:7100'),
+    jwtSecret: env.optional('CODEFRAME_EDGE_JWT_SECRET'),
+    allowedOrigins: env.list('CODEFRAME_EDGE_ALLOWED_ORIGINS', []),
     maxFrameBytes: env.int('CODEFRAME_EDGE_MAX_FRAME_BYTES', 16 * 1024, 256, 16 * 1024 * 1024),
     maxBackpressureBytes: env.int('CODEFRAME_EDGE_MAX_BACKPRESSURE_BYTES', 1024 * 1024, 1024),
+    heartbeatMs: env.int('CODEFRAME_EDGE_HEARTBEAT_MS', 15_000, 100),
+    ringCapacity: env.int('CODEFRAME_EDGE_RING_EVENTS', 10_000, 1, 10_000_000),
+    upstreamGraceMs: env.int('CODEFRAME_EDGE_UPSTREAM_GRACE_MS', 30_000, 0),
   });
   const edge = await startEdgeServer({
-    host: config.host,
-    port: config.port,
+    ...config,
     logger: log,
-    maxFrameBytes: config.maxFrameBytes,
-    maxBackpressureBytes: config.maxBackpressureBytes,
+    lead: createLeadClient(config.leadUrl, config.authToken),
+    dashboardDir: fileURLToPath(new URL('./web/', import.meta.url)),
   });
   log.info(
     {
@@ -24,6 +31,8 @@ await runService('edge', async (log) => {
       port: edge.port,
       url: edge.url,
       websocket: `${edge.url.replace('http', 'ws')}/ws`,
+      lead: config.leadUrl,
+      epoch: edge.epoch,
     },
     'listening',
   );

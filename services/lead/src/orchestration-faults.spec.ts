@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster, watchUntil } from './cluster.test-support.js';
 
 const task = (key: string, depends_on: string[] = []) => ({
   key,

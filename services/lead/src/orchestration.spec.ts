@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { type Brain, lastToolResults, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, LeadService, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
-import type { ServiceProcess } from '@codeframe/testkit';
+import { type Cluster, type ServiceProcess, startCluster } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, startCluster } from './cluster.test-support.js';
 
 const PLAN = {
   tasks: [

@@ -1,3 +1,4 @@
+export { type Cluster, startCluster, watchUntil } from './cluster.js';
 export {
   grpcJsClient,
   grpcJsHealthCheck,

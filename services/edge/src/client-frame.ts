@@ -59,8 +59,3 @@ export function parseClientFrame(text: string): Parsed {
       );
   }
 }
-
-/** An `error` frame, serialised. */
-export function errorFrame(error: string): string {
-  return JSON.stringify({ type: 'error', error });
-}

@@ -1,20 +1,23 @@
-// A whole system for end-to-end tests of the lead: fake-anthropic in this process, worker
-// processes of each kind, and the lead process, all on ephemeral loopback ports.
+// A whole system for end-to-end tests: fake-anthropic in this process, worker processes of
+// each kind, and the lead process, all on ephemeral loopback ports.
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Brain, type FakeAnthropic, startFakeAnthropic } from '@codeframe/fake-anthropic';
 import { type Event, LeadService } from '@codeframe/proto';
-import { createRpcClient } from '@codeframe/rpc';
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import { type Client, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { type ServiceProcess, startServiceProcess } from './service-process.js';
 
 export interface Cluster {
   dir: string;
   fake: FakeAnthropic;
   workers: Record<string, ServiceProcess[]>;
   lead: ServiceProcess;
-  client: ReturnType<typeof createRpcClient<typeof LeadService>>;
+  client: Client<typeof LeadService>;
+  /** The lead's base URL, e.g. http://127.0.0.1:41234 */
+  readonly leadUrl: string;
   /** Starts the lead again on the same data dir (after it was killed). */
   restartLead(): Promise<void>;
   stop(): Promise<void>;
@@ -59,11 +62,12 @@ export async function startCluster(
     workers,
     lead: await startLead(),
     client: undefined as never,
+    get leadUrl() {
+      return `http://127.0.0.1:${cluster.lead.port}`;
+    },
     async restartLead() {
       cluster.lead = await startLead();
-      cluster.client = createRpcClient(LeadService, {
-        baseUrl: `http://127.0.0.1:${cluster.lead.port}`,
-      });
+      cluster.client = leadClient(cluster.lead);
     },
     async stop() {
       const all = [cluster.lead, ...Object.values(workers).flat()];
@@ -72,9 +76,7 @@ export async function startCluster(
       await rm(dir, { recursive: true, force: true });
     },
   };
-  cluster.client = createRpcClient(LeadService, {
-    baseUrl: `http://127.0.0.1:${cluster.lead.port}`,
-  });
+  cluster.client = leadClient(cluster.lead);
   return cluster;
 }
 
@@ -92,4 +94,11 @@ export async function watchUntil(
     if (until(event, seen)) break;
   }
   return seen;
+}
+
+function leadClient(lead: ServiceProcess): Client<typeof LeadService> {
+  return createClient(
+    LeadService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${lead.port}` }),
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientFrame } from './browser-protocol.js';
+import { parseClientFrame } from './client-frame.js';
 
 describe('parseClientFrame', () => {
   it('reads every client message of the browser protocol', () => {

@@ -1,0 +1,140 @@
+import { grantAllows } from '@codeframe/events';
+import type { Logger } from '@codeframe/runtime';
+import type { EdgeMetrics, MetricsSources } from './edge-metrics.js';
+import type { LeadClient } from './lead-client.js';
+import { ProjectFeed } from './project-feed.js';
+import type { SocketSession } from './socket-session.js';
+import { Subscription, type SubscriptionContext } from './subscription.js';
+
+export interface FanOutOptions {
+  lead: LeadClient;
+  logger: Logger;
+  metrics: EdgeMetrics;
+  epoch: string;
+  ringCapacity: number;
+  /** How long a feed with no subscribers stays open, so a quick resubscribe finds its ring. */
+  upstreamGraceMs: number;
+  aheadWaitMs: number;
+  publish(topic: string, frame: string): void;
+}
+
+/** Which sockets watch which projects, and the one upstream feed per watched project. */
+export class FanOut {
+  readonly #feeds = new Map<string, ProjectFeed>();
+  readonly #sessions = new Set<SocketSession>();
+  readonly #context: SubscriptionContext;
+  #subscriptions = 0;
+
+  constructor(private readonly options: FanOutOptions) {
+    this.#context = {
+      lead: options.lead,
+      logger: options.logger,
+      metrics: options.metrics,
+      epoch: options.epoch,
+      aheadWaitMs: options.aheadWaitMs,
+    };
+  }
+
+  /** Every open socket's session. */
+  get sessions(): ReadonlySet<SocketSession> {
+    return this.#sessions;
+  }
+
+  sessionOpened(session: SocketSession): void {
+    this.#sessions.add(session);
+  }
+
+  subscribe(session: SocketSession, projectId: string, lastSeq: number): void {
+    if (!grantAllows(session.grant, projectId)) {
+      session.sendFrame({
+        type: 'error',
+        error: `your token does not grant project ${projectId}`,
+        project_id: projectId,
+      });
+      return;
+    }
+    // Resubscribing restarts the catch-up from the seq the client now names.
+    this.unsubscribe(session, projectId);
+    const feed = this.#acquire(projectId);
+    const subscription = new Subscription(session, feed, lastSeq, this.#context);
+    subscription.onFailed = () => this.#release(feed);
+    session.subscriptions.set(projectId, subscription);
+    this.#subscriptions++;
+    void subscription.start();
+  }
+
+  /** Ends a subscription; false when the socket had none for the project. */
+  unsubscribe(session: SocketSession, projectId: string): boolean {
+    const subscription = session.subscriptions.get(projectId);
+    if (!subscription) return false;
+    session.subscriptions.delete(projectId);
+    subscription.close();
+    this.#release(subscription.feed);
+    return true;
+  }
+
+  sessionClosed(session: SocketSession): void {
+    this.#sessions.delete(session);
+    for (const projectId of [...session.subscriptions.keys()]) this.unsubscribe(session, projectId);
+  }
+
+  close(): void {
+    for (const feed of this.#feeds.values()) {
+      clearTimeout(feed.closeTimer);
+      feed.close();
+    }
+    this.#feeds.clear();
+  }
+
+  readonly metricsSources: Omit<MetricsSources, 'connections'> = {
+    subscriptions: () => this.#subscriptions,
+    upstreams: () =>
+      [...this.#feeds.values()].map((feed) => ({
+        projectId: feed.projectId,
+        connected: feed.connected,
+        lagSeconds: feed.lagSeconds,
+        ringEvents: feed.ring.size,
+      })),
+  };
+
+  #acquire(projectId: string): ProjectFeed {
+    let feed = this.#feeds.get(projectId);
+    if (!feed) {
+      const created = new ProjectFeed(projectId, this.options, (error) => {
+        for (const waiting of this.#waitingOn(projectId)) {
+          waiting.sendFrame({ type: 'error', error, project_id: projectId });
+        }
+      });
+      // A project that cannot be watched is forgotten, so a later subscribe tries again.
+      created.opened.catch(() => {
+        if (this.#feeds.get(projectId) === created) this.#feeds.delete(projectId);
+      });
+      this.#feeds.set(projectId, created);
+      feed = created;
+    }
+    clearTimeout(feed.closeTimer);
+    feed.closeTimer = undefined;
+    feed.users++;
+    return feed;
+  }
+
+  #release(feed: ProjectFeed): void {
+    this.#subscriptions--;
+    if (--feed.users > 0) return;
+    feed.closeTimer = setTimeout(() => {
+      if (feed.users > 0) return;
+      feed.close();
+      if (this.#feeds.get(feed.projectId) === feed) this.#feeds.delete(feed.projectId);
+      this.options.logger.debug({ project: feed.projectId }, 'feed closed: no subscribers');
+    }, this.options.upstreamGraceMs);
+    feed.closeTimer.unref();
+  }
+
+  /** Sessions whose subscription to the project is not yet live. */
+  *#waitingOn(projectId: string): Iterable<SocketSession> {
+    for (const session of this.#sessions) {
+      const subscription = session.subscriptions.get(projectId);
+      if (subscription && !subscription.live) yield session;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { EventRing, serialiseEvent } from '@codeframe/events';
+import type { Event } from '@codeframe/proto';
+import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { LeadClient } from './lead-client.js';
+
+export interface FeedOptions {
+  lead: LeadClient;
+  logger: Logger;
+  metrics: EdgeMetrics;
+  ringCapacity: number;
+  /** Sends a frame to every socket subscribed to `topic` (uWS publish). */
+  publish(topic: string, frame: string): void;
+}
+
+/** Why a project cannot be watched, in words for the browser. */
+export class FeedError extends Error {
+  override name = 'FeedError';
+}
+
+const RETRY = { baseMs: 100, maxMs: 5_000 };
+
+/**
+ * One project's upstream: a single WatchEvents stream from the lead, whose events are
+ * serialised once, kept in a ring for resuming subscribers, and published to the project's
+ * topic. The stream resumes from the ring's head when it breaks, so the ring never has a gap.
+ */
+export class ProjectFeed {
+  readonly topic: string;
+  /** Valid once `opened` resolves. */
+  ring = new EventRing(1);
+  connected = false;
+  lagSeconds = 0;
+  /** Subscriptions using this feed; the registry closes it some time after this drops to 0. */
+  users = 0;
+  closeTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the ring is positioned at the lead's head; rejects with a FeedError. */
+  readonly opened: Promise<void>;
+  readonly #abort = new AbortController();
+  readonly #listeners = new Set<() => void>();
+
+  constructor(
+    readonly projectId: string,
+    private readonly options: FeedOptions,
+    /** Called once when the lead is unreachable while opening, to tell the waiting sockets. */
+    onUnreachable: (error: string) => void,
+  ) {
+    this.topic = `project/${projectId}`;
+    this.opened = this.#open(onUnreachable);
+    this.opened.then(
+      () => void this.#follow(),
+      () => {},
+    );
+  }
+
+  get closed(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Calls `listener` after each new event is in the ring and published. */
+  onEvent(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    this.#abort.abort(new Error('feed closed'));
+    this.#listeners.clear();
+  }
+
+  async #open(onUnreachable: (error: string) => void): Promise<void> {
+    const signal = this.#abort.signal;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { project } = await this.options.lead.getProject(
+          { projectId: this.projectId },
+          { signal },
+        );
+        const head = Number(project?.lastSeq ?? 0n);
+        this.ring = new EventRing(this.options.ringCapacity, head);
+        this.options.logger.debug({ project: this.projectId, seq: head }, 'feed opened');
+        return;
+      } catch (error) {
+        if (signal.aborted) throw new FeedError('the edge stopped watching this project');
+        const e = ConnectError.from(error);
+        if (e.code === Code.NotFound) throw new FeedError(`unknown project ${this.projectId}`);
+        if (e.code === Code.InvalidArgument) throw new FeedError(e.rawMessage);
+        if (e.code !== Code.Unavailable && e.code !== Code.DeadlineExceeded) {
+          this.options.logger.error({ project: this.projectId, err: e }, 'lead refused the edge');
+          throw new FeedError(`the lead refused the edge (${Code[e.code]}): ${e.rawMessage}`);
+        }
+        if (attempt === 1) {
+          this.options.logger.warn(
+            { project: this.projectId, err: e.rawMessage },
+            'lead unreachable',
+          );
+          onUnreachable(`the lead is unreachable (${e.rawMessage}); still trying`);
+        }
+        await sleep(backoffDelay(attempt, RETRY), signal).catch(() => {});
+      }
+    }
+  }
+
+  async #follow(): Promise<void> {
+    const { lead, logger, metrics } = this.options;
+    const signal = this.#abort.signal;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        const stream = lead.watchEvents(
+          { projectId: this.projectId, afterSeq: BigInt(this.ring.head) },
+          { signal },
+        );
+        this.connected = true;
+        for await (const event of stream) {
+          attempt = 1;
+          this.#accept(event);
+        }
+        if (!signal.aborted)
+          logger.info({ project: this.projectId }, 'lead ended the event stream');
+      } catch (error) {
+        if (signal.aborted) break;
+        logger.warn(
+          {
+            project: this.projectId,
+            seq: this.ring.head,
+            err: ConnectError.from(error).rawMessage,
+          },
+          'event stream from the lead broke; resuming',
+        );
+      }
+      this.connected = false;
+      if (signal.aborted) break;
+      metrics.upstreamReconnects++;
+      await sleep(backoffDelay(attempt, RETRY), signal).catch(() => {});
+    }
+    this.connected = false;
+  }
+
+  #accept(event: Event): void {
+    const seq = Number(event.seq);
+    if (seq <= this.ring.head) return;
+    if (seq !== this.ring.head + 1) {
+      throw new Error(`the lead sent event ${seq} after ${this.ring.head}`);
+    }
+    const frame = serialiseEvent(event);
+    this.ring.push(seq, frame);
+    this.options.metrics.eventsIn++;
+    if (event.time) this.lagSeconds = Math.max(0, (Date.now() - timestampMs(event.time)) / 1000);
+    this.options.publish(this.topic, frame);
+    for (const listener of [...this.#listeners]) listener();
+  }
+}

@@ -1,0 +1,183 @@
+import { type Recovery, serialiseEvent } from '@codeframe/events';
+import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
+import { ConnectError } from '@connectrpc/connect';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { LeadClient } from './lead-client.js';
+import { FeedError, type ProjectFeed } from './project-feed.js';
+import type { SocketSession } from './socket-session.js';
+
+export interface SubscriptionContext {
+  lead: LeadClient;
+  logger: Logger;
+  metrics: EdgeMetrics;
+  epoch: string;
+  /** How long a subscriber whose last seq is ahead of the edge waits for the feed to reach it. */
+  aheadWaitMs: number;
+}
+
+/**
+ * One socket's subscription to one project. It first sends what the socket missed (after
+ * `lastSeq`): from the feed's ring when it holds those events, else from a replay stream of
+ * its own from the lead, switching to the ring as soon as the ring holds the rest. Once
+ * caught up to the ring's head it joins the project's topic, in the same tick, so live
+ * events follow with no gap and no duplicate.
+ */
+export class Subscription {
+  /** The last seq sent to the socket. */
+  #sentSeq: number;
+  #live = false;
+  #closed = false;
+  #replay: AbortController | undefined;
+  #stopListening: (() => void) | undefined;
+
+  constructor(
+    private readonly session: SocketSession,
+    readonly feed: ProjectFeed,
+    lastSeq: number,
+    private readonly context: SubscriptionContext,
+  ) {
+    this.#sentSeq = lastSeq;
+  }
+
+  get projectId(): string {
+    return this.feed.projectId;
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.feed.opened;
+    } catch (error) {
+      this.#fail(error instanceof FeedError ? error.message : String(error));
+      return;
+    }
+    if (this.#closed) return;
+    const { ring } = this.feed;
+    if (this.#sentSeq > ring.head && !(await this.#waitForFeed())) return;
+    const recovered: Recovery =
+      this.#sentSeq === ring.head ? 'none' : ring.covers(this.#sentSeq) ? 'buffer' : 'lead';
+    this.context.metrics.recoveries[recovered]++;
+    this.session.sendFrame({
+      type: 'subscribed',
+      project_id: this.projectId,
+      epoch: this.context.epoch,
+      seq: ring.head,
+      recovered,
+    });
+    this.#stopListening = this.feed.onEvent(() => this.resume());
+    if (recovered === 'lead') void this.#replayFromLead();
+    else this.resume();
+  }
+
+  /** Sends more of the catch-up from the ring; called on new events and when the socket drains. */
+  resume(): void {
+    if (this.#live || this.#closed || this.#replay) return;
+    const { ring } = this.feed;
+    this.session.cork(() => {
+      while (this.#sentSeq < ring.head) {
+        if (this.session.congested) return;
+        if (!ring.covers(this.#sentSeq)) {
+          void this.#replayFromLead();
+          return;
+        }
+        this.#sentSeq++;
+        this.session.send(ring.at(this.#sentSeq));
+      }
+      if (this.#sentSeq === ring.head) this.#goLive();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#replay?.abort();
+    this.#stopListening?.();
+    if (this.#live) this.session.ws?.unsubscribe(this.feed.topic);
+  }
+
+  #goLive(): void {
+    this.#stopListening?.();
+    this.#stopListening = undefined;
+    this.session.ws?.subscribe(this.feed.topic);
+    this.#live = true;
+  }
+
+  /** A subscriber ahead of the feed (it saw events from another edge) waits for it briefly. */
+  async #waitForFeed(): Promise<boolean> {
+    const target = this.#sentSeq;
+    const reached = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        stop();
+        resolve(false);
+      }, this.context.aheadWaitMs);
+      const stop = this.feed.onEvent(() => {
+        if (this.feed.ring.head < target) return;
+        clearTimeout(timer);
+        stop();
+        resolve(true);
+      });
+    });
+    if (!reached && !this.#closed) {
+      this.#fail(
+        `last_seq ${target} is ahead of the project's event log (at ${this.feed.ring.head}): resubscribe with the last seq you received`,
+      );
+    }
+    return reached && !this.#closed;
+  }
+
+  async #replayFromLead(): Promise<void> {
+    if (this.#replay || this.#closed) return;
+    const abort = new AbortController();
+    this.#replay = abort;
+    const { lead, logger } = this.context;
+    for (let attempt = 1; !abort.signal.aborted; attempt++) {
+      try {
+        const stream = lead.watchEvents(
+          { projectId: this.projectId, afterSeq: BigInt(this.#sentSeq) },
+          { signal: abort.signal },
+        );
+        for await (const event of stream) {
+          attempt = 1;
+          const seq = Number(event.seq);
+          if (seq <= this.#sentSeq) continue;
+          if (this.#ringHasTheRest()) break;
+          this.#sentSeq = seq;
+          this.session.send(serialiseEvent(event));
+          if (this.session.congested) await this.session.drained();
+          if (this.#closed) return;
+        }
+        if (this.#ringHasTheRest()) break;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        logger.warn(
+          { project: this.projectId, seq: this.#sentSeq, err: ConnectError.from(error).rawMessage },
+          'replay from the lead broke; resuming',
+        );
+      }
+      await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 5_000 }), abort.signal).catch(
+        () => {},
+      );
+    }
+    abort.abort();
+    if (this.#replay === abort) this.#replay = undefined;
+    this.resume();
+  }
+
+  /** The ring holds every event after what was sent, or the feed will bring them. */
+  #ringHasTheRest(): boolean {
+    return this.#sentSeq >= this.feed.ring.startAfter;
+  }
+
+  #fail(error: string): void {
+    this.session.sendFrame({ type: 'error', error, project_id: this.projectId });
+    this.session.subscriptions.delete(this.projectId);
+    this.close();
+    this.onFailed?.();
+  }
+
+  /** Set by the registry to release the feed when the subscription fails. */
+  onFailed: (() => void) | undefined;
+}
