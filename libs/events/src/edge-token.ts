@@ -21,7 +21,12 @@ const encoder = new TextEncoder();
 
 export async function signEdgeToken(
   secret: string,
-  grant: { subject: string; projects: readonly string[] | '*'; expiresIn?: string | number },
+  grant: {
+    subject: string;
+    projects: readonly string[] | '*';
+    /** A duration such as "8h" or "30m"; no expiry when omitted. */
+    expiresIn?: string;
+  },
 ): Promise<string> {
   const jwt = new SignJWT({ projects: grant.projects === '*' ? ['*'] : [...grant.projects] })
     .setProtectedHeader({ alg: ALGORITHM })

@@ -23,7 +23,7 @@ await runService('edge', async (log) => {
     ...config,
     logger: log,
     lead: createLeadClient(config.leadUrl, config.authToken),
-    dashboardDir: fileURLToPath(new URL('./web/', import.meta.url)),
+    dashboardDir: fileURLToPath(new URL('../web/dist/', import.meta.url)),
   });
   log.info(
     {

@@ -82,10 +82,11 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
         { port: config.edgePort, setting: 'CODEFRAME_EDGE_PORT' },
         { port: config.edgeGrpcPort, setting: 'CODEFRAME_EDGE_GRPC_PORT' },
       ],
-      env: () => ({
+      env: (started) => ({
         HOST: config.host,
         PORT: String(config.edgePort),
         GRPC_PORT: String(config.edgeGrpcPort),
+        CODEFRAME_LEAD_URL: `http://${config.host}:${started.get('lead')?.rpc}`,
       }),
     },
   ];

@@ -85,7 +85,12 @@ export async function startServiceProcess(options: StartOptions): Promise<Servic
         clearTimeout(timer);
         waiters.delete(check);
         reject(
-          new Error(`${options.entry} exited (${status}) before logging it; stderr: ${stderr}`),
+          new Error(
+            `${options.entry} exited (${status}) before logging it; last logs: ${logs
+              .slice(-5)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}; stderr: ${stderr}`,
+          ),
         );
       });
     });
