@@ -35,7 +35,7 @@ export function leadService({
   const project = async (id: string) => {
     const found = await store.getProject(required('project_id', id));
     if (!found) throw notFound('project', id);
-    return found;
+    return orchestrator.withRepoUrl(found);
   };
   const task = async (id: string) => {
     const found = await store.getTask(required('task_id', id));
@@ -62,13 +62,15 @@ export function leadService({
         budgetUsd: req.budgetUsd,
         maxConcurrency: req.maxConcurrency,
       });
-      return { project: created };
+      // The lead's own repository exists from the start, so its URL can be cloned at once.
+      await orchestrator.repoUrl(created);
+      return { project: orchestrator.withRepoUrl(created) };
     },
     async getProject(req) {
       return { project: await project(req.projectId) };
     },
     async listProjects() {
-      return { projects: await store.listProjects() };
+      return { projects: (await store.listProjects()).map((p) => orchestrator.withRepoUrl(p)) };
     },
     async planProject(req) {
       await project(req.projectId);

@@ -5,7 +5,7 @@ import type { Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd } from './planner.js';
-import { createProjectRepo } from './project-repo.js';
+import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
 import { ProjectState } from './project-state.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
@@ -56,6 +56,12 @@ export class Orchestrator {
       repoUrl: (project) => this.repoUrl(project),
       stopped: () => this.#stopped,
     });
+  }
+
+  /** The project as clients see it: with the URL of the lead's bare repo when it has none. */
+  withRepoUrl(project: Project): Project {
+    if (!project.repoUrl) project.repoUrl = defaultRepoUrl(this.o.dataDir, project.id);
+    return project;
   }
 
   /** The repository the project's workers use: its own URL, else the lead's bare repo. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
 
 // The lead owns each project's git repository. Workers push their work as branches
@@ -48,6 +49,11 @@ const PUSH_ATTEMPTS = 3;
 /** Creates the bare repository of a project at <dataDir>/repos/<projectId>.git with one
  * commit on main (an empty tree, message "chore: start <project name>") and returns its
  * file:// URL. Idempotent: an existing repo is kept. */
+/** Where the lead keeps the repository of a project created without a URL. */
+export function defaultRepoUrl(dataDir: string, projectId: string): string {
+  return pathToFileURL(resolve(dataDir, 'repos', `${projectId}.git`)).href;
+}
+
 export async function createProjectRepo(
   dataDir: string,
   projectId: string,
@@ -59,8 +65,8 @@ export async function createProjectRepo(
       `cannot create a repository for project id "${projectId}": use letters, digits, ".", "_" and "-" only`,
     );
   }
-  const path = resolve(dataDir, 'repos', `${projectId}.git`);
-  const url = `file://${path}`;
+  const url = defaultRepoUrl(dataDir, projectId);
+  const path = fileURLToPath(url);
   return serialised(path, async () => {
     if (await isRepo(path)) return url;
     await mkdir(dirname(path), { recursive: true });

@@ -113,8 +113,12 @@ export class Launcher {
     }
   }
 
+  /** Once everything is up, info lines give way to the main job's output (but for --verbose). */
+  quiet = false;
+
   #print(service: ChildService, line: LogLine): void {
-    if (!this.options.verbose && (line.level ?? 30) < 30) return;
+    const threshold = this.options.verbose ? 0 : this.quiet ? 40 : 30;
+    if ((line.level ?? 30) < threshold) return;
     const index = this.children.indexOf(service);
     this.options.out(formatLogLine(service.spec.name, index, line, this.options.color));
   }

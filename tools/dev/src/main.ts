@@ -1,33 +1,57 @@
 // `npm start`: brings up the lead, the three workers and the edge on this machine, checks
-// each is healthy, prints where they are, and keeps them running until Ctrl-C.
+// each is healthy, builds an example PRD through the codeframe CLI while the dashboard shows
+// it live, checks out the result, and keeps the services running until Ctrl-C.
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
 import type { ChildService } from './child-service.js';
 import { LaunchError, Launcher } from './launcher.js';
+import {
+  type BuiltProject,
+  checkOutLatest,
+  choosePrd,
+  DEFAULT_EXAMPLE,
+  runPrd,
+} from './main-job.js';
 import { launcherSettings, serviceSpecs } from './services.js';
 
-const USAGE = `usage: npm start [-- --once] [--verbose]
+const USAGE = `usage: npm start [-- [--once] [--example <name> | --prd <file>] [--services-only] [--verbose]]
 
-  --once     start everything, check it is healthy, print the summary, stop, exit 0
-  --verbose  also print the services' debug lines
+  --once             exit when the run ends, with its status (0: every task completed)
+  --example <name>   the example to build (default: ${DEFAULT_EXAMPLE}; see examples/)
+  --prd <file>       build this PRD instead (offline, fake-anthropic only knows the examples)
+  --services-only    start the services and wait, without running anything
+  --verbose          also print the services' debug lines
 `;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 async function main(): Promise<number> {
-  let args: { once?: boolean; verbose?: boolean; help?: boolean };
+  let args: {
+    once?: boolean;
+    verbose?: boolean;
+    help?: boolean;
+    example?: string;
+    prd?: string;
+    'services-only'?: boolean;
+  };
+  let prd: string;
   try {
     args = parseArgs({
       options: {
         once: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
+        example: { type: 'string' },
+        prd: { type: 'string' },
+        'services-only': { type: 'boolean' },
       },
     }).values;
+    prd = choosePrd(root, args);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`npm start: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   if (args.help) {
@@ -81,15 +105,44 @@ async function main(): Promise<number> {
   }
 
   out(summary(launcher, config.host, performance.now() - started));
+  launcher.quiet = true;
   if (config.apiKey === undefined) {
     out(
       'The model is fake-anthropic, an offline scripted stand-in for the Anthropic API, not Claude.\nSet ANTHROPIC_API_KEY to have the workers drive Claude.\n',
     );
   }
+  const portOf = (name: string, listener: string) =>
+    launcher.children.find((c) => c.spec.name === name)?.ports[listener];
+  const leadUrl = `http://${config.host}:${portOf('lead', 'rpc')}`;
+  const edgeUrl = `http://${config.host}:${portOf('edge', 'http')}`;
+  let status = 0;
+  if (!args['services-only']) {
+    out(`Building ${relative(root, prd)} with: codeframe run ${relative(root, prd)}\n`);
+    const interrupted = new AbortController();
+    void signalled.then(() => interrupted.abort());
+    const run = runPrd({ root, prd, leadUrl, edgeUrl, signal: interrupted.signal });
+    const outcome = await Promise.race([run, launcher.crashed()]);
+    if (typeof outcome !== 'number') {
+      interrupted.abort();
+      await run;
+      return crashed(launcher, outcome);
+    }
+    status = outcome;
+    if (stopSignal) {
+      await launcher.stop();
+      return 0;
+    }
+    const built = await checkOutLatest(leadUrl, edgeUrl, config.dataDir).catch((err) => {
+      out(`could not check out the result: ${(err as Error).message}`);
+      return undefined;
+    });
+    if (built) out(builtSummary(built, status));
+  }
+  out(`Dashboard: ${edgeUrl}/`);
   if (args.once) {
     await launcher.stop();
     out('stopped (--once)');
-    return 0;
+    return status;
   }
   out('Press Ctrl-C to stop.\n');
   const outcome = await Promise.race([signalled, launcher.crashed()]);
@@ -99,10 +152,26 @@ async function main(): Promise<number> {
     out('stopped');
     return 0;
   }
-  out(`\n✗ ${outcome.spec.name} exited (${await outcome.exited}) while running.`);
-  reportLastLines(outcome);
+  return crashed(launcher, outcome);
+}
+
+async function crashed(launcher: Launcher, child: ChildService): Promise<number> {
+  out(`\n✗ ${child.spec.name} exited (${await child.exited}) while running.`);
+  reportLastLines(child);
   await launcher.stop();
   return 1;
+}
+
+function builtSummary(built: BuiltProject, status: number): string {
+  return [
+    '',
+    status === 0
+      ? `✓ ${built.name} is built.`
+      : `✗ ${built.name} did not finish (codeframe exited ${status}).`,
+    `  dashboard   ${built.dashboard}`,
+    `  repository  ${built.checkout}   (its main branch; try: cd ${built.checkout} && npm test)`,
+    '',
+  ].join('\n');
 }
 
 function reportLastLines(child: ChildService): void {

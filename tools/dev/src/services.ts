@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { env } from '@codeframe/runtime';
 
 /** A service the launcher runs. */
@@ -24,6 +25,10 @@ export const launcherSettings = {
   fakeAnthropicPort: env.port('CODEFRAME_FAKE_ANTHROPIC_PORT', 7090),
   /** With a key the workers call Claude; without one, fake-anthropic stands in. */
   apiKey: env.optional('ANTHROPIC_API_KEY'),
+  /** The lead's state, the project repositories, and the checkouts of what was built. */
+  dataDir: env.string('CODEFRAME_DATA_DIR', '.codeframe'),
+  /** The brain fake-anthropic plays; `examples` builds the PRDs in examples/. */
+  fakeBrain: env.string('CODEFRAME_FAKE_BRAIN', 'examples'),
 };
 
 export interface LauncherConfig {
@@ -36,6 +41,8 @@ export interface LauncherConfig {
   edgeGrpcPort: number;
   fakeAnthropicPort: number;
   apiKey: string | undefined;
+  dataDir: string;
+  fakeBrain: string;
 }
 
 /** The services, in start order: fake-anthropic first when there is no API key, then the
@@ -60,7 +67,11 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
     entry: 'tools/fake-anthropic/dist/main.js',
     listeners: ['http'],
     ports: [{ port: config.fakeAnthropicPort, setting: 'CODEFRAME_FAKE_ANTHROPIC_PORT' }],
-    env: () => ({ HOST: config.host, PORT: String(config.fakeAnthropicPort) }),
+    env: () => ({
+      HOST: config.host,
+      PORT: String(config.fakeAnthropicPort),
+      CODEFRAME_FAKE_BRAIN: config.fakeBrain,
+    }),
   };
   return [
     ...(fake ? [fakeSpec] : []),
@@ -70,6 +81,7 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
     // The lead starts after the workers, so it is told where they are.
     rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort, (started) => ({
       ...modelEnv(started),
+      CODEFRAME_DATA_DIR: resolve(config.dataDir),
       CODEFRAME_WORKERS_BACKEND: `${config.host}:${started.get('worker-backend')?.rpc}`,
       CODEFRAME_WORKERS_FRONTEND: `${config.host}:${started.get('worker-frontend')?.rpc}`,
       CODEFRAME_WORKERS_TEST: `${config.host}:${started.get('worker-test')?.rpc}`,

@@ -88,10 +88,16 @@ export async function watchUntil(
   until: (event: Event, seen: Event[]) => boolean,
 ): Promise<Event[]> {
   const seen: Event[] = [];
-  const signal = AbortSignal.timeout(60_000);
-  for await (const event of cluster.client.watchEvents({ projectId, afterSeq }, { signal })) {
-    seen.push(event);
-    if (until(event, seen)) break;
+  // Leaving the loop does not end a Connect stream on the server: abort it explicitly.
+  const done = new AbortController();
+  const signal = AbortSignal.any([done.signal, AbortSignal.timeout(60_000)]);
+  try {
+    for await (const event of cluster.client.watchEvents({ projectId, afterSeq }, { signal })) {
+      seen.push(event);
+      if (until(event, seen)) break;
+    }
+  } finally {
+    done.abort();
   }
   return seen;
 }

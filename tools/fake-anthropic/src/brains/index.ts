@@ -1,13 +1,14 @@
 import { ConfigError, type Setting } from '@codeframe/runtime';
 import type { Brain } from '../brain.js';
 import { echoBrain } from './echo.js';
+import { exampleProjectsBrain } from './example-projects.js';
 import { selfCorrectingModuleBrain } from './self-correcting-module.js';
 
-// The brains a fake-anthropic process can play, by name. The scripts that build whole
-// example projects join them with the offline demo.
+// The brains a fake-anthropic process can play, by name.
 
 export const brains: Readonly<Record<string, Brain>> = {
   echo: echoBrain,
+  examples: exampleProjectsBrain,
   'self-correcting-module': selfCorrectingModuleBrain,
 };
 

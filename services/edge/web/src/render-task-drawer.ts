@@ -1,0 +1,371 @@
+// The detail drawer of one task: description, tests with their output, corrections,
+// commits, files changed and usage.
+import { type Child, fill, h } from './dom.js';
+import { clockTime, duration, plural, shortSha, tokens, usd } from './format.js';
+import type { ProjectState, TaskRecord } from './project-state.js';
+import type { FileChangeKind } from './protocol.js';
+import { agentStateStyle, taskKindLabel, taskStatusStyle } from './status-style.js';
+
+const fileChange: Record<FileChangeKind, { label: string; tone: string }> = {
+  FILE_CHANGE_KIND_UNSPECIFIED: { label: 'changed', tone: 'neutral' },
+  FILE_CHANGE_KIND_CREATED: { label: 'added', tone: 'ok' },
+  FILE_CHANGE_KIND_MODIFIED: { label: 'modified', tone: 'active' },
+  FILE_CHANGE_KIND_DELETED: { label: 'deleted', tone: 'bad' },
+};
+
+function section(title: string, count: number | string, ...body: Child[]): HTMLElement {
+  return h(
+    'section',
+    { class: 'drawer-section' },
+    h('h3', null, title, count !== '' ? h('span', { class: 'panel-count' }, String(count)) : null),
+    body,
+  );
+}
+
+function collapsible(key: string, summary: Child, text: string, open = false): HTMLElement {
+  return h(
+    'details',
+    { class: 'drawer-details', 'data-key': key, open },
+    h('summary', null, summary),
+    h('pre', null, text),
+  );
+}
+
+export class TaskDrawer {
+  readonly el: HTMLElement;
+  readonly #body = h('div', { class: 'drawer-body' });
+  readonly #head = h('div', { class: 'drawer-head' });
+  taskId: string | undefined;
+
+  constructor(
+    private readonly onClose: () => void,
+    private readonly onSelect: (taskId: string) => void,
+  ) {
+    this.el = h(
+      'aside',
+      { class: 'drawer', 'data-testid': 'task-drawer', hidden: true, 'aria-label': 'Task details' },
+      this.#head,
+      this.#body,
+    );
+  }
+
+  open(taskId: string | undefined): void {
+    if (taskId !== this.taskId) this.#body.scrollTop = 0;
+    this.taskId = taskId;
+    this.el.hidden = !taskId;
+  }
+
+  render(state: ProjectState): void {
+    const record = this.taskId ? state.tasks.get(this.taskId) : undefined;
+    if (!record) {
+      this.el.hidden = true;
+      return;
+    }
+    const opened = new Set(
+      [...this.el.querySelectorAll<HTMLDetailsElement>('details[data-key]')]
+        .filter((d) => d.open)
+        .map((d) => d.dataset.key),
+    );
+    const closed = new Set(
+      [...this.el.querySelectorAll<HTMLDetailsElement>('details[data-key]')]
+        .filter((d) => !d.open)
+        .map((d) => d.dataset.key),
+    );
+    const scroll = this.#body.scrollTop;
+    this.#renderHead(record);
+    fill(this.#body, this.#content(state, record));
+    for (const details of this.el.querySelectorAll<HTMLDetailsElement>('details[data-key]')) {
+      if (opened.has(details.dataset.key)) details.open = true;
+      if (closed.has(details.dataset.key)) details.open = false;
+    }
+    this.#body.scrollTop = scroll;
+  }
+
+  /** The task's blockers, open or answered. */
+  #questions(state: ProjectState, taskId: string): HTMLElement | null {
+    const blockers = [...state.blockers.values()]
+      .filter((b) => b.blocker.task_id === taskId)
+      .sort((a, b) => (a.blocker.created_at ?? '').localeCompare(b.blocker.created_at ?? ''));
+    if (blockers.length === 0) return null;
+    return section(
+      'Questions',
+      blockers.length,
+      blockers.map(({ blocker }) => {
+        const resolved = blocker.status === 'BLOCKER_STATUS_RESOLVED';
+        return h(
+          'div',
+          { class: 'run', 'data-tone': resolved ? 'ok' : 'warn' },
+          h(
+            'div',
+            { class: 'run-line' },
+            h('span', { class: 'run-mark' }, resolved ? '✓' : '?'),
+            h('span', null, blocker.question ?? ''),
+            h('span', { class: 'run-time' }, clockTime(blocker.created_at)),
+          ),
+          resolved
+            ? h('div', { class: 'blocker-answer-text' }, `↳ ${blocker.answer ?? ''}`)
+            : h('div', { class: 'muted' }, 'Waiting for an answer (see the top of the page).'),
+        );
+      }),
+    );
+  }
+
+  #renderHead(record: TaskRecord): void {
+    const status = record.task.status ?? 'TASK_STATUS_UNSPECIFIED';
+    const style = taskStatusStyle[status];
+    fill(
+      this.#head,
+      h(
+        'div',
+        { class: 'drawer-title-row' },
+        h('span', { class: 'card-key' }, record.task.key ?? ''),
+        h('span', { class: 'pill', 'data-tone': style.tone }, style.label),
+        h(
+          'span',
+          { class: 'badge kind' },
+          taskKindLabel[record.task.kind ?? 'TASK_KIND_UNSPECIFIED'],
+        ),
+        h(
+          'button',
+          { class: 'icon-button', type: 'button', title: 'Close (Esc)', onclick: this.onClose },
+          '×',
+        ),
+      ),
+      h('h2', { class: 'drawer-title' }, record.task.title || record.task.key),
+    );
+  }
+
+  #content(state: ProjectState, record: TaskRecord): Child[] {
+    const { task } = record;
+    const id = task.id ?? '';
+    const depLinks = (ids: string[]) =>
+      ids.length === 0
+        ? '—'
+        : ids.map((dep) => {
+            const depStatus = state.tasks.get(dep)?.task.status ?? 'TASK_STATUS_UNSPECIFIED';
+            return h(
+              'button',
+              {
+                class: 'dep link',
+                type: 'button',
+                'data-tone': taskStatusStyle[depStatus].tone,
+                title: taskStatusStyle[depStatus].label,
+                onclick: () => this.onSelect(dep),
+              },
+              state.taskKey(dep),
+            );
+          });
+    const agent = record.agent;
+    const facts: [string, Child][] = [
+      ['depends on', depLinks(task.depends_on ?? [])],
+      ['needed by', depLinks(state.dependents(id))],
+      ['attempt', String(task.attempt ?? 0)],
+      ['worker', task.worker || '—'],
+      [
+        'agent',
+        agent
+          ? `${agentStateStyle[agent.state].label}${agent.detail ? ` · ${agent.detail}` : ''}`
+          : '—',
+      ],
+      ['branch', task.branch ? h('span', { class: 'mono' }, task.branch) : '—'],
+      [
+        'commit',
+        task.commit_sha
+          ? h('span', { class: 'mono', title: task.commit_sha }, shortSha(task.commit_sha))
+          : '—',
+      ],
+      [
+        'merge',
+        task.merge_sha
+          ? h(
+              'span',
+              { class: 'mono', 'data-tone': 'ok', title: task.merge_sha },
+              `${shortSha(task.merge_sha)} on main`,
+            )
+          : 'not merged',
+      ],
+    ];
+    const status = task.status ?? 'TASK_STATUS_UNSPECIFIED';
+    const troubled =
+      status === 'TASK_STATUS_FAILED' ||
+      status === 'TASK_STATUS_BLOCKED' ||
+      status === 'TASK_STATUS_CANCELLED';
+    const reason = troubled ? task.error || record.reason : record.reason;
+    const usage = record.usage;
+    const tests = [...record.tests].reverse();
+    const files = [...record.files].sort(([a], [b]) => a.localeCompare(b));
+
+    return [
+      reason
+        ? h(
+            'div',
+            {
+              class: 'drawer-reason',
+              'data-tone': taskStatusStyle[task.status ?? 'TASK_STATUS_UNSPECIFIED'].tone,
+            },
+            reason,
+          )
+        : null,
+      task.description ? h('p', { class: 'drawer-description' }, task.description) : null,
+      h(
+        'dl',
+        { class: 'facts' },
+        facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+      ),
+      (task.acceptance_criteria ?? []).length > 0
+        ? section(
+            'Acceptance criteria',
+            '',
+            h(
+              'ul',
+              { class: 'criteria' },
+              (task.acceptance_criteria ?? []).map((c) => h('li', null, c)),
+            ),
+          )
+        : null,
+      section(
+        'Tests',
+        tests.length || '',
+        tests.length === 0
+          ? task.tests?.framework
+            ? h(
+                'div',
+                { class: 'muted' },
+                `last run: ${task.tests.passed ?? 0} passed, ${task.tests.failed ?? 0} failed`,
+              )
+            : h('div', { class: 'muted' }, 'No test run yet.')
+          : tests.map((run, i) => {
+              const s = run.summary;
+              const failed = s.failed ?? 0;
+              const ok = failed === 0 && (s.exit_code ?? 0) === 0;
+              const ms = Number(s.duration_ms ?? 0);
+              return h(
+                'div',
+                { class: 'run', 'data-tone': ok ? 'ok' : 'bad' },
+                h(
+                  'div',
+                  { class: 'run-line' },
+                  h('span', { class: 'run-mark' }, ok ? '✓' : '✗'),
+                  h(
+                    'b',
+                    null,
+                    `${s.passed ?? 0} passed, ${failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}`,
+                  ),
+                  h(
+                    'span',
+                    { class: 'muted' },
+                    [
+                      s.framework,
+                      ms ? duration(ms) : '',
+                      `exit ${s.exit_code ?? 0}`,
+                      run.attempt ? `correction ${run.attempt}` : 'first run',
+                    ]
+                      .filter(Boolean)
+                      .join(' · '),
+                  ),
+                  h('span', { class: 'run-time' }, clockTime(run.timestamp)),
+                ),
+                s.command ? h('div', { class: 'mono run-command' }, `$ ${s.command}`) : null,
+                s.output
+                  ? collapsible(`test-${run.seq}`, 'output tail', s.output, i === 0 && !ok)
+                  : null,
+              );
+            }),
+      ),
+      this.#questions(state, id),
+      record.corrections.length > 0
+        ? section(
+            'Corrections',
+            record.corrections.length,
+            record.corrections.map((c) =>
+              h(
+                'div',
+                { class: 'run', 'data-tone': 'warn' },
+                h(
+                  'div',
+                  { class: 'run-line' },
+                  h('span', { class: 'run-mark' }, '↻'),
+                  h('b', null, `attempt ${c.attempt} of ${c.maxAttempts}`),
+                  h('span', { class: 'run-time' }, clockTime(c.timestamp)),
+                ),
+                c.failure
+                  ? collapsible(`fix-${c.seq}`, 'failure fed back to the model', c.failure)
+                  : null,
+              ),
+            ),
+          )
+        : null,
+      section(
+        'Commits',
+        record.commits.length || '',
+        record.commits.length === 0
+          ? h('div', { class: 'muted' }, 'No commit yet.')
+          : record.commits.map((c) =>
+              h(
+                'div',
+                { class: 'run', 'data-tone': c.branch === 'main' ? 'ok' : 'neutral' },
+                h(
+                  'div',
+                  { class: 'run-line' },
+                  h('span', { class: 'sha' }, shortSha(c.sha)),
+                  h('span', { class: 'badge' }, c.branch || 'branch'),
+                  h('span', { class: 'commit-message' }, c.message.split('\n')[0]),
+                  h('span', { class: 'run-time' }, clockTime(c.timestamp)),
+                ),
+                c.files && c.files.length > 0
+                  ? collapsible(
+                      `commit-${c.seq}`,
+                      plural(c.files.length, 'file'),
+                      c.files.join('\n'),
+                    )
+                  : null,
+              ),
+            ),
+      ),
+      files.length > 0
+        ? section(
+            'Files changed',
+            files.length,
+            h(
+              'ul',
+              { class: 'files' },
+              files.map(([path, kind]) =>
+                h(
+                  'li',
+                  null,
+                  h(
+                    'span',
+                    { class: 'badge', 'data-tone': fileChange[kind].tone },
+                    fileChange[kind].label,
+                  ),
+                  h('span', { class: 'mono' }, path),
+                ),
+              ),
+            ),
+          )
+        : null,
+      section(
+        'Usage',
+        '',
+        h(
+          'dl',
+          { class: 'facts' },
+          h('dt', null, 'input'),
+          h(
+            'dd',
+            null,
+            `${tokens(usage.input)} + ${tokens(usage.cacheRead)} cache read + ${tokens(usage.cacheWrite)} cache write`,
+          ),
+          h('dt', null, 'output'),
+          h('dd', null, tokens(usage.output)),
+          h('dt', null, 'cost'),
+          h(
+            'dd',
+            null,
+            `${usd(usage.cost)} over ${plural(usage.calls, 'call')}${usage.unpriced ? ' (some unpriced)' : ''}`,
+          ),
+        ),
+      ),
+    ];
+  }
+}

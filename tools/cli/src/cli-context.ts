@@ -1,0 +1,16 @@
+import type { LeadClient, LeadTarget } from './lead-client.js';
+
+/** What every command gets: the lead, where output goes, and how to show it. */
+export interface CliContext {
+  lead: LeadClient;
+  target: LeadTarget;
+  out: (text: string) => void;
+  json: boolean;
+  /** Standard output is a terminal: live views and colours. */
+  tty: boolean;
+  columns: () => number;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /** The dashboard's address, when one is known (`--dashboard` or CODEFRAME_DASHBOARD_URL). */
+  dashboardUrl: string | undefined;
+}

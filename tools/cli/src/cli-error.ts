@@ -1,0 +1,51 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+
+/** Exit statuses of the codeframe command. */
+export const Exit = {
+  Ok: 0,
+  /** The work itself failed: a task failed or was cancelled, the budget ran out. */
+  WorkFailed: 1,
+  /** The command was used wrongly: unknown command, missing argument, unreadable file. */
+  Usage: 2,
+  /** The lead could not be reached, refused the token, or refused the request. */
+  Lead: 3,
+} as const;
+
+/** A failure the command reports as one sentence and an exit status. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A sentence a person can act on for an RPC failure against the lead at `leadUrl`. */
+export function leadError(error: unknown, leadUrl: string): CliError {
+  if (error instanceof CliError) return error;
+  const e = ConnectError.from(error);
+  switch (e.code) {
+    case Code.Unavailable:
+      return new CliError(
+        `cannot reach the lead at ${leadUrl} (${e.rawMessage}): is it running? Start it with \`npm start\`, or point CODEFRAME_LEAD_URL at it`,
+        Exit.Lead,
+      );
+    case Code.Unauthenticated:
+      return new CliError(
+        `the lead at ${leadUrl} refused the token (${e.rawMessage}): set CODEFRAME_AUTH_TOKEN to the token the lead was started with`,
+        Exit.Lead,
+      );
+    case Code.DeadlineExceeded:
+      return new CliError(`the lead at ${leadUrl} did not answer in time`, Exit.Lead);
+    case Code.NotFound:
+    case Code.InvalidArgument:
+    case Code.FailedPrecondition:
+    case Code.AlreadyExists:
+    case Code.ResourceExhausted:
+      return new CliError(e.rawMessage, Exit.Lead);
+    default:
+      return new CliError(`the lead failed: ${Code[e.code]}: ${e.rawMessage}`, Exit.Lead);
+  }
+}

@@ -1,0 +1,82 @@
+// Read-only commands: projects, status, tasks.
+import { toJson } from '@bufbuild/protobuf';
+import { BlockerStatus, ProjectSchema, TaskSchema } from '@codeframe/proto';
+import type { CliContext } from '../cli-context.js';
+import { Exit, leadError } from '../cli-error.js';
+import { formatCost, formatTokens, projectStatusName, table, taskStatusName } from '../format.js';
+
+const jsonOptions = { useProtoFieldName: true } as const;
+
+export async function projectsCommand(ctx: CliContext): Promise<number> {
+  const { projects } = await ctx.lead.listProjects({}).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  if (ctx.json) {
+    ctx.out(`${JSON.stringify(projects.map((p) => toJson(ProjectSchema, p, jsonOptions)))}\n`);
+    return Exit.Ok;
+  }
+  if (projects.length === 0) {
+    ctx.out('no projects yet: start one with `codeframe run <prd.md>`\n');
+    return Exit.Ok;
+  }
+  const rows = projects.map((p) => [
+    p.id,
+    p.name,
+    projectStatusName(p.status),
+    `${p.completedTaskCount}/${p.taskCount}`,
+    formatCost(p.usage?.costUsd ?? 0),
+  ]);
+  ctx.out(`${table([['id', 'name', 'status', 'done', 'cost'], ...rows])}\n`);
+  return Exit.Ok;
+}
+
+export async function statusCommand(ctx: CliContext, projectId: string): Promise<number> {
+  const snapshot = await ctx.lead.getProjectSnapshot({ projectId }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  const p = snapshot.project!;
+  if (ctx.json) {
+    ctx.out(`${JSON.stringify(toJson(ProjectSchema, p, jsonOptions))}\n`);
+    return Exit.Ok;
+  }
+  const usage = p.usage;
+  const open = snapshot.blockers.filter((b) => b.status === BlockerStatus.OPEN);
+  ctx.out(
+    [
+      `${p.name} (${p.id})`,
+      `status     ${projectStatusName(p.status)}`,
+      `tasks      ${p.completedTaskCount}/${p.taskCount} completed, ${p.failedTaskCount} failed`,
+      `tokens     ${formatTokens(Number(usage?.inputTokens ?? 0))} in / ${formatTokens(Number(usage?.outputTokens ?? 0))} out`,
+      `cost       ${formatCost(usage?.costUsd ?? 0)}${p.budgetUsd ? ` of a $${p.budgetUsd.toFixed(2)} budget` : ''}`,
+      `repository ${p.repoUrl}`,
+      `last seq   ${snapshot.seq}`,
+      ...open.map((b) => `blocker    ${b.id}: ${b.question}`),
+    ].join('\n') + '\n',
+  );
+  return Exit.Ok;
+}
+
+export async function tasksCommand(ctx: CliContext, projectId: string): Promise<number> {
+  const { tasks } = await ctx.lead.listTasks({ projectId }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  if (ctx.json) {
+    ctx.out(`${JSON.stringify(tasks.map((t) => toJson(TaskSchema, t, jsonOptions)))}\n`);
+    return Exit.Ok;
+  }
+  const keyOf = new Map(tasks.map((t) => [t.id, t.key]));
+  const rows = tasks.map((t) => [
+    t.key,
+    t.id,
+    ['-', 'backend', 'frontend', 'test'][t.kind] ?? '?',
+    taskStatusName(t.status),
+    String(t.attempt),
+    t.dependsOn.map((id) => keyOf.get(id) ?? id).join(',') || '-',
+    t.tests ? `${t.tests.passed}/${t.tests.passed + t.tests.failed}` : '-',
+    t.mergeSha.slice(0, 7) || '-',
+  ]);
+  ctx.out(
+    `${table([['key', 'id', 'kind', 'status', 'attempt', 'after', 'tests', 'merge'], ...rows])}\n`,
+  );
+  return Exit.Ok;
+}

@@ -1,0 +1,16 @@
+import type { CliContext } from '../cli-context.js';
+import { Exit, leadError } from '../cli-error.js';
+import { failWith, watchRun } from '../watch-run.js';
+
+/** `codeframe watch <project> [--from SEQ]`: follow a project live until it ends. */
+export async function watchCommand(
+  ctx: CliContext,
+  projectId: string,
+  fromSeq: bigint,
+): Promise<number> {
+  const { project } = await ctx.lead.getProject({ projectId }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  failWith(await watchRun(ctx, projectId, fromSeq, project?.name || projectId));
+  return Exit.Ok;
+}

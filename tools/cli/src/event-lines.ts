@@ -1,0 +1,61 @@
+import type { Event } from '@codeframe/proto';
+import { TaskStatus } from '@codeframe/proto';
+import { formatCost, projectStatusName, taskStatusName } from './format.js';
+import type { RunState } from './run-state.js';
+
+/**
+ * One line for each event worth a line in a log of the run (status changes, tests,
+ * corrections, commits, blockers, the project's status); undefined for the rest.
+ */
+export function eventLine(event: Event, state: RunState): string | undefined {
+  const { payload } = event;
+  const key = (taskId: string) => state.tasks.get(taskId)?.key ?? taskId.slice(0, 8);
+  switch (payload.case) {
+    case 'planReady':
+      return `plan ready: ${payload.value.tasks.length} tasks (${payload.value.tasks
+        .map((t) =>
+          t.dependsOn.length ? `${t.key} after ${t.dependsOn.map(key).join('+')}` : t.key,
+        )
+        .join(', ')})`;
+    case 'taskAssigned':
+      return `${key(payload.value.taskId)}: assigned to ${payload.value.worker} (attempt ${payload.value.attempt})`;
+    case 'taskStatusChanged': {
+      const { to, reason } = payload.value;
+      if (to === TaskStatus.ASSIGNED) return undefined;
+      const why = reason && to !== TaskStatus.IN_PROGRESS ? `: ${reason}` : '';
+      return `${key(payload.value.taskId)}: ${taskStatusName(to)}${why}`;
+    }
+    case 'testResult': {
+      const s = payload.value.summary;
+      if (!s) return undefined;
+      const verdict = s.failed > 0 || s.exitCode !== 0 ? '✗ tests failed' : '✓ tests passed';
+      return `${key(payload.value.taskId)}: ${verdict} (${s.passed} passed, ${s.failed} failed, ${s.framework})`;
+    }
+    case 'correctionAttempt':
+      return `${key(payload.value.taskId)}: correcting after failing tests (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
+    case 'commitCreated': {
+      const c = payload.value;
+      const what = c.branch === 'main' ? 'merged into main' : `committed on ${c.branch}`;
+      return `${key(c.taskId)}: ${what} ${c.sha.slice(0, 7)} (${c.filesChanged.length} files)`;
+    }
+    case 'blockerCreated': {
+      const b = payload.value.blocker;
+      return b
+        ? `${key(b.taskId)} asks: ${b.question}\n    answer with: codeframe answer ${b.id} "<your answer>"`
+        : undefined;
+    }
+    case 'blockerResolved': {
+      const b = payload.value.blocker;
+      return b ? `${key(b.taskId)}: blocker answered: ${b.answer}` : undefined;
+    }
+    case 'taskBlocked':
+      return `${key(payload.value.taskId)}: cannot start: ${payload.value.reason}`;
+    case 'projectStatus': {
+      const { status, reason } = payload.value;
+      const cost = formatCost(state.totals.costUsd);
+      return `project ${projectStatusName(status)}${reason ? `: ${reason}` : ''} (${cost} so far)`;
+    }
+    default:
+      return undefined;
+  }
+}

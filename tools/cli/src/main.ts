@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { runCli } from './cli.js';
+// The codeframe command. Failures print one sentence on stderr and exit non-zero.
+import { CliError, Exit } from './cli-error.js';
+
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  interrupt.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+process.once('SIGTERM', () => interrupt.abort());
+
+let status: number;
+try {
+  status = await runCli(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    env: process.env,
+    tty: process.stdout.isTTY === true,
+    columns: () => process.stdout.columns ?? 100,
+    signal: interrupt.signal,
+  });
+} catch (error) {
+  if (error instanceof CliError) {
+    process.stderr.write(`codeframe: ${error.message}\n`);
+    status = error.exitCode;
+  } else {
+    process.stderr.write(`codeframe: unexpected error: ${(error as Error).stack ?? error}\n`);
+    status = Exit.WorkFailed;
+  }
+}
+// The lead's HTTP/2 connection would keep the process alive; exit once output is written.
+process.stdout.write('', () => process.exit(status));

@@ -1,0 +1,60 @@
+import {
+  formatCost,
+  formatDuration,
+  formatTokens,
+  projectStatusName,
+  table,
+  taskStatusName,
+} from './format.js';
+import type { RunState } from './run-state.js';
+
+/** The end-of-run summary: every task, then the totals. */
+export function runSummary(state: RunState, wallMs: number): string {
+  const t = state.totals;
+  const rows = [
+    ['task', 'kind', 'status', 'attempts', 'corrections', 'tests', 'tokens', 'cost'],
+    ...[...state.tasks.values()].map((task) => [
+      task.key,
+      task.kind,
+      taskStatusName(task.status),
+      String(task.attempt),
+      String(task.corrections),
+      task.tests ? `${task.tests.passed}/${task.tests.passed + task.tests.failed}` : '-',
+      formatTokens(task.inputTokens + task.outputTokens),
+      formatCost(task.costUsd),
+    ]),
+  ];
+  return [
+    table(rows),
+    '',
+    `tasks ${t.completed}/${t.tasks} completed${t.failed ? `, ${t.failed} failed` : ''}${
+      t.cancelled ? `, ${t.cancelled} cancelled` : ''
+    } · attempts ${t.attempts} · corrections ${t.corrections} · test runs ${t.testRuns}`,
+    `commits ${state.commits} · merges into main ${state.merges} · tokens ${formatTokens(
+      t.inputTokens,
+    )} in / ${formatTokens(t.outputTokens)} out · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
+  ].join('\n');
+}
+
+/** The summary as data, for `--json`. */
+export function runSummaryJson(state: RunState, wallMs: number) {
+  return {
+    type: 'summary',
+    status: projectStatusName(state.projectStatus),
+    tasks: [...state.tasks.values()].map((task) => ({
+      key: task.key,
+      kind: task.kind,
+      status: taskStatusName(task.status),
+      attempts: task.attempt,
+      corrections: task.corrections,
+      tests: task.tests ? { passed: task.tests.passed, failed: task.tests.failed } : null,
+      input_tokens: task.inputTokens,
+      output_tokens: task.outputTokens,
+      cost_usd: task.costUsd,
+    })),
+    totals: state.totals,
+    commits: state.commits,
+    merges: state.merges,
+    wall_ms: Math.round(wallMs),
+  };
+}

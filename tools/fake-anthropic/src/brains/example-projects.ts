@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Brain, BrainTurn } from '../brain.js';
+import { conversationText, lastToolResults, text, toolUse } from '../brain-helpers.js';
+
+/** The examples directory of the workspace: examples/<name>/{PRD.md,plan.json,project/}. */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+
+interface ExampleTask {
+  key: string;
+  title: string;
+  kind: string;
+  depends_on: string[];
+  description: string;
+  acceptance_criteria: string[];
+  /** Paths under the example's project/ directory that this task writes. */
+  files: string[];
+  /** A bug the first attempt makes and the correction after the failing tests removes. */
+  mistake?: { file: string; right: string; wrong: string };
+}
+
+interface Example {
+  name: string;
+  title: string;
+  tasks: ExampleTask[];
+  dir: string;
+}
+
+let cache: Example[] | undefined;
+
+/** Every example with a plan.json, read once. */
+export function loadExamples(dir = EXAMPLES_DIR): Example[] {
+  if (cache && dir === EXAMPLES_DIR) return cache;
+  const examples = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'plan.json')))
+    .map((entry) => {
+      const plan = JSON.parse(readFileSync(join(dir, entry.name, 'plan.json'), 'utf8'));
+      return { name: entry.name, title: plan.title, tasks: plan.tasks, dir: join(dir, entry.name) };
+    });
+  if (dir === EXAMPLES_DIR) cache = examples;
+  return examples;
+}
+
+function projectFile(example: Example, path: string): string {
+  return readFileSync(join(example.dir, 'project', path), 'utf8');
+}
+
+/**
+ * Builds the projects in examples/ the way a model would, at a pace people can follow:
+ * it plans the PRD's tasks with their dependencies; for each task it looks at the
+ * repository, writes the task's files, and finishes. A task with a `mistake` first writes
+ * a bug; when the worker reports the failing tests, it fixes it, so every run shows a
+ * self-correction. Which example is recognised by the PRD's title in the conversation.
+ */
+export const exampleProjectsBrain: Brain = (request) => {
+  const conversation = conversationText(request);
+  const example = loadExamples().find((e) => conversation.includes(`# ${e.title}\n`));
+  if (!example) {
+    const titles = loadExamples().map((e) => `"${e.title}"`);
+    return {
+      content: [
+        text(
+          `This offline stand-in only builds the example PRDs (${titles.join(', ')}); set ANTHROPIC_API_KEY to build your own.`,
+        ),
+      ],
+    };
+  }
+  if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
+    return {
+      content: [
+        text(`Planning ${example.title}: ${example.tasks.length} tasks.`),
+        toolUse('submit_plan', {
+          tasks: example.tasks.map(({ files: _f, mistake: _m, ...task }) => task),
+        }),
+      ],
+    };
+  }
+  const key = /# Task ([\w-]+):/.exec(conversation)?.[1];
+  const task = example.tasks.find((t) => t.key === key);
+  if (!task) return { content: [text(`There is no task "${key}" in ${example.title}.`)] };
+  return taskTurn(example, task, request);
+};
+
+function taskTurn(example: Example, task: ExampleTask, request: Parameters<Brain>[0]): BrainTurn {
+  const { mistake } = task;
+  const failed = lastToolResults(request).some((r) => r.isError && /tests failed/i.test(r.text));
+  if (failed && mistake) {
+    return {
+      content: [
+        text(`The failing test points at ${mistake.file}; fixing it.`),
+        toolUse('edit_file', {
+          path: mistake.file,
+          old_text: mistake.wrong,
+          new_text: mistake.right,
+        }),
+        toolUse('finish', { summary: `${task.title}, with the failing case fixed.` }),
+      ],
+    };
+  }
+  const turns = request.messages.filter((m) => m.role === 'assistant').length;
+  if (turns === 0) {
+    return { content: [text(`Starting on ${task.title}.`), toolUse('list_files', {})] };
+  }
+  if (turns === 1) {
+    return {
+      content: [
+        text(`Writing ${task.files.join(', ')}.`),
+        ...task.files.map((path) => {
+          const content = projectFile(example, path);
+          return toolUse('write_file', {
+            path,
+            content:
+              mistake?.file === path ? content.replace(mistake.right, mistake.wrong) : content,
+          });
+        }),
+      ],
+    };
+  }
+  return { content: [toolUse('finish', { summary: `${task.title}: ${task.files.join(', ')}.` })] };
+}
