@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
@@ -29,8 +29,12 @@ const alive = (pid: number) => {
 };
 
 describe('npm start (the launcher)', () => {
-  it('--once starts the five services, finds them healthy, stops them, exits 0', async () => {
-    const run = await runToExit(entry, anyPorts, { args: ['--once'], timeoutMs: 60_000 });
+  it('--once builds the example through the CLI and exits 0; the result passes its own tests', async () => {
+    const run = await runToExit(entry, anyPorts, {
+      args: ['--once', '--example', 'todo-api'],
+      timeoutMs: 120_000,
+    });
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/CodeFRAME-TS is up: 6 services healthy/);
     for (const name of [
@@ -44,11 +48,24 @@ describe('npm start (the launcher)', () => {
       expect(run.stdout).toMatch(new RegExp(`^  ${name}\\s+http://127\\.0\\.0\\.1:\\d+`, 'm'));
     }
     expect(run.stdout).toMatch(/offline scripted stand-in for the Anthropic API/);
+    expect(run.stdout).toMatch(/store: correcting after failing tests/);
+    expect(run.stdout).toMatch(/tasks 4\/4 completed · attempts 4 · corrections 1/);
+    expect(run.stdout).toMatch(/✓ Todo API is built\./);
     expect(run.stdout).toMatch(/stopped \(--once\)/);
-  });
+    const checkout = /repository {2}(\S+)/.exec(run.stdout)?.[1];
+    expect(checkout).toBeDefined();
+    const merges = execFileSync('git', ['log', '--merges', '--oneline'], { cwd: checkout })
+      .toString()
+      .trim()
+      .split('\n');
+    expect(merges).toHaveLength(4);
+    const tests = spawnSync('npm', ['test'], { cwd: checkout, encoding: 'utf8' });
+    expect(tests.status).toBe(0);
+    expect(tests.stdout).toMatch(/# pass 10\n# fail 0/);
+  }, 150_000);
 
-  it('on SIGINT stops every service and leaves no process behind', async () => {
-    const launcher = spawn(process.execPath, [entry], {
+  it('keeps serving the dashboard after the run; SIGINT leaves no process behind', async () => {
+    const launcher = spawn(process.execPath, [entry, '--example', 'csv-stats'], {
       cwd: WORKSPACE_ROOT,
       env: { ...process.env, ...anyPorts },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,12 +84,20 @@ describe('npm start (the launcher)', () => {
       .split(/\s+/)
       .map(Number);
     expect(children).toHaveLength(6);
+    const dashboard = /dashboard {3}(http:\/\/\S+)\/\?project=(\S+)/.exec(stdout);
+    expect(dashboard).not.toBeNull();
+    const [, edge, projectId] = dashboard!;
+    expect((await fetch(`${edge}/`)).status).toBe(200);
+    const snapshot = (await (await fetch(`${edge}/api/projects/${projectId}/snapshot`)).json()) as {
+      project: { status: string };
+    };
+    expect(snapshot.project.status).toBe('PROJECT_STATUS_COMPLETED');
     launcher.kill('SIGINT');
     const [code] = await once(launcher, 'exit');
     expect(code).toBe(0);
     expect(stdout).toMatch(/SIGINT: stopping every service/);
     expect(children.filter(alive)).toEqual([]);
-  });
+  }, 150_000);
 
   it('says which port is in use and which variable moves it', async () => {
     const holder = net.createServer();

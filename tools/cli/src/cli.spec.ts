@@ -1,0 +1,146 @@
+import { brains } from '@codeframe/fake-anthropic';
+import {
+  type Cluster,
+  runToExit,
+  type ServiceProcess,
+  startCluster,
+  startServiceProcess,
+} from '@codeframe/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = 'tools/cli/dist/main.js';
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster(brains.examples!);
+}, 60_000);
+afterAll(() => cluster?.stop());
+
+const cli = (args: string[], env: Record<string, string> = {}, timeoutMs = 60_000) =>
+  runToExit(CLI, { CODEFRAME_LEAD_URL: cluster.leadUrl, ...env }, { args, timeoutMs });
+
+type Line = Record<string, unknown> & { type: string; seq?: number };
+const jsonLines = (stdout: string): Line[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+describe('codeframe run', () => {
+  let events: Line[];
+  let summary: Line;
+
+  beforeAll(async () => {
+    const run = await cli(['run', 'examples/csv-stats/PRD.md', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    summary = lines.at(-1)!;
+    events = lines.filter((l) => typeof l.seq === 'number');
+  }, 90_000);
+
+  it('builds the example: every task completed, one correction, one merge per task', () => {
+    expect(summary).toMatchObject({ type: 'summary', status: 'completed', merges: 4 });
+    const tasks = summary.tasks as { key: string; status: string; corrections: number }[];
+    expect(tasks.map((t) => [t.key, t.status])).toEqual([
+      ['parser', 'completed'],
+      ['stats', 'completed'],
+      ['cli', 'completed'],
+      ['acceptance', 'completed'],
+    ]);
+    expect(tasks.find((t) => t.key === 'stats')?.corrections).toBe(1);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('runs independent tasks at once and respects dependencies', () => {
+    const keyOf = new Map(
+      (events.find((e) => e.type === 'plan_ready')!.tasks as { id: string; key: string }[]).map(
+        (t) => [t.id, t.key],
+      ),
+    );
+    const when = (key: string, status: string) =>
+      events.findIndex(
+        (e) =>
+          e.type === 'task_status_changed' &&
+          keyOf.get(e.task_id as string) === key &&
+          e.to === status,
+      );
+    const started = (key: string) => when(key, 'TASK_STATUS_IN_PROGRESS');
+    const completed = (key: string) => when(key, 'TASK_STATUS_COMPLETED');
+    expect(started('stats')).toBeLessThan(completed('parser'));
+    expect(started('parser')).toBeLessThan(completed('stats'));
+    expect(started('cli')).toBeGreaterThan(Math.max(completed('parser'), completed('stats')));
+    expect(started('acceptance')).toBeGreaterThan(completed('cli'));
+    expect(events.some((e) => e.type === 'correction_attempt')).toBe(true);
+  });
+
+  it('lists, shows and replays the project', async () => {
+    const projectId = events[0]!.project_id as string;
+    const projects = await cli(['projects']);
+    expect(projects.code).toBe(0);
+    expect(projects.stdout).toMatch(new RegExp(`${projectId}\\s+CSV Stats\\s+completed\\s+4/4`));
+    const tasks = await cli(['tasks', projectId]);
+    expect(tasks.stdout).toMatch(/^cli\s+\S+\s+backend\s+completed\s+1\s+parser,stats\s+10\/10/m);
+    const status = await cli(['status', projectId]);
+    expect(status.stdout).toMatch(/status\s+completed/);
+    expect(status.stdout).toMatch(/repository file:\/\//);
+    const watched = await cli(['watch', projectId, '--from', '10']);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/^\d\d:\d\d:\d\d project completed/m);
+    expect(watched.stdout).not.toMatch(/plan ready/);
+    expect(watched.stdout).toMatch(/tasks 4\/4 completed/);
+  });
+});
+
+describe('failures: one sentence and a non-zero status', () => {
+  it('a PRD file that does not exist', async () => {
+    const run = await cli(['run', 'no/such/prd.md']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('codeframe: cannot read the PRD no/such/prd.md: no such file\n');
+  });
+
+  it('a lead that is not running', async () => {
+    const run = await cli(['projects'], { CODEFRAME_LEAD_URL: 'http://127.0.0.1:9' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^codeframe: cannot reach the lead at http:\/\/127\.0\.0\.1:9 \(.*ECONNREFUSED.*\): is it running\?/,
+    );
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a token the lead refuses', async () => {
+    let guarded: ServiceProcess | undefined;
+    try {
+      guarded = await startServiceProcess({
+        entry: 'services/lead/dist/main.js',
+        env: { CODEFRAME_AUTH_TOKEN: 'right', CODEFRAME_DATA_DIR: `${cluster.dir}/guarded` },
+      });
+      const url = `http://127.0.0.1:${guarded.port}`;
+      const wrong = await cli(['projects', '--lead', url, '--token', 'wrong']);
+      expect(wrong.code).toBe(3);
+      expect(wrong.stderr).toMatch(
+        /^codeframe: the lead at .* refused the token .*CODEFRAME_AUTH_TOKEN/,
+      );
+      const right = await cli(['projects', '--lead', url], { CODEFRAME_AUTH_TOKEN: 'right' });
+      expect(right.code).toBe(0);
+    } finally {
+      await guarded?.stop();
+    }
+  });
+
+  it('an unknown blocker, command or option', async () => {
+    const answer = await cli(['answer', 'nope', 'yes']);
+    expect(answer.code).toBe(3);
+    expect(answer.stderr).toMatch(/^codeframe: .*nope.*\n$/);
+    expect((await cli(['launch'])).stderr).toMatch(/unknown command "launch"/);
+    expect((await cli(['run', 'x.md', '--budget', 'lots'])).stderr).toMatch(
+      /--budget must be a positive number/,
+    );
+  });
+
+  it('a project stopped by its budget: exit 1 with the reason', async () => {
+    const run = await cli(['run', 'examples/todo-api/PRD.md', '--budget', '0.001']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^codeframe: the project budget of \$0\.00 is spent/);
+  }, 90_000);
+});
