@@ -6,6 +6,7 @@ import {
   type LlmClient,
   LlmError,
   type MessageParam,
+  toProtoUsage,
 } from '@codeframe/llm';
 import {
   AgentState,
@@ -20,7 +21,7 @@ import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, SHARED_INSTRUCTIONS } from './agent-role.js';
 import { EventChannel } from './event-channel.js';
 import { commitAll, pushBranch } from './git-workspace.js';
-import { toProtoUsage } from './proto-usage.js';
+
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';

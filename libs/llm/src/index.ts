@@ -21,4 +21,5 @@ export {
   type PriceTable,
   priceOf,
 } from './price-table.js';
+export { toProtoUsage } from './proto-usage.js';
 export { type ApiUsage, addUsage, emptyUsage, priceCall, type UsageTotals } from './usage.js';

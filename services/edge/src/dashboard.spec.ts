@@ -118,6 +118,24 @@ describe('the dashboard', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('replays the history of a project opened after its run', async () => {
+    const { project } = await cluster.client.createProject({
+      prd: demoPrd('history', { steps: 2 }),
+    });
+    const projectId = project!.id;
+    await cluster.client.startProject({ projectId });
+    const last = await finalSeq(projectId);
+    const token = await signEdgeToken(SECRET, { subject: 'late', projects: [projectId] });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`http://127.0.0.1:${edgePort}/?project=${projectId}&token=${token}`);
+    await page.waitForFunction((seq) => document.body.dataset.seq === String(seq), last);
+    expect(await statusCount('TASK_STATUS_COMPLETED')).toBe(3);
+    const log = await page.locator('[data-testid="activity-log"]').innerText();
+    expect(log).toMatch(/plan ready/);
+    expect(log).toMatch(/project completed|completed/i);
+    expect(await bodyData()).toMatchObject({ gaps: '0', duplicates: '0' });
+  }, 120_000);
+
   it('catches up with no missing event after the edge restarts', async () => {
     const { projectId, problems } = await openRun('edge-restart', { steps: 8 });
     const before = await bodyData();

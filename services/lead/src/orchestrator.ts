@@ -1,4 +1,4 @@
-import type { LlmClient } from '@codeframe/llm';
+import { type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
@@ -86,6 +86,16 @@ export class Orchestrator {
       await this.repoUrl(project);
       const plan = await planFromPrd(this.o.llm, project.prd);
       await this.o.store.addUsage(projectId, undefined, plan.usage);
+      // Planning's tokens are an event too, so a watcher's totals match the project's.
+      await this.state.emit(projectId, {
+        case: 'tokenUsage',
+        value: {
+          taskId: '',
+          model: this.o.llm.model,
+          call: toProtoUsage(plan.usage),
+          total: toProtoUsage(plan.usage),
+        },
+      });
       const tasks = await this.o.store.savePlan(projectId, plan.tasks);
       await this.state.emit(projectId, { case: 'planReady', value: { tasks } });
       await this.state.setProjectStatus(projectId, ProjectStatus.PLANNED, `${tasks.length} tasks`);

@@ -4,7 +4,9 @@ export const taskStatusName = (s: TaskStatus) => (TaskStatus[s] ?? 'UNKNOWN').to
 export const projectStatusName = (s: ProjectStatus) =>
   (ProjectStatus[s] ?? 'UNKNOWN').toLowerCase();
 export const agentStateName = (s: AgentState) =>
-  (AgentState[s] ?? 'UNKNOWN').toLowerCase().replace('_', ' ');
+  s === AgentState.UNSPECIFIED
+    ? 'starting'
+    : (AgentState[s] ?? 'UNKNOWN').toLowerCase().replace('_', ' ');
 
 export function formatTokens(n: number): string {
   if (n < 1_000) return String(n);

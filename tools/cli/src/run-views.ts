@@ -124,9 +124,9 @@ export class TerminalView implements RunView {
         const step = task.agentDetail
           ? `${agentStateName(task.agentState)}: ${task.agentDetail}`
           : agentStateName(task.agentState);
-        const attempt = task.attempt > 1 ? ` attempt ${task.attempt}` : '';
-        const fixes = task.corrections ? ` correction ${task.corrections}` : '';
-        return `  ▸ ${task.key.padEnd(12)} ${task.kind.padEnd(8)}${attempt}${fixes}  ${step}`;
+        const fixes = task.corrections ? `, correction ${task.corrections}` : '';
+        const agent = `${task.kind}@${task.worker || '…'}`;
+        return `  ▸ ${task.key.padEnd(12)} ${agent.padEnd(26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
       });
     return [head, ...running].map((line) =>
       line.length > width ? `${line.slice(0, width - 1)}…` : line,

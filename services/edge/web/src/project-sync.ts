@@ -7,7 +7,14 @@ import { ApiError, type EdgeApi } from './edge-api.js';
 import { EdgeConnection, type SocketState } from './edge-connection.js';
 import { plural } from './format.js';
 import type { ProjectState } from './project-state.js';
-import type { BrowserEvent, ClientFrame, ControlFrame, Recovery, ServerFrame } from './protocol.js';
+import type {
+  BrowserEvent,
+  BrowserSnapshot,
+  ClientFrame,
+  ControlFrame,
+  Recovery,
+  ServerFrame,
+} from './protocol.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 
 export type ConnectionView = 'live' | 'connecting' | 'reconnecting' | 'offline' | 'unauthorized';
@@ -32,6 +39,20 @@ export interface Banner {
 
 const NOTICE_MS = 8_000;
 const PROBE_INTERVAL_MS = 5_000;
+
+/** Opening a project replays its whole log when it has at most this many events. */
+const HISTORY_EVENTS = 5_000;
+
+/** The project as it was before its first event: what a replay from seq 0 starts from. */
+function beforeFirstEvent(snapshot: BrowserSnapshot): BrowserSnapshot {
+  const { usage: _usage, ...project } = snapshot.project;
+  return {
+    project: { ...project, status: 'PROJECT_STATUS_CREATED' },
+    tasks: [],
+    blockers: [],
+    seq: 0,
+  };
+}
 
 function socketUrl(token: string | undefined): string {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -127,7 +148,7 @@ export class ProjectSync {
     this.state.clear();
     this.#phase = 'loading';
     this.changed();
-    if (!(await this.#loadSnapshot())) return;
+    if (!(await this.#loadSnapshot(true))) return;
     if (this.connection.state === 'stopped') this.connection.start();
     else if (this.connection.state === 'open') this.#subscribe();
   }
@@ -161,8 +182,12 @@ export class ProjectSync {
     this.connection.reconnectNow();
   }
 
-  /** Loads the snapshot into the state, retrying while the lead is unreachable. */
-  async #loadSnapshot(): Promise<boolean> {
+  /**
+   * Loads the snapshot into the state, retrying while the lead is unreachable. On opening a
+   * project whose log is short enough, the page starts from an empty project instead and
+   * replays every event, so the activity log shows how the run went, not just its end.
+   */
+  async #loadSnapshot(withHistory = false): Promise<boolean> {
     const generation = ++this.#generation;
     const projectId = this.projectId!;
     for (;;) {
@@ -171,8 +196,9 @@ export class ProjectSync {
         if (generation !== this.#generation) return false;
         this.#snapshotBackoff.reset();
         this.#snapshotRetryAt = 0;
-        this.state.reset(snapshot);
-        this.lastSeq = snapshot.seq;
+        const replay = withHistory && snapshot.seq <= HISTORY_EVENTS;
+        this.state.reset(replay ? beforeFirstEvent(snapshot) : snapshot);
+        this.lastSeq = replay ? 0 : snapshot.seq;
         this.#phase = 'ready';
         if (this.banner?.retryAt !== undefined) this.banner = undefined;
         this.changed();

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import type { UsageTotals } from '@codeframe/llm';
 import { type Usage, UsageSchema } from '@codeframe/proto';
+import type { UsageTotals } from './usage.js';
 
 /** The wire form of a usage total. */
 export function toProtoUsage(usage: UsageTotals): Usage {
