@@ -1,11 +1,11 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { AgentState, type Event, EventSchema, TaskKind, TaskStatus } from '@codeframe/proto';
 import { describe, expect, it, vi } from 'vitest';
 import { RunState } from './run-state.js';
-import { PlainView, TerminalView } from './run-views.js';
+import { PlainView, type RunView, TerminalView } from './run-views.js';
 
 let seq = 0n;
-const event = (payload: Event['payload']): Event =>
+const event = (payload: MessageInitShape<typeof EventSchema>['payload']): Event =>
   create(EventSchema, { projectId: 'p', seq: ++seq, payload });
 
 const plan = event({
@@ -33,7 +33,7 @@ const running = [
   }),
 ];
 
-function play(view: PlainView | TerminalView, between = () => {}): RunState {
+function play(view: RunView, between = () => {}): RunState {
   const state = new RunState();
   for (const e of [plan, ...running]) {
     state.apply(e);
@@ -66,7 +66,7 @@ describe('the views of a run', () => {
 
   it('outside a terminal: timestamped lines, no control characters', () => {
     let output = '';
-    const view = new PlainView((text) => (output += text));
+    const view: RunView = new PlainView((text) => (output += text));
     view.close(play(view));
     const lines = output.trim().split('\n');
     expect(lines.every((l) => /^\d\d:\d\d:\d\d /.test(l))).toBe(true);

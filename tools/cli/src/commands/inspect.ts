@@ -51,7 +51,8 @@ export async function statusCommand(ctx: CliContext, projectId: string): Promise
       `repository ${p.repoUrl}`,
       `last seq   ${snapshot.seq}`,
       ...open.map((b) => `blocker    ${b.id}: ${b.question}`),
-    ].join('\n') + '\n',
+      '',
+    ].join('\n'),
   );
   return Exit.Ok;
 }
