@@ -172,8 +172,12 @@ export class Subscription {
   }
 
   #fail(error: string): void {
+    // A subscription already ended (unsubscribed, socket closed) has been released.
+    if (this.#closed) return;
     this.session.sendFrame({ type: 'error', error, project_id: this.projectId });
-    this.session.subscriptions.delete(this.projectId);
+    if (this.session.subscriptions.get(this.projectId) === this) {
+      this.session.subscriptions.delete(this.projectId);
+    }
     this.close();
     this.onFailed?.();
   }
