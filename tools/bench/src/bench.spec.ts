@@ -1,0 +1,102 @@
+// The harness at tiny sizes: every piece runs against the real services and reports
+// well-formed figures, and every message it sent arrived. No timing is asserted.
+import { describe, expect, it } from 'vitest';
+import { runFanOut } from './fan-out/fan-out-bench.js';
+import { runOrchestration } from './orchestration/orchestration-bench.js';
+import { runPipeline } from './pipeline/pipeline-bench.js';
+import {
+  fanOutSection,
+  orchestrationSection,
+  pipelineSection,
+  workerSection,
+} from './results-table.js';
+import { runWorkerConcurrency } from './worker-concurrency/worker-concurrency-bench.js';
+
+describe('npm run bench at tiny sizes', () => {
+  it('fans every event out to 20 clients of the edge, raw uWS, ws and socket.io, in order', async () => {
+    const result = await runFanOut({
+      clients: [20],
+      systems: ['edge', 'uws', 'ws', 'socket.io'],
+      loadProcesses: 1,
+      live: { eventsPerSecond: 40, seconds: 0.5 },
+      burstSeconds: 0.3,
+      drainTimeoutMs: 10_000,
+      settleMs: 100,
+    });
+    expect(result.payloadBytes).toBeGreaterThan(150);
+    expect(result.rows.map((r) => r.system)).toEqual(['edge', 'uws', 'ws', 'socket.io']);
+    for (const row of result.rows) {
+      expect(row.clients).toBe(20);
+      for (const phase of [row.live, row.burst]) {
+        expect(phase.events).toBeGreaterThan(0);
+        expect(phase.delivered).toBe(phase.events * 20);
+        expect(phase.completeness).toBe(1);
+        expect(phase.outOfOrder).toBe(0);
+        expect(phase.closedClients).toBe(0);
+        expect(phase.latency.count).toBe(phase.delivered);
+        expect(phase.messagesPerSecond).toBeGreaterThan(0);
+      }
+    }
+    expect(result.rows[0]!.slowClientCloses).toBe(0);
+    expect(fanOutSection(result, 2)).toMatch(/\| edge \| 20 \|/);
+  }, 60_000);
+
+  it('streams worker events through the lead and the edge to every browser, and the bare stream', async () => {
+    const result = await runPipeline({
+      browsers: 3,
+      streams: [2],
+      burstSeconds: 0.3,
+      live: { eventsPerSecond: 40, seconds: 0.5 },
+      loadProcesses: 1,
+      drainTimeoutMs: 10_000,
+    });
+    expect(result.runs.map((r) => r.name)).toEqual(['live', 'burst x2']);
+    for (const run of result.runs) {
+      expect(run.events).toBeGreaterThan(0);
+      expect(run.receivedMin).toBe(run.events);
+      expect(run.receivedMax).toBe(run.events);
+      expect(run.outOfOrder).toBe(0);
+      expect(run.latency.count).toBe(run.events * 3);
+    }
+    expect(result.ceilings).toHaveLength(2);
+    for (const bare of result.ceilings) expect(bare.events).toBeGreaterThan(0);
+    expect(pipelineSection(result)).toMatch(/Every browser received every event/);
+  }, 60_000);
+
+  it('runs a layered plan on the real lead and workers and splits each task’s time', async () => {
+    const result = await runOrchestration({
+      tasks: 3,
+      layers: 2,
+      replicas: 1,
+      capacity: 2,
+      modelLatencyMs: 20,
+      toolCalls: 1,
+      timeoutMs: 60_000,
+    });
+    expect(result.projectStatus).toBe('completed');
+    expect(result.tasksCompleted).toBe(3);
+    expect(result.ideal.criticalPathTasks).toBe(2);
+    expect(result.makespanMs).toBeGreaterThan(0);
+    expect(result.modelCalls).toBe(6);
+    for (const phase of Object.values(result.timeline.phases)) {
+      expect(Number.isFinite(phase.meanMs)).toBe(true);
+    }
+    expect(result.timeline.phases.merge.maxMs).toBeGreaterThan(0);
+    expect(result.timeline.phases.worktree.maxMs).toBeGreaterThan(0);
+    expect(orchestrationSection(result)).toMatch(/Makespan \/ ideal/);
+  }, 60_000);
+
+  it('runs tasks at once on one worker and reads its event-loop delay from inside', async () => {
+    const result = await runWorkerConcurrency({
+      tasks: [4],
+      modelLatencyMs: 20,
+      toolCalls: 1,
+      timeoutMs: 60_000,
+    });
+    const [row] = result.rows;
+    expect(row!.completed).toBe(4);
+    expect(row!.loopDelay.samples).toBeGreaterThan(0);
+    expect(row!.peakRssMb).toBeGreaterThan(0);
+    expect(workerSection(result)).toMatch(/\| 4 \| 4\/4 \|/);
+  }, 60_000);
+});
