@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
@@ -21,6 +24,7 @@ const PLANS: Record<string, Record<string, unknown>> = {
   cyclic: { tasks: [task('a', ['b']), task('b', ['a'])] },
   budget: { tasks: [task('one'), task('two', ['one'])] },
   retry: { tasks: [task('flaky')] },
+  'merge-refused': { tasks: [task('one')] },
   conflict: { tasks: [task('left'), task('right')] },
 };
 
@@ -284,6 +288,28 @@ describe('faults and control', () => {
     await cluster.client.retryTask({ taskId: tasks[0]!.id });
     const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, ended);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
+  }, 90_000);
+
+  it('fails a task whose merge the repository refuses, and keeps running', async () => {
+    cluster = await startCluster(brain);
+    const { project } = await cluster.client.createProject({
+      prd: '# merge-refused\nscenario: merge-refused',
+    });
+    const repo = fileURLToPath(project!.repoUrl);
+    // Task branches may be pushed; main may not: the lead's merge cannot land.
+    const hook = join(repo, 'hooks', 'pre-receive');
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n',
+    );
+    chmodSync(hook, 0o755);
+    await cluster.client.startProject({ projectId: project!.id });
+    const events = await watchUntil(cluster, project!.id, 0n, ended);
+    expect(statusOf(events.at(-1)!)).toBe('FAILED');
+    const { tasks } = await cluster.client.listTasks({ projectId: project!.id });
+    expect(tasks[0]!.error).toMatch(/^could not merge task\/\S+ into main: /);
+    expect(cluster.lead.child.exitCode).toBeNull();
+    expect((await cluster.client.listProjects({})).projects).toHaveLength(1);
   }, 90_000);
 
   it('re-runs a task whose merge conflicts on the new main, then merges it', async () => {

@@ -281,14 +281,29 @@ export class Orchestrator {
       running++;
       const run = { controller: new AbortController(), cancelled: false };
       this.#running.set(task.id, run);
-      void this.#dispatch.run(project, task, replica, run).finally(() => {
-        this.#running.delete(task.id);
-        this.o.pool.release(replica);
-        this.schedule(projectId);
-      });
+      void this.#dispatch
+        .run(project, task, replica, run)
+        .catch((err) => this.#dispatchFailed(task, err))
+        .finally(() => {
+          this.#running.delete(task.id);
+          this.o.pool.release(replica);
+          this.schedule(projectId);
+        });
     }
     if (unplaced) setTimeout(() => this.schedule(projectId), RETRY_PLACEMENT_MS).unref();
     if (running === 0 && readyTasks(tasks).length === 0) await this.#finishIfDone(project, tasks);
+  }
+
+  /** A fault of the lead's own while running a task fails that task, never the lead. */
+  async #dispatchFailed(task: Task, err: unknown): Promise<void> {
+    const reason = `the lead could not run the task: ${(err as Error).message ?? err}`;
+    this.o.logger.error({ err, projectId: task.projectId, taskId: task.id }, reason);
+    try {
+      await this.o.store.updateTask(task.id, { error: reason });
+      await this.state.setTaskStatus(await this.state.task(task.id), TaskStatus.FAILED, reason);
+    } catch (again) {
+      this.o.logger.error({ err: again, taskId: task.id }, 'could not record the failure');
+    }
   }
 
   async #finishIfDone(project: Project, tasks: Task[]): Promise<void> {

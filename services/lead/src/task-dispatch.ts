@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@codeframe/runtime';
 import type { EventPayload } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { mergeTaskBranch } from './project-repo.js';
+import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { ProjectState } from './project-state.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
@@ -165,12 +165,23 @@ export class TaskDispatch {
     if (result.tests) await this.state.store.updateTask(task.id, { tests: result.tests });
     switch (result.outcome) {
       case TaskOutcome.COMPLETED: {
-        const merge = await mergeTaskBranch({
-          dataDir: this.o.dataDir,
-          repoUrl: await this.o.repoUrl(project),
-          branch: `task/${task.id}`,
-          message: `Merge task/${task.id}: ${task.title}`,
-        });
+        let merge: Awaited<ReturnType<typeof mergeTaskBranch>>;
+        try {
+          merge = await mergeTaskBranch({
+            dataDir: this.o.dataDir,
+            repoUrl: await this.o.repoUrl(project),
+            branch: `task/${task.id}`,
+            message: `Merge task/${task.id}: ${task.title}`,
+          });
+        } catch (err) {
+          if (!(err instanceof ProjectRepoError)) throw err;
+          // Not a conflict: the branch is missing, the repository unreachable or refusing.
+          // The work stays on its branch; RetryTask runs the task again.
+          const reason = `could not merge task/${task.id} into main: ${err.message}`;
+          await this.state.store.updateTask(task.id, { error: reason });
+          await this.state.setTaskStatus(task, TaskStatus.FAILED, reason);
+          return;
+        }
         if (merge.merged) {
           await this.state.store.updateTask(task.id, {
             commitSha: result.commitSha,
