@@ -58,10 +58,11 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
       (e) => leadError(e, ctx.target.url),
     );
   if (failure) {
-    // Planning failed: nothing will happen, so stop watching and say why.
+    // The project did not start (planning failed, or the lead went away): stop watching.
     watch.abort();
     await watching.catch(() => {});
-    throw new CliError(`planning failed: ${failure.message}`, Exit.WorkFailed);
+    const planning = /^planning failed/.test(failure.message);
+    throw planning ? new CliError(failure.message, Exit.WorkFailed) : failure;
   }
   const outcome = await watching.finally(() => ctx.signal.removeEventListener('abort', interrupt));
   failWith(outcome);
