@@ -5,7 +5,9 @@ import {
   type Event,
   EventSchema,
   type GetProjectSnapshotResponse,
+  type Project,
   ProjectSchema,
+  type Task,
   TaskSchema,
 } from '@codeframe/proto';
 import type { BrowserEvent, BrowserSnapshot } from './browser-protocol.js';
@@ -45,11 +47,21 @@ export function serialiseEvent(event: Event): string {
   return JSON.stringify(toBrowserEvent(event));
 }
 
+/** A project in the browser's JSON shape (proto field names, every field present). */
+export function toBrowserProject(project: Project): BrowserSnapshot['project'] {
+  return messageJson(ProjectSchema, project) as BrowserSnapshot['project'];
+}
+
+/** A task in the browser's JSON shape. */
+export function toBrowserTask(task: Task): BrowserSnapshot['tasks'][number] {
+  return messageJson(TaskSchema, task) as BrowserSnapshot['tasks'][number];
+}
+
 export function toBrowserSnapshot(snapshot: GetProjectSnapshotResponse): BrowserSnapshot {
   if (!snapshot.project) throw new Error('the lead returned a snapshot without its project');
   return {
-    project: messageJson(ProjectSchema, snapshot.project),
-    tasks: snapshot.tasks.map((task) => messageJson(TaskSchema, task)),
+    project: toBrowserProject(snapshot.project),
+    tasks: snapshot.tasks.map(toBrowserTask),
     blockers: snapshot.blockers.map((blocker) => messageJson(BlockerSchema, blocker)),
     seq: Number(snapshot.seq),
   } as unknown as BrowserSnapshot;

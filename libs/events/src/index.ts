@@ -1,4 +1,10 @@
-export { serialiseEvent, toBrowserEvent, toBrowserSnapshot } from './browser-event.js';
+export {
+  serialiseEvent,
+  toBrowserEvent,
+  toBrowserProject,
+  toBrowserSnapshot,
+  toBrowserTask,
+} from './browser-event.js';
 export type {
   BrowserEvent,
   BrowserEventType,

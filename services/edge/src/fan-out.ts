@@ -23,7 +23,6 @@ export class FanOut {
   readonly #feeds = new Map<string, ProjectFeed>();
   readonly #sessions = new Set<SocketSession>();
   readonly #context: SubscriptionContext;
-  #subscriptions = 0;
 
   constructor(private readonly options: FanOutOptions) {
     this.#context = {
@@ -59,7 +58,6 @@ export class FanOut {
     const subscription = new Subscription(session, feed, lastSeq, this.#context);
     subscription.onFailed = () => this.#release(feed);
     session.subscriptions.set(projectId, subscription);
-    this.#subscriptions++;
     void subscription.start();
   }
 
@@ -87,7 +85,11 @@ export class FanOut {
   }
 
   readonly metricsSources: Omit<MetricsSources, 'connections'> = {
-    subscriptions: () => this.#subscriptions,
+    subscriptions: () => {
+      let count = 0;
+      for (const session of this.#sessions) count += session.subscriptions.size;
+      return count;
+    },
     upstreams: () =>
       [...this.#feeds.values()].map((feed) => ({
         projectId: feed.projectId,
@@ -119,7 +121,6 @@ export class FanOut {
   }
 
   #release(feed: ProjectFeed): void {
-    this.#subscriptions--;
     if (--feed.users > 0) return;
     feed.closeTimer = setTimeout(() => {
       if (feed.users > 0) return;

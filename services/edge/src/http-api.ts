@@ -1,6 +1,9 @@
-import { toJson } from '@bufbuild/protobuf';
-import { EdgeTokenError, grantAllows, toBrowserSnapshot } from '@codeframe/events';
-import { ProjectSchema } from '@codeframe/proto';
+import {
+  EdgeTokenError,
+  grantAllows,
+  toBrowserProject,
+  toBrowserSnapshot,
+} from '@codeframe/events';
 import type { Logger } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type EdgeAuth, requestToken } from './edge-auth.js';
@@ -54,9 +57,7 @@ export function routeHttpApi(app: UWS.TemplatedApp, options: HttpApiOptions): vo
       return [
         '200 OK',
         {
-          projects: visible.map((p) =>
-            toJson(ProjectSchema, p, { useProtoFieldName: true, alwaysEmitImplicit: true }),
-          ),
+          projects: visible.map(toBrowserProject),
         },
       ];
     }),

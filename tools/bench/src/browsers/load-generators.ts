@@ -5,17 +5,8 @@ import type { ConnectArgs, ConnectReply, LoadStats } from './load-protocol.js';
 // The simulated browsers of a run, spread over a few load-generator processes, seen as one:
 // connect N clients, reset, wait until every client received what was published, collect.
 
-export interface DeliveryTotals {
-  clients: number;
-  received: number;
-  outOfOrder: number;
-  closed: number;
-  minPerClient: number;
-  maxPerClient: number;
-  firstReceiptUs: number;
-  lastReceiptUs: number;
-  latency: LatencyHistogram;
-}
+/** The generators' LoadStats summed, their histograms merged into one. */
+export type DeliveryTotals = Omit<LoadStats, 'histogram'> & { latency: LatencyHistogram };
 
 export class LoadGenerators {
   private constructor(readonly processes: BenchChild[]) {}

@@ -1,18 +1,16 @@
 // Read-only commands: projects, status, tasks.
-import { toJson } from '@bufbuild/protobuf';
-import { BlockerStatus, ProjectSchema, TaskSchema } from '@codeframe/proto';
+import { toBrowserProject, toBrowserTask } from '@codeframe/events';
+import { BlockerStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
 import { Exit, leadError } from '../cli-error.js';
 import { formatCost, formatTokens, projectStatusName, table, taskStatusName } from '../format.js';
-
-const jsonOptions = { useProtoFieldName: true } as const;
 
 export async function projectsCommand(ctx: CliContext): Promise<number> {
   const { projects } = await ctx.lead.listProjects({}).catch((e) => {
     throw leadError(e, ctx.target.url);
   });
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(projects.map((p) => toJson(ProjectSchema, p, jsonOptions)))}\n`);
+    ctx.out(`${JSON.stringify(projects.map(toBrowserProject))}\n`);
     return Exit.Ok;
   }
   if (projects.length === 0) {
@@ -36,7 +34,7 @@ export async function statusCommand(ctx: CliContext, projectId: string): Promise
   });
   const p = snapshot.project!;
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(toJson(ProjectSchema, p, jsonOptions))}\n`);
+    ctx.out(`${JSON.stringify(toBrowserProject(p))}\n`);
     return Exit.Ok;
   }
   const usage = p.usage;
@@ -62,7 +60,7 @@ export async function tasksCommand(ctx: CliContext, projectId: string): Promise<
     throw leadError(e, ctx.target.url);
   });
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(tasks.map((t) => toJson(TaskSchema, t, jsonOptions)))}\n`);
+    ctx.out(`${JSON.stringify(tasks.map(toBrowserTask))}\n`);
     return Exit.Ok;
   }
   const keyOf = new Map(tasks.map((t) => [t.id, t.key]));
