@@ -18,9 +18,11 @@ import {
   type TestSummary,
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
-import { type AgentRole, SHARED_INSTRUCTIONS } from './agent-role.js';
+import { type AgentRole, sharedInstructions } from './agent-role.js';
+import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
-import { commitAll, pushBranch } from './git-workspace.js';
+import { commitAll, pushBranch, type Workspace, WorkspaceError } from './git-workspace.js';
+import type { Sandbox } from './sandbox.js';
 
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
@@ -38,10 +40,12 @@ export interface AgentLimits {
 
 export interface AgentTaskInput {
   request: ExecuteTaskRequest;
-  worktree: string;
+  workspace: Workspace;
   role: AgentRole;
   llm: LlmClient;
-  sandbox: 'bwrap' | 'none';
+  sandbox: Sandbox;
+  /** What the sandbox has and allows, for the prompt (describeEnvironment). */
+  environment: string;
   agentId: string;
   limits: AgentLimits;
   logger: Logger;
@@ -63,9 +67,9 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   const ev = taskEvents(task.id, input.agentId);
   const channel = new EventChannel<TaskEvent>();
   const tools = new ToolRunner({
-    worktree: input.worktree,
+    workspace: input.workspace,
     sandbox: input.sandbox,
-    testCommand: await role.testCommand(input.worktree),
+    testCommand: () => role.testCommand(input.workspace.path),
     commandTimeoutMs: limits.commandTimeoutMs,
     testTimeoutMs: limits.testTimeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
@@ -98,8 +102,12 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     );
 
   yield ev.status(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, '', request.attempt);
-  const messages: MessageParam[] = [{ role: 'user', content: taskPrompt(request) }];
-  const system = `${role.systemPrompt}\n\n${SHARED_INSTRUCTIONS}`;
+  // A checkout with a lockfile but no dependencies yet gets them before the model starts.
+  const install = yield* installDependencies({ ...input, events: ev, channel });
+  if (signal.aborted) return yield* stopped(signal, end, ev);
+  const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
+  const messages: MessageParam[] = [{ role: 'user', content: prompt }];
+  const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
 
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
@@ -178,6 +186,11 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       const saved = yield* channel.until(
         save(input, `wip(${task.key || task.id}): work before a question`),
       );
+      if (saved instanceof WorkspaceError) {
+        yield ev.activity(saved.message, '', true);
+        yield end(TaskOutcome.FAILED, { error: saved.message });
+        return;
+      }
       yield end(TaskOutcome.BLOCKED, {
         question,
         commitSha: saved?.sha,
@@ -198,6 +211,11 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
         const saved = yield* channel.until(save(input, message));
+        if (saved instanceof WorkspaceError) {
+          yield ev.activity(saved.message, '', true);
+          yield end(TaskOutcome.FAILED, { error: saved.message, summary });
+          return;
+        }
         if (saved) yield ev.commit(saved.sha, request.branch, message, saved.filesChanged);
         yield ev.agent(AgentState.DONE);
         yield end(TaskOutcome.COMPLETED, {
@@ -234,11 +252,17 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   yield end(TaskOutcome.FAILED, { error });
 }
 
-/** Commits whatever the worktree holds and pushes the branch; null when nothing changed. */
+/** Commits whatever the worktree holds and pushes the branch; null when nothing changed, a
+ * WorkspaceError when a command tampered with git's files (nothing is committed then). */
 async function save(input: AgentTaskInput, message: string) {
-  const commit = await commitAll(input.worktree, message);
-  await pushBranch(input.worktree, input.request.repoUrl, input.request.branch, input.signal);
-  return commit;
+  try {
+    const commit = await commitAll(input.workspace, message);
+    await pushBranch(input.workspace, input.request.repoUrl, input.request.branch, input.signal);
+    return commit;
+  } catch (err) {
+    if (err instanceof WorkspaceError && err.code === 'git_tampered') return err;
+    throw err;
+  }
 }
 
 async function* stopped(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,21 +52,22 @@ async function refusal(promise: Promise<unknown>): Promise<WorkspaceError> {
 
 describe('git workspace', () => {
   it('prepares a worktree on main, commits as CodeFRAME and pushes task/t1 to the repo', async () => {
-    const { path, baseSha } = await prepareWorktree({
+    const ws = await prepareWorktree({
       repoUrl,
       baseRef: 'main',
       branch: 'task/t1',
       workDir,
     });
+    const { path, baseSha } = ws;
     expect(baseSha).toBe(mainSha);
     expect(path.startsWith(join(workDir, 'worktrees', 'task-t1-'))).toBe(true);
     expect(await readFile(join(path, 'README.md'), 'utf8')).toBe('# project\n');
     expect(await git(['symbolic-ref', '--short', 'HEAD'], path)).toBe('task/t1');
 
     await writeFile(join(path, 'hello.ts'), 'export const hello = 1;\n');
-    const commit = await commitAll(path, 'Add hello');
+    const commit = await commitAll(ws, 'Add hello');
     expect(commit?.filesChanged).toEqual(['hello.ts']);
-    await pushBranch(path, repoUrl, 'task/t1');
+    await pushBranch(ws, repoUrl, 'task/t1');
 
     const log = await git(['--git-dir', bare, 'log', '--format=%H %an <%ae> %s', 'task/t1']);
     expect(log.split('\n')).toEqual([
@@ -74,25 +75,25 @@ describe('git workspace', () => {
       `${mainSha} Seeder <seed@example.com> seed`,
     ]);
 
-    await removeWorktree(path);
+    await removeWorktree(ws, 'task/t1');
     await expect(access(path)).rejects.toThrow();
   });
 
   it('returns null from commitAll when nothing changed', async () => {
-    const { path } = await prepareWorktree({
+    const ws = await prepareWorktree({
       repoUrl,
       baseRef: 'main',
       branch: 'task/t2',
       workDir,
     });
-    expect(await commitAll(path, 'nothing')).toBeNull();
-    await removeWorktree(path);
+    expect(await commitAll(ws, 'nothing')).toBeNull();
+    await removeWorktree(ws, 'task/t2');
   });
 
   it('starts from a commit sha, and replaces a stale branch of the same name', async () => {
     const first = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/t3', workDir });
     await writeFile(join(first.path, 'stale.txt'), 'stale\n');
-    await commitAll(first.path, 'stale work');
+    await commitAll(first, 'stale work');
     // The worker died here: its worktree is still on disk, holding the branch.
     const again = await prepareWorktree({
       repoUrl,
@@ -105,8 +106,8 @@ describe('git workspace', () => {
     // The old worktree is left alone, detached at its own commit.
     expect(await git(['status', '--short', '--branch'], first.path)).toBe('## HEAD (no branch)');
     expect(await readFile(join(first.path, 'stale.txt'), 'utf8')).toBe('stale\n');
-    await removeWorktree(first.path);
-    await removeWorktree(again.path);
+    await removeWorktree(first);
+    await removeWorktree(again, 'task/t3');
   });
 
   it('fetches branches pushed after the mirror was made', async () => {
@@ -115,15 +116,15 @@ describe('git workspace', () => {
     await git(['add', 'later.txt'], seed);
     await git(['commit', '--quiet', '-m', 'later'], seed);
     await git(['push', '--quiet', 'origin', 'HEAD:feature/later'], seed);
-    const { path, baseSha } = await prepareWorktree({
+    const ws = await prepareWorktree({
       repoUrl,
       baseRef: 'feature/later',
       branch: 'task/t4',
       workDir,
     });
-    expect(baseSha).toBe(await git(['rev-parse', 'HEAD'], seed));
-    expect(await readFile(join(path, 'later.txt'), 'utf8')).toBe('later\n');
-    await removeWorktree(path);
+    expect(ws.baseSha).toBe(await git(['rev-parse', 'HEAD'], seed));
+    expect(await readFile(join(ws.path, 'later.txt'), 'utf8')).toBe('later\n');
+    await removeWorktree(ws);
   });
 
   it('prepares two worktrees of the same repo at once', async () => {
@@ -135,7 +136,7 @@ describe('git workspace', () => {
     expect(a.path).not.toBe(b.path);
     expect(await git(['rev-parse', 'HEAD'], a.path)).toBe(mainSha);
     expect(await git(['rev-parse', 'HEAD'], b.path)).toBe(mainSha);
-    await Promise.all([removeWorktree(a.path), removeWorktree(b.path)]);
+    await Promise.all([removeWorktree(a), removeWorktree(b)]);
   });
 
   it('says repo_unreachable, naming the URL, when the repo cannot be fetched', async () => {
@@ -155,6 +156,76 @@ describe('git workspace', () => {
     expect(err.message).toBe(
       `base ref "no-such-branch" does not exist in ${repoUrl}: give one of its branches, or a commit on one`,
     );
+  });
+
+  it('keeps no repository URL on disk, where a command could read a token in it', async () => {
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/u', workDir });
+    const config = await readFile(join(ws.commonDir, 'config'), 'utf8');
+    expect(config).not.toContain(bare);
+    await expect(access(join(ws.commonDir, 'FETCH_HEAD'))).rejects.toThrow();
+    await removeWorktree(ws);
+  });
+
+  it('never commits dependency folders, even when .gitignore does not list them', async () => {
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/deps', workDir });
+    for (const dir of [
+      'node_modules/left-pad',
+      'web/node_modules/x',
+      '.venv/bin',
+      'src/__pycache__',
+    ]) {
+      await mkdir(join(ws.path, dir), { recursive: true });
+      await writeFile(join(ws.path, dir, 'file.js'), 'x\n');
+    }
+    await writeFile(join(ws.path, 'index.js'), 'export {};\n');
+    const commit = await commitAll(ws, 'code only');
+    expect(commit?.filesChanged).toEqual(['index.js']);
+    const tree = await git(['ls-tree', '-r', '--name-only', commit!.sha], ws.path);
+    expect(tree.split('\n')).toEqual(['README.md', 'index.js']);
+    await removeWorktree(ws);
+  });
+
+  it.each([
+    [
+      'replaced by a new repository',
+      async (path: string) => {
+        await rm(join(path, '.git'));
+        await git(['init', '--quiet', path]);
+      },
+      /\.git was replaced/,
+    ],
+    [
+      're-pointed with gitdir:',
+      async (path: string) => {
+        await writeFile(join(path, '.git'), `gitdir: ${join(dir, 'elsewhere.git')}\n`);
+      },
+      /\.git was re-pointed/,
+    ],
+    ['removed', async (path: string) => rm(join(path, '.git')), /\.git was removed/],
+    [
+      'given a nested repository',
+      async (path: string) => {
+        await git(['init', '--quiet', join(path, 'vendor', 'lib')]);
+      },
+      /vendor\/lib\/\.git is a git repository inside the worktree/,
+    ],
+  ])('refuses to commit a worktree whose .git was %s', async (_what, tamper, reason) => {
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/tamper', workDir });
+    await writeFile(join(ws.path, 'work.js'), 'export {};\n');
+    await tamper(ws.path);
+    const err = await refusal(commitAll(ws, 'tampered'));
+    expect(err.code).toBe('git_tampered');
+    expect(err.message).toMatch(reason);
+    await removeWorktree(ws);
+  });
+
+  it("refuses to commit after the repository's config was changed", async () => {
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/config', workDir });
+    await git(['--git-dir', ws.commonDir, 'config', 'core.fsmonitor', 'touch /tmp/never']);
+    const err = await refusal(commitAll(ws, 'armed'));
+    expect(err.message).toMatch(/git config was changed/);
+    await git(['--git-dir', ws.commonDir, 'config', '--unset', 'core.fsmonitor']);
+    await removeWorktree(ws);
   });
 
   it('rejects with the abort reason when cancelled', async () => {

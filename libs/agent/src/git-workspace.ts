@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
+import type { SandboxWorkspace } from './sandbox-mounts.js';
 
 // Each task works in its own git worktree, on its own branch, checked out from a bare mirror
 // of the project repository that the worker keeps and refreshes, so a task starts without
@@ -9,9 +10,43 @@ import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/r
 //
 // The mirror keeps the remote's branches under refs/remotes/origin/, not refs/heads/: git
 // refuses to fetch into a branch some worktree has checked out, and the tasks' own branches
-// live in refs/heads/.
+// live in refs/heads/. It keeps no remote URL (nor FETCH_HEAD): the URL, which may carry a
+// token, is given to each fetch and push, and never lands on disk where a command could read.
+//
+// Everything in the worktree is the model's, so the worker's own git never trusts it: every
+// call names the git directory recorded when the worktree was made, runs no hooks and no
+// fsmonitor (runGit pins both), and first checks that `.git` and the repository's config
+// are still the worker's. A worktree whose `.git` was replaced fails with git_tampered.
 
-export type WorkspaceErrorCode = 'repo_unreachable' | 'unknown_base_ref' | 'git_failed';
+export type WorkspaceErrorCode =
+  | 'repo_unreachable'
+  | 'unknown_base_ref'
+  | 'git_failed'
+  | 'git_tampered';
+
+/** A task's checkout as the worker made it: what sandboxed commands see, and what the
+ * worker's own git uses instead of anything found in the worktree. */
+export interface Workspace extends SandboxWorkspace {
+  gitDir: string;
+  commonDir: string;
+  baseSha: string;
+  /** The `.git` file git wrote into the worktree, and a digest of the repository's config. */
+  dotGit: string;
+  configDigest: string;
+}
+
+/** Dependency folders the worker never commits, whatever the model's .gitignore says. */
+export const DEPENDENCY_DIRS = [
+  'node_modules',
+  '.venv',
+  '__pycache__',
+  '.pytest_cache',
+  '.pnpm-store',
+];
+const EXCLUDES = DEPENDENCY_DIRS.flatMap((dir) => [
+  `:(exclude,glob)**/${dir}/**`,
+  `:(exclude,glob)**/${dir}`,
+]);
 
 /** A workspace that could not be prepared or saved, with a sentence naming the repo or ref. */
 export class WorkspaceError extends Error {
@@ -38,9 +73,7 @@ export interface PrepareOptions {
 const REFSPECS = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
 
 /** Creates a fresh worktree on a new branch `branch` at `baseRef`, fetching the repo first. */
-export async function prepareWorktree(
-  options: PrepareOptions,
-): Promise<{ path: string; baseSha: string }> {
+export async function prepareWorktree(options: PrepareOptions): Promise<Workspace> {
   const { repoUrl, branch, workDir, signal } = options;
   const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
   const mirror = resolve(workDir, 'repos', `${hash}.git`);
@@ -57,6 +90,12 @@ export async function prepareWorktree(
         ['--git-dir', mirror, 'worktree', 'add', '--quiet', '--force', '-B', branch, path, baseSha],
         { signal },
       );
+      // Written by git a moment ago, before any command ran: the values to hold it to.
+      const dotGit = await readFile(join(path, '.git'), 'utf8');
+      const gitDir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
+      if (!gitDir) throw new Error(`git wrote no gitdir line into ${path}/.git`);
+      const configDigest = await digest(join(mirror, 'config'));
+      return { path, baseSha, gitDir, commonDir: mirror, dotGit, configDigest };
     } catch (err) {
       throw failure(
         'git_failed',
@@ -64,41 +103,85 @@ export async function prepareWorktree(
         err,
       );
     }
-    return { path, baseSha };
   });
 }
 
-/** Commits everything in the worktree as CodeFRAME; null when nothing changed. */
+/** git on the worktree, as the worker recorded it, whatever the worktree now holds. */
+function worktreeGit(ws: Workspace, args: string[], signal?: AbortSignal): Promise<string> {
+  return runGit(['--git-dir', ws.gitDir, '--work-tree', ws.path, ...args], {
+    cwd: ws.path,
+    signal,
+  });
+}
+
+/**
+ * Checks that commands left git's own files alone: `.git` is still the file git wrote, the
+ * repository's config is unchanged, and no folder of the worktree is another repository.
+ * Anything else fails with git_tampered and a sentence naming what changed.
+ */
+export async function verifyWorkspace(ws: Workspace): Promise<void> {
+  const dotGitPath = join(ws.path, '.git');
+  const st = await lstat(dotGitPath).catch(() => null);
+  const now = st?.isFile() ? await readFile(dotGitPath, 'utf8') : undefined;
+  if (now !== ws.dotGit) {
+    const what = !st ? 'was removed' : st.isFile() ? 'was re-pointed' : 'was replaced';
+    throw new WorkspaceError(
+      'git_tampered',
+      `the worktree's .git ${what} by a command; the worker commits only the repository it checked out, so this work is not committed`,
+    );
+  }
+  if ((await digest(join(ws.commonDir, 'config'))) !== ws.configDigest) {
+    throw new WorkspaceError(
+      'git_tampered',
+      "the repository's git config was changed by a command; the work is not committed",
+    );
+  }
+  const nested = await nestedRepository(ws.path);
+  if (nested) {
+    throw new WorkspaceError(
+      'git_tampered',
+      `${nested} is a git repository inside the worktree; remove it (the worker commits one repository, and runs nothing a nested one configures)`,
+    );
+  }
+}
+
+/** Commits everything in the worktree as CodeFRAME, but dependency folders; null when
+ * nothing changed. */
 export async function commitAll(
-  path: string,
+  ws: Workspace,
   message: string,
   signal?: AbortSignal,
 ): Promise<{ sha: string; filesChanged: string[] } | null> {
+  await verifyWorkspace(ws);
   try {
-    await runGit(['add', '--all'], { cwd: path, signal });
-    const staged = await runGit(['diff', '--cached', '--name-only', '-z'], { cwd: path, signal });
+    await worktreeGit(ws, ['add', '--all', '--', '.', ...EXCLUDES], signal);
+    const staged = await worktreeGit(
+      ws,
+      ['diff', '--cached', '--name-only', '--no-ext-diff', '-z'],
+      signal,
+    );
     const filesChanged = staged.split('\0').filter(Boolean);
     if (filesChanged.length === 0) return null;
     const text = message.trim() || 'Changes made by CodeFRAME';
-    const commit = ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify'];
-    await runGit([...commit, '-m', text], { cwd: path, signal });
-    const sha = (await runGit(['rev-parse', 'HEAD'], { cwd: path, signal })).trim();
+    await worktreeGit(ws, ['commit', '--quiet', '--no-verify', '-m', text], signal);
+    const sha = (await worktreeGit(ws, ['rev-parse', 'HEAD'], signal)).trim();
     return { sha, filesChanged };
   } catch (err) {
-    throw failure('git_failed', `could not commit the changes in ${path}`, err);
+    throw failure('git_failed', `could not commit the changes in ${ws.path}`, err);
   }
 }
 
 /** Pushes the worktree's HEAD to `branch` of the original repository, replacing it. */
 export async function pushBranch(
-  path: string,
+  ws: Workspace,
   repoUrl: string,
   branch: string,
   signal?: AbortSignal,
 ): Promise<void> {
+  await verifyWorkspace(ws);
   try {
     const target = `HEAD:refs/heads/${branch}`;
-    await runGit(['push', '--quiet', '--force', repoUrl, target], { cwd: path, signal });
+    await worktreeGit(ws, ['push', '--quiet', '--force', repoUrl, target], signal);
   } catch (err) {
     throw failure(
       'repo_unreachable',
@@ -109,19 +192,10 @@ export async function pushBranch(
 }
 
 /** Deletes the worktree and its local branch; the pushed branch stays in the repository. */
-export async function removeWorktree(path: string): Promise<void> {
-  let mirror: string | undefined;
-  let branch = '';
-  try {
-    mirror = resolve(path, (await runGit(['rev-parse', '--git-common-dir'], { cwd: path })).trim());
-    branch = (await runGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], { cwd: path })).trim();
-  } catch {
-    // not a worktree (any more): removing the folder is all there is to do
-  }
-  await rm(path, { recursive: true, force: true });
-  if (!mirror) return;
-  const gitDir = ['--git-dir', mirror];
-  await serialised(mirror, async () => {
+export async function removeWorktree(ws: Workspace, branch?: string): Promise<void> {
+  await rm(ws.path, { recursive: true, force: true });
+  const gitDir = ['--git-dir', ws.commonDir];
+  await serialised(ws.commonDir, async () => {
     await runGit([...gitDir, 'worktree', 'prune']);
     if (branch) await runGit([...gitDir, 'branch', '--quiet', '-D', branch]).catch(() => {});
   });
@@ -129,9 +203,26 @@ export async function removeWorktree(path: string): Promise<void> {
 
 async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
   const fetch = (gitDir: string) =>
-    runGit(['--git-dir', gitDir, 'fetch', '--quiet', '--prune', 'origin', ...REFSPECS], { signal });
+    runGit(
+      [
+        '--git-dir',
+        gitDir,
+        'fetch',
+        '--quiet',
+        '--prune',
+        '--no-write-fetch-head',
+        repoUrl,
+        ...REFSPECS,
+      ],
+      { signal },
+    );
   try {
     if (await stat(join(mirror, 'HEAD')).catch(() => null)) {
+      // Mirrors of earlier versions kept the URL as remote "origin": forget it.
+      await runGit(['--git-dir', mirror, 'config', '--remove-section', 'remote.origin'], {
+        signal,
+      }).catch(() => {});
+      await writeExcludes(mirror);
       await fetch(mirror);
       return;
     }
@@ -139,7 +230,7 @@ async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSign
     const partial = `${mirror}.partial-${randomBytes(4).toString('hex')}`;
     try {
       await runGit(['init', '--quiet', '--bare', partial], { signal });
-      await runGit(['--git-dir', partial, 'remote', 'add', 'origin', repoUrl], { signal });
+      await writeExcludes(partial);
       await fetch(partial);
       await rename(partial, mirror);
     } finally {
@@ -176,6 +267,34 @@ async function resolveBase(mirror: string, { repoUrl, baseRef, signal }: Prepare
     'unknown_base_ref',
     `base ref "${baseRef}" does not exist in ${withoutCredentials(repoUrl)}: give one of its branches, or a commit on one`,
   );
+}
+
+/** Dependencies stay out of `git status` in the sandbox too, not only out of commits. */
+async function writeExcludes(gitDir: string): Promise<void> {
+  await mkdir(join(gitDir, 'info'), { recursive: true });
+  await writeFile(join(gitDir, 'info', 'exclude'), DEPENDENCY_DIRS.map((d) => `${d}/\n`).join(''));
+}
+
+async function digest(file: string): Promise<string> {
+  const text = await readFile(file).catch(() => Buffer.alloc(0));
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The first folder under `root` (dependency folders aside) that holds a `.git`. */
+async function nestedRepository(root: string): Promise<string | undefined> {
+  const skipped = new Set(['.git', ...DEPENDENCY_DIRS]);
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const gitName = entry.name.toLowerCase() === '.git';
+      if (gitName && !(dir === root && entry.name === '.git')) return relative(root, path);
+      if (entry.isDirectory() && !skipped.has(entry.name)) stack.push(path);
+    }
+  }
+  return undefined;
 }
 
 function failure(code: WorkspaceErrorCode, sentence: string, err: unknown): unknown {

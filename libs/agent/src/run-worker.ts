@@ -1,11 +1,15 @@
-import { resolve } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createLlmClient } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { startRpcServer } from '@codeframe/rpc';
 import { loadConfig, runService } from '@codeframe/runtime';
 import type { AgentRole } from './agent-role.js';
 import { Capacity } from './capacity.js';
-import { bwrapAvailable } from './sandbox.js';
+import { Sandbox } from './sandbox.js';
+import { sandboxSettings } from './sandbox-settings.js';
+import { describeEnvironment, probeToolchain } from './toolchain.js';
 import { workerService } from './worker-service.js';
 import { workerSettings } from './worker-settings.js';
 
@@ -22,13 +26,30 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
   const { role } = definition;
   return runService(definition.name, async (log) => {
     const config = loadConfig(workerSettings(definition.defaultPort));
-    if (config.sandbox === 'bwrap' && !(await bwrapAvailable())) {
-      throw new Error(
-        'bubblewrap (bwrap) is not installed or cannot create a sandbox here: install it (apt-get install bubblewrap), or set CODEFRAME_SANDBOX=none to run commands unsandboxed',
-      );
-    }
     if (config.sandbox === 'none')
       log.warn('CODEFRAME_SANDBOX=none: task commands will run without a sandbox');
+    // The sandbox's own files are the process's; the package cache outlives it.
+    const stateDir = await mkdtemp(join(tmpdir(), `codeframe-${definition.name}-`));
+    const workDir = config.workDir ? resolve(config.workDir) : resolve('.codeframe');
+    const settings = await sandboxSettings(config, { workDir, stateDir }, log);
+    const sandbox = await Sandbox.create(settings).catch(async (err) => {
+      await rm(stateDir, { recursive: true, force: true });
+      throw err;
+    });
+    const probeDir = join(stateDir, 'probe');
+    await mkdir(probeDir);
+    const toolchain = await probeToolchain(sandbox, probeDir);
+    const environment = describeEnvironment(toolchain, sandbox.network);
+    log.info(
+      {
+        sandbox: sandbox.mode,
+        kernelLimits: sandbox.kernelLimits,
+        allowedHosts: sandbox.network,
+        cache: sandbox.settings.cacheDir,
+        toolchain: toolchain.map((t) => `${t.name} ${t.version}`),
+      },
+      'sandbox ready',
+    );
     const kind = TaskKind[role.kind].toLowerCase();
     const identity = {
       kind: role.kind,
@@ -43,7 +64,9 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       capacity,
       role,
       llm,
-      sandbox: config.sandbox,
+      sandbox,
+      toolchain,
+      environment,
       workDir: config.workDir ? resolve(config.workDir) : '',
       limits: {
         maxAttempts: config.maxAttempts,
@@ -79,6 +102,12 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       },
       'listening',
     );
-    return { stop: () => server.close() };
+    return {
+      stop: async () => {
+        await server.close();
+        await sandbox.close();
+        await rm(stateDir, { recursive: true, force: true });
+      },
+    };
   });
 }

@@ -1,38 +1,62 @@
-import { access, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import {
+  access,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bwrapAvailable,
-  type CommandOptions,
-  runCommand,
-  type SandboxMode,
-  sandboxArgv,
-  sandboxEnv,
-} from './sandbox.js';
+import { parseAllowedHost } from './egress-proxy.js';
+import { prepareWorktree, type Workspace } from './git-workspace.js';
+import { type CommandOptions, Sandbox, type SandboxMode } from './sandbox.js';
+import { sandboxSettingsIn } from './sandbox-settings.js';
 
+let dir: string;
 let worktree: string;
-let server: Server;
+let tcp: Server;
 let port: number;
+let http: HttpServer;
+let httpPort: number;
+const sandboxes: Partial<Record<SandboxMode, Sandbox>> = {};
 
 beforeAll(async () => {
-  worktree = await realpath(await mkdtemp(join(tmpdir(), 'sandbox-')));
-  server = createServer((socket) => socket.end('hello\n'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as { port: number }).port;
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'sandbox-')));
+  worktree = join(dir, 'worktree');
+  await mkdir(worktree);
+  tcp = createServer((socket) => socket.end('hello\n'));
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  port = (tcp.address() as { port: number }).port;
+  http = createHttpServer((req, res) => res.end(`registry says ${req.url}\n`));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  httpPort = (http.address() as { port: number }).port;
+  // The "registry" is the HTTP server on loopback: allowed on its port, and only there.
+  const allowedHosts = [parseAllowedHost(`http://127.0.0.1:${httpPort}`)];
+  for (const mode of ['bwrap', 'none'] as const) {
+    sandboxes[mode] = await Sandbox.create(
+      sandboxSettingsIn(join(dir, mode), { mode, allowedHosts }),
+    );
+  }
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await rm(worktree, { recursive: true, force: true });
+  await Promise.all(Object.values(sandboxes).map((s) => s?.close()));
+  await new Promise((resolve) => tcp.close(resolve));
+  await new Promise((resolve) => http.close(resolve));
+  await rm(dir, { recursive: true, force: true });
 });
 
 function run(mode: SandboxMode, command: string, extra: Partial<CommandOptions> = {}) {
-  return runCommand({
+  return sandboxes[mode]!.run({
     command,
-    cwd: worktree,
-    mode,
+    workspace: { path: worktree },
     timeoutMs: 20_000,
     maxOutputBytes: 1e6,
     ...extra,
@@ -52,8 +76,7 @@ async function procStat(pid: string | number): Promise<{ state: string; pgrp: nu
   return { state, pgrp: Number(pgrp) };
 }
 
-/** Live (not zombie) processes in process group `pgid` or whose command line has `marker`:
- * the sleeps, the shell that started them and, sandboxed, bubblewrap. */
+/** Live (not zombie) processes in process group `pgid` or whose command line has `marker`. */
 async function survivors(pgid: number, marker: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir('/proc')) {
@@ -95,32 +118,10 @@ async function startSleepers(mode: SandboxMode, extra: Partial<CommandOptions>) 
   return { pending, marker, pgid: pgrp };
 }
 
-describe('sandboxArgv', () => {
-  it('wraps /bin/sh in bubblewrap with no network, a read-only root and a writable worktree', () => {
-    const argv = sandboxArgv('bwrap', 'echo hi', '/work/tree');
-    expect(argv[0]).toBe('bwrap');
-    expect(argv).toEqual(expect.arrayContaining(['--unshare-all', '--die-with-parent']));
-    expect(argv.join(' ')).toContain('--ro-bind / / --dev /dev --proc /proc --tmpfs /tmp');
-    expect(argv.join(' ')).toContain('--bind /work/tree /work/tree --chdir /work/tree');
-    expect(argv.slice(-4)).toEqual(['--', '/bin/sh', '-c', 'echo hi']);
-    expect(sandboxArgv('none', 'echo hi', '/work/tree')).toEqual(['/bin/sh', '-c', 'echo hi']);
-  });
+/** A node one-liner run in the sandbox (the worker's own node is mounted read-only). */
+const node = (script: string) => `node -e ${JSON.stringify(script)}`;
 
-  it('gives the command a clean environment', () => {
-    expect(sandboxEnv({ CI: 'true' })).toEqual({
-      PATH: process.env.PATH,
-      HOME: '/tmp',
-      LANG: 'C.UTF-8',
-      CI: 'true',
-    });
-  });
-});
-
-describe('runCommand', () => {
-  it('finds bubblewrap usable here', async () => {
-    expect(await bwrapAvailable()).toBe(true);
-  });
-
+describe('Sandbox.run', () => {
   it.each(['bwrap', 'none'] as const)(
     'runs a command and passes its exit code (%s)',
     async (mode) => {
@@ -146,9 +147,11 @@ describe('runCommand', () => {
     'keeps the environment of the worker from the command (%s)',
     async (mode) => {
       process.env.SANDBOX_SPEC_SECRET = 'api-key';
+      process.env.ANTHROPIC_API_KEY ??= 'sk-ant-spec';
       try {
-        const result = await run(mode, 'printenv SANDBOX_SPEC_SECRET || echo "unset $HOME"');
-        expect(result.stdout).toBe('unset /tmp\n');
+        const result = await run(mode, 'env; printenv SANDBOX_SPEC_SECRET || echo "unset $HOME"');
+        expect(result.stdout).toMatch(/unset \/tmp\n$/);
+        expect(result.stdout).not.toMatch(/api-key|ANTHROPIC|CODEFRAME_AUTH/);
       } finally {
         delete process.env.SANDBOX_SPEC_SECRET;
       }
@@ -158,37 +161,98 @@ describe('runCommand', () => {
   it('lets the command write in the worktree and nowhere else', async () => {
     const name = `sandbox-escape-${process.pid}-${Date.now()}`;
     const sibling = join(worktree, '..', name);
-    const command = `touch inside.txt && touch /root/${name}; echo root=$?; touch /work/${name}; echo work=$?; touch ${sibling}; echo tmp=$?`;
+    const command = `touch inside.txt && touch /usr/${name}; echo usr=$?; touch /${name}; echo root=$?; touch ${sibling}; echo sibling=$?`;
     const result = await run('bwrap', command);
+    expect(result.stdout).toMatch(/usr=[1-9]/);
     expect(result.stdout).toMatch(/root=[1-9]/);
-    expect(result.stdout).toMatch(/work=[1-9]/);
-    expect(result.stderr).toMatch(/Read-only file system/);
+    // The worktree's folder lies in /tmp here, which is the sandbox's own: the sibling's
+    // write succeeds there and never reaches the host.
     expect(await exists(join(worktree, 'inside.txt'))).toBe(true);
-    expect(await exists(`/root/${name}`)).toBe(false);
-    expect(await exists(`/work/${name}`)).toBe(false);
-    // /tmp is the sandbox's own: a write there succeeds but never reaches the host.
-    expect(result.stdout).toContain('tmp=0');
+    expect(await exists(`/usr/${name}`)).toBe(false);
     expect(await exists(sibling)).toBe(false);
+    // /tmp is the sandbox's own: a write there succeeds but never reaches the host.
+    expect((await run('bwrap', `echo x > /tmp/${name} && cat /tmp/${name}`)).stdout).toBe('x\n');
+    expect(await exists(join(tmpdir(), name))).toBe(false);
   });
 
-  it('cuts the command off the network, while without a sandbox it connects', async () => {
-    const connect = `"${process.execPath}" -e "require('net').connect(${port}, '127.0.0.1').on('data', (d) => process.stdout.write(d)).on('error', (e) => { console.error(e.code); process.exit(7); })"`;
+  it('shows a command nothing outside its worktree: home, other worktrees, data dirs, /etc/shadow', async () => {
+    const secret = `secret-${process.pid}-${Date.now()}`;
+    const places = [
+      join(homedir(), `.codeframe-spec-${process.pid}`),
+      join(dir, 'other-worktree', 'notes.txt'),
+      join(dir, 'lead-data', 'codeframe.db'),
+      join(dir, 'bwrap', 'cache-sibling.txt'),
+    ];
+    for (const place of places) {
+      await mkdir(join(place, '..'), { recursive: true });
+      await writeFile(place, secret);
+    }
+    try {
+      const reads = [...places, '/etc/shadow', '/proc/1/environ'].map((p) => `cat ${p}`);
+      const result = await run('bwrap', `${reads.join('; ')}; ls / ${homedir()}; true`);
+      expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+      expect(result.stderr).toMatch(/cat: \/etc\/shadow: No such file or directory/);
+      expect(result.stdout.split('\n')).not.toContain('root');
+      // The same read, unsandboxed, succeeds: the test can fail.
+      expect((await run('none', `cat ${places[1]}`)).stdout).toBe(secret);
+    } finally {
+      await rm(places[0]!, { force: true });
+    }
+  });
+
+  it('cuts the command off the network: no direct connection, no name resolves', async () => {
+    const connect = node(
+      `require('net').connect(${port}, '127.0.0.1').on('data', (d) => process.stdout.write(d)).on('error', (e) => { console.error(e.code); process.exit(7); })`,
+    );
     const sandboxed = await run('bwrap', connect);
     expect(sandboxed.exitCode).toBe(7);
     expect(sandboxed.stderr).toMatch(/ECONNREFUSED|ENETUNREACH/);
+    const lookup = await run(
+      'bwrap',
+      node(
+        `require('dns').lookup('registry.npmjs.org', (e) => { console.log(e ? e.code : 'resolved'); })`,
+      ),
+    );
+    expect(lookup.stdout.trim()).toMatch(/^E[A-Z_]+$/);
     const open = await run('none', connect);
     expect(open).toMatchObject({ exitCode: 0, stdout: 'hello\n' });
+  });
+
+  it('reaches an allowed host through the proxy, and no other host or port', async () => {
+    // Plain HTTP through the proxy, as npm does for an http:// registry.
+    const get = (host: string, target: number) =>
+      node(
+        `require('http').get({ host: '127.0.0.1', port: 3128, path: 'http://${host}:${target}/pkg' }, (r) => { let b = ''; r.on('data', (d) => b += d).on('end', () => console.log(r.statusCode, b.trim())); }).on('error', (e) => console.log('error', e.code))`,
+      );
+    // A CONNECT tunnel, as npm does for an https:// registry.
+    const tunnel = (host: string, target: number) =>
+      node(
+        `require('http').request({ host: '127.0.0.1', port: 3128, method: 'CONNECT', path: '${host}:${target}' }).on('connect', (r, s) => { console.log('connect', r.statusCode); s.destroy(); }).on('error', (e) => console.log('error', e.code)).end()`,
+      );
+    expect((await run('bwrap', get('127.0.0.1', httpPort))).stdout).toBe(
+      `200 registry says /pkg\n`,
+    );
+    expect((await run('bwrap', tunnel('127.0.0.1', httpPort))).stdout).toBe('connect 200\n');
+    expect((await run('bwrap', get('127.0.0.1', port))).stdout).toMatch(
+      /^403 CodeFRAME sandbox: 127\.0\.0\.1:\d+ is not an allowed host/,
+    );
+    expect((await run('bwrap', tunnel('127.0.0.1', port))).stdout).toBe('connect 403\n');
+    expect((await run('bwrap', tunnel('example.com', 443))).stdout).toBe('connect 403\n');
+    expect((await run('bwrap', tunnel('localhost', httpPort))).stdout).toBe('connect 403\n');
+    expect(sandboxes.bwrap!.refused).toEqual(
+      expect.arrayContaining([`127.0.0.1:${port}`, 'example.com:443']),
+    );
   });
 
   it.each(['bwrap', 'none'] as const)(
     'kills the command and all it started on timeout (%s)',
     async (mode) => {
       const started = Date.now();
-      const { pending, marker, pgid } = await startSleepers(mode, { timeoutMs: 1_000 });
+      const { pending, marker, pgid } = await startSleepers(mode, { timeoutMs: 1_500 });
       const result = await pending;
       expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
       expect(result.signal).toBe('SIGKILL');
-      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(Date.now() - started).toBeLessThan(3_500);
       expect(await survivorsAfterKill(pgid, marker)).toEqual([]);
     },
   );
@@ -220,5 +284,70 @@ describe('runCommand', () => {
     expect(result).toMatchObject({ exitCode: 0, truncated: true, stderr: '' });
     expect(result.stdout.length).toBe(10_000);
     expect(streamed).toBe(10_000);
+  });
+});
+
+describe('git in the sandbox', () => {
+  let ws: Workspace;
+  const marker = () => join(dir, `armed-${Math.random().toString(36).slice(2)}`);
+
+  beforeAll(async () => {
+    const bare = join(dir, 'project.git');
+    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
+    const seed = join(dir, 'seed');
+    execFileSync('git', ['clone', '--quiet', bare, seed]);
+    await writeFile(join(seed, 'README.md'), '# project\n');
+    const id = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
+    execFileSync('git', [...id, 'add', '.'], { cwd: seed });
+    execFileSync('git', [...id, 'commit', '--quiet', '-m', 'seed'], { cwd: seed });
+    execFileSync('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: seed });
+    ws = await prepareWorktree({
+      repoUrl: `file://${bare}`,
+      baseRef: 'main',
+      branch: 'task/git',
+      workDir: join(dir, 'work'),
+    });
+  });
+
+  const inWorktree = (command: string) =>
+    sandboxes.bwrap!.run({ command, workspace: ws, timeoutMs: 20_000, maxOutputBytes: 1e6 });
+
+  it('reads the repository: status, diff and log work', async () => {
+    await writeFile(join(ws.path, 'new.txt'), 'new\n');
+    const result = await inWorktree('git status --short && git log --format=%s');
+    expect(result).toMatchObject({ exitCode: 0, stdout: '?? new.txt\nseed\n' });
+  });
+
+  it('cannot replace, re-point or arm .git', async () => {
+    const armed = marker();
+    const attempts = [
+      'rm -f .git',
+      'mv .git moved',
+      `echo "gitdir: ${dir}" > .git`,
+      `git config core.fsmonitor "touch ${armed}"`,
+      `git config core.hooksPath /tmp`,
+      `echo "* filter=x" > .gitattributes && git config filter.x.clean "touch ${armed}"`,
+    ];
+    for (const attempt of attempts) {
+      const result = await inWorktree(attempt);
+      expect({ attempt, failed: result.exitCode !== 0 }).toEqual({ attempt, failed: true });
+    }
+    expect(await readFile(join(ws.path, '.git'), 'utf8')).toBe(ws.dotGit);
+    expect(await readFile(join(ws.commonDir, 'config'), 'utf8')).not.toMatch(
+      /fsmonitor|hooksPath|filter/,
+    );
+    expect(await exists(armed)).toBe(false);
+  });
+
+  it("sees no other task's worktree state in the repository", async () => {
+    const other = await prepareWorktree({
+      repoUrl: `file://${join(dir, 'project.git')}`,
+      baseRef: 'main',
+      branch: 'task/other',
+      workDir: join(dir, 'work'),
+    });
+    const result = await inWorktree(`ls ${join(ws.commonDir, 'worktrees')}; ls ${other.path}`);
+    expect(result.stdout.trim().split('\n')).toEqual([ws.gitDir.split('/').at(-1)]);
+    expect(result.stderr).toMatch(/No such file or directory/);
   });
 });

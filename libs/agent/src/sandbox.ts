@@ -1,22 +1,53 @@
-import { spawn } from 'node:child_process';
-import { realpath } from 'node:fs/promises';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import { join } from 'node:path';
+import type { Logger } from '@codeframe/runtime';
+import { Cgroups, type CommandCgroup } from './cgroup-limits.js';
+import { type AllowedHost, EgressProxy } from './egress-proxy.js';
+import { type CommandResult, type OutputStream, runProcess } from './process-run.js';
+import { type InitConfig, type InitReport, SANDBOX_INIT_SOURCE } from './sandbox-init.js';
+import { limitHit, limitSentence, type SandboxLimits } from './sandbox-limits.js';
+import {
+  commandMounts,
+  nodePrefix,
+  SANDBOX_CACHE,
+  SANDBOX_INIT,
+  SANDBOX_PROXY_SOCKET,
+  SANDBOX_SHIMS,
+  type SandboxWorkspace,
+  systemMounts,
+} from './sandbox-mounts.js';
 
-// Every command the model runs goes through here. With bubblewrap it sees the whole file
-// system read-only except its worktree, a private /tmp, no network and no capabilities; it
-// and everything it starts die together when it exits, times out or is cancelled.
+// Every command the model runs goes through here. With bubblewrap it runs in its own
+// namespaces with no capabilities, sees only what sandbox-mounts lists, reaches the network
+// only through the worker's filtering proxy (the package registries), and runs under limits
+// on processes, memory, file size and disk that stop it with a sentence naming the limit.
+// It and everything it starts die together when it exits, times out or is cancelled.
 
 export type SandboxMode = 'bwrap' | 'none';
-export type OutputStream = 'stdout' | 'stderr';
+export type { CommandResult, OutputStream, SandboxWorkspace };
+
+export interface SandboxSettings {
+  mode: SandboxMode;
+  /** The package cache the worker's tasks share (npm, pnpm, yarn, pip, go), bound at /cache. */
+  cacheDir: string;
+  /** The worker's own sandbox files: the supervisor, passwd and group, the proxy socket. */
+  stateDir: string;
+  /** The only hosts a command may reach (through the proxy); none: no network at all. */
+  allowedHosts: readonly AllowedHost[];
+  /** The npm registry commands use (npm_config_registry). */
+  registry: string;
+  /** Read-only paths beyond the system folders (toolchains installed elsewhere). */
+  readPaths: readonly string[];
+  limits: SandboxLimits;
+  logger?: Logger;
+}
 
 export interface CommandOptions {
   /** Run with /bin/sh -c. */
   command: string;
-  /** The worktree: the working directory and the one place the command may write. */
-  cwd: string;
-  mode: SandboxMode;
+  /** The task's checkout: the working directory and the one place the command may write. */
+  workspace: SandboxWorkspace;
   timeoutMs: number;
   /** Cap on stdout and stderr together; what comes after is drained and dropped. */
   maxOutputBytes: number;
@@ -27,166 +58,297 @@ export interface CommandOptions {
   onOutput?: (stream: OutputStream, chunk: string) => void;
 }
 
-export interface CommandResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timedOut: boolean;
-  cancelled: boolean;
-  durationMs: number;
+/** The sandbox cannot run here; the message says what to install or set. */
+export class SandboxUnavailable extends Error {
+  override name = 'SandboxUnavailable';
 }
 
-/** How long to wait for the output pipes after the command exits, if something holds them. */
-const PIPE_GRACE_MS = 200;
-const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** The port the command's HTTP(S)_PROXY points at, inside the sandbox's own loopback. */
+const PROXY_PORT = 3128;
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Certificate settings pass through (paths only), for registries behind a private CA. */
+const CA_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'PIP_CERT'];
 
-/** The argv that runs `command` in `cwd`: bubblewrap around /bin/sh, or /bin/sh alone. */
-export function sandboxArgv(mode: SandboxMode, command: string, cwd: string): string[] {
-  const shell = ['/bin/sh', '-c', command];
-  if (mode === 'none') return shell;
-  if (!isAbsolute(cwd))
-    throw new Error(`the sandbox needs an absolute worktree path, not "${cwd}"`);
-  return [
-    'bwrap',
-    ...['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'],
-    ...['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'],
-    ...['--bind', cwd, cwd, '--chdir', cwd],
-    '--',
-    ...shell,
-  ];
+/**
+ * `pnpm` and `yarn` for sandboxes that have neither: each runs the version package.json's
+ * `packageManager` names (else the latest) from the npm registry through npx, so it is
+ * fetched through the proxy and kept in the package cache like any other package.
+ */
+async function writePackageManagerShims(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const version = (name: string) =>
+    `v=$(node -e 'try{const m=/^${name}@([^+]+)/.exec(require(process.cwd()+"/package.json").packageManager||"");console.log(m?m[1]:"")}catch{}' 2>/dev/null)`;
+  const pnpm = `#!/bin/sh\n${version('pnpm')}\nexec npx --yes "pnpm@\${v:-latest}" "$@"\n`;
+  const yarn = `#!/bin/sh\n${version('yarn')}\ncase "$v" in\n  ''|1.*) exec npx --yes "yarn@\${v:-1}" "$@" ;;\n  *) exec npx --yes "@yarnpkg/cli-dist@$v" "$@" ;;\nesac\n`;
+  await writeFile(join(dir, 'pnpm'), pnpm, { mode: 0o755 });
+  await writeFile(join(dir, 'yarn'), yarn, { mode: 0o755 });
 }
 
-/** The environment a command gets: none of the worker's own (its API keys stay its own). */
-export function sandboxEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH || DEFAULT_PATH, HOME: '/tmp', LANG: 'C.UTF-8', ...extra };
-}
+/** One worker's sandbox: its proxy, its cgroups, and the mounts every command gets. */
+export class Sandbox {
+  private constructor(
+    readonly settings: SandboxSettings,
+    private readonly parts: {
+      system: string[];
+      proxy?: EgressProxy;
+      cgroups?: Cgroups;
+      initScript: string;
+      passwdFile: string;
+      groupFile: string;
+      shimDir?: string;
+      path: string;
+    },
+  ) {}
 
-/** Whether bubblewrap is installed and can create its namespaces here. */
-export async function bwrapAvailable(): Promise<boolean> {
-  try {
-    const probe = { command: 'true', cwd: tmpdir(), timeoutMs: 10_000, maxOutputBytes: 4_096 };
-    const result = await runCommand({ ...probe, mode: 'bwrap' });
-    return result.exitCode === 0;
-  } catch {
-    return false;
+  get mode(): SandboxMode {
+    return this.settings.mode;
   }
-}
 
-/** Runs `command` and resolves when it ended, timed out or was cancelled; never rejects for
- * a failing command, only when the sandbox itself cannot start. */
-export async function runCommand(options: CommandOptions): Promise<CommandResult> {
-  const started = performance.now();
-  const output = new CappedOutput(options.maxOutputBytes, options.onOutput);
-  const result = (fields: Partial<CommandResult>): CommandResult => ({
-    exitCode: null,
-    signal: null,
-    ...output.collected(),
-    timedOut: false,
-    cancelled: false,
-    durationMs: Math.round(performance.now() - started),
-    ...fields,
-  });
-  if (options.signal?.aborted) return result({ cancelled: true });
+  /** Whether commands get hard caps from cgroups (else the supervisor and rlimits). */
+  get kernelLimits(): boolean {
+    return this.parts.cgroups !== undefined;
+  }
 
-  const cwd = await realpath(options.cwd).catch(() => {
-    throw new Error(`cannot run the command: its worktree ${options.cwd} does not exist`);
-  });
-  const [file, ...args] = sandboxArgv(options.mode, options.command, cwd);
-  // Detached: the command leads its own process group, so one kill reaches all it started.
-  const child = spawn(file!, args, {
-    cwd,
-    env: sandboxEnv(options.env),
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk: Buffer) => output.add('stdout', chunk));
-  child.stderr.on('data', (chunk: Buffer) => output.add('stderr', chunk));
+  /** The hosts commands may reach, as `host:port`. */
+  get network(): string[] {
+    return this.settings.allowedHosts.map((h) => `${h.host}:${h.port}`);
+  }
 
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    let cancelled = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // ESRCH: the group is already gone
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, options.timeoutMs);
-    const onAbort = () => {
-      cancelled = true;
-      killGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const stopWatching = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    };
+  /** Destinations the proxy refused, newest last. */
+  get refused(): readonly string[] {
+    return this.parts.proxy?.refused ?? [];
+  }
 
-    child.once('error', (err) => {
-      stopWatching();
-      killGroup();
-      reject(new Error(`could not start ${file} to run the command: ${err.message}`));
+  /**
+   * Prepares the sandbox and proves it works by running `true` in it; a machine where it
+   * cannot run gets a SandboxUnavailable saying what to install or set.
+   */
+  static async create(settings: SandboxSettings): Promise<Sandbox> {
+    const { logger } = settings;
+    await mkdir(settings.cacheDir, { recursive: true });
+    await mkdir(settings.stateDir, { recursive: true });
+    const cacheDir = await realpath(settings.cacheDir);
+    const stateDir = await realpath(settings.stateDir);
+    const resolved = { ...settings, cacheDir, stateDir };
+    const prefix = nodePrefix();
+    const extraBins = [...(prefix ? [prefix] : []), ...settings.readPaths].map((p) => `${p}/bin`);
+    // Last: package-manager shims for pnpm and yarn, used only where neither is installed.
+    const path = [...extraBins, SYSTEM_PATH, SANDBOX_SHIMS].join(':');
+    const initScript = join(stateDir, 'init.cjs');
+    const passwdFile = join(stateDir, 'passwd');
+    const shimDir = join(stateDir, 'bin');
+    const groupFile = join(stateDir, 'group');
+    if (settings.mode === 'none') {
+      return new Sandbox(resolved, { system: [], initScript, passwdFile, groupFile, path });
+    }
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    await writeFile(initScript, SANDBOX_INIT_SOURCE);
+    await writePackageManagerShims(shimDir);
+    await writeFile(
+      passwdFile,
+      `root:x:0:0:root:/tmp:/bin/sh\n${uid === 0 ? '' : `codeframe:x:${uid}:${gid}:CodeFRAME sandbox:/tmp:/bin/sh\n`}nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    );
+    await writeFile(
+      groupFile,
+      `root:x:0:\n${gid === 0 ? '' : `codeframe:x:${gid}:\n`}nogroup:x:65534:\n`,
+    );
+    const system = await systemMounts([...(prefix ? [prefix] : []), ...settings.readPaths]);
+    const { cgroups, reason } = await Cgroups.detect();
+    if (!cgroups)
+      logger?.warn(
+        { reason },
+        'no cgroups for sandboxed commands: their process and memory limits are kept by the sandbox supervisor and rlimits, without a hard cap from the kernel',
+      );
+    let proxy: EgressProxy | undefined;
+    if (settings.allowedHosts.length > 0) {
+      // Unix socket paths are short (108 bytes): the socket lives in the system's tmpdir.
+      const socketPath = join(tmpdir(), `codeframe-egress-${process.pid}-${Date.now() % 1e6}.sock`);
+      proxy = await EgressProxy.start({ socketPath, allowed: settings.allowedHosts, logger });
+    }
+    const sandbox = new Sandbox(resolved, {
+      system,
+      proxy,
+      cgroups: cgroups ?? undefined,
+      initScript,
+      passwdFile,
+      groupFile,
+      shimDir,
+      path,
     });
-    child.once('exit', (exitCode, signal) => {
-      stopWatching();
-      // Nothing the command left running in the background outlives it.
-      killGroup();
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(grace);
-        resolve(result({ exitCode, signal, timedOut, cancelled }));
-      };
-      // A process that escaped the group may hold the pipes open; stop listening after a moment.
-      const grace = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, PIPE_GRACE_MS);
-      child.once('close', finish);
+    const probe = await sandbox
+      .run({
+        command: 'true',
+        workspace: { path: stateDir },
+        timeoutMs: 20_000,
+        maxOutputBytes: 8_192,
+      })
+      .catch((err: Error) => ({ exitCode: -1, stderr: err.message, stdout: '' }));
+    if (probe.exitCode !== 0) {
+      await sandbox.close();
+      throw new SandboxUnavailable(
+        `bubblewrap cannot create a sandbox here (${(probe.stderr || probe.stdout).trim().split('\n').at(-1) || `exit ${probe.exitCode}`}): install bubblewrap and util-linux (apt-get install bubblewrap util-linux), allow unprivileged user namespaces (on Ubuntu 24.04: an AppArmor profile for bwrap, or sysctl kernel.apparmor_restrict_unprivileged_userns=0), or set CODEFRAME_SANDBOX=none to run commands unsandboxed`,
+      );
+    }
+    return sandbox;
+  }
+
+  /** Runs `command`; resolves when it ended, timed out, hit a limit or was cancelled, and
+   * rejects only when the sandbox itself cannot start. */
+  async run(options: CommandOptions): Promise<CommandResult> {
+    const cwd = await realpath(options.workspace.path).catch(() => {
+      throw new Error(
+        `cannot run the command: its worktree ${options.workspace.path} does not exist`,
+      );
     });
-  });
-}
-
-/** Collects output up to a byte budget shared by both streams, decoding UTF-8 safely. */
-class CappedOutput {
-  #left: number;
-  #truncated = false;
-  readonly #chunks: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
-  readonly #decoders: Record<OutputStream, StringDecoder> = {
-    stdout: new StringDecoder('utf8'),
-    stderr: new StringDecoder('utf8'),
-  };
-
-  constructor(
-    maxBytes: number,
-    private readonly onOutput?: (stream: OutputStream, chunk: string) => void,
-  ) {
-    this.#left = maxBytes;
-  }
-
-  add(stream: OutputStream, chunk: Buffer): void {
-    if (chunk.length > this.#left) this.#truncated = true;
-    const kept = chunk.subarray(0, Math.max(0, this.#left));
-    if (kept.length === 0) return;
-    this.#left -= kept.length;
-    this.#chunks[stream].push(kept);
-    const text = this.#decoders[stream].write(kept);
-    if (text) this.onOutput?.(stream, text);
-  }
-
-  collected(): Pick<CommandResult, 'stdout' | 'stderr' | 'truncated'> {
-    return {
-      stdout: Buffer.concat(this.#chunks.stdout).toString('utf8'),
-      stderr: Buffer.concat(this.#chunks.stderr).toString('utf8'),
-      truncated: this.#truncated,
+    const workspace = { ...options.workspace, path: cwd };
+    const env = this.#env(options.env);
+    const base = {
+      cwd,
+      env,
+      timeoutMs: options.timeoutMs,
+      maxOutputBytes: options.maxOutputBytes,
+      signal: options.signal,
+      onOutput: options.onOutput,
     };
+    if (this.mode === 'none') {
+      return runProcess({ ...base, argv: ['/bin/sh', '-c', options.command] });
+    }
+    const { limits } = this.settings;
+    const cgroup: CommandCgroup | undefined = await this.parts.cgroups?.create(
+      limits.maxProcesses,
+      // A little above the supervisor's own limit, so it usually names the limit first.
+      limits.maxMemoryBytes + 64 * 1024 * 1024,
+    );
+    let report: InitReport | undefined;
+    try {
+      const result = await runProcess({
+        ...base,
+        argv: this.argv(options.command, workspace, cgroup?.procsFiles ?? []),
+        onStatusLine: (line) => {
+          try {
+            const parsed = JSON.parse(line) as InitReport;
+            if (!report || !('limit' in report)) report = parsed;
+          } catch {
+            // not the supervisor's
+          }
+        },
+      });
+      const hit = limitHit(report, (await cgroup?.hit()) ?? null, result);
+      if (report && 'exit' in report && report.exit.signal) result.signal = report.exit.signal;
+      if (hit) result.limit = `the command was stopped: ${limitSentence(hit, limits)}`;
+      return result;
+    } finally {
+      await cgroup
+        ?.remove()
+        .catch((err) => this.settings.logger?.warn({ err }, 'could not remove a command cgroup'));
+    }
+  }
+
+  /** The whole argv: join the cgroups, set the rlimits, then bubblewrap and the supervisor. */
+  argv(command: string, workspace: SandboxWorkspace, procsFiles: readonly string[]): string[] {
+    const { limits } = this.settings;
+    const { proxy, system, initScript, passwdFile, groupFile, shimDir } = this.parts;
+    const init: InitConfig = {
+      command,
+      proxySocket: proxy ? SANDBOX_PROXY_SOCKET : undefined,
+      proxyPort: PROXY_PORT,
+      // The supervisor counts processes, the kernel threads too: it stops a little sooner.
+      maxProcesses: limits.maxProcesses,
+      maxMemoryBytes: limits.maxMemoryBytes,
+      maxDiskBytes: limits.maxDiskBytes,
+      minFreeBytes: limits.minFreeBytes,
+    };
+    const joinCgroups = procsFiles.length
+      ? [
+          '/bin/sh',
+          '-c',
+          'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+          'cgroup-join',
+          ...procsFiles,
+          '--',
+        ]
+      : [];
+    return [
+      ...joinCgroups,
+      'prlimit',
+      `--nproc=${this.#nprocLimit()}`,
+      `--data=${limits.maxMemoryBytes}`,
+      `--fsize=${limits.maxFileBytes}`,
+      '--core=0',
+      '--',
+      'bwrap',
+      ...['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'],
+      ...['--hostname', 'codeframe-sandbox'],
+      ...system,
+      ...commandMounts({
+        workspace,
+        cacheDir: this.settings.cacheDir,
+        passwdFile,
+        groupFile,
+        initScript,
+        shimDir,
+        proxySocket: proxy?.socketPath,
+        tmpBytes: limits.tmpBytes,
+      }),
+      '--',
+      process.execPath,
+      SANDBOX_INIT,
+      JSON.stringify(init),
+    ];
+  }
+
+  /** The environment a command gets: none of the worker's own (its keys stay its own). */
+  #env(extra: Record<string, string> = {}): Record<string, string> {
+    const inside = this.mode === 'bwrap';
+    const cache = inside ? SANDBOX_CACHE : this.settings.cacheDir;
+    const env: Record<string, string> = {
+      PATH: this.parts.path,
+      HOME: '/tmp',
+      TMPDIR: '/tmp',
+      LANG: 'C.UTF-8',
+      // Test runners and installers act non-interactively (no watch mode, no prompts).
+      CI: 'true',
+      npm_config_registry: this.settings.registry,
+      npm_config_cache: `${cache}/npm`,
+      npm_config_prefer_offline: 'true',
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+      // pnpm's store and other XDG caches (pip, playwright) land in the shared cache too.
+      XDG_CACHE_HOME: `${cache}/xdg`,
+      XDG_DATA_HOME: `${cache}/share`,
+      YARN_CACHE_FOLDER: `${cache}/yarn`,
+      COREPACK_HOME: `${cache}/corepack`,
+      PIP_CACHE_DIR: `${cache}/pip`,
+      GOMODCACHE: `${cache}/go/mod`,
+      GOCACHE: `${cache}/go/build`,
+      // git in the sandbox only reads: it never tries to refresh the read-only index.
+      GIT_OPTIONAL_LOCKS: '0',
+    };
+    for (const name of CA_VARIABLES) {
+      const value = process.env[name];
+      if (value?.startsWith('/')) env[name] = value;
+    }
+    if (inside && this.parts.proxy) {
+      const proxy = `http://127.0.0.1:${PROXY_PORT}`;
+      for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'])
+        env[name] = proxy;
+      env.npm_config_proxy = proxy;
+      env.npm_config_https_proxy = proxy;
+      env.NO_PROXY = env.no_proxy = 'localhost,127.0.0.1,::1';
+    }
+    return { ...env, ...extra };
+  }
+
+  /** RLIMIT_NPROC counts every process of the user, so it is only a backstop: the cgroup
+   * or the supervisor holds the per-command limit. Root is exempt from it anyway. */
+  #nprocLimit(): number {
+    return Math.max(4096, this.settings.limits.maxProcesses * 16);
+  }
+
+  async close(): Promise<void> {
+    await this.parts.proxy?.close();
+    await this.parts.cgroups?.close();
   }
 }

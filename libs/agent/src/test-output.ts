@@ -2,7 +2,7 @@
 // and not only an exit code. Runners print that summary once per run; when a command runs
 // several (a workspace running each package's tests), their counts add up.
 
-export type TestFramework = 'node:test' | 'vitest' | 'pytest' | 'unknown';
+export type TestFramework = 'node:test' | 'vitest' | 'jest' | 'pytest' | 'go' | 'cargo' | 'unknown';
 
 export interface TestCounts {
   framework: TestFramework;
@@ -16,13 +16,17 @@ export interface TestCounts {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every ANSI colour code
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
-/** Counts from the summary of node --test (spec or TAP reporter), vitest or pytest. */
+/** Counts from the summary of node --test (spec or TAP reporter), vitest, jest, pytest,
+ * go test -v or cargo test. */
 export function parseTestOutput(output: string): TestCounts {
   const text = output.replace(ANSI, '').replace(/\r/g, '');
   return (
     nodeTest(text) ??
     vitest(text) ??
-    pytest(text) ?? { framework: 'unknown', passed: 0, failed: 0, skipped: 0, durationMs: 0 }
+    jest(text) ??
+    pytest(text) ??
+    goTest(text) ??
+    cargoTest(text) ?? { framework: 'unknown', passed: 0, failed: 0, skipped: 0, durationMs: 0 }
   );
 }
 
@@ -89,6 +93,56 @@ function pytest(text: string): TestCounts | null {
     passed: get('passed', 'xpassed'),
     failed: get('failed', 'error', 'errors'),
     skipped: get('skipped', 'xfailed'),
+    durationMs: get('ms'),
+  };
+}
+
+function jest(text: string): TestCounts | null {
+  // `Tests:       1 failed, 1 skipped, 5 passed, 7 total`
+  const lines = text.matchAll(/^Tests:\s+((?:\d+ [a-z]+, )*\d+ total)$/gm);
+  const get = tally(lines, (m) => m[1]!.split(', '));
+  if (!get) return null;
+  const time = /^Time:\s+([\d.]+) ?(ms|s)\b/m.exec(text);
+  const durationMs = time ? Number(time[1]) * (time[2] === 's' ? 1000 : 1) : 0;
+  return {
+    framework: 'jest',
+    passed: get('passed'),
+    failed: get('failed'),
+    skipped: get('skipped', 'todo'),
+    durationMs,
+  };
+}
+
+function goTest(text: string): TestCounts | null {
+  // `go test -v`: `--- PASS: TestAdd (0.00s)`, indented for subtests; `ok  	pkg	0.01s`.
+  const results = [...text.matchAll(/^\s*--- (PASS|FAIL|SKIP): \S+ \(([\d.]+)s\)$/gm)];
+  const packages = [...text.matchAll(/^(?:ok|FAIL)\s+\S+\s+([\d.]+)s$/gm)];
+  if (results.length === 0 && packages.length === 0) return null;
+  const count = (word: string) => results.filter((m) => m[1] === word).length;
+  const seconds = packages.reduce((sum, m) => sum + Number(m[1]), 0);
+  return {
+    framework: 'go',
+    passed: count('PASS'),
+    failed: count('FAIL'),
+    skipped: count('SKIP'),
+    durationMs: Math.round(seconds * 1000),
+  };
+}
+
+function cargoTest(text: string): TestCounts | null {
+  // `test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s`
+  const lines = [
+    ...text.matchAll(
+      /^test result: \w+\. (\d+ passed; \d+ failed; \d+ ignored)[^\n]*?(?:finished in ([\d.]+)s)?$/gm,
+    ),
+  ];
+  const get = tally(lines, (m) => [...m[1]!.split('; '), `${Number(m[2] ?? 0) * 1000} ms`]);
+  if (!get) return null;
+  return {
+    framework: 'cargo',
+    passed: get('passed'),
+    failed: get('failed'),
+    skipped: get('ignored'),
     durationMs: get('ms'),
   };
 }

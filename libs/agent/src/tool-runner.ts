@@ -2,8 +2,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { TaskEvent } from '@codeframe/proto';
 import { FileChangeKind } from '@codeframe/proto';
+import type { Workspace } from './git-workspace.js';
 import { PathEscapeError, resolveInWorktree } from './path-guard.js';
-import { runCommand } from './sandbox.js';
+import type { CommandResult, Sandbox } from './sandbox.js';
 import type { TaskEventFactory } from './task-events.js';
 import { runTests, type TestRun } from './test-runner.js';
 import { TOOL_NAMES } from './tool-definitions.js';
@@ -19,9 +20,10 @@ export interface ToolOutcome {
 }
 
 export interface ToolRunnerOptions {
-  worktree: string;
-  sandbox: 'bwrap' | 'none';
-  testCommand: string;
+  workspace: Workspace;
+  sandbox: Sandbox;
+  /** The command that runs the tests, found afresh each run (the model may add a manifest). */
+  testCommand: () => Promise<string>;
   commandTimeoutMs: number;
   testTimeoutMs: number;
   maxOutputBytes: number;
@@ -50,7 +52,11 @@ function str(input: Record<string, unknown>, key: string, optional = false): str
  * never an exception that ends the task.
  */
 export class ToolRunner {
-  constructor(private readonly options: ToolRunnerOptions) {}
+  readonly #worktree: string;
+
+  constructor(private readonly options: ToolRunnerOptions) {
+    this.#worktree = options.workspace.path;
+  }
 
   async run(name: string, input: Record<string, unknown>): Promise<ToolOutcome> {
     if (!TOOL_NAMES.has(name)) {
@@ -71,7 +77,7 @@ export class ToolRunner {
   }
 
   async #dispatch(name: string, input: Record<string, unknown>): Promise<ToolOutcome> {
-    const { worktree } = this.options;
+    const worktree = this.#worktree;
     switch (name) {
       case 'read_file': {
         const file = await resolveInWorktree(worktree, str(input, 'path'));
@@ -130,23 +136,18 @@ export class ToolRunner {
           typeof input.timeout_ms === 'number'
             ? Math.min(input.timeout_ms, this.options.commandTimeoutMs)
             : this.options.commandTimeoutMs;
-        const result = await runCommand({
+        const result = await this.options.sandbox.run({
           command,
-          cwd: worktree,
-          mode: this.options.sandbox,
+          workspace: this.options.workspace,
           timeoutMs: timeout,
           maxOutputBytes: this.options.maxOutputBytes,
           signal: this.options.signal,
           onOutput: (stream, chunk) =>
             this.options.emit(this.options.events.output(command, stream, chunk)),
         });
-        const status = result.timedOut
-          ? `timed out after ${timeout} ms`
-          : `exit code ${result.exitCode ?? result.signal}`;
-        const output = `${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`;
         return {
-          content: `${status}${result.truncated ? ' (output truncated)' : ''}\n${output}`,
-          isError: result.exitCode !== 0,
+          content: `${commandStatus(result, timeout)}\n${commandOutput(result)}`,
+          isError: result.exitCode !== 0 || result.limit !== undefined,
         };
       }
       case 'run_tests': {
@@ -174,10 +175,11 @@ export class ToolRunner {
   }
 
   /** Runs the role's test command, streaming its output as command_output events. */
-  runTests(): Promise<TestRun> {
-    const { testCommand, events, emit } = this.options;
+  async runTests(): Promise<TestRun> {
+    const { events, emit } = this.options;
+    const testCommand = await this.options.testCommand();
     return runTests({
-      worktree: this.options.worktree,
+      workspace: this.options.workspace,
       command: testCommand,
       sandbox: this.options.sandbox,
       timeoutMs: this.options.testTimeoutMs,
@@ -195,7 +197,7 @@ export class ToolRunner {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });
     for (const entry of entries) {
       if (!entry.isFile()) continue;
-      const rel = relative(this.options.worktree, join(entry.parentPath, entry.name));
+      const rel = relative(this.#worktree, join(entry.parentPath, entry.name));
       if (rel.split('/').some((part) => SKIPPED_DIRS.has(part))) continue;
       out.push(rel);
     }
@@ -209,10 +211,10 @@ export class ToolRunner {
     } catch {
       throw new BadInput(`"pattern" is not a valid regular expression: ${pattern}`);
     }
-    const root = await resolveInWorktree(this.options.worktree, path);
+    const root = await resolveInWorktree(this.#worktree, path);
     const matches: string[] = [];
     for (const file of await this.#walk(root)) {
-      const text = await readFile(join(this.options.worktree, file), 'utf8').catch(() => '');
+      const text = await readFile(join(this.#worktree, file), 'utf8').catch(() => '');
       text.split('\n').forEach((line, i) => {
         if (matches.length < MAX_MATCHES && regex.test(line))
           matches.push(`${file}:${i + 1}: ${line}`);
@@ -220,4 +222,16 @@ export class ToolRunner {
     }
     return { content: matches.join('\n') || 'no matches', isError: false };
   }
+}
+
+/** The first line of a command's result: how it ended, and why when a limit stopped it. */
+export function commandStatus(result: CommandResult, timeoutMs: number): string {
+  const truncated = result.truncated ? ' (output truncated)' : '';
+  if (result.limit) return `${result.limit}${truncated}`;
+  if (result.timedOut) return `timed out after ${timeoutMs} ms${truncated}`;
+  return `exit code ${result.exitCode ?? result.signal}${truncated}`;
+}
+
+function commandOutput(result: CommandResult): string {
+  return `${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}`;
 }

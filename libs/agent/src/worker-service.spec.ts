@@ -18,7 +18,15 @@ import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, seedBareRepo } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Capacity, detectTestCommand, workerService } from './index.js';
+import {
+  Capacity,
+  describeEnvironment,
+  detectTestCommand,
+  probeToolchain,
+  Sandbox,
+  sandboxSettingsIn,
+  workerService,
+} from './index.js';
 
 type Json = Record<string, unknown>;
 type WireEvent = Json & {
@@ -43,6 +51,7 @@ describe('WorkerService.ExecuteTask', () => {
   let dir: string;
   let fake: FakeAnthropic;
   let server: RpcServer;
+  let sandbox: Sandbox;
   let brain: Brain = selfCorrecting;
 
   beforeAll(async () => {
@@ -59,6 +68,9 @@ describe('WorkerService.ExecuteTask', () => {
       logger: silentLogger,
       backoff: { baseMs: 10, maxMs: 100 },
     });
+    sandbox = await Sandbox.create(sandboxSettingsIn(join(dir, 'sandbox')));
+    await mkdir(join(dir, 'probe'));
+    const toolchain = await probeToolchain(sandbox, join(dir, 'probe'));
     const runtime = {
       identity: {
         kind: TaskKind.BACKEND,
@@ -75,7 +87,9 @@ describe('WorkerService.ExecuteTask', () => {
       },
       llm,
       workDir: join(dir, 'work'),
-      sandbox: 'bwrap' as const,
+      sandbox,
+      toolchain,
+      environment: describeEnvironment(toolchain, sandbox.network),
       limits: {
         maxAttempts: 3,
         maxTurns: 10,
@@ -98,6 +112,7 @@ describe('WorkerService.ExecuteTask', () => {
   });
   afterAll(async () => {
     await server?.close();
+    await sandbox?.close();
     await fake?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -172,8 +187,8 @@ describe('WorkerService.ExecuteTask', () => {
   });
 
   it('answers path escapes with an error result and changes nothing outside the worktree', async () => {
-    // Not under /tmp: the sandbox gives commands a private /tmp.
-    const outside = `/var/tmp/codeframe-escape-${process.pid}.txt`;
+    // Not under /tmp (or /var/tmp): the sandbox gives commands a private one.
+    const outside = `/usr/local/codeframe-escape-${process.pid}.txt`;
     brain = (request) => {
       if (request.messages.length === 1) {
         return {

@@ -13,8 +13,15 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
 import type { Capacity } from './capacity.js';
-import { prepareWorktree, removeWorktree, WorkspaceError } from './git-workspace.js';
+import {
+  prepareWorktree,
+  removeWorktree,
+  type Workspace,
+  WorkspaceError,
+} from './git-workspace.js';
+import type { Sandbox } from './sandbox.js';
 import { taskEvents } from './task-events.js';
+import type { Tool } from './toolchain.js';
 
 export interface WorkerIdentity {
   kind: TaskKind;
@@ -29,7 +36,10 @@ export interface WorkerRuntime {
   role: AgentRole;
   llm: LlmClient;
   workDir: string;
-  sandbox: 'bwrap' | 'none';
+  sandbox: Sandbox;
+  /** What sandboxed commands can run (probed at start), and the prompt's words for it. */
+  toolchain: Tool[];
+  environment: string;
   /** Defaults for limits a request leaves at 0. */
   limits: AgentLimits & { deadlineMs: number };
 }
@@ -44,6 +54,9 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
       load: rt.capacity.load,
       workerId: rt.identity.workerId,
       model: rt.identity.model,
+      toolchain: rt.toolchain,
+      allowedHosts: rt.sandbox.network,
+      sandbox: rt.sandbox.mode,
     }),
     async *executeTask(req, ctx) {
       const request = validated(req, rt.identity.kind);
@@ -58,15 +71,15 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new DeadlineError(deadlineMs)), deadlineMs);
       const signal = AbortSignal.any([ctx.signal, deadline.signal]);
-      let worktree: string | undefined;
+      let workspace: Workspace | undefined;
       try {
-        if (rt.sandbox === 'none') {
+        if (rt.sandbox.mode === 'none') {
           log.warn(
             'CODEFRAME_SANDBOX=none: this task runs commands without a sandbox, with network and write access outside its worktree',
           );
         }
         try {
-          worktree = await prepare(request, rt.workDir, signal);
+          workspace = await prepare(request, rt.workDir, signal);
         } catch (err) {
           // The deadline can pass before the work starts (a slow fetch): that is a result.
           if (!(deadline.signal.reason instanceof DeadlineError)) throw err;
@@ -80,13 +93,17 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           );
           return;
         }
-        log.info({ worktree, base: request.baseRef, branch: request.branch }, 'task started');
+        log.info(
+          { worktree: workspace.path, base: request.baseRef, branch: request.branch },
+          'task started',
+        );
         yield* runAgentTask({
           request,
-          worktree,
+          workspace,
           role: rt.role,
           llm: rt.llm,
           sandbox: rt.sandbox,
+          environment: rt.environment,
           agentId: rt.identity.workerId,
           limits,
           logger: log,
@@ -95,8 +112,8 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
       } finally {
         clearTimeout(timer);
         release();
-        if (worktree)
-          await removeWorktree(worktree).catch((err) =>
+        if (workspace)
+          await removeWorktree(workspace, request.branch).catch((err) =>
             log.warn({ err }, 'could not remove the worktree'),
           );
       }
@@ -130,16 +147,15 @@ async function prepare(
   request: ExecuteTaskRequest,
   workDir: string,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<Workspace> {
   try {
-    const { path } = await prepareWorktree({
+    return await prepareWorktree({
       repoUrl: request.repoUrl,
       baseRef: request.baseRef,
       branch: request.branch,
       workDir,
       signal,
     });
-    return path;
   } catch (err) {
     if (err instanceof WorkspaceError) {
       throw new ConnectError(

@@ -1,6 +1,7 @@
 import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
 import { env } from '@codeframe/runtime';
+import { sandboxEnvSettings } from './sandbox-settings.js';
 
 /** What every worker service reads from its environment. */
 export function workerSettings(defaultPort: number) {
@@ -12,8 +13,7 @@ export function workerSettings(defaultPort: number) {
     workerId: env.optional('CODEFRAME_WORKER_ID'),
     /** Repository mirrors and task worktrees live here. */
     workDir: env.optional('CODEFRAME_WORK_DIR'),
-    /** bwrap: commands run in bubblewrap without network; none: unsandboxed (warned per task). */
-    sandbox: env.oneOf('CODEFRAME_SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+    ...sandboxEnvSettings,
     maxAttempts: env.int('CODEFRAME_MAX_ATTEMPTS', 3, 0, 20),
     maxTurns: env.int('CODEFRAME_MAX_TURNS', 40, 1, 1000),
     taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 30 * 60_000, 1_000),

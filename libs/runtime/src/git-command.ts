@@ -1,16 +1,19 @@
 import { execFile } from 'node:child_process';
 
 // The one way CodeFRAME runs git (the workers' worktrees, the lead's merges): never
-// prompting, with a fixed identity, and failing with git's own complaint.
+// prompting, with a fixed identity, and failing with git's own complaint. It runs on
+// repositories whose content a model wrote, so it never runs what a repository could name:
+// no hooks, no fsmonitor, no ext:: transport (command-line settings outrank a repository's).
 
-const IDENTITY = [
-  '-c',
+const PINNED = [
   'user.name=CodeFRAME',
-  '-c',
   'user.email=agent@codeframe.local',
-  '-c',
   'commit.gpgsign=false',
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'protocol.ext.allow=never',
 ];
+const IDENTITY = PINNED.flatMap((setting) => ['-c', setting]);
 
 /** git exited non-zero; the message is what it printed on stderr. */
 export class GitFailure extends Error {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSL4AQoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJIpACCgpUYXNrUmVzdWx0EioKB291dGNvbWUYASABKA4yGS5jb2RlZnJhbWUudjEuVGFza091dGNvbWUSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSFQoNZmlsZXNfY2hhbmdlZBgEIAMoCRIoCgV0ZXN0cxgFIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIiCgV1c2FnZRgGIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIbChNjb3JyZWN0aW9uX2F0dGVtcHRzGAcgASgFEg8KB3N1bW1hcnkYCCABKAkSDQoFZXJyb3IYCSABKAkSEAoIcXVlc3Rpb24YCiABKAki+gQKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCKLAQoQRGVzY3JpYmVSZXNwb25zZRIkCgRraW5kGAEgASgOMhYuY29kZWZyYW1lLnYxLlRhc2tLaW5kEg8KB3ZlcnNpb24YAiABKAkSEAoIY2FwYWNpdHkYAyABKAUSDAoEbG9hZBgEIAEoBRIRCgl3b3JrZXJfaWQYBSABKAkSDQoFbW9kZWwYBiABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTKrAQoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESTgoIRGVzY3JpYmUSHS5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXF1ZXN0Gh4uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSL4AQoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJIpACCgpUYXNrUmVzdWx0EioKB291dGNvbWUYASABKA4yGS5jb2RlZnJhbWUudjEuVGFza091dGNvbWUSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSFQoNZmlsZXNfY2hhbmdlZBgEIAMoCRIoCgV0ZXN0cxgFIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIiCgV1c2FnZRgGIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIbChNjb3JyZWN0aW9uX2F0dGVtcHRzGAcgASgFEg8KB3N1bW1hcnkYCCABKAkSDQoFZXJyb3IYCSABKAkSEAoIcXVlc3Rpb24YCiABKAki+gQKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCIzCgRUb29sEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRwYXRoGAMgASgJItoBChBEZXNjcmliZVJlc3BvbnNlEiQKBGtpbmQYASABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHdmVyc2lvbhgCIAEoCRIQCghjYXBhY2l0eRgDIAEoBRIMCgRsb2FkGAQgASgFEhEKCXdvcmtlcl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIlCgl0b29sY2hhaW4YByADKAsyEi5jb2RlZnJhbWUudjEuVG9vbBIVCg1hbGxvd2VkX2hvc3RzGAggAygJEg8KB3NhbmRib3gYCSABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTKrAQoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESTgoIRGVzY3JpYmUSHS5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXF1ZXN0Gh4uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message codeframe.v1.TaskLimits
@@ -531,6 +531,65 @@ export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: Descr
   messageDesc(file_codeframe_v1_worker, 4);
 
 /**
+ * A program the worker's sandboxed commands can run, found by running it there at start.
+ *
+ * @generated from message codeframe.v1.Tool
+ */
+export type Tool = Message<"codeframe.v1.Tool"> & {
+  /**
+   * "node", "npm", "python3", "pip", "venv", "pytest", "go", "cargo", "git", "chromium", ...
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Where it is inside the sandbox.
+   *
+   * @generated from field: string path = 3;
+   */
+  path: string;
+};
+
+/**
+ * A program the worker's sandboxed commands can run, found by running it there at start.
+ *
+ * @generated from message codeframe.v1.Tool
+ */
+export type ToolJson = {
+  /**
+   * "node", "npm", "python3", "pip", "venv", "pytest", "go", "cargo", "git", "chromium", ...
+   *
+   * @generated from field: string name = 1;
+   */
+  name?: string;
+
+  /**
+   * @generated from field: string version = 2;
+   */
+  version?: string;
+
+  /**
+   * Where it is inside the sandbox.
+   *
+   * @generated from field: string path = 3;
+   */
+  path?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.Tool.
+ * Use `create(ToolSchema)` to create a new message.
+ */
+export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 5);
+
+/**
  * @generated from message codeframe.v1.DescribeResponse
  */
 export type DescribeResponse = Message<"codeframe.v1.DescribeResponse"> & {
@@ -571,6 +630,27 @@ export type DescribeResponse = Message<"codeframe.v1.DescribeResponse"> & {
    * @generated from field: string model = 6;
    */
   model: string;
+
+  /**
+   * What sandboxed commands can run here.
+   *
+   * @generated from field: repeated codeframe.v1.Tool toolchain = 7;
+   */
+  toolchain: Tool[];
+
+  /**
+   * The only hosts sandboxed commands can reach ("host:port"): the package registries.
+   *
+   * @generated from field: repeated string allowed_hosts = 8;
+   */
+  allowedHosts: string[];
+
+  /**
+   * "bwrap", or "none" when commands run unsandboxed.
+   *
+   * @generated from field: string sandbox = 9;
+   */
+  sandbox: string;
 };
 
 /**
@@ -614,6 +694,27 @@ export type DescribeResponseJson = {
    * @generated from field: string model = 6;
    */
   model?: string;
+
+  /**
+   * What sandboxed commands can run here.
+   *
+   * @generated from field: repeated codeframe.v1.Tool toolchain = 7;
+   */
+  toolchain?: ToolJson[];
+
+  /**
+   * The only hosts sandboxed commands can reach ("host:port"): the package registries.
+   *
+   * @generated from field: repeated string allowed_hosts = 8;
+   */
+  allowedHosts?: string[];
+
+  /**
+   * "bwrap", or "none" when commands run unsandboxed.
+   *
+   * @generated from field: string sandbox = 9;
+   */
+  sandbox?: string;
 };
 
 /**
@@ -621,7 +722,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 5);
+  messageDesc(file_codeframe_v1_worker, 6);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+// Hard caps from the kernel on one command's processes and memory: a cgroup per command,
+// which the command's first process joins before it becomes bubblewrap, so nothing it
+// starts escapes. Used when the worker may create cgroups: as root (cgroup v1 or v2), or
+// in a cgroup v2 subtree delegated to it with the pids and memory controllers. Elsewhere
+// the sandbox's own supervisor and rlimits are the limits.
+
+export type CgroupHit = 'processes' | 'memory';
+
+/** The cgroup(s) of one command. */
+export interface CommandCgroup {
+  /** The cgroup.procs files the command's first process writes its pid into. */
+  readonly procsFiles: string[];
+  /** Which cap the kernel enforced on the command, if one did. */
+  hit(): Promise<CgroupHit | null>;
+  /** Kills what is left in it and removes it. */
+  remove(): Promise<void>;
+}
+
+interface Layout {
+  version: 1 | 2;
+  /** v1: the pids and memory hierarchies' directories for the worker; v2: one directory. */
+  pids: string;
+  memory: string;
+}
+
+/** Creates a cgroup per command under the worker's own. */
+export class Cgroups {
+  private constructor(private readonly layout: Layout) {}
+
+  get version(): 1 | 2 {
+    return this.layout.version;
+  }
+
+  /** The cgroups this process may create children in, or null (with the reason). */
+  static async detect(): Promise<{ cgroups: Cgroups | null; reason: string }> {
+    let own: string;
+    let mounts: string;
+    try {
+      own = await readFile('/proc/self/cgroup', 'utf8');
+      mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    } catch {
+      return { cgroups: null, reason: 'this system has no cgroups' };
+    }
+    const layout = v1Layout(own, mounts) ?? v2Layout(own, mounts);
+    if (!layout) return { cgroups: null, reason: 'no pids and memory cgroup controllers' };
+    const base = `codeframe-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const scoped: Layout = {
+      ...layout,
+      pids: join(layout.pids, base),
+      memory: join(layout.memory, base),
+    };
+    try {
+      for (const dir of new Set([scoped.pids, scoped.memory])) await mkdir(dir);
+      if (scoped.version === 2) {
+        await writeFile(join(scoped.pids, 'cgroup.subtree_control'), '+pids +memory');
+      }
+    } catch (err) {
+      await Promise.all([rmdir(scoped.pids).catch(() => {}), rmdir(scoped.memory).catch(() => {})]);
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      return { cgroups: null, reason: `cannot create a cgroup under ${layout.pids} (${code})` };
+    }
+    return { cgroups: new Cgroups(scoped), reason: '' };
+  }
+
+  async create(maxProcesses: number, maxMemoryBytes: number): Promise<CommandCgroup> {
+    const { version, pids, memory } = this.layout;
+    const name = randomBytes(6).toString('hex');
+    const pidsDir = join(pids, name);
+    const memoryDir = join(memory, name);
+    const dirs = [...new Set([pidsDir, memoryDir])];
+    for (const dir of dirs) await mkdir(dir);
+    await writeFile(join(pidsDir, 'pids.max'), String(maxProcesses));
+    if (version === 1) {
+      await writeFile(join(memoryDir, 'memory.limit_in_bytes'), String(maxMemoryBytes));
+      // With swap accounting, swap counts too; without it the file does not exist.
+      await writeFile(join(memoryDir, 'memory.memsw.limit_in_bytes'), String(maxMemoryBytes)).catch(
+        () => {},
+      );
+    } else {
+      await writeFile(join(memoryDir, 'memory.max'), String(maxMemoryBytes));
+      await writeFile(join(memoryDir, 'memory.swap.max'), '0').catch(() => {});
+    }
+    return {
+      procsFiles: dirs.map((dir) => join(dir, 'cgroup.procs')),
+      async hit() {
+        const pidEvents = await readFile(join(pidsDir, 'pids.events'), 'utf8').catch(() => '');
+        if (counter(pidEvents, 'max') > 0) return 'processes';
+        const memoryFile = version === 1 ? 'memory.oom_control' : 'memory.events';
+        const memEvents = await readFile(join(memoryDir, memoryFile), 'utf8').catch(() => '');
+        return counter(memEvents, 'oom_kill') > 0 ? 'memory' : null;
+      },
+      async remove() {
+        for (const dir of dirs) await removeCgroup(dir, version);
+      },
+    };
+  }
+
+  /** Removes the worker's own cgroup, once no command runs. */
+  async close(): Promise<void> {
+    for (const dir of new Set([this.layout.pids, this.layout.memory])) {
+      await rmdir(dir).catch(() => {});
+    }
+  }
+}
+
+function counter(text: string, key: string): number {
+  return Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+async function removeCgroup(dir: string, version: 1 | 2): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY') throw err;
+    }
+    // Something still lives in it (a process the sandbox's end has not reaped yet).
+    if (version === 2) await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => {});
+    const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const pid of procs.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Mount points of the cgroup file systems, from /proc/self/mountinfo. */
+function cgroupMounts(mountinfo: string): { point: string; type: string; options: string[] }[] {
+  return mountinfo
+    .split('\n')
+    .map((line) => {
+      const [left = '', right = ''] = line.split(' - ');
+      const point = left.split(' ')[4] ?? '';
+      const [type = '', , superOptions = ''] = right.split(' ');
+      return { point, type, options: superOptions.split(',') };
+    })
+    .filter((m) => m.type === 'cgroup' || m.type === 'cgroup2');
+}
+
+function v1Layout(own: string, mountinfo: string): Layout | null {
+  const mounts = cgroupMounts(mountinfo).filter((m) => m.type === 'cgroup');
+  const dirFor = (controller: string) => {
+    const line = own.split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+    const mount = mounts.find((m) => m.options.includes(controller));
+    if (!line || !mount) return null;
+    return join(mount.point, line.split(':').slice(2).join(':'));
+  };
+  const pids = dirFor('pids');
+  const memory = dirFor('memory');
+  return pids && memory ? { version: 1, pids, memory } : null;
+}
+
+function v2Layout(own: string, mountinfo: string): Layout | null {
+  const mount = cgroupMounts(mountinfo).find((m) => m.type === 'cgroup2');
+  const path = own
+    .split('\n')
+    .find((l) => l.startsWith('0::'))
+    ?.slice(3);
+  if (!mount || path === undefined) return null;
+  const dir = join(mount.point, path);
+  return { version: 2, pids: dir, memory: dir };
+}

@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+
+// Runs one child process to its end: output capped, a time limit, cancellation, and the
+// whole process group killed when it ends, times out or is cancelled. The sandbox builds
+// the argv; this only runs it.
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ProcessOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Cap on stdout and stderr together; what comes after is drained and dropped. */
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+  onOutput?: (stream: OutputStream, chunk: string) => void;
+  /** Lines the child writes on fd 3 (the sandbox supervisor's reports). */
+  onStatusLine?: (line: string) => void;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** The sandbox limit that stopped the command, as a sentence. */
+  limit?: string;
+}
+
+/** How long to wait for the output pipes after the command exits, if something holds them. */
+const PIPE_GRACE_MS = 200;
+
+/** Resolves when the process ended, timed out or was cancelled; rejects only when it could
+ * not be started. */
+export function runProcess(options: ProcessOptions): Promise<CommandResult> {
+  const started = performance.now();
+  const output = new CappedOutput(options.maxOutputBytes, options.onOutput);
+  const result = (fields: Partial<CommandResult>): CommandResult => ({
+    exitCode: null,
+    signal: null,
+    ...output.collected(),
+    timedOut: false,
+    cancelled: false,
+    durationMs: Math.round(performance.now() - started),
+    ...fields,
+  });
+  if (options.signal?.aborted) return Promise.resolve(result({ cancelled: true }));
+
+  const [file, ...args] = options.argv;
+  // Detached: the command leads its own process group, so one kill reaches all it started.
+  const child = spawn(file!, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', options.onStatusLine ? 'pipe' : 'ignore'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => output.add('stdout', chunk));
+  child.stderr!.on('data', (chunk: Buffer) => output.add('stderr', chunk));
+  const status = child.stdio[3] as NodeJS.ReadableStream | null;
+  if (status && options.onStatusLine) {
+    let pending = '';
+    status.setEncoding('utf8');
+    status.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line) options.onStatusLine?.(line);
+    });
+    status.on('error', () => {});
+  }
+
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    let cancelled = false;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: the group is already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      killGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = () => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.once('error', (err) => {
+      stopWatching();
+      killGroup();
+      reject(new Error(`could not start ${file} to run the command: ${err.message}`));
+    });
+    child.once('exit', (exitCode, signal) => {
+      stopWatching();
+      // Nothing the command left running in the background outlives it.
+      killGroup();
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        resolve(result({ exitCode, signal, timedOut, cancelled }));
+      };
+      // A process that escaped the group may hold the pipes open; stop listening after a moment.
+      const grace = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        (child.stdio[3] as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
+        finish();
+      }, PIPE_GRACE_MS);
+      child.once('close', finish);
+    });
+  });
+}
+
+/** Collects output up to a byte budget shared by both streams, decoding UTF-8 safely. */
+class CappedOutput {
+  #left: number;
+  #truncated = false;
+  readonly #chunks: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
+  readonly #decoders: Record<OutputStream, StringDecoder> = {
+    stdout: new StringDecoder('utf8'),
+    stderr: new StringDecoder('utf8'),
+  };
+
+  constructor(
+    maxBytes: number,
+    private readonly onOutput?: (stream: OutputStream, chunk: string) => void,
+  ) {
+    this.#left = maxBytes;
+  }
+
+  add(stream: OutputStream, chunk: Buffer): void {
+    if (chunk.length > this.#left) this.#truncated = true;
+    const kept = chunk.subarray(0, Math.max(0, this.#left));
+    if (kept.length === 0) return;
+    this.#left -= kept.length;
+    this.#chunks[stream].push(kept);
+    const text = this.#decoders[stream].write(kept);
+    if (text) this.onOutput?.(stream, text);
+  }
+
+  collected(): Pick<CommandResult, 'stdout' | 'stderr' | 'truncated'> {
+    return {
+      stdout: Buffer.concat(this.#chunks.stdout).toString('utf8'),
+      stderr: Buffer.concat(this.#chunks.stderr).toString('utf8'),
+      truncated: this.#truncated,
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import { access, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+// What a repository's files say about how it is built: its package manager (from the
+// lockfile), how its dependencies install, and how its tests run.
+
+export type PackageManager = 'npm' | 'pnpm' | 'yarn';
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+async function packageJson(worktree: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(join(worktree, 'package.json'), 'utf8'));
+    return pkg && typeof pkg === 'object' ? pkg : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The package manager the lockfile (or package.json's packageManager) names; npm if none. */
+export async function packageManager(worktree: string): Promise<PackageManager> {
+  if (await exists(join(worktree, 'pnpm-lock.yaml'))) return 'pnpm';
+  if (await exists(join(worktree, 'yarn.lock'))) return 'yarn';
+  if (await exists(join(worktree, 'package-lock.json'))) return 'npm';
+  const named = String((await packageJson(worktree))?.packageManager ?? '');
+  if (named.startsWith('pnpm@')) return 'pnpm';
+  if (named.startsWith('yarn@')) return 'yarn';
+  return 'npm';
+}
+
+/**
+ * The command that installs a checkout's locked dependencies, when it has a lockfile and
+ * dependencies but no node_modules yet (a task that starts from merged work, or from an
+ * existing repository); undefined when there is nothing to install.
+ */
+export async function dependencyInstallCommand(worktree: string): Promise<string | undefined> {
+  const pkg = await packageJson(worktree);
+  if (!pkg) return undefined;
+  const declared = ['dependencies', 'devDependencies', 'optionalDependencies'].some(
+    (field) => Object.keys((pkg[field] as object | undefined) ?? {}).length > 0,
+  );
+  if (!declared || (await exists(join(worktree, 'node_modules')))) return undefined;
+  if (await exists(join(worktree, 'pnpm-lock.yaml'))) return 'pnpm install --frozen-lockfile';
+  if (await exists(join(worktree, 'yarn.lock'))) return 'yarn install --frozen-lockfile';
+  if (
+    (await exists(join(worktree, 'package-lock.json'))) ||
+    (await exists(join(worktree, 'npm-shrinkwrap.json')))
+  )
+    return 'npm ci';
+  return undefined;
+}
+
+const PYTHON_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', 'pytest.ini', 'tox.ini'];
+const NPM_PLACEHOLDER = /no test specified/;
+
+async function hasPythonTests(worktree: string): Promise<boolean> {
+  for (const marker of PYTHON_MARKERS) if (await exists(join(worktree, marker))) return true;
+  for (const dir of ['.', 'tests', 'test']) {
+    const names = await readdir(join(worktree, dir)).catch(() => [] as string[]);
+    if (names.some((n) => /^test_.*\.py$|_test\.py$/.test(n))) return true;
+  }
+  return false;
+}
+
+/**
+ * The command that runs a repository's tests: its package.json test script (with the
+ * package manager its lockfile names), pytest for a Python project (with the virtualenv
+ * inside the worktree when there is one), `go test` for a Go module, `cargo test` for a
+ * Rust crate, else Node's own runner.
+ */
+export async function detectTestCommand(worktree: string): Promise<string> {
+  const test = ((await packageJson(worktree))?.scripts as Record<string, unknown> | undefined)
+    ?.test;
+  if (typeof test === 'string' && !NPM_PLACEHOLDER.test(test)) {
+    const manager = await packageManager(worktree);
+    return manager === 'npm' ? 'npm test --silent' : `${manager} test`;
+  }
+  if (await hasPythonTests(worktree)) {
+    for (const venv of ['.venv', 'venv']) {
+      if (await exists(join(worktree, venv, 'bin', 'python')))
+        return `${venv}/bin/python -m pytest`;
+    }
+    return 'python3 -m pytest';
+  }
+  if (await exists(join(worktree, 'go.mod'))) return 'go test -v ./...';
+  if (await exists(join(worktree, 'Cargo.toml'))) return 'cargo test';
+  return 'node --test';
+}

@@ -1,0 +1,119 @@
+import { mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox } from './sandbox.js';
+import { limitHit } from './sandbox-limits.js';
+import { DEFAULT_SANDBOX_LIMITS, sandboxSettingsIn } from './sandbox-settings.js';
+
+const MIB = 1024 * 1024;
+let dir: string;
+let sandbox: Sandbox;
+let small: Sandbox;
+
+beforeAll(async () => {
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'sandbox-limits-')));
+  await mkdir(join(dir, 'worktree'));
+  sandbox = await Sandbox.create(sandboxSettingsIn(join(dir, 'default')));
+  small = await Sandbox.create(
+    sandboxSettingsIn(join(dir, 'small'), {
+      limits: { ...DEFAULT_SANDBOX_LIMITS, tmpBytes: 32 * MIB, maxDiskBytes: 200 * MIB },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  await small?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const run = (command: string, box = sandbox) =>
+  box.run({
+    command,
+    workspace: { path: join(dir, 'worktree') },
+    timeoutMs: 60_000,
+    maxOutputBytes: 20_000,
+  });
+
+/** Processes on the host now, to see that a contained bomb left none behind. */
+async function hostProcesses(): Promise<number> {
+  return (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).length;
+}
+
+describe('sandbox limits (defaults)', () => {
+  it('stops a fork bomb at the process limit, and names it', async () => {
+    const before = await hostProcesses();
+    const result = await run('bomb() { bomb | bomb & }; bomb; sleep 5');
+    expect(result.limit).toBe(
+      "the command was stopped: it reached the sandbox's limit of 1024 processes (CODEFRAME_SANDBOX_MAX_PROCESSES)",
+    );
+    expect(result.timedOut).toBe(false);
+    // Everything it started is gone (a little slack for the test runner's own processes).
+    for (let i = 0; i < 40 && (await hostProcesses()) > before + 20; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await hostProcesses()).toBeLessThan(before + 20);
+    // And the sandbox runs the next command as usual.
+    expect((await run('echo fine')).stdout).toBe('fine\n');
+  });
+
+  it('stops a 4 GiB allocation at the memory limit, and names it', async () => {
+    const alloc = await run(`python3 -c "x = bytearray(b'x') * (4 << 30)"`);
+    expect(alloc.exitCode).not.toBe(0);
+    expect(alloc.limit).toMatch(
+      /used more than 2048 MiB of memory, the sandbox's limit \(CODEFRAME_SANDBOX_MEMORY_MB\)/,
+    );
+    // Growing in pieces, as a leaking program does, ends the same way.
+    const leak = await run('node -e "const a = []; for (;;) a.push(Buffer.alloc(1 << 24, 1))"');
+    expect(leak.limit).toMatch(/used more than 2048 MiB of memory/);
+  });
+
+  it('stops a 10 GiB file at the file-size limit, and names it', async () => {
+    const result = await run('head -c 10G /dev/zero > big.bin');
+    expect(result.limit).toBe(
+      "the command was stopped: it wrote a file of 1024 MiB, the sandbox's file-size limit (CODEFRAME_SANDBOX_FILE_MB)",
+    );
+    expect((await stat(join(dir, 'worktree', 'big.bin'))).size).toBe(1024 * MIB);
+    await rm(join(dir, 'worktree', 'big.bin'));
+  });
+});
+
+describe('sandbox limits (disk)', () => {
+  it('keeps /tmp to its size, and names it', async () => {
+    const result = await run('head -c 100M /dev/zero > /tmp/fill', small);
+    expect(result.limit).toBe(
+      'the command was stopped: it ran out of space (/tmp holds 32 MiB, CODEFRAME_SANDBOX_TMP_MB)',
+    );
+  });
+
+  it('stops a command that fills the worktree past the disk limit, and names it', async () => {
+    const result = await run(
+      'for i in 1 2 3 4 5 6; do head -c 60M /dev/zero > fill-$i; done; sleep 5',
+      small,
+    );
+    expect(result.limit).toBe(
+      "the command was stopped: the worktree grew past 200 MiB, the sandbox's disk limit (CODEFRAME_SANDBOX_DISK_MB)",
+    );
+    expect(result.timedOut).toBe(false);
+    await run('rm -f fill-*', small);
+  });
+});
+
+describe('limitHit', () => {
+  const quiet = { exitCode: 1, signal: null, stdout: '', stderr: '' };
+  it('trusts what the supervisor and the cgroup reported first', () => {
+    expect(limitHit({ limit: 'disk', observed: 1 }, 'memory', quiet)).toBe('disk');
+    expect(limitHit(undefined, 'processes', quiet)).toBe('processes');
+  });
+  it("reads an rlimit from the exit and the program's own words", () => {
+    expect(limitHit({ exit: { code: null, signal: 'SIGXFSZ' } }, null, quiet)).toBe('file-size');
+    expect(limitHit(undefined, null, { ...quiet, stderr: 'MemoryError' })).toBe('memory');
+    expect(limitHit(undefined, null, { ...quiet, stderr: 'write: No space left on device' })).toBe(
+      'tmp',
+    );
+    expect(
+      limitHit(undefined, null, { ...quiet, exitCode: 0, stderr: 'MemoryError' }),
+    ).toBeUndefined();
+    expect(limitHit(undefined, null, quiet)).toBeUndefined();
+  });
+});
