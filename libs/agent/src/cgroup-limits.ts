@@ -112,7 +112,7 @@ function counter(text: string, key: string): number {
 }
 
 async function removeCgroup(dir: string, version: 1 | 2): Promise<void> {
-  for (let attempt = 0; attempt < 40; attempt++) {
+  for (let attempt = 0; attempt < 60; attempt++) {
     try {
       await rmdir(dir);
       return;
@@ -131,7 +131,8 @@ async function removeCgroup(dir: string, version: 1 | 2): Promise<void> {
         // already gone
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Usually a few milliseconds: the sandbox's processes are being torn down.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** attempt)));
   }
 }
 

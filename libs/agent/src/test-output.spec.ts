@@ -130,6 +130,64 @@ describe('parseTestOutput', () => {
     });
   });
 
+  it('reads jest', () => {
+    const output = [
+      'FAIL src/math.test.js',
+      'Test Suites: 1 failed, 2 passed, 3 total',
+      'Tests:       1 failed, 1 skipped, 1 todo, 6 passed, 9 total',
+      'Snapshots:   0 total',
+      'Time:        1.234 s',
+    ].join('\n');
+    expect(parseTestOutput(output)).toEqual({
+      framework: 'jest',
+      passed: 6,
+      failed: 1,
+      skipped: 2,
+      durationMs: 1234,
+    });
+  });
+
+  it('reads go test -v, subtests included', () => {
+    const output = [
+      '=== RUN   TestAdd',
+      '--- PASS: TestAdd (0.00s)',
+      '=== RUN   TestDiv',
+      '    --- PASS: TestDiv/by_one (0.00s)',
+      '    --- FAIL: TestDiv/by_zero (0.00s)',
+      '--- FAIL: TestDiv (0.00s)',
+      '--- SKIP: TestSlow (0.00s)',
+      'FAIL',
+      'FAIL\texample.com/calc\t0.012s',
+      'ok  \texample.com/calc/util\t0.003s',
+    ].join('\n');
+    expect(parseTestOutput(output)).toEqual({
+      framework: 'go',
+      passed: 2,
+      failed: 2,
+      skipped: 1,
+      durationMs: 15,
+    });
+  });
+
+  it('reads cargo test, unit and doc tests together', () => {
+    const output = [
+      'running 3 tests',
+      'test tests::adds ... ok',
+      'test tests::divides ... FAILED',
+      'test tests::slow ... ignored',
+      'test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s',
+      '   Doc-tests calc',
+      'test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.20s',
+    ].join('\n');
+    expect(parseTestOutput(output)).toEqual({
+      framework: 'cargo',
+      passed: 3,
+      failed: 1,
+      skipped: 1,
+      durationMs: 210,
+    });
+  });
+
   it('says unknown when no summary it knows is there', () => {
     expect(parseTestOutput('make: *** [test] Error 1\n')).toEqual({
       framework: 'unknown',

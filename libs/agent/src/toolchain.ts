@@ -31,16 +31,18 @@ const PROBES: [name: string, version: string][] = [
 const NOT_ON_PATH = new Set(['pip', 'venv', 'pytest']);
 const SHIMMED = new Set(['pnpm', 'yarn']);
 
-/** The probe: one line `name<TAB>path<TAB>version` per tool found. */
+/** The probe: one line `name<TAB>path<TAB>version` per tool found; the tools are asked at
+ * once (some take a few hundred milliseconds to say their version), printed in order. */
 export function probeScript(): string {
-  return PROBES.map(([name, version]) => {
+  const probes = PROBES.map(([name, version], i) => {
     const bin = NOT_ON_PATH.has(name) ? 'python3' : name;
     // A shim would fetch its package manager to say its version: it is only named.
     const run = SHIMMED.has(name)
       ? `case "$p" in /run/codeframe/*) v=shim ;; *) v=$(timeout 20 ${version} 2>&1 | head -n 1) ;; esac`
       : `v=$(timeout 20 ${version} 2>&1 | head -n 1)`;
-    return `p=$(command -v ${bin}) && ${run} && [ -n "$v" ] && printf '%s\\t%s\\t%s\\n' ${name} "$p" "$v"`;
-  }).join('\n');
+    return `(p=$(command -v ${bin}) && ${run} && [ -n "$v" ] && printf '%s\\t%s\\t%s\\n' ${name} "$p" "$v") > /tmp/probe-${i} &`;
+  });
+  return [...probes, 'wait', `cat ${PROBES.map((_, i) => `/tmp/probe-${i}`).join(' ')}`].join('\n');
 }
 
 /** Parses the probe's output; a tool whose version command failed is left out. */

@@ -8,33 +8,18 @@ import {
   FIXED_MODULE,
   lastToolResults,
   selfCorrectingModuleBrain,
-  startFakeAnthropic,
   text,
   toolUse,
 } from '@codeframe/fake-anthropic';
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
-import { TaskKind, WorkerService } from '@codeframe/proto';
-import { type RpcServer, startRpcServer } from '@codeframe/rpc';
-import { silentLogger } from '@codeframe/runtime';
+import type { RpcServer } from '@codeframe/rpc';
 import { grpcJsClient, seedBareRepo } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Capacity,
-  describeEnvironment,
-  detectTestCommand,
-  probeToolchain,
-  Sandbox,
-  sandboxSettingsIn,
-  workerService,
-} from './index.js';
-
-type Json = Record<string, unknown>;
-type WireEvent = Json & {
-  payload?: string;
-  result?: Json;
-  correctionAttempt?: Json;
-  testResult?: { summary: Json };
-};
+  type Json,
+  startTestWorker,
+  type TestWorker,
+  type WireEvent,
+} from './test-worker.fixture.js';
 
 const selfCorrecting = selfCorrectingModuleBrain;
 
@@ -49,91 +34,23 @@ async function bareRepo(dir: string): Promise<string> {
 
 describe('WorkerService.ExecuteTask', () => {
   let dir: string;
+  let worker: TestWorker;
   let fake: FakeAnthropic;
   let server: RpcServer;
-  let sandbox: Sandbox;
   let brain: Brain = selfCorrecting;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'worker-'));
-    fake = await startFakeAnthropic({ brain: (req, ctx) => brain(req, ctx) });
-    const llm = new LlmClient({
-      apiKey: 'k',
-      baseUrl: fake.url,
-      model: 'claude-sonnet-5-5',
-      prices: DEFAULT_PRICES,
-      maxRetries: 5,
-      requestTimeoutMs: 10_000,
-      maxTokens: 1024,
-      logger: silentLogger,
-      backoff: { baseMs: 10, maxMs: 100 },
-    });
-    sandbox = await Sandbox.create(sandboxSettingsIn(join(dir, 'sandbox')));
-    await mkdir(join(dir, 'probe'));
-    const toolchain = await probeToolchain(sandbox, join(dir, 'probe'));
-    const runtime = {
-      identity: {
-        kind: TaskKind.BACKEND,
-        version: 't',
-        workerId: 'backend@test',
-        model: llm.model,
-      },
-      capacity: new Capacity(60),
-      role: {
-        kind: TaskKind.BACKEND,
-        systemPrompt: 'You are a test backend engineer.',
-        commitType: 'feat',
-        testCommand: detectTestCommand,
-      },
-      llm,
-      workDir: join(dir, 'work'),
-      sandbox,
-      toolchain,
-      environment: describeEnvironment(toolchain, sandbox.network),
-      limits: {
-        maxAttempts: 3,
-        maxTurns: 10,
-        maxCostUsd: 0,
-        deadlineMs: 600_000,
-        commandTimeoutMs: 10_000,
-        testTimeoutMs: 20_000,
-        maxOutputBytes: 100_000,
-      },
-    };
-    server = await startRpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      logger: silentLogger,
-      services: [WorkerService],
-      authToken: undefined,
-      shutdownGraceMs: 100,
-      routes: (r) => r.service(WorkerService, workerService(runtime)),
-    });
+    worker = await startTestWorker(dir, { brain: (req, ctx) => brain(req, ctx) });
+    fake = worker.fake;
+    server = worker.server;
   });
   afterAll(async () => {
-    await server?.close();
-    await sandbox?.close();
-    await fake?.close();
+    await worker?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function execute(request: Json): Promise<{ events: WireEvent[]; error?: Json }> {
-    const client = grpcJsClient(
-      'codeframe/v1/worker.proto',
-      'codeframe.v1.WorkerService',
-      `127.0.0.1:${server.port}`,
-    );
-    const call = (client.ExecuteTask as (req: object) => AsyncIterable<WireEvent>)(request);
-    const events: WireEvent[] = [];
-    try {
-      for await (const event of call) events.push(event);
-      return { events };
-    } catch (err) {
-      return { events, error: err as Json };
-    } finally {
-      client.close();
-    }
-  }
+  const execute = (request: Json) => worker.execute(request);
 
   it('builds a module, corrects itself after a failing test, and pushes task/<id>', async () => {
     brain = selfCorrecting;

@@ -4,7 +4,7 @@ import type { Logger } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
-import { planFromPrd } from './planner.js';
+import { planFromPrd, planningEnvironment } from './planner.js';
 import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
 import { ProjectState } from './project-state.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
@@ -84,7 +84,8 @@ export class Orchestrator {
     );
     try {
       await this.repoUrl(project);
-      const plan = await planFromPrd(this.o.llm, project.prd);
+      const environment = planningEnvironment(this.o.pool.sandboxes());
+      const plan = await planFromPrd(this.o.llm, project.prd, environment);
       await this.o.store.addUsage(projectId, undefined, plan.usage);
       // Planning's tokens are an event too, so a watcher's totals match the project's.
       await this.state.emit(projectId, {

@@ -6,9 +6,10 @@ import {
   toolUse,
 } from '@codeframe/fake-anthropic';
 import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { TaskKind } from '@codeframe/proto';
 import { silentLogger } from '@codeframe/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlanError, planFromPrd } from './planner.js';
+import { PlanError, planFromPrd, planningEnvironment } from './planner.js';
 
 const cyclic = {
   tasks: [
@@ -56,7 +57,7 @@ afterEach(async () => {
   await fake?.close();
 });
 
-async function plan(brain: Brain) {
+async function plan(brain: Brain, environment = '') {
   fake = await startFakeAnthropic({ brain });
   const llm = new LlmClient({
     apiKey: 'k',
@@ -68,7 +69,7 @@ async function plan(brain: Brain) {
     maxTokens: 1024,
     logger: silentLogger,
   });
-  return planFromPrd(llm, '# Todo\nA todo API.');
+  return planFromPrd(llm, '# Todo\nA todo API.', environment);
 }
 
 describe('planFromPrd', () => {
@@ -91,6 +92,25 @@ describe('planFromPrd', () => {
     await expect(plan(() => ({ content: [toolUse('submit_plan', cyclic)] }))).rejects.toThrow(
       new PlanError("the model's plan is invalid: the plan's dependencies form a cycle: a → b → a"),
     );
+  });
+
+  it("tells the model what the engineers' sandboxes have, as their workers reported it", async () => {
+    const tool = (name: string, version: string) => ({ name, version, path: `/usr/bin/${name}` });
+    const environment = planningEnvironment([
+      {
+        kind: TaskKind.BACKEND,
+        toolchain: [tool('node', 'v20.20.2'), tool('python3', '3.11.2')],
+        allowedHosts: ['registry.npmjs.org:443'],
+      },
+      { kind: TaskKind.TEST, toolchain: [], allowedHosts: [] },
+    ] as never);
+    await plan(() => ({ content: [toolUse('submit_plan', good)] }), environment);
+    const system = JSON.stringify(fake?.requests[0]?.body.system);
+    expect(system).toContain(
+      '- backend: node v20.20.2, python3 3.11.2; network only to the package registries (registry.npmjs.org:443)',
+    );
+    expect(system).toContain('- test: not reported yet; no network');
+    expect(system).not.toContain('no network.');
   });
 
   it('counts an answer without submit_plan as an invalid plan', async () => {

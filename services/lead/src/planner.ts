@@ -7,6 +7,7 @@ import {
   type Tool,
   type UsageTotals,
 } from '@codeframe/llm';
+import { type Tool as SandboxTool, TaskKind } from '@codeframe/proto';
 import { type PlannedTask, validatePlan } from './plan-validation.js';
 
 const string = { type: 'string' } as const;
@@ -40,10 +41,32 @@ export const SUBMIT_PLAN_TOOL: Tool = {
   },
 };
 
-const SYSTEM = `You are the lead engineer of a small autonomous team: backend, frontend and test engineers, each an AI agent working in its own git branch with Node.js and no network.
+const SYSTEM = `You are the lead engineer of a small autonomous team: backend, frontend and test engineers, each an AI agent working in its own git branch and sandbox.
 Plan the work for the product spec you are given as a graph of tasks and submit it with the submit_plan tool.
 Each task is one coherent change an engineer can finish and test alone. Use depends_on only where a task needs another's code; independent tasks run at the same time.
 Give every task acceptance criteria that its tests can check.`;
+
+export interface WorkerSandbox {
+  kind: TaskKind;
+  toolchain: readonly SandboxTool[];
+  allowedHosts: readonly string[];
+}
+
+/**
+ * What the engineers can run, as their workers reported it, for the planner's prompt: so
+ * the plan asks for what their sandboxes can build and test.
+ */
+export function planningEnvironment(sandboxes: readonly WorkerSandbox[]): string {
+  const lines = sandboxes.map(({ kind, toolchain, allowedHosts }) => {
+    const tools = toolchain.map((t) => `${t.name} ${t.version}`).join(', ') || 'not reported yet';
+    const network =
+      allowedHosts.length > 0
+        ? `network only to the package registries (${allowedHosts.join(', ')}), so dependencies can be installed`
+        : 'no network';
+    return `- ${TaskKind[kind].toLowerCase()}: ${tools}; ${network}`;
+  });
+  return `The engineers' sandboxes (what their commands can run):\n${lines.join('\n')}\nPlan for what these can build and test. A task may add dependencies from the registries; they go into the project's manifest and lockfile, and later tasks install them from it.`;
+}
 
 /** The model's plans were invalid twice; the message says why. */
 export class PlanError extends Error {
@@ -62,12 +85,14 @@ export interface PlanResult {
 export async function planFromPrd(
   llm: LlmClient,
   prd: string,
+  environment = '',
   signal?: AbortSignal,
 ): Promise<PlanResult> {
   const messages: MessageParam[] = [{ role: 'user', content: `# Product spec\n\n${prd}` }];
+  const system = environment ? `${SYSTEM}\n\n${environment}` : SYSTEM;
   let usage = emptyUsage();
   for (let round = 1; ; round++) {
-    const res = await llm.complete({ system: SYSTEM, tools: [SUBMIT_PLAN_TOOL], messages, signal });
+    const res = await llm.complete({ system, tools: [SUBMIT_PLAN_TOOL], messages, signal });
     usage = addUsage(usage, res.usage);
     const call = res.message.content.find((b) => b.type === 'tool_use' && b.name === 'submit_plan');
     const check =

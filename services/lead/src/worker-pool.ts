@@ -1,4 +1,4 @@
-import { TaskKind, WorkerService } from '@codeframe/proto';
+import { TaskKind, type Tool, WorkerService } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import type { Client } from '@connectrpc/connect';
@@ -13,6 +13,9 @@ export interface Replica {
   /** Tasks the lead has running on it now. */
   load: number;
   healthy: boolean;
+  /** What its sandboxed commands can run and reach, as it last reported. */
+  toolchain: Tool[];
+  allowedHosts: string[];
 }
 
 export interface WorkerPoolOptions {
@@ -47,6 +50,8 @@ export class WorkerPool {
         capacity: 0,
         load: 0,
         healthy: false,
+        toolchain: [],
+        allowedHosts: [],
       })),
     );
   }
@@ -76,6 +81,8 @@ export class WorkerPool {
               'worker in rotation',
             );
           replica.capacity = res.capacity;
+          replica.toolchain = res.toolchain;
+          replica.allowedHosts = res.allowedHosts;
           replica.healthy = true;
         } catch (err) {
           if (replica.healthy || replica.capacity === 0) {
@@ -105,6 +112,21 @@ export class WorkerPool {
   /** Out of rotation until a probe finds it answering again. */
   markDown(replica: Replica): void {
     replica.healthy = false;
+  }
+
+  /** What each kind's sandbox has, from its replicas' last Describe (healthy ones first). */
+  sandboxes(): { kind: TaskKind; toolchain: Tool[]; allowedHosts: string[] }[] {
+    const kinds = [...new Set(this.#replicas.map((r) => r.kind))];
+    return kinds.map((kind) => {
+      const [replica] = this.#replicas
+        .filter((r) => r.kind === kind && r.toolchain.length > 0)
+        .sort((a, b) => Number(b.healthy) - Number(a.healthy));
+      return {
+        kind,
+        toolchain: replica?.toolchain ?? [],
+        allowedHosts: replica?.allowedHosts ?? [],
+      };
+    });
   }
 
   /** Whether any replica of the kind is configured at all. */

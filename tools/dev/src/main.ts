@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
 import type { ChildService } from './child-service.js';
+import { seedExamplePackages } from './example-packages.js';
 import { LaunchError, Launcher } from './launcher.js';
 import {
   type BuiltProject,
@@ -90,6 +91,13 @@ async function main(): Promise<number> {
   });
 
   const started = performance.now();
+  if (!args['services-only']) {
+    const seeded = await seedExamplePackages(prd, config.dataDir).catch(
+      (err: Error) =>
+        `Could not seed the package cache (${err.message}): the sandboxes use the registry.`,
+    );
+    if (seeded) out(seeded);
+  }
   try {
     await Promise.race([launcher.start(), signalled]);
   } catch (err) {

@@ -45,6 +45,11 @@ export interface LauncherConfig {
   fakeBrain: string;
 }
 
+/** The package cache the launcher's workers share (CODEFRAME_SANDBOX_CACHE_DIR). */
+export function sandboxCacheDir(dataDir: string): string {
+  return resolve(dataDir, 'cache');
+}
+
 /** The services, in start order: fake-anthropic first when there is no API key, then the
  * workers, the lead, the edge. */
 export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
@@ -73,11 +78,16 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
       CODEFRAME_FAKE_BRAIN: config.fakeBrain,
     }),
   };
+  // The workers share one package cache, which the launcher can seed for an example.
+  const workerEnv = (started: ReadonlyMap<string, Readonly<Record<string, number>>>) => ({
+    ...modelEnv(started),
+    CODEFRAME_SANDBOX_CACHE_DIR: sandboxCacheDir(config.dataDir),
+  });
   return [
     ...(fake ? [fakeSpec] : []),
-    rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort),
-    rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort),
-    rpc('worker-test', 'CODEFRAME_WORKER_TEST_PORT', config.testPort),
+    rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort, workerEnv),
+    rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort, workerEnv),
+    rpc('worker-test', 'CODEFRAME_WORKER_TEST_PORT', config.testPort, workerEnv),
     // The lead starts after the workers, so it is told where they are.
     rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort, (started) => ({
       ...modelEnv(started),

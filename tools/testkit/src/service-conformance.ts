@@ -3,9 +3,10 @@
 // for a bad PORT, and a clean exit 0 on SIGTERM with a server stream open.
 
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   FIXED_MODULE,
   selfCorrectingModuleBrain,
@@ -142,7 +143,7 @@ export function describeWorkerConformance(options: {
     }
   });
 
-  it('answers Describe over gRPC to grpc-js with its kind, version and capacity', async () => {
+  it('answers Describe over gRPC to grpc-js with its kind, version, capacity and sandbox', async () => {
     const worker = await startServiceProcess({
       entry: options.entry,
       env: { CODEFRAME_WORKER_CAPACITY: '7' },
@@ -159,7 +160,18 @@ export function describeWorkerConformance(options: {
         capacity: 7,
         load: 0,
         workerId: `${options.kind}@127.0.0.1:${worker.port}`,
+        sandbox: 'bwrap',
+        // The npm registry this machine's npm uses, as host:port.
+        allowedHosts: [expect.stringMatching(/^[\w.-]+:\d+$/)],
       });
+      // The toolchain was probed in the sandbox: the worker's own node and npm are there.
+      const { toolchain } = await grpcJsUnary<{ toolchain: { name: string; version: string }[] }>(
+        client,
+        'Describe',
+        {},
+      );
+      expect(toolchain.find((t) => t.name === 'node')?.version).toBe(process.version);
+      expect(toolchain.map((t) => t.name)).toEqual(expect.arrayContaining(['npm', 'git']));
     } finally {
       client.close();
       await worker.stop();
@@ -167,14 +179,19 @@ export function describeWorkerConformance(options: {
   });
 }
 
-/** A bare repository with one commit on main, as a project repo starts. */
-export function seedBareRepo(dir: string): string {
+/** A bare repository with one commit on main, as a project repo starts: a README, or the
+ * files given (path → content), as an existing repository would have them. */
+export function seedBareRepo(dir: string, files: Record<string, string> = {}): string {
   const bare = join(dir, 'project.git');
   const seed = join(dir, 'seed');
   const git = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, stdio: 'pipe' });
   git(['init', '--bare', '-b', 'main', bare]);
   git(['init', '-b', 'main', seed]);
-  execFileSync('sh', ['-c', 'echo "# project" > README.md'], { cwd: seed });
+  const contents = Object.keys(files).length > 0 ? files : { 'README.md': '# project\n' };
+  for (const [path, content] of Object.entries(contents)) {
+    mkdirSync(dirname(join(seed, path)), { recursive: true });
+    writeFileSync(join(seed, path), content);
+  }
   git(['add', '.'], seed);
   git(['-c', 'user.name=seed', '-c', 'user.email=seed@localhost', 'commit', '-qm', 'init'], seed);
   git(['push', '-q', bare, 'main'], seed);

@@ -16,6 +16,8 @@ interface ExampleTask {
   acceptance_criteria: string[];
   /** Paths under the example's project/ directory that this task writes. */
   files: string[];
+  /** Commands run before the files are written, as a model installs a dependency. */
+  commands?: string[];
   /** A bug the first attempt makes and the correction after the failing tests removes. */
   mistake?: { file: string; right: string; wrong: string };
 }
@@ -71,7 +73,7 @@ export const exampleProjectsBrain: Brain = (request) => {
       content: [
         text(`Planning ${example.title}: ${example.tasks.length} tasks.`),
         toolUse('submit_plan', {
-          tasks: example.tasks.map(({ files: _f, mistake: _m, ...task }) => task),
+          tasks: example.tasks.map(({ files: _f, mistake: _m, commands: _c, ...task }) => task),
         }),
       ],
     };
@@ -102,7 +104,17 @@ function taskTurn(example: Example, task: ExampleTask, request: Parameters<Brain
   if (turns === 0) {
     return { content: [text(`Starting on ${task.title}.`), toolUse('list_files', {})] };
   }
-  if (turns === 1) {
+  // The task's commands (an `npm install`), one turn, before its files.
+  const commands = task.commands ?? [];
+  if (commands.length > 0 && turns === 1) {
+    return {
+      content: [
+        text(`Installing what ${task.title} needs: ${commands.join('; ')}.`),
+        ...commands.map((command) => toolUse('run_command', { command })),
+      ],
+    };
+  }
+  if (turns === (commands.length > 0 ? 2 : 1)) {
     return {
       content: [
         text(`Writing ${task.files.join(', ')}.`),

@@ -1,0 +1,129 @@
+// A worker service on a loopback port with fake-anthropic as its model and a real sandbox:
+// what the worker's specs drive over gRPC, as the lead does.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Brain, type FakeAnthropic, startFakeAnthropic } from '@codeframe/fake-anthropic';
+import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { TaskKind, WorkerService } from '@codeframe/proto';
+import { type RpcServer, startRpcServer } from '@codeframe/rpc';
+import { silentLogger } from '@codeframe/runtime';
+import { grpcJsClient, grpcJsUnary } from '@codeframe/testkit';
+import { Capacity } from './capacity.js';
+import { detectTestCommand } from './project-files.js';
+import { Sandbox, type SandboxSettings } from './sandbox.js';
+import { sandboxSettingsIn } from './sandbox-settings.js';
+import { describeEnvironment, probeToolchain } from './toolchain.js';
+import { workerService } from './worker-service.js';
+
+export type Json = Record<string, unknown>;
+export type WireEvent = Json & {
+  result?: Json;
+  correctionAttempt?: Json;
+  activityUpdate?: Json;
+  commandOutput?: Json;
+  testResult?: { summary: Json };
+};
+
+export interface TestWorker {
+  fake: FakeAnthropic;
+  server: RpcServer;
+  sandbox: Sandbox;
+  /** The brain the fake model plays; replace it per test. */
+  brain: Brain;
+  /** Runs one ExecuteTask to its end over grpc-js; the error when the call failed. */
+  execute(request: Json): Promise<{ events: WireEvent[]; error?: Json }>;
+  describe(): Promise<Json>;
+  close(): Promise<void>;
+}
+
+export async function startTestWorker(
+  dir: string,
+  options: { brain: Brain; sandbox?: Partial<SandboxSettings>; commandTimeoutMs?: number },
+): Promise<TestWorker> {
+  const worker = { brain: options.brain } as TestWorker;
+  const fake = await startFakeAnthropic({ brain: (req, ctx) => worker.brain(req, ctx) });
+  const llm = new LlmClient({
+    apiKey: 'k',
+    baseUrl: fake.url,
+    model: 'claude-sonnet-5-5',
+    prices: DEFAULT_PRICES,
+    maxRetries: 5,
+    requestTimeoutMs: 10_000,
+    maxTokens: 1024,
+    logger: silentLogger,
+    backoff: { baseMs: 10, maxMs: 100 },
+  });
+  const sandbox = await Sandbox.create(sandboxSettingsIn(join(dir, 'sandbox'), options.sandbox));
+  await mkdir(join(dir, 'probe'), { recursive: true });
+  const toolchain = await probeToolchain(sandbox, join(dir, 'probe'));
+  const runtime = {
+    identity: { kind: TaskKind.BACKEND, version: 't', workerId: 'backend@test', model: llm.model },
+    capacity: new Capacity(60),
+    role: {
+      kind: TaskKind.BACKEND,
+      systemPrompt: 'You are a test backend engineer.',
+      commitType: 'feat',
+      testCommand: detectTestCommand,
+    },
+    llm,
+    workDir: join(dir, 'work'),
+    sandbox,
+    toolchain,
+    environment: describeEnvironment(toolchain, sandbox.network),
+    limits: {
+      maxAttempts: 3,
+      maxTurns: 10,
+      maxCostUsd: 0,
+      deadlineMs: 600_000,
+      commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+      testTimeoutMs: 60_000,
+      maxOutputBytes: 100_000,
+    },
+  };
+  const server = await startRpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    services: [WorkerService],
+    authToken: undefined,
+    shutdownGraceMs: 100,
+    routes: (r) => r.service(WorkerService, workerService(runtime)),
+  });
+  const client = () =>
+    grpcJsClient(
+      'codeframe/v1/worker.proto',
+      'codeframe.v1.WorkerService',
+      `127.0.0.1:${server.port}`,
+    );
+  return Object.assign(worker, {
+    fake,
+    server,
+    sandbox,
+    async execute(request: Json) {
+      const grpc = client();
+      const call = (grpc.ExecuteTask as (req: object) => AsyncIterable<WireEvent>)(request);
+      const events: WireEvent[] = [];
+      try {
+        for await (const event of call) events.push(event);
+        return { events };
+      } catch (err) {
+        return { events, error: err as Json };
+      } finally {
+        grpc.close();
+      }
+    },
+    async describe() {
+      const grpc = client();
+      try {
+        return await grpcJsUnary<Json>(grpc, 'Describe', {});
+      } finally {
+        grpc.close();
+      }
+    },
+    async close() {
+      await server.close();
+      await sandbox.close();
+      await fake.close();
+    },
+  });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { describeEnvironment, parseProbe, probeScript } from './toolchain.js';
+
+describe('the toolchain probe', () => {
+  it('reads what the probe printed, leaving out what failed', () => {
+    const output = [
+      'node\t/usr/bin/node\tv20.20.2',
+      'npm\t/usr/bin/npm\t11.19.1',
+      'pnpm\t/run/codeframe/bin/pnpm\tshim',
+      'python3\t/usr/bin/python3\tPython 3.11.2',
+      'pytest\t/usr/bin/python3\t/usr/bin/python3: No module named pytest',
+      'go\t/usr/local/go/bin/go\tgo version go1.22.4 linux/amd64',
+      'java\t/usr/bin/java\topenjdk version "17.0.15" 2025-04-15',
+    ].join('\n');
+    expect(parseProbe(output).map((t) => [t.name, t.version, t.path])).toEqual([
+      ['node', 'v20.20.2', '/usr/bin/node'],
+      ['npm', '11.19.1', '/usr/bin/npm'],
+      ['pnpm', '(fetched from the npm registry on first use)', '/run/codeframe/bin/pnpm'],
+      ['python3', '3.11.2', '/usr/bin/python3'],
+      ['go', '1.22.4 linux/amd64', '/usr/local/go/bin/go'],
+      ['java', '17.0.15 2025-04-15', '/usr/bin/java'],
+    ]);
+  });
+
+  it('asks every tool at once and prints them in order', () => {
+    const script = probeScript();
+    expect(script.match(/ &$/gm)?.length).toBeGreaterThan(10);
+    expect(script).toMatch(/\nwait\ncat \/tmp\/probe-0 /);
+  });
+
+  it('describes the sandbox to the model: what is installed and what the network allows', () => {
+    const tools = parseProbe(
+      'node\t/usr/bin/node\tv20.20.2\nvenv\t/usr/bin/python3\tvenv with pip',
+    );
+    expect(describeEnvironment(tools, ['registry.npmjs.org:443'])).toBe(
+      'Installed: node v20.20.2, python3 -m venv. Network: only the package registries (registry.npmjs.org:443), so dependencies install (npm install <package>, npm ci); every other host is unreachable, so tests must not need the network.',
+    );
+    expect(describeEnvironment([], [])).toBe(
+      'Installed: only a POSIX shell. Network: none; use only what is installed.',
+    );
+    expect(describeEnvironment(tools, ['pypi.org:443'])).toContain('pip install in a .venv');
+  });
+});
