@@ -16,9 +16,19 @@ export interface CommandCgroup {
   readonly procsFiles: string[];
   /** Which cap the kernel enforced on the command, if one did. */
   hit(): Promise<CgroupHit | null>;
-  /** Kills what is left in it and removes it. */
-  remove(): Promise<void>;
+  /** Gives it back once the command ended: kept for the next command when empty, else
+   * emptied and removed. */
+  release(): Promise<void>;
 }
+
+interface PooledCgroup {
+  pidsDir: string;
+  memoryDir: string;
+  /** The caps last written to it. */
+  limits: string;
+}
+
+const IDLE_LIMIT = 64;
 
 interface Layout {
   version: 1 | 2;
@@ -66,41 +76,73 @@ export class Cgroups {
     return { cgroups: new Cgroups(scoped), reason: '' };
   }
 
-  async create(maxProcesses: number, maxMemoryBytes: number): Promise<CommandCgroup> {
+  /** Idle cgroups, kept for the next command: making one costs more than the command. */
+  readonly #idle: PooledCgroup[] = [];
+
+  /** A cgroup for one command with these caps: an idle one, else a new one. */
+  async acquire(maxProcesses: number, maxMemoryBytes: number): Promise<CommandCgroup> {
     const { version, pids, memory } = this.layout;
-    const name = randomBytes(6).toString('hex');
-    const pidsDir = join(pids, name);
-    const memoryDir = join(memory, name);
-    const dirs = [...new Set([pidsDir, memoryDir])];
-    for (const dir of dirs) await mkdir(dir);
-    await writeFile(join(pidsDir, 'pids.max'), String(maxProcesses));
-    if (version === 1) {
-      await writeFile(join(memoryDir, 'memory.limit_in_bytes'), String(maxMemoryBytes));
-      // With swap accounting, swap counts too; without it the file does not exist.
-      await writeFile(join(memoryDir, 'memory.memsw.limit_in_bytes'), String(maxMemoryBytes)).catch(
-        () => {},
-      );
-    } else {
-      await writeFile(join(memoryDir, 'memory.max'), String(maxMemoryBytes));
-      await writeFile(join(memoryDir, 'memory.swap.max'), '0').catch(() => {});
+    let group = this.#idle.pop();
+    if (!group) {
+      const name = randomBytes(6).toString('hex');
+      group = { pidsDir: join(pids, name), memoryDir: join(memory, name), limits: '' };
+      for (const dir of new Set([group.pidsDir, group.memoryDir])) await mkdir(dir);
     }
+    const { pidsDir, memoryDir } = group;
+    const limits = `${maxProcesses}/${maxMemoryBytes}`;
+    if (group.limits !== limits) {
+      await writeFile(join(pidsDir, 'pids.max'), String(maxProcesses));
+      if (version === 1) {
+        await writeFile(join(memoryDir, 'memory.limit_in_bytes'), String(maxMemoryBytes));
+        // With swap accounting, swap counts too; without it the file does not exist.
+        await writeFile(
+          join(memoryDir, 'memory.memsw.limit_in_bytes'),
+          String(maxMemoryBytes),
+        ).catch(() => {});
+      } else {
+        await writeFile(join(memoryDir, 'memory.max'), String(maxMemoryBytes));
+        await writeFile(join(memoryDir, 'memory.swap.max'), '0').catch(() => {});
+      }
+      group.limits = limits;
+    }
+    // The kernel's counters only grow: a hit is a count above the one at the start.
+    const events = async () => {
+      const pidEvents = await readFile(join(pidsDir, 'pids.events'), 'utf8').catch(() => '');
+      const memoryFile = version === 1 ? 'memory.oom_control' : 'memory.events';
+      const memEvents = await readFile(join(memoryDir, memoryFile), 'utf8').catch(() => '');
+      return { pids: counter(pidEvents, 'max'), oom: counter(memEvents, 'oom_kill') };
+    };
+    const before = await events();
+    const dirs = [...new Set([pidsDir, memoryDir])];
+    const taken = group;
     return {
       procsFiles: dirs.map((dir) => join(dir, 'cgroup.procs')),
       async hit() {
-        const pidEvents = await readFile(join(pidsDir, 'pids.events'), 'utf8').catch(() => '');
-        if (counter(pidEvents, 'max') > 0) return 'processes';
-        const memoryFile = version === 1 ? 'memory.oom_control' : 'memory.events';
-        const memEvents = await readFile(join(memoryDir, memoryFile), 'utf8').catch(() => '');
-        return counter(memEvents, 'oom_kill') > 0 ? 'memory' : null;
+        const now = await events();
+        if (now.pids > before.pids) return 'processes';
+        return now.oom > before.oom ? 'memory' : null;
       },
-      async remove() {
+      release: async () => {
+        // Empty (the sandbox's end killed everything): idle for the next command.
+        const procs = await Promise.all(
+          dirs.map((dir) => readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => 'x')),
+        );
+        if (procs.every((p) => p.trim() === '') && this.#idle.length < IDLE_LIMIT) {
+          this.#idle.push(taken);
+          return;
+        }
         for (const dir of dirs) await removeCgroup(dir, version);
       },
     };
   }
 
-  /** Removes the worker's own cgroup, once no command runs. */
+  /** Removes the idle cgroups and the worker's own, once no command runs. */
   async close(): Promise<void> {
+    for (const group of this.#idle.splice(0)) {
+      for (const dir of new Set([group.pidsDir, group.memoryDir])) {
+        await removeCgroup(dir, this.layout.version).catch(() => {});
+      }
+    }
     for (const dir of new Set([this.layout.pids, this.layout.memory])) {
       await rmdir(dir).catch(() => {});
     }

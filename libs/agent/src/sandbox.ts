@@ -215,7 +215,7 @@ export class Sandbox {
       return runProcess({ ...base, argv: ['/bin/sh', '-c', options.command] });
     }
     const { limits } = this.settings;
-    const cgroup: CommandCgroup | undefined = await this.parts.cgroups?.create(
+    const cgroup: CommandCgroup | undefined = await this.parts.cgroups?.acquire(
       limits.maxProcesses,
       // A little above the supervisor's own limit, so it usually names the limit first.
       limits.maxMemoryBytes + 64 * 1024 * 1024,
@@ -224,7 +224,8 @@ export class Sandbox {
     try {
       const result = await runProcess({
         ...base,
-        argv: this.argv(options.command, workspace, cgroup?.procsFiles ?? []),
+        env: { PATH: SYSTEM_PATH },
+        argv: this.argv(options.command, workspace, cgroup?.procsFiles ?? [], env),
         onStatusLine: (line) => {
           try {
             const parsed = JSON.parse(line) as InitReport;
@@ -240,17 +241,23 @@ export class Sandbox {
       return result;
     } finally {
       await cgroup
-        ?.remove()
+        ?.release()
         .catch((err) => this.settings.logger?.warn({ err }, 'could not remove a command cgroup'));
     }
   }
 
   /** The whole argv: join the cgroups, set the rlimits, then bubblewrap and the supervisor. */
-  argv(command: string, workspace: SandboxWorkspace, procsFiles: readonly string[]): string[] {
+  argv(
+    command: string,
+    workspace: SandboxWorkspace,
+    procsFiles: readonly string[],
+    env: Record<string, string> = this.#env(),
+  ): string[] {
     const { limits } = this.settings;
     const { proxy, system, initScript, passwdFile, groupFile, shimDir } = this.parts;
     const init: InitConfig = {
       command,
+      env,
       proxySocket: proxy ? SANDBOX_PROXY_SOCKET : undefined,
       proxyPort: PROXY_PORT,
       // The supervisor counts processes, the kernel threads too: it stops a little sooner.

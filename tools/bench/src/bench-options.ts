@@ -2,11 +2,12 @@ import type { FanOutParams } from './fan-out/fan-out-bench.js';
 import { FAN_OUT_SYSTEMS } from './fan-out/servers-under-test.js';
 import type { OrchestrationParams } from './orchestration/orchestration-bench.js';
 import type { PipelineParams } from './pipeline/pipeline-bench.js';
+import type { SandboxParams } from './sandbox/sandbox-bench.js';
 import type { WorkerConcurrencyParams } from './worker-concurrency/worker-concurrency-bench.js';
 
 // The sizes of a run: the full one (about 15 minutes on 2 cores) and --quick (under 3).
 
-export const SUITES = ['fan-out', 'pipeline', 'orchestration', 'worker'] as const;
+export const SUITES = ['fan-out', 'pipeline', 'orchestration', 'worker', 'sandbox'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -17,6 +18,7 @@ export interface BenchOptions {
   pipeline: PipelineParams;
   orchestration: OrchestrationParams;
   worker: WorkerConcurrencyParams;
+  sandbox: SandboxParams;
 }
 
 export const USAGE = `usage: npm run bench [-- [--quick] [--only ${SUITES.join(',')}] [--out <dir>]]
@@ -85,6 +87,7 @@ const FULL = {
     timeoutMs: 900_000,
   },
   worker: { tasks: [50, 100, 200], modelLatencyMs: 500, toolCalls: 2, timeoutMs: 600_000 },
+  sandbox: { commands: 30, packages: ['express@4.21.2'] },
 } satisfies Omit<BenchOptions, 'mode' | 'suites' | 'outDir'>;
 
 const QUICK = {
@@ -111,4 +114,5 @@ const QUICK = {
     timeoutMs: 300_000,
   },
   worker: { ...FULL.worker, tasks: [30], timeoutMs: 300_000 },
+  sandbox: { ...FULL.sandbox, commands: 10 },
 } satisfies Omit<BenchOptions, 'mode' | 'suites' | 'outDir'>;

@@ -14,8 +14,10 @@ import {
   headerSection,
   orchestrationSection,
   pipelineSection,
+  sandboxSection,
   workerSection,
 } from './results-table.js';
+import { runSandboxBench } from './sandbox/sandbox-bench.js';
 import { runWorkerConcurrency } from './worker-concurrency/worker-concurrency-bench.js';
 
 let options: ReturnType<typeof benchOptions>;
@@ -65,6 +67,11 @@ const runners: Record<Suite, () => Promise<string>> = {
     results.worker = r;
     return workerSection(r);
   },
+  sandbox: async () => {
+    const r = await runSandboxBench(options.sandbox, progress);
+    results.sandbox = r;
+    return sandboxSection(r);
+  },
 };
 
 for (const suite of options.suites) {
@@ -100,6 +107,7 @@ writeFileSync(
         pipeline: options.pipeline,
         orchestration: options.orchestration,
         worker: options.worker,
+        sandbox: options.sandbox,
       },
       results,
       errors,

@@ -3,6 +3,7 @@ import type { MachineInfo } from './machine-info.js';
 import type { OrchestrationResult } from './orchestration/orchestration-bench.js';
 import { PHASES, type Phase } from './orchestration/task-timeline.js';
 import type { PipelineResult, PipelineRun } from './pipeline/pipeline-bench.js';
+import type { SandboxResult } from './sandbox/sandbox-bench.js';
 import type { WorkerConcurrencyResult } from './worker-concurrency/worker-concurrency-bench.js';
 
 // The run as Markdown tables: what `npm run bench` prints and the README carries.
@@ -242,4 +243,45 @@ export function workerSection(result: WorkerConcurrencyResult): string {
       ]),
     ),
   ].join('\n');
+}
+
+export function sandboxSection(result: SandboxResult): string {
+  const { command, install } = result;
+  const rows = [
+    [
+      '`true`, one command',
+      ms(command.bareMs),
+      ms(command.sandboxedMs),
+      `${ratio(command.sandboxedMs / command.bareMs)}×`,
+    ],
+  ];
+  const lines = [
+    `### Sandbox: what a command's sandbox costs${command.kernelLimits ? ' (with cgroups)' : ' (rlimits and the supervisor, no cgroups)'}, what the package cache saves`,
+    '',
+    table(['Measure', 'Baseline', 'Sandboxed', 'Ratio'], rows),
+    '',
+  ];
+  if (install) {
+    lines.push(
+      table(
+        [
+          'Install (`npm ci`, in the sandbox)',
+          'First: empty cache, from the registry',
+          'Second: from the cache',
+          'Second ÷ first',
+        ],
+        [
+          [
+            `${result.params.packages.join(' ')} (${install.packages} packages)`,
+            seconds(install.firstMs),
+            seconds(install.secondMs),
+            `${ratio(install.secondMs / install.firstMs)}×`,
+          ],
+        ],
+      ),
+    );
+  } else {
+    lines.push(`Install not measured: ${result.installSkipped}.`);
+  }
+  return lines.join('\n');
 }
