@@ -64,6 +64,43 @@ describe('npm start (the launcher)', () => {
     expect(tests.stdout).toMatch(/# pass 10\n# fail 0/);
   }, 150_000);
 
+  it('--example word-freq builds a project with an npm dependency, which no commit holds', async () => {
+    const run = await runToExit(entry, anyPorts, {
+      args: ['--once', '--example', 'word-freq'],
+      timeoutMs: 150_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // From this machine's npm cache (which `npm ci` of this repository filled), else the
+    // registry: either way the run says which.
+    expect(run.stdout).toMatch(
+      /Packages for the example: minimist (from this machine's npm cache .*: no registry needed|not in this machine's npm cache: the sandboxes fetch it from the registry)\./,
+    );
+    expect(run.stdout).toMatch(/tasks 3\/3 completed · attempts 3 · corrections 1/);
+    const checkout = /repository {2}(\S+)/.exec(run.stdout)?.[1];
+    expect(run.stdout).toContain(`cd ${checkout} && npm ci && npm test`);
+    const everyPath = execFileSync('git', ['log', '--all', '--name-only', '--format='], {
+      cwd: checkout,
+    }).toString();
+    expect(everyPath).toMatch(/^package-lock\.json$/m);
+    expect(everyPath).not.toMatch(/node_modules/);
+    const lock = JSON.parse(
+      execFileSync('git', ['show', 'main:package-lock.json'], { cwd: checkout }).toString(),
+    );
+    expect(lock.packages['node_modules/minimist']).toMatchObject({
+      version: expect.any(String),
+      integrity: expect.stringMatching(/^sha512-/),
+    });
+    const install = spawnSync('npm', ['ci', '--prefer-offline'], {
+      cwd: checkout,
+      encoding: 'utf8',
+    });
+    expect(install.status).toBe(0);
+    const tests = spawnSync('npm', ['test'], { cwd: checkout, encoding: 'utf8' });
+    expect(tests.status).toBe(0);
+    expect(tests.stdout).toMatch(/# pass 10\n# fail 0/);
+  }, 180_000);
+
   it('keeps serving the dashboard after the run; SIGINT leaves no process behind', async () => {
     const launcher = spawn(process.execPath, [entry, '--example', 'csv-stats'], {
       cwd: WORKSPACE_ROOT,

@@ -1,7 +1,8 @@
 // `npm start`: brings up the lead, the three workers and the edge on this machine, checks
 // each is healthy, builds an example PRD through the codeframe CLI while the dashboard shows
 // it live, checks out the result, and keeps the services running until Ctrl-C.
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
@@ -171,13 +172,15 @@ async function crashed(launcher: Launcher, child: ChildService): Promise<number>
 }
 
 function builtSummary(built: BuiltProject, status: number): string {
+  // Dependencies are never committed: a checkout with a lockfile installs them first.
+  const install = existsSync(join(built.checkout, 'package-lock.json')) ? 'npm ci && ' : '';
   return [
     '',
     status === 0
       ? `✓ ${built.name} is built.`
       : `✗ ${built.name} did not finish (codeframe exited ${status}).`,
     `  dashboard   ${built.dashboard}`,
-    `  repository  ${built.checkout}   (its main branch; try: cd ${built.checkout} && npm test)`,
+    `  repository  ${built.checkout}   (its main branch; try: cd ${built.checkout} && ${install}npm test)`,
     '',
   ].join('\n');
 }
