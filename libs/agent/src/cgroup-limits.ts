@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 // Hard caps from the kernel on one command's processes and memory: a cgroup per command,
@@ -57,6 +57,7 @@ export class Cgroups {
     }
     const layout = v1Layout(own, mounts) ?? v2Layout(own, mounts);
     if (!layout) return { cgroups: null, reason: 'no pids and memory cgroup controllers' };
+    for (const dir of new Set([layout.pids, layout.memory])) await removeStale(dir, layout.version);
     const base = `codeframe-${process.pid}-${randomBytes(3).toString('hex')}`;
     const scoped: Layout = {
       ...layout,
@@ -146,6 +147,30 @@ export class Cgroups {
     for (const dir of new Set([this.layout.pids, this.layout.memory])) {
       await rmdir(dir).catch(() => {});
     }
+  }
+}
+
+/** Removes the cgroups a worker that died without closing (kill -9) left under `parent`. */
+async function removeStale(parent: string, version: 1 | 2): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^codeframe-(\d+)-/.exec(name)?.[1]);
+    if (!pid || alive(pid)) continue;
+    const dir = join(parent, name);
+    const children = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(dir, entry.name));
+    for (const child of children) await removeCgroup(child, version).catch(() => {});
+    await rmdir(dir).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -177,10 +177,13 @@ describe('Sandbox.run', () => {
 
   it('shows a command nothing outside its worktree: home, other worktrees, data dirs, /etc/shadow', async () => {
     const secret = `secret-${process.pid}-${Date.now()}`;
+    // Outside /tmp too: the sandbox's /tmp is its own, so a file there is hidden anyway.
+    const outside = join(process.cwd(), `.codeframe-spec-${process.pid}`);
     const places = [
       join(homedir(), `.codeframe-spec-${process.pid}`),
       join(dir, 'other-worktree', 'notes.txt'),
-      join(dir, 'lead-data', 'codeframe.db'),
+      join(outside, 'work', 'worktrees', 'other-task', 'notes.txt'),
+      join(outside, 'lead', 'lead.sqlite'),
       join(dir, 'bwrap', 'cache-sibling.txt'),
     ];
     for (const place of places) {
@@ -197,6 +200,7 @@ describe('Sandbox.run', () => {
       expect((await run('none', `cat ${places[1]}`)).stdout).toBe(secret);
     } finally {
       await rm(places[0]!, { force: true });
+      await rm(outside, { recursive: true, force: true });
     }
   });
 

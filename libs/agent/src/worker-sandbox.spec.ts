@@ -359,6 +359,29 @@ describe('dependencies', () => {
     );
   }, 120_000);
 
+  it('runs pnpm where none is installed, at the version package.json names', async (ctx) => {
+    const unreachable = await registryReachable();
+    if (unreachable) {
+      console.warn(
+        `skipped: pnpm comes from ${DEFAULT_NPM_REGISTRY}, which this machine cannot reach (${unreachable})`,
+      );
+      ctx.skip();
+    }
+    const project = join(dir, 'pnpm-project');
+    execFileSync('mkdir', ['-p', project]);
+    execFileSync('sh', [
+      '-c',
+      `echo '{"name":"p","version":"1.0.0","packageManager":"pnpm@9.15.0"}' > ${project}/package.json`,
+    ]);
+    const result = await sandboxed.sandbox.run({
+      command: 'pnpm --version',
+      workspace: { path: project },
+      timeoutMs: 120_000,
+      maxOutputBytes: 100_000,
+    });
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('9.15.0');
+  }, 150_000);
+
   it('installs locked dependencies before the model starts, from a seeded cache, with no network', async (ctx) => {
     const offline = await startTestWorker(join(dir, 'offline'), {
       brain: planting([]),

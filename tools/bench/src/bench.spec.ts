@@ -8,8 +8,10 @@ import {
   fanOutSection,
   orchestrationSection,
   pipelineSection,
+  sandboxSection,
   workerSection,
 } from './results-table.js';
+import { runSandboxBench } from './sandbox/sandbox-bench.js';
 import { runWorkerConcurrency } from './worker-concurrency/worker-concurrency-bench.js';
 
 describe('npm run bench at tiny sizes', () => {
@@ -99,4 +101,18 @@ describe('npm run bench at tiny sizes', () => {
     expect(row!.peakRssMb).toBeGreaterThan(0);
     expect(workerSection(result)).toMatch(/\| 4 \| 4\/4 \|/);
   }, 60_000);
+
+  it('times sandboxed commands against bare ones, and an install from the registry then the cache', async () => {
+    const result = await runSandboxBench({ commands: 2, packages: ['is-number@7.0.0'] }, () => {});
+    expect(result.command.bareMs).toBeGreaterThan(0);
+    expect(result.command.sandboxedMs).toBeGreaterThan(0);
+    // Installing needs the registry; without it the section says why it was not measured.
+    if (result.install) {
+      expect(result.install).toMatchObject({ packages: 1 });
+      expect(result.install.secondMs).toBeGreaterThan(0);
+    } else {
+      expect(result.installSkipped).toMatch(/is not reachable from this machine/);
+    }
+    expect(sandboxSection(result)).toMatch(/\| `true`, one command \|/);
+  }, 120_000);
 });

@@ -26,7 +26,7 @@ ChildProcess.prototype.spawn = function (this: unknown, options: unknown) {
   const started = performance.now();
   if (logSpawns) {
     const { file, args } = options as { file?: string; args?: string[] };
-    spawnLog.push([Date.now(), `${file} ${(args ?? []).slice(1).join(' ')}`.slice(0, 300)]);
+    spawnLog.push([Date.now(), `${file} ${(args ?? []).slice(1).join(' ')}`.slice(0, 2_000)]);
   }
   try {
     return spawn.call(this, options);
