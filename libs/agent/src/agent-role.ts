@@ -18,9 +18,8 @@ export interface AgentRole {
 export function sharedInstructions(environment: string): string {
   return `You work alone in a git checkout of the project, on your own branch.
 Use the tools to read and change files and to run commands; paths are relative to the repository root.
-Commands run in a sandbox that sees only this checkout, a private /tmp and a package cache. ${environment}
+${environment}
 Declare every dependency in the project's manifest and lockfile (npm install <package> updates package.json and package-lock.json); node_modules and virtualenvs are never committed, and a later task installs them again from the lockfile.
-Git is read-only for you (git status, diff and log work); the worker commits your work.
 Keep the project's tests passing and add tests for what you build.
 When the task is done, call finish with a short summary. The tests are then run for you; if they fail you get the output and fix the code.
 If something essential is ambiguous and neither the task nor the repository answers it, call ask_human with one clear question.`;

@@ -109,8 +109,9 @@ export class Sandbox {
     return this.parts.cgroups !== undefined;
   }
 
-  /** The hosts commands may reach, as `host:port`. */
+  /** The hosts commands may reach, as `host:port`; `*` when unsandboxed (any host). */
   get network(): string[] {
+    if (this.mode === 'none') return ['*'];
     return this.settings.allowedHosts.map((h) => `${h.host}:${h.port}`);
   }
 

@@ -33,11 +33,12 @@ describe('the toolchain probe', () => {
       'node\t/usr/bin/node\tv20.20.2\nvenv\t/usr/bin/python3\tvenv with pip',
     );
     expect(describeEnvironment(tools, ['registry.npmjs.org:443'])).toBe(
-      'Installed: node v20.20.2, python3 -m venv. Network: only the package registries (registry.npmjs.org:443), so dependencies install (npm install <package>, npm ci); every other host is unreachable, so tests must not need the network.',
+      'Commands run in a sandbox that sees only this checkout, a private /tmp and a package cache; git is read-only there (git status, diff and log work), and the worker commits your work. Installed: node v20.20.2, python3 -m venv. Network: only the package registries (registry.npmjs.org:443), so dependencies install (npm install <package>, npm ci); every other host is unreachable, so tests must not need the network.',
     );
-    expect(describeEnvironment([], [])).toBe(
-      'Installed: only a POSIX shell. Network: none; use only what is installed.',
+    expect(describeEnvironment([], [])).toMatch(
+      /Installed: only a POSIX shell\. Network: none; use only what is installed\.$/,
     );
     expect(describeEnvironment(tools, ['pypi.org:443'])).toContain('pip install in a .venv');
+    expect(describeEnvironment(tools, ['*'])).toMatch(/^Commands run without a sandbox/);
   });
 });

@@ -86,8 +86,8 @@ export async function probeToolchain(sandbox: Sandbox, dir: string): Promise<Too
 }
 
 /**
- * The sandbox as the model should picture it: what is installed, what the network allows,
- * and where the limits are. One paragraph, for the role prompts and the planner.
+ * The sandbox as the model should picture it: what it sees, what is installed and what the
+ * network allows. One paragraph, for the role prompts.
  */
 export function describeEnvironment(tools: readonly Tool[], network: readonly string[]): string {
   const names = tools.map((t) =>
@@ -96,9 +96,12 @@ export function describeEnvironment(tools: readonly Tool[], network: readonly st
   const installed = names.length > 0 ? names.join(', ') : 'only a POSIX shell';
   const pypi = network.some((host) => host.startsWith('pypi.org:'));
   const installs = ['npm install <package>', 'npm ci', ...(pypi ? ['pip install in a .venv'] : [])];
+  if (network.includes('*')) {
+    return `Commands run without a sandbox, on the worker itself: stay inside this checkout, and leave .git to the worker, which commits your work. Installed: ${installed}.`;
+  }
   const reach =
     network.length > 0
       ? `Network: only the package registries (${network.join(', ')}), so dependencies install (${installs.join(', ')}); every other host is unreachable, so tests must not need the network.`
       : 'Network: none; use only what is installed.';
-  return `Installed: ${installed}. ${reach}`;
+  return `Commands run in a sandbox that sees only this checkout, a private /tmp and a package cache; git is read-only there (git status, diff and log work), and the worker commits your work. Installed: ${installed}. ${reach}`;
 }

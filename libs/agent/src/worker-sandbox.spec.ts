@@ -461,6 +461,6 @@ describe('Describe', () => {
     expect(res).toMatchObject({ sandbox: 'bwrap', allowedHosts: ['registry.npmjs.org:443'] });
     const names = (res.toolchain as { name: string }[]).map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['node', 'npm', 'git']));
-    expect(await unsandboxed.describe()).toMatchObject({ sandbox: 'none' });
+    expect(await unsandboxed.describe()).toMatchObject({ sandbox: 'none', allowedHosts: ['*'] });
   });
 });

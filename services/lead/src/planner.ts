@@ -59,8 +59,9 @@ export interface WorkerSandbox {
 export function planningEnvironment(sandboxes: readonly WorkerSandbox[]): string {
   const lines = sandboxes.map(({ kind, toolchain, allowedHosts }) => {
     const tools = toolchain.map((t) => `${t.name} ${t.version}`).join(', ') || 'not reported yet';
-    const network =
-      allowedHosts.length > 0
+    const network = allowedHosts.includes('*')
+      ? 'unrestricted network (no sandbox)'
+      : allowedHosts.length > 0
         ? `network only to the package registries (${allowedHosts.join(', ')}), so dependencies can be installed`
         : 'no network';
     return `- ${TaskKind[kind].toLowerCase()}: ${tools}; ${network}`;

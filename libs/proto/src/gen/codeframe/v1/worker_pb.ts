@@ -639,7 +639,8 @@ export type DescribeResponse = Message<"codeframe.v1.DescribeResponse"> & {
   toolchain: Tool[];
 
   /**
-   * The only hosts sandboxed commands can reach ("host:port"): the package registries.
+   * The only hosts sandboxed commands can reach ("host:port"): the package registries;
+   * ["*"] when commands run unsandboxed and reach any host.
    *
    * @generated from field: repeated string allowed_hosts = 8;
    */
@@ -703,7 +704,8 @@ export type DescribeResponseJson = {
   toolchain?: ToolJson[];
 
   /**
-   * The only hosts sandboxed commands can reach ("host:port"): the package registries.
+   * The only hosts sandboxed commands can reach ("host:port"): the package registries;
+   * ["*"] when commands run unsandboxed and reach any host.
    *
    * @generated from field: repeated string allowed_hosts = 8;
    */
