@@ -47,8 +47,19 @@ async function leftOver(marker: string): Promise<number> {
   return count;
 }
 
+/** As root without a writable cgroup nothing holds a hard process cap (root is exempt from
+ * RLIMIT_NPROC): the supervisor alone would stop a bomb only after it filled the host's
+ * process table, so that case is not run here. */
+const bombSafe = () => sandbox.kernelLimits || process.getuid?.() !== 0;
+
 describe('sandbox limits (defaults)', () => {
-  it('stops a fork bomb at the process limit, and names it', async () => {
+  it('stops a fork bomb at the process limit, and names it', async (ctx) => {
+    if (!bombSafe()) {
+      console.warn(
+        'skipped: running as root without a writable cgroup, a fork bomb has no hard cap here',
+      );
+      ctx.skip();
+    }
     const bomb = `bomb${process.pid}`;
     const result = await run(`${bomb}() { ${bomb} | ${bomb} & }; ${bomb}; sleep 5`);
     expect(result.limit).toBe(

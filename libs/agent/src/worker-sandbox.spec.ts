@@ -212,7 +212,14 @@ describe('what a command cannot see', () => {
 });
 
 describe('limits', () => {
-  it('stops a fork bomb, a 4 GiB allocation and a 10 GiB file, naming each, while another task completes', async () => {
+  it('stops a fork bomb, a 4 GiB allocation and a 10 GiB file, naming each, while another task completes', async (ctx) => {
+    // As root without a writable cgroup a fork bomb has no hard cap (see sandbox-limits.spec).
+    if (!sandboxed.sandbox.kernelLimits && process.getuid?.() === 0) {
+      console.warn(
+        'skipped: running as root without a writable cgroup, a fork bomb has no hard cap here',
+      );
+      ctx.skip();
+    }
     sandboxed.brain = (req) => {
       const conversation = JSON.stringify(req.messages[0]);
       if (conversation.includes('quiet neighbour')) {
