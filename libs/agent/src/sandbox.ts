@@ -159,7 +159,9 @@ export class Sandbox {
     if (!cgroups)
       logger?.warn(
         { reason },
-        'no cgroups for sandboxed commands: their process and memory limits are kept by the sandbox supervisor and rlimits, without a hard cap from the kernel',
+        uid === 0
+          ? 'no cgroups for sandboxed commands, and the worker runs as root (exempt from RLIMIT_NPROC): only the sandbox supervisor stops a fork bomb, after it may have filled the process table; give the worker a writable cgroup or run it as an unprivileged user'
+          : 'no cgroups for sandboxed commands: their process and memory limits are kept by the sandbox supervisor and rlimits, without a hard cap from the kernel',
       );
     let proxy: EgressProxy | undefined;
     if (settings.allowedHosts.length > 0) {
