@@ -13,6 +13,9 @@ export interface TestCounts {
   durationMs: number;
 }
 
+// Output is the model's (up to 1 MB): no pattern lets whitespace run across lines, which
+// made a run of blank lines cost quadratic time on the worker's event loop.
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every ANSI colour code
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
@@ -63,11 +66,11 @@ function nodeTest(text: string): TestCounts | null {
 
 function vitest(text: string): TestCounts | null {
   // `      Tests  2 failed | 5 passed | 1 skipped (8)`; `Test Files` above it counts files.
-  const lines = text.matchAll(/^\s*Tests {2}(\d+ [a-z]+(?: \| \d+ [a-z]+)*) \(\d+\)$/gm);
+  const lines = text.matchAll(/^[ \t]*Tests {2}(\d+ [a-z]+(?: \| \d+ [a-z]+)*) \(\d+\)$/gm);
   const get = tally(lines, (m) => m[1]!.split(' | '));
   if (!get) return null;
   let durationMs = 0;
-  for (const [, value, unit] of text.matchAll(/^\s*Duration {2}([\d.]+)(ms|s)\b/gm)) {
+  for (const [, value, unit] of text.matchAll(/^[ \t]*Duration {2}([\d.]+)(ms|s)\b/gm)) {
     durationMs += Number(value) * (unit === 's' ? 1000 : 1);
   }
   return {
@@ -99,10 +102,10 @@ function pytest(text: string): TestCounts | null {
 
 function jest(text: string): TestCounts | null {
   // `Tests:       1 failed, 1 skipped, 5 passed, 7 total`
-  const lines = text.matchAll(/^Tests:\s+((?:\d+ [a-z]+, )*\d+ total)$/gm);
+  const lines = text.matchAll(/^Tests:[ \t]+((?:\d+ [a-z]+, )*\d+ total)$/gm);
   const get = tally(lines, (m) => m[1]!.split(', '));
   if (!get) return null;
-  const time = /^Time:\s+([\d.]+) ?(ms|s)\b/m.exec(text);
+  const time = /^Time:[ \t]+([\d.]+) ?(ms|s)\b/m.exec(text);
   const durationMs = time ? Number(time[1]) * (time[2] === 's' ? 1000 : 1) : 0;
   return {
     framework: 'jest',
@@ -115,8 +118,8 @@ function jest(text: string): TestCounts | null {
 
 function goTest(text: string): TestCounts | null {
   // `go test -v`: `--- PASS: TestAdd (0.00s)`, indented for subtests; `ok  	pkg	0.01s`.
-  const results = [...text.matchAll(/^\s*--- (PASS|FAIL|SKIP): \S+ \(([\d.]+)s\)$/gm)];
-  const packages = [...text.matchAll(/^(?:ok|FAIL)\s+\S+\s+([\d.]+)s$/gm)];
+  const results = [...text.matchAll(/^[ \t]*--- (PASS|FAIL|SKIP): \S+ \(([\d.]+)s\)$/gm)];
+  const packages = [...text.matchAll(/^(?:ok|FAIL)[ \t]+\S+[ \t]+([\d.]+)s$/gm)];
   if (results.length === 0 && packages.length === 0) return null;
   const count = (word: string) => results.filter((m) => m[1] === word).length;
   const seconds = packages.reduce((sum, m) => sum + Number(m[1]), 0);
