@@ -122,7 +122,11 @@ function worktreeGit(ws: Workspace, args: string[], signal?: AbortSignal): Promi
 export async function verifyWorkspace(ws: Workspace): Promise<void> {
   const dotGitPath = join(ws.path, '.git');
   const st = await lstat(dotGitPath).catch(() => null);
-  const now = st?.isFile() ? await readFile(dotGitPath, 'utf8') : undefined;
+  // Read only when it can still be git's few bytes: a FIFO or a huge file is not.
+  const now =
+    st?.isFile() && st.size <= Buffer.byteLength(ws.dotGit)
+      ? await readFile(dotGitPath, 'utf8')
+      : undefined;
   if (now !== ws.dotGit) {
     const what = !st ? 'was removed' : st.isFile() ? 'was re-pointed' : 'was replaced';
     throw new WorkspaceError(

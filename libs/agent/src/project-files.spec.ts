@@ -54,6 +54,23 @@ describe('detectTestCommand', () => {
   });
 });
 
+describe('a package.json the model made hostile', () => {
+  it('is not read when it is a FIFO, a symlink out of the worktree, or huge', async () => {
+    const fifo = await checkout({ 'index.js': '' });
+    execFileSync('mkfifo', [join(fifo, 'package.json')]);
+    const link = await checkout({ 'index.js': '' });
+    await writeFile(join(dir, 'outside.json'), withTests);
+    execFileSync('ln', ['-s', join(dir, 'outside.json'), join(link, 'package.json')]);
+    const huge = await checkout({
+      'package.json': `{"scripts":{"test":"x"},"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`,
+    });
+    for (const root of [fifo, link, huge]) {
+      expect(await detectTestCommand(root)).toBe('node --test');
+      expect(await dependencyInstallCommand(root)).toBeUndefined();
+    }
+  });
+});
+
 describe('dependencyInstallCommand', () => {
   it.each([
     ['a package-lock.json', { 'package.json': withDeps, 'package-lock.json': '{}' }, 'npm ci'],

@@ -1,4 +1,4 @@
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 // What a repository's files say about how it is built: its package manager (from the
@@ -12,9 +12,17 @@ const exists = (path: string) =>
     () => false,
   );
 
+/** The largest package.json read: the worker parses it on its own event loop. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** The worktree's package.json, read only when it is a regular file of sensible size: the
+ * model wrote it, and a FIFO would hang the read, a symlink lead out of the worktree. */
 async function packageJson(worktree: string): Promise<Record<string, unknown> | undefined> {
+  const path = join(worktree, 'package.json');
+  const st = await lstat(path).catch(() => null);
+  if (!st?.isFile() || st.size > MAX_MANIFEST_BYTES) return undefined;
   try {
-    const pkg = JSON.parse(await readFile(join(worktree, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(await readFile(path, 'utf8'));
     return pkg && typeof pkg === 'object' ? pkg : undefined;
   } catch {
     return undefined;
