@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,23 @@ describe('seedNpmCache', () => {
       expect(await readFile(file.replace(from, to), 'utf8')).toBe(await readFile(file, 'utf8'));
     }
     await expect(readFile(other.replace(from, to))).rejects.toThrow();
+  });
+
+  it('writes nothing outside the cache through links a command planted in it', async () => {
+    // The cache is shared with sandboxed commands, which may leave symlinks in it.
+    const from = join(dir, 'from-links');
+    const to = join(dir, 'to-links');
+    const outside = join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    const key = 'make-fetch-happen:request-cache:https://registry.npmjs.org/minimist';
+    const content = await put(from, key, '{"name":"minimist"}');
+    const target = content.replace(from, to);
+    await mkdir(dirname(dirname(target)), { recursive: true });
+    await symlink(outside, dirname(target));
+    await expect(seedNpmCache(from, to, ['minimist'])).rejects.toThrow(
+      /the package cache .* links out of it/,
+    );
+    expect(await readdir(outside)).toEqual([]);
   });
 
   it('says every package is missing when the source cache does not exist', async () => {

@@ -1,5 +1,6 @@
-import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 
 // Seeds a sandbox's npm cache from another npm cache on the same machine (the one `npm ci`
 // of this repository filled), so a project that depends on those packages installs without
@@ -57,6 +58,23 @@ function packageOf(key: string): { name: string; tarball: boolean } | undefined 
   return undefined;
 }
 
+/**
+ * Copies `source` to `target` inside `root`. The cache is shared with sandboxed commands,
+ * which may have left symlinks in it: a folder that resolves outside `root` is refused, and
+ * a link in the target's place is replaced, never written through.
+ */
+async function copyInto(root: string, source: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const folder = await realpath(dirname(target));
+  if (folder !== root && !folder.startsWith(`${root}${sep}`)) {
+    throw new Error(
+      `the package cache ${root} links out of it (${dirname(target)} is ${folder}): remove the link`,
+    );
+  }
+  await rm(target, { force: true });
+  await copyFile(source, target, constants.COPYFILE_EXCL);
+}
+
 /** Copies the cached metadata and tarballs of `packages` from npm cache `from` to `to`
  * (both `_cacache` folders). */
 export async function seedNpmCache(
@@ -65,6 +83,8 @@ export async function seedNpmCache(
   packages: readonly string[],
 ): Promise<SeedResult> {
   const wanted = new Set(packages);
+  await mkdir(to, { recursive: true });
+  const root = await realpath(to);
   const found = new Map<string, { metadata: boolean; tarball: boolean }>();
   for (const bucketFile of await files(join(from, 'index-v5'))) {
     const matches = entries(await readFile(bucketFile, 'utf8')).filter((entry) => {
@@ -77,16 +97,12 @@ export async function seedNpmCache(
       const integrity = entry.integrity?.split(/\s+/)[0];
       const source = integrity && contentPath(from, integrity);
       if (!source || !(await stat(source).catch(() => null))) continue;
-      const target = contentPath(to, integrity)!;
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(source, target);
+      await copyInto(root, source, contentPath(root, integrity)!);
       const seen = found.get(pkg.name) ?? { metadata: false, tarball: false };
       seen[pkg.tarball ? 'tarball' : 'metadata'] = true;
       found.set(pkg.name, seen);
     }
-    const bucketTarget = join(to, relative(from, bucketFile));
-    await mkdir(dirname(bucketTarget), { recursive: true });
-    await copyFile(bucketFile, bucketTarget);
+    await copyInto(root, bucketFile, join(root, relative(from, bucketFile)));
   }
   const seeded = packages.filter((p) => found.get(p)?.metadata && found.get(p)?.tarball);
   return { seeded, missing: packages.filter((p) => !seeded.includes(p)) };
