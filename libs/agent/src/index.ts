@@ -18,7 +18,7 @@ export {
   type Workspace,
   WorkspaceError,
 } from './git-workspace.js';
-export { seedNpmCache } from './package-cache.js';
+export { hostNpmCache, seedNpmCache } from './package-cache.js';
 export { PathEscapeError, resolveInWorktree } from './path-guard.js';
 export { dependencyInstallCommand, detectTestCommand, packageManager } from './project-files.js';
 export { runWorker, type WorkerDefinition } from './run-worker.js';

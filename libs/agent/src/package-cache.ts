@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 
 // Seeds a sandbox's npm cache from another npm cache on the same machine (the one `npm ci`
@@ -13,6 +14,12 @@ export interface SeedResult {
   seeded: string[];
   /** Packages the source cache does not hold: npm fetches them from the registry. */
   missing: string[];
+}
+
+/** This machine's npm cache (`_cacache`): npm_config_cache, which npm sets for the scripts
+ * it runs, else npm's default in the home directory. */
+export function hostNpmCache(): string {
+  return join(process.env.npm_config_cache || join(homedir(), '.npm'), '_cacache');
 }
 
 interface IndexEntry {

@@ -1,13 +1,19 @@
 // A worker service on a loopback port with fake-anthropic as its model and a real sandbox:
 // what the worker's specs drive over gRPC, as the lead does.
+import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Brain, type FakeAnthropic, startFakeAnthropic } from '@codeframe/fake-anthropic';
+import {
+  type Brain,
+  type FakeAnthropic,
+  startFakeAnthropic,
+  toolUse,
+} from '@codeframe/fake-anthropic';
 import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
-import { grpcJsClient, grpcJsUnary } from '@codeframe/testkit';
+import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
 import { Capacity } from './capacity.js';
 import { detectTestCommand } from './project-files.js';
 import { Sandbox, type SandboxSettings } from './sandbox.js';
@@ -126,4 +132,35 @@ export async function startTestWorker(
       await fake.close();
     },
   });
+}
+
+/** package.json whose tests pass: what a planted task writes so that it can finish. */
+export const PASSING_TESTS = '{"scripts":{"test":"node -e 0"}}';
+
+/** A brain that runs `commands` in its first turn, with a package.json whose tests pass,
+ * then finishes. */
+export function planting(commands: string[]): Brain {
+  return (req) =>
+    req.messages.length === 1
+      ? {
+          content: [
+            toolUse('write_file', { path: 'package.json', content: PASSING_TESTS }),
+            ...commands.map((command) => toolUse('run_command', { command })),
+          ],
+        }
+      : { content: [toolUse('finish', { summary: 'planted' })] };
+}
+
+/** The TaskResult a stream ended with. */
+export const outcome = (events: WireEvent[]) => events.at(-1)?.result as Json | undefined;
+
+/** Makes bare repositories under `dir`, each seeded with `files` (a README if none), and
+ * returns their file:// URLs. */
+export function repoMaker(dir: string): (files?: Record<string, string>) => string {
+  let n = 0;
+  return (files) => {
+    const at = join(dir, `repo-${n++}`);
+    mkdirSync(at, { recursive: true });
+    return `file://${seedBareRepo(at, files)}`;
+  };
 }

@@ -35,6 +35,7 @@ export interface ToolRunnerOptions {
 const MAX_READ = 100_000;
 const MAX_LIST = 500;
 const MAX_MATCHES = 200;
+const MAX_COMMAND_BYTES = 65_536;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
 class BadInput extends Error {}
@@ -132,6 +133,12 @@ export class ToolRunner {
         return this.#search(str(input, 'pattern'), str(input, 'path', true) || '.');
       case 'run_command': {
         const command = str(input, 'command');
+        // It reaches the sandbox as one argument, which the kernel caps at 128 KiB.
+        if (Buffer.byteLength(JSON.stringify(command)) > MAX_COMMAND_BYTES) {
+          throw new BadInput(
+            `the command is ${Buffer.byteLength(command)} bytes; keep it under ${MAX_COMMAND_BYTES} (write a script with write_file and run that)`,
+          );
+        }
         const timeout =
           typeof input.timeout_ms === 'number'
             ? Math.min(input.timeout_ms, this.options.commandTimeoutMs)

@@ -2,15 +2,9 @@
 // this machine's npm cache holds them: the launcher copies them into the package cache its
 // workers' sandboxes share. Otherwise the sandboxes fetch them from the registry.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { seedNpmCache } from '@codeframe/agent';
+import { hostNpmCache, seedNpmCache } from '@codeframe/agent';
 import { sandboxCacheDir } from './services.js';
-
-/** The npm cache of this machine (`npm start` passes npm's own as npm_config_cache). */
-export function hostNpmCache(): string {
-  return join(process.env.npm_config_cache || join(homedir(), '.npm'), '_cacache');
-}
 
 /** The packages an example's plan.json names, or none for a PRD of one's own. */
 export function examplePackages(prd: string): string[] {
