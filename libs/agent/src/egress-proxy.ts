@@ -60,6 +60,7 @@ export interface EgressProxyOptions {
   connectTimeoutMs?: number;
 }
 
+const MAX_CONNECTIONS = 512;
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te'];
 
 /** The filtering proxy of one worker, listening on a Unix socket. */
@@ -150,6 +151,8 @@ export class EgressProxy {
       req.pipe(upstream);
     });
     server.on('clientError', (_err, socket) => socket.destroy());
+    // Installers open a few dozen connections; a command cannot make the worker hold more.
+    server.maxConnections = MAX_CONNECTIONS;
 
     await rm(options.socketPath, { force: true });
     await new Promise<void>((resolve, reject) => {

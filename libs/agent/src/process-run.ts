@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 // Runs one child process to its end: output capped, a time limit, cancellation, and the
@@ -62,7 +63,7 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
   });
   child.stdout!.on('data', (chunk: Buffer) => output.add('stdout', chunk));
   child.stderr!.on('data', (chunk: Buffer) => output.add('stderr', chunk));
-  const status = child.stdio[3] as NodeJS.ReadableStream | null;
+  const status = child.stdio[3] as Readable | null;
   if (status && options.onStatusLine) {
     let pending = '';
     status.setEncoding('utf8');
@@ -118,7 +119,7 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
       const grace = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        (child.stdio[3] as (NodeJS.ReadableStream & { destroy?: () => void }) | null)?.destroy?.();
+        status?.destroy();
         finish();
       }, PIPE_GRACE_MS);
       child.once('close', finish);

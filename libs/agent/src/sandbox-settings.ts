@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, env, type Logger } from '@codeframe/runtime';
+import { ConfigError, env, type Logger, loadConfig } from '@codeframe/runtime';
 import { type AllowedHost, parseAllowedHost } from './egress-proxy.js';
 import type { SandboxSettings } from './sandbox.js';
 import type { SandboxLimits } from './sandbox-limits.js';
@@ -59,14 +59,7 @@ export function sandboxLimits(
 }
 
 /** The defaults, as a worker without any CODEFRAME_SANDBOX_* variable gets them. */
-export const DEFAULT_SANDBOX_LIMITS = sandboxLimits({
-  sandboxMaxProcesses: 1024,
-  sandboxMemoryMb: 2048,
-  sandboxFileMb: 1024,
-  sandboxTmpMb: 512,
-  sandboxDiskMb: 4096,
-  sandboxMinFreeMb: 512,
-});
+export const DEFAULT_SANDBOX_LIMITS = sandboxLimits(loadConfig(sandboxEnvSettings, {}));
 
 /** The registry the worker's own npm uses: npm_config_registry, else `npm config get`. */
 export function npmRegistry(): Promise<string> {

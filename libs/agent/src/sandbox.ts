@@ -228,7 +228,7 @@ export class Sandbox {
       const result = await runProcess({
         ...base,
         env: { PATH: SYSTEM_PATH },
-        argv: this.argv(options.command, workspace, cgroup?.procsFiles ?? [], env),
+        argv: this.#argv(options.command, workspace, cgroup?.procsFiles ?? [], env),
         onStatusLine: (line) => {
           try {
             const parsed = JSON.parse(line) as InitReport;
@@ -250,11 +250,11 @@ export class Sandbox {
   }
 
   /** The whole argv: join the cgroups, set the rlimits, then bubblewrap and the supervisor. */
-  argv(
+  #argv(
     command: string,
     workspace: SandboxWorkspace,
     procsFiles: readonly string[],
-    env: Record<string, string> = this.#env(),
+    env: Record<string, string>,
   ): string[] {
     const { limits } = this.settings;
     const { proxy, system, initScript, passwdFile, groupFile, shimDir } = this.parts;
@@ -263,7 +263,7 @@ export class Sandbox {
       env,
       proxySocket: proxy ? SANDBOX_PROXY_SOCKET : undefined,
       proxyPort: PROXY_PORT,
-      // The supervisor counts processes, the kernel threads too: it stops a little sooner.
+      // It counts processes; the cgroup counts threads too, so with one it usually stops first.
       maxProcesses: limits.maxProcesses,
       maxMemoryBytes: limits.maxMemoryBytes,
       maxDiskBytes: limits.maxDiskBytes,

@@ -1,3 +1,4 @@
+import { create } from '@bufbuild/protobuf';
 import {
   type Brain,
   type FakeAnthropic,
@@ -6,7 +7,7 @@ import {
   toolUse,
 } from '@codeframe/fake-anthropic';
 import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
-import { TaskKind } from '@codeframe/proto';
+import { TaskKind, ToolSchema } from '@codeframe/proto';
 import { silentLogger } from '@codeframe/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlanError, planFromPrd, planningEnvironment } from './planner.js';
@@ -95,7 +96,8 @@ describe('planFromPrd', () => {
   });
 
   it("tells the model what the engineers' sandboxes have, as their workers reported it", async () => {
-    const tool = (name: string, version: string) => ({ name, version, path: `/usr/bin/${name}` });
+    const tool = (name: string, version: string) =>
+      create(ToolSchema, { name, version, path: `/usr/bin/${name}` });
     const environment = planningEnvironment([
       {
         kind: TaskKind.BACKEND,
@@ -103,7 +105,7 @@ describe('planFromPrd', () => {
         allowedHosts: ['registry.npmjs.org:443'],
       },
       { kind: TaskKind.TEST, toolchain: [], allowedHosts: [] },
-    ] as never);
+    ]);
     await plan(() => ({ content: [toolUse('submit_plan', good)] }), environment);
     const system = JSON.stringify(fake?.requests[0]?.body.system);
     expect(system).toContain(

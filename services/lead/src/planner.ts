@@ -7,7 +7,7 @@ import {
   type Tool,
   type UsageTotals,
 } from '@codeframe/llm';
-import { type Tool as SandboxTool, TaskKind } from '@codeframe/proto';
+import { type DescribeResponse, TaskKind } from '@codeframe/proto';
 import { type PlannedTask, validatePlan } from './plan-validation.js';
 
 const string = { type: 'string' } as const;
@@ -46,11 +46,8 @@ Plan the work for the product spec you are given as a graph of tasks and submit 
 Each task is one coherent change an engineer can finish and test alone. Use depends_on only where a task needs another's code; independent tasks run at the same time.
 Give every task acceptance criteria that its tests can check.`;
 
-export interface WorkerSandbox {
-  kind: TaskKind;
-  toolchain: readonly SandboxTool[];
-  allowedHosts: readonly string[];
-}
+/** What a worker kind's replicas said of their sandbox in Describe. */
+export type WorkerSandbox = Pick<DescribeResponse, 'kind' | 'toolchain' | 'allowedHosts'>;
 
 /**
  * What the engineers can run, as their workers reported it, for the planner's prompt: so

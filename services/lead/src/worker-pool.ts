@@ -1,4 +1,4 @@
-import { TaskKind, type Tool, WorkerService } from '@codeframe/proto';
+import { type DescribeResponse, TaskKind, type Tool, WorkerService } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import type { Client } from '@connectrpc/connect';
@@ -115,7 +115,7 @@ export class WorkerPool {
   }
 
   /** What each kind's sandbox has, from its replicas' last Describe (healthy ones first). */
-  sandboxes(): { kind: TaskKind; toolchain: Tool[]; allowedHosts: string[] }[] {
+  sandboxes(): Pick<DescribeResponse, 'kind' | 'toolchain' | 'allowedHosts'>[] {
     const kinds = [...new Set(this.#replicas.map((r) => r.kind))];
     return kinds.map((kind) => {
       const [replica] = this.#replicas
