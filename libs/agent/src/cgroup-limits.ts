@@ -41,10 +41,6 @@ interface Layout {
 export class Cgroups {
   private constructor(private readonly layout: Layout) {}
 
-  get version(): 1 | 2 {
-    return this.layout.version;
-  }
-
   /** The cgroups this process may create children in, or null (with the reason). */
   static async detect(): Promise<{ cgroups: Cgroups | null; reason: string }> {
     let own: string;

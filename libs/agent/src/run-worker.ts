@@ -30,8 +30,10 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       log.warn('CODEFRAME_SANDBOX=none: task commands will run without a sandbox');
     // The sandbox's own files are the process's; the package cache outlives it.
     const stateDir = await mkdtemp(join(tmpdir(), `codeframe-${definition.name}-`));
-    const workDir = config.workDir ? resolve(config.workDir) : resolve('.codeframe');
-    const settings = await sandboxSettings(config, { workDir, stateDir }, log);
+    // The package cache defaults to <work dir>/cache, or one .codeframe/cache for the
+    // workers of this folder when they keep their default work dirs.
+    const cacheRoot = config.workDir ? resolve(config.workDir) : resolve('.codeframe');
+    const settings = await sandboxSettings(config, { workDir: cacheRoot, stateDir }, log);
     const sandbox = await Sandbox.create(settings).catch(async (err) => {
       await rm(stateDir, { recursive: true, force: true });
       throw err;
