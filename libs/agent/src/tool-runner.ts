@@ -72,8 +72,16 @@ function str(input: Record<string, unknown>, key: string, optional = false): str
 export class ToolRunner {
   readonly #worktree: string;
 
+  readonly #aborted: Promise<ToolOutcome>;
+
   constructor(private readonly options: ToolRunnerOptions) {
     this.#worktree = options.workspace.path;
+    const { signal } = options;
+    this.#aborted = new Promise((resolve) => {
+      const stop = () => resolve({ content: 'the task was stopped', isError: true });
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
   }
 
   async run(name: string, input: Record<string, unknown>): Promise<ToolOutcome> {
@@ -81,7 +89,9 @@ export class ToolRunner {
       return { content: `unknown tool "${name}"`, isError: true };
     }
     try {
-      return await this.#dispatch(name, input ?? {});
+      // A call still running when the task is cancelled is left behind, so that the task
+      // ends (and frees its slot and worktree) whatever the call waits for.
+      return await Promise.race([this.#dispatch(name, input ?? {}), this.#aborted]);
     } catch (err) {
       const path = typeof input?.path === 'string' ? JSON.stringify(input.path) : name;
       const error = fileError(err, path);
