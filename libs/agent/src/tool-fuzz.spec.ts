@@ -17,10 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuzzCases, fuzzSeed, Rng } from '@codeframe/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Workspace } from './git-workspace.js';
-import type { Sandbox } from './sandbox.js';
-import { taskEvents } from './task-events.js';
-import { ToolRunner } from './tool-runner.js';
+import { fileToolRunner } from './test-worker.fixture.js';
 
 let dir: string;
 let worktree: string;
@@ -132,17 +129,7 @@ it(
     const rng = new Rng(seed);
     const outside = await snapshot(join(dir, 'outside'));
     const git = await snapshot(join(worktree, '.git'));
-    const runner = new ToolRunner({
-      workspace: { path: worktree } as Workspace,
-      sandbox: {} as Sandbox,
-      testCommand: async () => 'true',
-      commandTimeoutMs: 1000,
-      testTimeoutMs: 1000,
-      maxOutputBytes: 1000,
-      events: taskEvents('t', 'a'),
-      emit: () => {},
-      signal: new AbortController().signal,
-    });
+    const runner = fileToolRunner(worktree);
     const errors = new Map<string, number>();
     for (let n = 0; n < cases; n++) {
       const name = rng.chance(0.95) ? rng.pick(FILE_TOOLS) : rng.pick(OTHER_NAMES);

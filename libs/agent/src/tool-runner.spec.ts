@@ -5,10 +5,8 @@ import { mkdir, mkdtemp, open, readFile, realpath, rm, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Workspace } from './git-workspace.js';
-import type { Sandbox } from './sandbox.js';
-import { taskEvents } from './task-events.js';
-import { ToolRunner } from './tool-runner.js';
+import { fileToolRunner } from './test-worker.fixture.js';
+import type { ToolRunner } from './tool-runner.js';
 
 let dir: string;
 let runner: ToolRunner;
@@ -16,17 +14,7 @@ let runner: ToolRunner;
 beforeAll(async () => {
   dir = await realpath(await mkdtemp(join(tmpdir(), 'tool-runner-')));
   await mkdir(join(dir, '.git'));
-  runner = new ToolRunner({
-    workspace: { path: dir } as Workspace,
-    sandbox: {} as Sandbox,
-    testCommand: async () => 'true',
-    commandTimeoutMs: 1000,
-    testTimeoutMs: 1000,
-    maxOutputBytes: 1000,
-    events: taskEvents('t', 'a'),
-    emit: () => {},
-    signal: new AbortController().signal,
-  });
+  runner = fileToolRunner(dir);
 });
 
 afterAll(async () => {
