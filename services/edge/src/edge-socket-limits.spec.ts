@@ -12,14 +12,14 @@ let edge: ServiceProcess;
 
 beforeAll(async () => {
   lead = await startFakeLead();
-  for (const id of ['p-1', 'p-2', 'p-3', 'shared']) lead.createProject(id);
+  for (const id of ['p-1', 'p-2', 'p-3', 'p-4', 'shared']) lead.createProject(id);
   edge = await startServiceProcess({
     entry: EDGE_ENTRY,
     listeners: 2,
     env: {
       GRPC_PORT: '0',
       CODEFRAME_LEAD_URL: lead.url,
-      CODEFRAME_EDGE_MAX_SUBSCRIPTIONS: '2',
+      CODEFRAME_EDGE_MAX_SUBSCRIPTIONS: '3',
       CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: '2',
       CODEFRAME_EDGE_MAX_REFUSED_SUBSCRIPTIONS: '20',
       CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
@@ -48,11 +48,11 @@ describe('per-socket caps', () => {
     expect(await abuser.closed).toBe(CloseCode.LimitExceeded);
     expect(errors(abuser).length).toBeGreaterThan(0);
     expect(errors(abuser).map((f) => f.error)).toContainEqual(
-      expect.stringMatching(/still starting|unknown project/),
+      expect.stringMatching(/^2 subscriptions of this connection are still starting/),
     );
     const asked = (lead.calls.get('getProject') ?? 0) - before;
-    expect(asked).toBeGreaterThan(0);
-    expect(asked).toBeLessThanOrEqual(2 + 20 + 2);
+    // At most the pending cap at a time, each unknown project a refusal, 20 refusals allowed.
+    expect(asked).toBeLessThanOrEqual(2 + 20 + 1);
     expect(lead.calls.get('watchEvents') ?? 0).toBe(0);
     const other = await fetch(`${http()}/api/projects`);
     expect(other.status).toBe(200);
@@ -62,25 +62,43 @@ describe('per-socket caps', () => {
     expect(text).toMatch(/^codeframe_edge_limit_closes_total [1-9]/m);
   }, 60_000);
 
-  it('refuses a subscription past the cap with a sentence, and takes it once one ends', async () => {
+  it('closes a socket that keeps guessing unknown project ids, one at a time', async () => {
     const client = await FrameClient.connect(wsUrl());
-    for (const id of ['p-1', 'p-2']) {
+    for (let i = 0; i <= 20; i++) {
+      client.send({ type: 'subscribe', project_id: `guess-${i}`, last_seq: 0 });
+      await client
+        .waitFor((f) => f.type === 'error' && f.project_id === `guess-${i}`)
+        .catch(() => undefined);
+    }
+    expect(await client.closed).toBe(CloseCode.LimitExceeded);
+    expect(errors(client).map((f) => f.error)).toContain('unknown project guess-0');
+    expect(lead.openStreams.get('guess-0') ?? 0).toBe(0);
+  });
+
+  it('refuses a subscription past the cap with a sentence, and takes it once one ends', async () => {
+    const hits = () =>
+      metrics().then((t) =>
+        Number(/^codeframe_edge_cap_hits_total\{cap="subscriptions"\} (\d+)$/m.exec(t)?.[1]),
+      );
+    const before = await hits();
+    const client = await FrameClient.connect(wsUrl());
+    for (const id of ['p-1', 'p-2', 'p-3']) {
       client.send({ type: 'subscribe', project_id: id, last_seq: 0 });
       await client.waitFor((f) => f.type === 'subscribed' && f.project_id === id);
     }
-    client.send({ type: 'subscribe', project_id: 'p-3', last_seq: 0 });
+    client.send({ type: 'subscribe', project_id: 'p-4', last_seq: 0 });
     expect(await client.waitFor((f) => f.type === 'error')).toMatchObject({
-      project_id: 'p-3',
+      project_id: 'p-4',
       error: expect.stringMatching(
-        /^this connection already has 2 subscriptions, the most allowed \(CODEFRAME_EDGE_MAX_SUBSCRIPTIONS\)/,
+        /^this connection already has 3 subscriptions, the most allowed \(CODEFRAME_EDGE_MAX_SUBSCRIPTIONS\)/,
       ),
     });
     client.send({ type: 'subscribe', project_id: 'p-1', last_seq: 0 });
     client.send({ type: 'unsubscribe', project_id: 'p-2' });
-    client.send({ type: 'subscribe', project_id: 'p-3', last_seq: 0 });
-    await client.waitFor((f) => f.type === 'subscribed' && f.project_id === 'p-3');
+    client.send({ type: 'subscribe', project_id: 'p-4', last_seq: 0 });
+    await client.waitFor((f) => f.type === 'subscribed' && f.project_id === 'p-4');
     expect(errors(client)).toHaveLength(1);
-    expect(await metrics()).toMatch(/^codeframe_edge_cap_hits_total\{cap="subscriptions"\} 1$/m);
+    expect(await hits()).toBe(before + 1);
     client.close();
   });
 

@@ -15,7 +15,20 @@ export interface FanOutOptions {
   /** How long a feed with no subscribers stays open, so a quick resubscribe finds its ring. */
   upstreamGraceMs: number;
   aheadWaitMs: number;
+  limits: SocketLimits;
   publish(topic: string, frame: string): void;
+  /** Called when one of a socket's subscriptions was refused for a cap or an unknown project. */
+  onRefused(session: SocketSession): void;
+  /** Watches a subscription's async start, so its failure is reported, not lost. */
+  track(session: SocketSession, start: Promise<void>): void;
+}
+
+/** What one socket may hold; each refusal counts toward closing an abusive socket. */
+export interface SocketLimits {
+  /** CODEFRAME_EDGE_MAX_SUBSCRIPTIONS */
+  maxSubscriptions: number;
+  /** CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: not yet live (being opened or catching up). */
+  maxPendingSubscriptions: number;
 }
 
 /** Which sockets watch which projects, and the one upstream feed per watched project. */
@@ -52,13 +65,38 @@ export class FanOut {
       });
       return;
     }
+    const refusal = this.#capRefusal(session, projectId);
+    if (refusal) {
+      session.sendFrame({ type: 'error', error: refusal, project_id: projectId });
+      this.options.onRefused(session);
+      return;
+    }
     // Resubscribing restarts the catch-up from the seq the client now names.
     this.unsubscribe(session, projectId);
     const feed = this.#acquire(projectId);
     const subscription = new Subscription(session, feed, lastSeq, this.#context);
-    subscription.onFailed = () => this.#release(feed);
+    subscription.onFailed = (unknownProject) => {
+      this.#release(feed);
+      if (unknownProject) this.options.onRefused(session);
+    };
     session.subscriptions.set(projectId, subscription);
-    void subscription.start();
+    this.options.track(session, subscription.start());
+  }
+
+  /** Why the socket may not take this subscription now, or undefined when it may. */
+  #capRefusal(session: SocketSession, projectId: string): string | undefined {
+    const { maxSubscriptions, maxPendingSubscriptions } = this.options.limits;
+    const existing = session.subscriptions.get(projectId);
+    if (!existing && session.subscriptions.size >= maxSubscriptions) {
+      this.options.metrics.capHits.subscriptions++;
+      return `this connection already has ${maxSubscriptions} subscriptions, the most allowed (CODEFRAME_EDGE_MAX_SUBSCRIPTIONS): unsubscribe from one first`;
+    }
+    const pending = session.pendingSubscriptions - (existing && !existing.live ? 1 : 0);
+    if (pending >= maxPendingSubscriptions) {
+      this.options.metrics.capHits.pending_subscriptions++;
+      return `${pending} subscriptions of this connection are still starting, the most allowed (CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS): wait for their "subscribed" or "error" frames`;
+    }
+    return undefined;
   }
 
   /** Ends a subscription; false when the socket had none for the project. */

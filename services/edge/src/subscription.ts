@@ -51,7 +51,8 @@ export class Subscription {
     try {
       await this.feed.opened;
     } catch (error) {
-      this.#fail(error instanceof FeedError ? error.message : String(error));
+      const unknown = error instanceof FeedError && error.unknownProject;
+      this.#fail(error instanceof FeedError ? error.message : String(error), unknown);
       return;
     }
     if (this.#closed) return;
@@ -171,7 +172,7 @@ export class Subscription {
     return this.#sentSeq >= this.feed.ring.startAfter;
   }
 
-  #fail(error: string): void {
+  #fail(error: string, unknownProject = false): void {
     // A subscription already ended (unsubscribed, socket closed) has been released.
     if (this.#closed) return;
     this.session.sendFrame({ type: 'error', error, project_id: this.projectId });
@@ -179,9 +180,9 @@ export class Subscription {
       this.session.subscriptions.delete(this.projectId);
     }
     this.close();
-    this.onFailed?.();
+    this.onFailed?.(unknownProject);
   }
 
   /** Set by the registry to release the feed when the subscription fails. */
-  onFailed: (() => void) | undefined;
+  onFailed: ((unknownProject: boolean) => void) | undefined;
 }
