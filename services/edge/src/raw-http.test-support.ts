@@ -16,7 +16,9 @@ export function rawRequest(port: number, head: string, timeoutMs = 10_000): Prom
     let received = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no answer within ${timeoutMs} ms to ${JSON.stringify(head.slice(0, 80))}`));
+      const [line = '', ...headers] = head.split('\r\n');
+      const shown = `${line.slice(0, 60)}… (${line.length} chars) ${headers.join(' | ')}`;
+      reject(new Error(`no answer within ${timeoutMs} ms to ${JSON.stringify(shown)}`));
     }, timeoutMs);
     const finish = (response: RawResponse) => {
       clearTimeout(timer);
