@@ -41,12 +41,13 @@ export function parseClientFrame(text: string): Parsed {
       }
       return { ok: true, message: { type: 'subscribe', projectId: f.project_id, lastSeq } };
     }
-    case 'unsubscribe':
+    case 'unsubscribe': {
       if (!nonEmptyString(f.project_id))
         return fail('unsubscribe: "project_id" must be a non-empty string');
-      if (projectIdProblem(f.project_id))
-        return fail(`unsubscribe: ${projectIdProblem(f.project_id)}`);
+      const problem = projectIdProblem(f.project_id);
+      if (problem) return fail(`unsubscribe: ${problem}`);
       return { ok: true, message: { type: 'unsubscribe', projectId: f.project_id } };
+    }
     case 'answer_blocker':
       if (!nonEmptyString(f.blocker_id))
         return fail('answer_blocker: "blocker_id" must be a non-empty string');

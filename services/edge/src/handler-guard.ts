@@ -60,15 +60,20 @@ export class HandlerGuard {
       try {
         handler(ws, ...rest);
       } catch (error) {
-        this.#failSocket(ws.getUserData().session, error, where);
-        if (where === 'open') ws.end(CLOSE_INTERNAL_ERROR, 'the edge failed to open the socket');
+        this.#failSocket(() => ws.getUserData().session, error, where);
+        if (where !== 'open') return;
+        try {
+          ws.end(CLOSE_INTERNAL_ERROR, 'the edge failed to open the socket');
+        } catch {
+          // Already closed: nothing left to end.
+        }
       }
     };
   }
 
   /** Watches async work started for a socket, so its failure reaches the socket too. */
   task(session: SocketSession, where: string, work: Promise<unknown>): void {
-    work.catch((error) => this.#failSocket(session, error, where));
+    work.catch((error) => this.#failSocket(() => session, error, where));
   }
 
   #hostAllowed(reply: HttpReply, req: UWS.HttpRequest): boolean {
@@ -88,10 +93,10 @@ export class HandlerGuard {
     }
   }
 
-  #failSocket(session: SocketSession, error: unknown, where: string): void {
+  #failSocket(session: () => SocketSession, error: unknown, where: string): void {
     try {
       const errorId = logInternalError(error, `websocket ${where}`, this.logger, this.metrics);
-      session.sendFrame({
+      session().sendFrame({
         type: 'error',
         error: internalErrorSentence(errorId),
         error_id: errorId,
