@@ -7,11 +7,18 @@ import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EDGE_ENTRY, FrameClient } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
-import { httpCase, Rng, type WsCase, wsCase } from './fuzz-input.test-support.js';
+import {
+  fuzzCases,
+  fuzzSeed,
+  httpCase,
+  Rng,
+  type WsCase,
+  wsCase,
+} from './fuzz-input.test-support.js';
 import { getWithHost, rawRequest } from './raw-http.test-support.js';
 
-const CASES = Number(process.env.CODEFRAME_FUZZ_CASES ?? 3000);
-const SEED = Number(process.env.CODEFRAME_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const CASES = fuzzCases(3000);
+const SEED = fuzzSeed();
 const BATCH = 250;
 const KNOWN = ['p-1', 'p-2', 'legit'];
 

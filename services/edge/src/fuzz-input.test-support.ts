@@ -1,38 +1,57 @@
 // Seeded random input for the edge's fuzz spec: WebSocket frames and raw HTTP requests,
 // from plausible to hostile. The same seed gives the same cases, so a failure replays.
 
+/** How many cases to run: `CODEFRAME_FUZZ_CASES`, else `fallback`. */
+export function fuzzCases(fallback: number): number {
+  const given = Number(process.env.CODEFRAME_FUZZ_CASES);
+  return Number.isSafeInteger(given) && given > 0 ? given : fallback;
+}
+
+/** The seed of this run: `CODEFRAME_FUZZ_SEED` to replay one, else a fresh one. */
+export function fuzzSeed(): number {
+  const given = Number(process.env.CODEFRAME_FUZZ_SEED);
+  return Number.isSafeInteger(given) ? given >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+}
+
 /** mulberry32: small, fast, and the same on every machine. */
 export class Rng {
   #state: number;
 
-  constructor(seed: number) {
+  constructor(readonly seed: number) {
     this.#state = seed >>> 0;
   }
 
+  /** A float in [0, 1). */
   next(): number {
     this.#state = (this.#state + 0x6d2b79f5) >>> 0;
     let t = this.#state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   }
 
-  int(max: number): number {
-    return Math.floor(this.next() * max);
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
+    return items[this.int(items.length)] as T;
   }
 
   chance(p: number): boolean {
     return this.next() < p;
   }
 
-  bytes(length: number): Buffer {
-    return Buffer.from(Array.from({ length }, () => this.int(256)));
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.int(256);
+    return out;
   }
 }
+
+/** Random bytes as a Buffer. */
+const bytes = (rng: Rng, n: number) => Buffer.from(rng.bytes(n));
 
 const ODD_STRINGS = [
   '',
@@ -78,7 +97,7 @@ function fieldValue(rng: Rng, known: readonly string[]): unknown {
     case 2:
       return rng.pick(ODD_VALUES);
     default:
-      return rng.bytes(rng.int(40)).toString('latin1');
+      return bytes(rng, rng.int(40)).toString('latin1');
   }
 }
 
@@ -117,11 +136,13 @@ export function wsCase(rng: Rng, known: readonly string[]): WsCase {
       return { text: open.repeat(depth) + (open === '[' ? ']' : '}').repeat(depth) };
     }
     case 4:
-      return { binary: rng.bytes(rng.int(300)) };
+      return { binary: bytes(rng, rng.int(300)) };
     case 5:
-      return { invalidUtf8: Buffer.concat([Buffer.from('{"type":"'), rng.bytes(rng.int(20) + 1)]) };
+      return {
+        invalidUtf8: Buffer.concat([Buffer.from('{"type":"'), bytes(rng, rng.int(20) + 1)]),
+      };
     default:
-      return { text: rng.bytes(rng.int(200)).toString('utf8') };
+      return { text: bytes(rng, rng.int(200)).toString('utf8') };
   }
 }
 
@@ -165,8 +186,7 @@ function pathSegment(rng: Rng, known: readonly string[]): string {
     case 2:
       return percentEncoded(rng.pick(ODD_STRINGS)).slice(0, 3000);
     default:
-      return rng
-        .bytes(rng.int(30))
+      return bytes(rng, rng.int(30))
         .toString('latin1')
         .replace(/[\s?#/]/g, '_');
   }
@@ -233,7 +253,7 @@ export function httpCase(rng: Rng, known: readonly string[], port: number): stri
   if (rng.chance(0.15)) {
     lines.push('upgrade: websocket', 'connection: upgrade', 'sec-websocket-version: 13');
     if (rng.chance(0.7))
-      lines.push(`sec-websocket-key: ${rng.bytes(rng.int(24)).toString('base64')}`);
+      lines.push(`sec-websocket-key: ${bytes(rng, rng.int(24)).toString('base64')}`);
     if (rng.chance(0.3))
       lines.push(
         `sec-websocket-protocol: ${rng.pick(['codeframe.v1', 'bearer.%ff', ',,,', 'x'.repeat(500)])}`,
