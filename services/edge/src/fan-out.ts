@@ -44,6 +44,7 @@ export class FanOut {
       metrics: options.metrics,
       epoch: options.epoch,
       aheadWaitMs: options.aheadWaitMs,
+      track: options.track,
     };
   }
 

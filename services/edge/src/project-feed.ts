@@ -56,10 +56,15 @@ export class ProjectFeed {
   ) {
     this.topic = `project/${projectId}`;
     this.opened = this.#open(onUnreachable);
-    this.opened.then(
-      () => void this.#follow(),
-      () => {},
-    );
+    // #follow handles its own failures; the catch is for a bug, which must not end the edge.
+    this.opened
+      .then(
+        () => this.#follow(),
+        () => {},
+      )
+      .catch((err) =>
+        options.logger.error({ project: projectId, err }, 'the feed stopped following the lead'),
+      );
   }
 
   get closed(): boolean {

@@ -13,6 +13,8 @@ export interface SubscriptionContext {
   epoch: string;
   /** How long a subscriber whose last seq is ahead of the edge waits for the feed to reach it. */
   aheadWaitMs: number;
+  /** Watches async work started for the socket, so a failure is reported, not a crash. */
+  track(session: SocketSession, work: Promise<void>): void;
 }
 
 /**
@@ -69,7 +71,7 @@ export class Subscription {
       recovered,
     });
     this.#stopListening = this.feed.onEvent(() => this.resume());
-    if (recovered === 'lead') void this.#replayFromLead();
+    if (recovered === 'lead') this.context.track(this.session, this.#replayFromLead());
     else this.resume();
   }
 
@@ -81,7 +83,7 @@ export class Subscription {
       while (this.#sentSeq < ring.head) {
         if (this.session.congested) return;
         if (!ring.covers(this.#sentSeq)) {
-          void this.#replayFromLead();
+          this.context.track(this.session, this.#replayFromLead());
           return;
         }
         this.#sentSeq++;
