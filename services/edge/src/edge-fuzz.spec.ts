@@ -7,14 +7,8 @@ import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EDGE_ENTRY, FrameClient } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
-import {
-  fuzzCases,
-  fuzzSeed,
-  httpCase,
-  Rng,
-  type WsCase,
-  wsCase,
-} from './fuzz-input.test-support.js';
+import { httpCase, type WsCase, wsCase } from './fuzz-input.test-support.js';
+import { fuzzCases, fuzzSeed, Rng } from './fuzz-rng.test-support.js';
 import { getWithHost, rawRequest } from './raw-http.test-support.js';
 
 const CASES = fuzzCases(3000);
