@@ -56,6 +56,12 @@ describe('a malformed project id in the snapshot route', () => {
     expect((await fetch(`${http(guarded)}/healthz`)).status).toBe(200);
   });
 
+  it('counts them in the metrics, and none as an internal error', async () => {
+    const metrics = await (await fetch(`${http(open)}/metrics`)).text();
+    expect(metrics).toMatch(/^codeframe_edge_bad_requests_total [4-9]/m);
+    expect(metrics).toMatch(/^codeframe_edge_internal_errors_total 0$/m);
+  });
+
   it('still serves a well-formed id', async () => {
     const response = await fetch(`${http(open)}/api/projects/p-1/snapshot`);
     expect(response.status).toBe(200);

@@ -68,7 +68,12 @@ export class EdgeMetrics {
         'WebSocket upgrades refused (403) for their browser origin.',
         this.refusedOrigins,
       ),
-      ...metric('bad_requests_total', 'counter', 'Requests answered 400.', this.badRequests),
+      ...metric(
+        'bad_requests_total',
+        'counter',
+        'Requests answered 400 for malformed input.',
+        this.badRequests,
+      ),
       ...metric(
         'internal_errors_total',
         'counter',

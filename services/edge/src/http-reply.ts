@@ -26,11 +26,6 @@ export class HttpReply {
     });
   }
 
-  /** Whether the request was answered (or its client went away): nothing more may be sent. */
-  get answered(): boolean {
-    return this.#state !== 'open';
-  }
-
   /** Runs `fn`, which answers the request (or upgrades it), unless it was answered already. */
   cork(fn: () => void): void {
     if (this.#state !== 'open') return;

@@ -11,7 +11,7 @@ export interface OriginPolicyOptions {
   listenHost: string;
 }
 
-export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
 const WILDCARD_ADDRESSES = new Set(['', '0.0.0.0', '::', '[::]', '*']);
 
 export class OriginPolicy {

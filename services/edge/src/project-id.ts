@@ -1,7 +1,7 @@
 import { BadRequest } from './bad-request.js';
 
 /** Longer than any id the lead makes (UUIDs), short enough to keep topics and logs small. */
-export const MAX_PROJECT_ID_LENGTH = 200;
+const MAX_PROJECT_ID_LENGTH = 200;
 
 /** What is wrong with a project id a client sent, or undefined when it may be looked up. */
 export function projectIdProblem(id: string): string | undefined {
