@@ -26,8 +26,8 @@ export class EdgeMetrics {
   internalErrors = 0;
   /** Sockets closed for asking past their limits too often (4004). */
   limitCloses = 0;
-  /** Subscriptions refused at a per-socket cap. */
-  readonly capHits = { subscriptions: 0, pending_subscriptions: 0 };
+  /** Subscriptions refused at a cap (per socket, or the edge's lookups at the lead). */
+  readonly capHits = { subscriptions: 0, pending_subscriptions: 0, opening_projects: 0 };
   readonly recoveries = { none: 0, buffer: 0, lead: 0 };
 
   render(sources: MetricsSources): string {
@@ -86,7 +86,7 @@ export class EdgeMetrics {
         'Connections closed (4004) for asking past their limits too often.',
         this.limitCloses,
       ),
-      '# HELP codeframe_edge_cap_hits_total Subscriptions refused at a per-connection cap.',
+      '# HELP codeframe_edge_cap_hits_total Subscriptions refused at a cap.',
       '# TYPE codeframe_edge_cap_hits_total counter',
       ...Object.entries(this.capHits).map(
         ([cap, n]) => `codeframe_edge_cap_hits_total{cap="${cap}"} ${n}`,

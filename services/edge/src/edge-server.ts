@@ -34,6 +34,8 @@ export interface EdgeServerOptions {
   maxPendingSubscriptions: number;
   /** Refused subscriptions (caps, unknown projects) a socket may have in 10 s before it is closed. */
   maxRefusedSubscriptions: number;
+  /** Projects the edge may be looking up at the lead at once, for all sockets. */
+  maxOpeningProjects: number;
   heartbeatMs: number;
   ringCapacity: number;
   upstreamGraceMs: number;

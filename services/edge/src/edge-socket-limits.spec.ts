@@ -118,6 +118,54 @@ describe('per-socket caps', () => {
   });
 });
 
+describe('the edge-wide bound on lookups', () => {
+  it('refuses a new project while the most allowed are still being looked up at the lead', async () => {
+    lead.stall('stuck-1');
+    const bounded = await startServiceProcess({
+      entry: EDGE_ENTRY,
+      listeners: 2,
+      env: {
+        GRPC_PORT: '0',
+        CODEFRAME_LEAD_URL: lead.url,
+        CODEFRAME_EDGE_MAX_OPENING_PROJECTS: '1',
+        CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
+      },
+    });
+    try {
+      const url = `ws://127.0.0.1:${bounded.ports.http}/ws`;
+      const [first, second] = await Promise.all([
+        FrameClient.connect(url),
+        FrameClient.connect(url),
+      ]);
+      first.send({ type: 'subscribe', project_id: 'stuck-1', last_seq: 0 });
+      first.send({ type: 'ping' });
+      await first.waitFor((f) => f.type === 'pong');
+      second.send({ type: 'subscribe', project_id: 'p-1', last_seq: 0 });
+      expect(await second.waitFor((f) => f.type === 'error')).toMatchObject({
+        project_id: 'p-1',
+        error: expect.stringMatching(
+          /^the edge is already looking up 1 projects at the lead.*CODEFRAME_EDGE_MAX_OPENING_PROJECTS/,
+        ),
+      });
+      // Once the stuck lookup is given up, the lookup slot is free again.
+      first.close();
+      await first.closed;
+      let answer: Frame;
+      do {
+        const seen = second.frames.length;
+        second.send({ type: 'subscribe', project_id: 'p-1', last_seq: 0 });
+        answer = await second.waitFor(
+          (f) =>
+            second.frames.indexOf(f) >= seen && (f.type === 'subscribed' || f.type === 'error'),
+        );
+      } while (answer.type === 'error');
+      second.close();
+    } finally {
+      await bounded.stop();
+    }
+  });
+});
+
 describe('upstream streams', () => {
   it('opens one WatchEvents per project, shared by every socket', async () => {
     const clients = await Promise.all([1, 2, 3].map(() => FrameClient.connect(wsUrl())));

@@ -14,6 +14,8 @@ export interface FakeLead {
   /** WatchEvents streams open right now, by project id. */
   readonly openStreams: Map<string, number>;
   createProject(projectId: string): void;
+  /** Makes GetProject of this id hang until the caller gives up (a slow or stuck lead). */
+  stall(projectId: string): void;
   /** Appends an activity_update to the project's log; resolves its seq. */
   emit(projectId: string, message?: string): number;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export async function startFakeLead(): Promise<FakeLead> {
   const wakers = new Map<string, Set<() => void>>();
   const calls = new Map<string, number>();
   const openStreams = new Map<string, number>();
+  const stalled = new Set<string>();
   const count = (method: string) => calls.set(method, (calls.get(method) ?? 0) + 1);
   const logOf = (projectId: string) => {
     const log = logs.get(projectId);
@@ -46,8 +49,13 @@ export async function startFakeLead(): Promise<FakeLead> {
     shutdownGraceMs: 200,
     routes: (router) =>
       router.service(LeadService, {
-        getProject(req) {
+        async getProject(req, ctx) {
           count('getProject');
+          if (stalled.has(req.projectId)) {
+            await new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', resolve, { once: true }),
+            );
+          }
           return { project: project(req.projectId) };
         },
         listProjects() {
@@ -92,6 +100,9 @@ export async function startFakeLead(): Promise<FakeLead> {
     openStreams,
     createProject(projectId) {
       logs.set(projectId, []);
+    },
+    stall(projectId) {
+      stalled.add(projectId);
     },
     emit(projectId, message = 'working') {
       const log = logOf(projectId);

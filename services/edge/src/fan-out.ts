@@ -29,12 +29,16 @@ export interface SocketLimits {
   maxSubscriptions: number;
   /** CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: not yet live (being opened or catching up). */
   maxPendingSubscriptions: number;
+  /** CODEFRAME_EDGE_MAX_OPENING_PROJECTS: projects being looked up at the lead, edge-wide. */
+  maxOpeningProjects: number;
 }
 
 /** Which sockets watch which projects, and the one upstream feed per watched project. */
 export class FanOut {
   readonly #feeds = new Map<string, ProjectFeed>();
   readonly #sessions = new Set<SocketSession>();
+  /** Feeds whose project the lead has not yet answered for. */
+  #opening = 0;
   readonly #context: SubscriptionContext;
 
   constructor(private readonly options: FanOutOptions) {
@@ -97,6 +101,12 @@ export class FanOut {
       this.options.metrics.capHits.pending_subscriptions++;
       return `${pending} subscriptions of this connection are still starting, the most allowed (CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS): wait for their "subscribed" or "error" frames`;
     }
+    // Sockets are cheap to open, so the lookups all of them may cause are bounded too.
+    const { maxOpeningProjects } = this.options.limits;
+    if (!this.#feeds.has(projectId) && this.#opening >= maxOpeningProjects) {
+      this.options.metrics.capHits.opening_projects++;
+      return `the edge is already looking up ${this.#opening} projects at the lead, the most allowed (CODEFRAME_EDGE_MAX_OPENING_PROJECTS): subscribe again in a moment`;
+    }
     return undefined;
   }
 
@@ -147,6 +157,11 @@ export class FanOut {
         }
       });
       // A project that cannot be watched is forgotten, so a later subscribe tries again.
+      this.#opening++;
+      const opened = () => {
+        this.#opening--;
+      };
+      created.opened.then(opened, opened);
       created.opened.catch(() => {
         if (this.#feeds.get(projectId) === created) this.#feeds.delete(projectId);
       });

@@ -19,6 +19,7 @@ await runService('edge', async (log) => {
     maxSubscriptions: env.int('CODEFRAME_EDGE_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
     maxPendingSubscriptions: env.int('CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS', 10, 1, 10_000),
     maxRefusedSubscriptions: env.int('CODEFRAME_EDGE_MAX_REFUSED_SUBSCRIPTIONS', 20, 0, 1_000_000),
+    maxOpeningProjects: env.int('CODEFRAME_EDGE_MAX_OPENING_PROJECTS', 64, 1, 100_000),
     heartbeatMs: env.int('CODEFRAME_EDGE_HEARTBEAT_MS', 15_000, 100),
     ringCapacity: env.int('CODEFRAME_EDGE_RING_EVENTS', 10_000, 1, 10_000_000),
     upstreamGraceMs: env.int('CODEFRAME_EDGE_UPSTREAM_GRACE_MS', 30_000, 0),
