@@ -47,7 +47,14 @@ export type ServerFrame =
   | { type: 'unsubscribed'; project_id: string }
   | { type: 'pong' }
   | { type: 'heartbeat'; timestamp: string }
-  | { type: 'error'; error: string; project_id?: string; blocker_id?: string };
+  | {
+      type: 'error';
+      error: string;
+      project_id?: string;
+      blocker_id?: string;
+      /** Set when the edge itself failed: the id under which it logged the error. */
+      error_id?: string;
+    };
 
 export type ClientFrame =
   | { type: 'subscribe'; project_id: string; last_seq?: number }
@@ -63,4 +70,6 @@ export const CloseCode = {
   TooManyErrors: 4002,
   /** The client did not read fast enough and its queue reached the backpressure limit. */
   TooSlow: 4003,
+  /** The client kept asking past a per-connection limit (subscriptions, unknown projects). */
+  LimitExceeded: 4004,
 } as const;

@@ -35,5 +35,12 @@ describe('parseClientFrame', () => {
     expect(error('{"type":"subscribe","project_id":"p","last_seq":-1}')).toMatch(/last_seq/);
     expect(error('{"type":"subscribe","project_id":"p","last_seq":"3"}')).toMatch(/last_seq/);
     expect(error('{"type":"answer_blocker","blocker_id":"b"}')).toMatch(/"answer" must be/);
+    const long = JSON.stringify({ type: 'subscribe', project_id: 'p'.repeat(201) });
+    expect(error(long)).toBe(
+      'subscribe: project id is 201 characters long, more than the 200 allowed',
+    );
+    expect(error(JSON.stringify({ type: 'unsubscribe', project_id: 'a\u0000b' }))).toBe(
+      'unsubscribe: project id contains control characters',
+    );
   });
 });

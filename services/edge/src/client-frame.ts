@@ -1,5 +1,6 @@
 // Frames a browser sends to the edge (JSON text), validated into typed messages. Anything
 // else gets an `error` frame with a sentence saying what was wrong.
+import { projectIdProblem } from './project-id.js';
 
 export type ClientMessage =
   | { type: 'subscribe'; projectId: string; lastSeq: number }
@@ -32,16 +33,21 @@ export function parseClientFrame(text: string): Parsed {
     case 'subscribe': {
       if (!nonEmptyString(f.project_id))
         return fail('subscribe: "project_id" must be a non-empty string');
+      const problem = projectIdProblem(f.project_id);
+      if (problem) return fail(`subscribe: ${problem}`);
       const lastSeq = f.last_seq ?? 0;
       if (typeof lastSeq !== 'number' || !Number.isSafeInteger(lastSeq) || lastSeq < 0) {
         return fail('subscribe: "last_seq" must be a non-negative integer');
       }
       return { ok: true, message: { type: 'subscribe', projectId: f.project_id, lastSeq } };
     }
-    case 'unsubscribe':
+    case 'unsubscribe': {
       if (!nonEmptyString(f.project_id))
         return fail('unsubscribe: "project_id" must be a non-empty string');
+      const problem = projectIdProblem(f.project_id);
+      if (problem) return fail(`unsubscribe: ${problem}`);
       return { ok: true, message: { type: 'unsubscribe', projectId: f.project_id } };
+    }
     case 'answer_blocker':
       if (!nonEmptyString(f.blocker_id))
         return fail('answer_blocker: "blocker_id" must be a non-empty string');

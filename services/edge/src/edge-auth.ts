@@ -54,8 +54,3 @@ function offeredProtocols(header: string): string[] {
     .map((p) => p.trim())
     .filter((p) => p !== '');
 }
-
-/** Whether a browser from `origin` may connect; an empty list allows every origin. */
-export function originAllowed(allowed: readonly string[], origin: string): boolean {
-  return allowed.length === 0 || origin === '' || allowed.includes(origin);
-}

@@ -16,6 +16,18 @@ export class EdgeMetrics {
   upstreamReconnects = 0;
   errorFrames = 0;
   authFailures = 0;
+  /** Requests whose Host header names no host this edge serves (421). */
+  refusedHosts = 0;
+  /** WebSocket upgrades from a browser origin that is not allowed (403). */
+  refusedOrigins = 0;
+  /** Requests answered 400 for malformed input (bad escapes, ids). */
+  badRequests = 0;
+  /** Handler failures that were the edge's own fault, each logged with an id. */
+  internalErrors = 0;
+  /** Sockets closed for asking past their limits too often (4004). */
+  limitCloses = 0;
+  /** Subscriptions refused at a cap (per socket, or the edge's lookups at the lead). */
+  readonly capHits = { subscriptions: 0, pending_subscriptions: 0, opening_projects: 0 };
   readonly recoveries = { none: 0, buffer: 0, lead: 0 };
 
   render(sources: MetricsSources): string {
@@ -43,6 +55,41 @@ export class EdgeMetrics {
         'counter',
         'Requests refused for a missing or bad token.',
         this.authFailures,
+      ),
+      ...metric(
+        'refused_hosts_total',
+        'counter',
+        'Requests refused (421) for a Host the edge does not serve.',
+        this.refusedHosts,
+      ),
+      ...metric(
+        'refused_origins_total',
+        'counter',
+        'WebSocket upgrades refused (403) for their browser origin.',
+        this.refusedOrigins,
+      ),
+      ...metric(
+        'bad_requests_total',
+        'counter',
+        'Requests answered 400 for malformed input.',
+        this.badRequests,
+      ),
+      ...metric(
+        'internal_errors_total',
+        'counter',
+        'Handler failures of the edge itself, each logged with an error id.',
+        this.internalErrors,
+      ),
+      ...metric(
+        'limit_closes_total',
+        'counter',
+        'Connections closed (4004) for asking past their limits too often.',
+        this.limitCloses,
+      ),
+      '# HELP codeframe_edge_cap_hits_total Subscriptions refused at a cap.',
+      '# TYPE codeframe_edge_cap_hits_total counter',
+      ...Object.entries(this.capHits).map(
+        ([cap, n]) => `codeframe_edge_cap_hits_total{cap="${cap}"} ${n}`,
       ),
       '# HELP codeframe_edge_recoveries_total Resubscriptions by where the missed events came from.',
       '# TYPE codeframe_edge_recoveries_total counter',

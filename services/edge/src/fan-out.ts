@@ -15,13 +15,30 @@ export interface FanOutOptions {
   /** How long a feed with no subscribers stays open, so a quick resubscribe finds its ring. */
   upstreamGraceMs: number;
   aheadWaitMs: number;
+  limits: SocketLimits;
   publish(topic: string, frame: string): void;
+  /** Called when one of a socket's subscriptions was refused for a cap or an unknown project. */
+  onRefused(session: SocketSession): void;
+  /** Watches a subscription's async start, so its failure is reported, not lost. */
+  track(session: SocketSession, start: Promise<void>): void;
+}
+
+/** What one socket may hold; each refusal counts toward closing an abusive socket. */
+export interface SocketLimits {
+  /** CODEFRAME_EDGE_MAX_SUBSCRIPTIONS */
+  maxSubscriptions: number;
+  /** CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: not yet live (being opened or catching up). */
+  maxPendingSubscriptions: number;
+  /** CODEFRAME_EDGE_MAX_OPENING_PROJECTS: projects being looked up at the lead, edge-wide. */
+  maxOpeningProjects: number;
 }
 
 /** Which sockets watch which projects, and the one upstream feed per watched project. */
 export class FanOut {
   readonly #feeds = new Map<string, ProjectFeed>();
   readonly #sessions = new Set<SocketSession>();
+  /** Feeds whose project the lead has not yet answered for. */
+  #opening = 0;
   readonly #context: SubscriptionContext;
 
   constructor(private readonly options: FanOutOptions) {
@@ -31,6 +48,7 @@ export class FanOut {
       metrics: options.metrics,
       epoch: options.epoch,
       aheadWaitMs: options.aheadWaitMs,
+      track: options.track,
     };
   }
 
@@ -52,13 +70,44 @@ export class FanOut {
       });
       return;
     }
+    const refusal = this.#capRefusal(session, projectId);
+    if (refusal) {
+      session.sendFrame({ type: 'error', error: refusal, project_id: projectId });
+      this.options.onRefused(session);
+      return;
+    }
     // Resubscribing restarts the catch-up from the seq the client now names.
     this.unsubscribe(session, projectId);
     const feed = this.#acquire(projectId);
     const subscription = new Subscription(session, feed, lastSeq, this.#context);
-    subscription.onFailed = () => this.#release(feed);
+    subscription.onFailed = (unknownProject) => {
+      this.#release(feed);
+      if (unknownProject) this.options.onRefused(session);
+    };
     session.subscriptions.set(projectId, subscription);
-    void subscription.start();
+    this.options.track(session, subscription.start());
+  }
+
+  /** Why the socket may not take this subscription now, or undefined when it may. */
+  #capRefusal(session: SocketSession, projectId: string): string | undefined {
+    const { maxSubscriptions, maxPendingSubscriptions } = this.options.limits;
+    const existing = session.subscriptions.get(projectId);
+    if (!existing && session.subscriptions.size >= maxSubscriptions) {
+      this.options.metrics.capHits.subscriptions++;
+      return `this connection already has ${maxSubscriptions} subscriptions, the most allowed (CODEFRAME_EDGE_MAX_SUBSCRIPTIONS): unsubscribe from one first`;
+    }
+    const pending = session.pendingSubscriptions - (existing && !existing.live ? 1 : 0);
+    if (pending >= maxPendingSubscriptions) {
+      this.options.metrics.capHits.pending_subscriptions++;
+      return `${pending} subscriptions of this connection are still starting, the most allowed (CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS): wait for their "subscribed" or "error" frames`;
+    }
+    // Sockets are cheap to open, so the lookups all of them may cause are bounded too.
+    const { maxOpeningProjects } = this.options.limits;
+    if (!this.#feeds.has(projectId) && this.#opening >= maxOpeningProjects) {
+      this.options.metrics.capHits.opening_projects++;
+      return `the edge is already looking up ${this.#opening} projects at the lead, the most allowed (CODEFRAME_EDGE_MAX_OPENING_PROJECTS): subscribe again in a moment`;
+    }
+    return undefined;
   }
 
   /** Ends a subscription; false when the socket had none for the project. */
@@ -108,6 +157,11 @@ export class FanOut {
         }
       });
       // A project that cannot be watched is forgotten, so a later subscribe tries again.
+      this.#opening++;
+      const opened = () => {
+        this.#opening--;
+      };
+      created.opened.then(opened, opened);
       created.opened.catch(() => {
         if (this.#feeds.get(projectId) === created) this.#feeds.delete(projectId);
       });

@@ -1,89 +1,61 @@
-import {
-  EdgeTokenError,
-  grantAllows,
-  toBrowserProject,
-  toBrowserSnapshot,
-} from '@codeframe/events';
-import type { Logger } from '@codeframe/runtime';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { grantAllows, toBrowserProject, toBrowserSnapshot } from '@codeframe/events';
 import { type EdgeAuth, requestToken } from './edge-auth.js';
-import type { EdgeMetrics } from './edge-metrics.js';
-import { HttpReply } from './http-reply.js';
+import type { HandlerGuard } from './handler-guard.js';
+import type { HttpReply } from './http-reply.js';
 import type { LeadClient } from './lead-client.js';
+import { projectIdFromPath } from './project-id.js';
 import type { UWS } from './uws.js';
 
 export interface HttpApiOptions {
   lead: LeadClient;
   auth: EdgeAuth;
-  metrics: EdgeMetrics;
-  logger: Logger;
+  guard: HandlerGuard;
 }
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
 /**
  * The JSON API the dashboard loads before it subscribes: the projects a token may see, and
- * a snapshot of one (project, tasks, blockers, and the seq the snapshot is at).
+ * a snapshot of one (project, tasks, blockers, and the seq the snapshot is at). The token
+ * is checked before anything else of the request is parsed.
  */
 export function routeHttpApi(app: UWS.TemplatedApp, options: HttpApiOptions): void {
-  const { lead, auth, metrics, logger } = options;
+  const { lead, auth, guard } = options;
 
-  const handle = (
-    res: UWS.HttpResponse,
-    req: UWS.HttpRequest,
-    answer: (grant: Awaited<ReturnType<EdgeAuth['grantFor']>>) => Promise<[string, unknown]>,
-  ) => {
-    const reply = new HttpReply(res);
-    const token = requestToken({
+  const tokenOf = (req: UWS.HttpRequest) =>
+    requestToken({
       query: req.getQuery() ?? '',
       authorization: req.getHeader('authorization'),
       protocols: '',
     });
-    auth
-      .grantFor(token)
-      .then(answer, (error) => {
-        if (!(error instanceof EdgeTokenError)) throw error;
-        metrics.authFailures++;
-        return ['401 Unauthorized', { error: error.message }] as [string, unknown];
-      })
-      .catch((error) => leadFailure(error, logger))
-      .then(([status, body]) => reply.json(status, body, NO_STORE));
-  };
+  const ok = (reply: HttpReply, body: unknown) => reply.json('200 OK', body, NO_STORE);
 
-  app.get('/api/projects', (res, req) =>
-    handle(res, req, async (grant) => {
+  app.get(
+    '/api/projects',
+    guard.http('list projects', async (reply, req) => {
+      const grant = await auth.grantFor(tokenOf(req));
       const { projects } = await lead.listProjects({});
       const visible = projects.filter((p) => grantAllows(grant, p.id));
-      return [
-        '200 OK',
-        {
-          projects: visible.map(toBrowserProject),
-        },
-      ];
+      ok(reply, { projects: visible.map(toBrowserProject) });
     }),
   );
 
-  app.get('/api/projects/:id/snapshot', (res, req) => {
-    const projectId = decodeURIComponent(req.getParameter(0) ?? '');
-    handle(res, req, async (grant) => {
+  app.get(
+    '/api/projects/:id/snapshot',
+    guard.http('project snapshot', async (reply, req) => {
+      const token = tokenOf(req);
+      const rawId = req.getParameter(0) ?? '';
+      const grant = await auth.grantFor(token);
+      const projectId = projectIdFromPath(rawId);
       if (!grantAllows(grant, projectId)) {
-        return ['403 Forbidden', { error: `your token does not grant project ${projectId}` }];
+        reply.json(
+          '403 Forbidden',
+          { error: `your token does not grant project ${projectId}` },
+          NO_STORE,
+        );
+        return;
       }
-      const snapshot = await lead.getProjectSnapshot({ projectId });
-      return ['200 OK', toBrowserSnapshot(snapshot)];
-    });
-  });
-}
-
-function leadFailure(error: unknown, logger: Logger): [string, unknown] {
-  const e = ConnectError.from(error);
-  switch (e.code) {
-    case Code.NotFound:
-      return ['404 Not Found', { error: e.rawMessage }];
-    case Code.InvalidArgument:
-      return ['400 Bad Request', { error: e.rawMessage }];
-    default:
-      logger.warn({ err: e }, 'lead call for the dashboard failed');
-      return ['502 Bad Gateway', { error: `the lead did not answer: ${e.rawMessage}` }];
-  }
+      ok(reply, toBrowserSnapshot(await lead.getProjectSnapshot({ projectId })));
+    }),
+  );
 }

@@ -5,11 +5,12 @@ import type { UWS } from './uws.js';
  * went away, and wants the writes of one response corked together.
  */
 export class HttpReply {
-  #aborted = false;
+  /** `writing` while a cork runs; a cork that threw leaves it there (half an answer sent). */
+  #state: 'open' | 'writing' | 'done' = 'open';
 
   constructor(private readonly res: UWS.HttpResponse) {
     res.onAborted(() => {
-      this.#aborted = true;
+      this.#state = 'done';
     });
   }
 
@@ -18,23 +19,39 @@ export class HttpReply {
   }
 
   send(status: string, body: string | Buffer, headers: Record<string, string>): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.res.cork(() => {
+    this.cork(() => {
       this.res.writeStatus(status);
       for (const [name, value] of Object.entries(headers)) this.res.writeHeader(name, value);
       this.res.end(body);
     });
   }
 
-  /** For the WebSocket upgrade, which must also not run after an abort. */
-  get aborted(): boolean {
-    return this.#aborted;
+  /** Runs `fn`, which answers the request (or upgrades it), unless it was answered already. */
+  cork(fn: () => void): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'writing';
+    this.res.cork(fn);
+    this.#state = 'done';
   }
 
-  cork(fn: () => void): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.res.cork(fn);
+  /** Upgrades the request to a WebSocket, unless it was answered already. */
+  upgrade<T>(
+    userData: T,
+    key: string,
+    protocol: string,
+    extensions: string,
+    context: UWS.us_socket_context_t,
+  ): void {
+    this.cork(() => this.res.upgrade(userData, key, protocol, extensions, context));
+  }
+
+  /** Answers with an error; when an answer was already half written, drops the connection. */
+  fail(status: string, body: unknown): void {
+    if (this.#state === 'open') {
+      this.json(status, body, { 'cache-control': 'no-store' });
+    } else if (this.#state === 'writing') {
+      this.#state = 'done';
+      this.res.close();
+    }
   }
 }

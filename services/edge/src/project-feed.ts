@@ -18,6 +18,13 @@ export interface FeedOptions {
 /** Why a project cannot be watched, in words for the browser. */
 export class FeedError extends Error {
   override name = 'FeedError';
+  constructor(
+    message: string,
+    /** The lead does not know the project (a client guessing ids costs it a call each). */
+    readonly unknownProject = false,
+  ) {
+    super(message);
+  }
 }
 
 const RETRY = { baseMs: 100, maxMs: 5_000 };
@@ -49,10 +56,15 @@ export class ProjectFeed {
   ) {
     this.topic = `project/${projectId}`;
     this.opened = this.#open(onUnreachable);
-    this.opened.then(
-      () => void this.#follow(),
-      () => {},
-    );
+    // #follow handles its own failures; the catch is for a bug, which must not end the edge.
+    this.opened
+      .then(
+        () => this.#follow(),
+        () => {},
+      )
+      .catch((err) =>
+        options.logger.error({ project: projectId, err }, 'the feed stopped following the lead'),
+      );
   }
 
   get closed(): boolean {
@@ -85,7 +97,8 @@ export class ProjectFeed {
       } catch (error) {
         if (signal.aborted) throw new FeedError('the edge stopped watching this project');
         const e = ConnectError.from(error);
-        if (e.code === Code.NotFound) throw new FeedError(`unknown project ${this.projectId}`);
+        if (e.code === Code.NotFound)
+          throw new FeedError(`unknown project ${this.projectId}`, true);
         if (e.code === Code.InvalidArgument) throw new FeedError(e.rawMessage);
         if (e.code !== Code.Unavailable && e.code !== Code.DeadlineExceeded) {
           this.options.logger.error({ project: this.projectId, err: e }, 'lead refused the edge');

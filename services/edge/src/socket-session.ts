@@ -1,5 +1,6 @@
 import type { EdgeGrant, ServerFrame } from '@codeframe/events';
 import type { EdgeMetrics } from './edge-metrics.js';
+import { RecentCount } from './recent-count.js';
 import type { Subscription } from './subscription.js';
 import type { UWS } from './uws.js';
 
@@ -7,10 +8,15 @@ import type { UWS } from './uws.js';
 export class SocketSession {
   readonly subscriptions = new Map<string, Subscription>();
   closed = false;
+  /** Set once the edge decided to close the socket: its further frames are ignored. */
+  ending = false;
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Malformed frames lately; too many close the socket (4002). */
+  readonly malformed = new RecentCount(20, 10_000);
+  /** Subscriptions refused lately for a cap or an unknown project; too many close it (4004). */
+  readonly refusals: RecentCount;
   #ws: UWS.WebSocket<{ session: SocketSession }> | undefined;
   #drainWaiters: (() => void)[] = [];
-  #recentErrors: number[] = [];
 
   constructor(
     readonly id: number,
@@ -18,7 +24,11 @@ export class SocketSession {
     private readonly metrics: EdgeMetrics,
     /** Bytes queued above which catch-up sending pauses until the socket drains. */
     readonly pauseBytes: number,
-  ) {}
+    /** Refused subscriptions allowed within 10 s before the socket is closed. */
+    refusalLimit: number,
+  ) {
+    this.refusals = new RecentCount(refusalLimit, 10_000);
+  }
 
   attach(ws: UWS.WebSocket<{ session: SocketSession }>): void {
     this.#ws = ws;
@@ -68,12 +78,18 @@ export class SocketSession {
     for (const subscription of this.subscriptions.values()) subscription.resume();
   }
 
-  /** Records a malformed frame; true when the socket has sent too many recently. */
-  countError(limit: number, windowMs: number): boolean {
-    const now = Date.now();
-    this.#recentErrors = this.#recentErrors.filter((t) => now - t < windowMs);
-    this.#recentErrors.push(now);
-    return this.#recentErrors.length > limit;
+  /** Closes the socket with a code of ours; what it sends meanwhile is ignored. */
+  end(code: number, reason: string): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.ws?.end(code, reason);
+  }
+
+  /** Subscriptions not yet live (waiting for the feed, or catching up). */
+  get pendingSubscriptions(): number {
+    let count = 0;
+    for (const subscription of this.subscriptions.values()) if (!subscription.live) count++;
+    return count;
   }
 
   markClosed(): void {

@@ -13,6 +13,8 @@ export interface SubscriptionContext {
   epoch: string;
   /** How long a subscriber whose last seq is ahead of the edge waits for the feed to reach it. */
   aheadWaitMs: number;
+  /** Watches async work started for the socket, so a failure is reported, not a crash. */
+  track(session: SocketSession, work: Promise<void>): void;
 }
 
 /**
@@ -51,7 +53,8 @@ export class Subscription {
     try {
       await this.feed.opened;
     } catch (error) {
-      this.#fail(error instanceof FeedError ? error.message : String(error));
+      const unknown = error instanceof FeedError && error.unknownProject;
+      this.#fail(error instanceof FeedError ? error.message : String(error), unknown);
       return;
     }
     if (this.#closed) return;
@@ -68,7 +71,7 @@ export class Subscription {
       recovered,
     });
     this.#stopListening = this.feed.onEvent(() => this.resume());
-    if (recovered === 'lead') void this.#replayFromLead();
+    if (recovered === 'lead') this.context.track(this.session, this.#replayFromLead());
     else this.resume();
   }
 
@@ -80,7 +83,7 @@ export class Subscription {
       while (this.#sentSeq < ring.head) {
         if (this.session.congested) return;
         if (!ring.covers(this.#sentSeq)) {
-          void this.#replayFromLead();
+          this.context.track(this.session, this.#replayFromLead());
           return;
         }
         this.#sentSeq++;
@@ -171,7 +174,7 @@ export class Subscription {
     return this.#sentSeq >= this.feed.ring.startAfter;
   }
 
-  #fail(error: string): void {
+  #fail(error: string, unknownProject = false): void {
     // A subscription already ended (unsubscribed, socket closed) has been released.
     if (this.#closed) return;
     this.session.sendFrame({ type: 'error', error, project_id: this.projectId });
@@ -179,9 +182,9 @@ export class Subscription {
       this.session.subscriptions.delete(this.projectId);
     }
     this.close();
-    this.onFailed?.();
+    this.onFailed?.(unknownProject);
   }
 
   /** Set by the registry to release the feed when the subscription fails. */
-  onFailed: (() => void) | undefined;
+  onFailed: ((unknownProject: boolean) => void) | undefined;
 }

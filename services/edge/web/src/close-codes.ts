@@ -8,6 +8,8 @@ export const CloseCode = {
   TooManyErrors: 4002,
   /** The client did not read fast enough. */
   TooSlow: 4003,
+  /** The client kept asking past a per-connection limit. */
+  LimitExceeded: 4004,
 } as const;
 
 /** Used by this page when it gives up on a silent socket (any 4000–4999 code is ours to use). */

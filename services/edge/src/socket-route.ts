@@ -1,0 +1,163 @@
+import { CloseCode } from '@codeframe/events';
+import type { Logger } from '@codeframe/runtime';
+import { forwardAnswer } from './blocker-answers.js';
+import { parseClientFrame } from './client-frame.js';
+import { chosenProtocol, type EdgeAuth, requestToken } from './edge-auth.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { FanOut } from './fan-out.js';
+import type { HandlerGuard, SocketData } from './handler-guard.js';
+import type { LeadClient } from './lead-client.js';
+import type { OriginPolicy } from './origin-policy.js';
+import { SocketSession } from './socket-session.js';
+import type { UWS } from './uws.js';
+
+export interface SocketRouteOptions {
+  guard: HandlerGuard;
+  policy: OriginPolicy;
+  auth: EdgeAuth;
+  fanOut: FanOut;
+  lead: LeadClient;
+  metrics: EdgeMetrics;
+  logger: Logger;
+  maxFrameBytes: number;
+  maxBackpressureBytes: number;
+  /** Refused subscriptions a socket may have within 10 s before it is closed (4004). */
+  maxRefusedSubscriptions: number;
+}
+
+export const HEARTBEAT_TOPIC = 'heartbeat';
+/** uWS closes (abruptly, code 1006) a socket whose queue outgrows the limit this many times over before a sweep does. */
+const HARD_LIMIT_FACTOR = 4;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const decoder = new TextDecoder();
+
+/** `/ws`: the browser protocol, each handler behind the guard. */
+export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions): void {
+  const { guard, policy, auth, fanOut, lead, metrics, logger } = options;
+  let nextId = 1;
+
+  const refuse = (session: SocketSession, error: string) => {
+    session.sendFrame({ type: 'error', error });
+    if (session.malformed.add()) session.end(CloseCode.TooManyErrors, 'too many malformed frames');
+  };
+
+  const onMessage = (session: SocketSession, text: string) => {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) {
+      refuse(session, parsed.error);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ping':
+        session.sendFrame({ type: 'pong' });
+        return;
+      case 'subscribe':
+        fanOut.subscribe(session, message.projectId, message.lastSeq);
+        return;
+      case 'unsubscribe':
+        if (fanOut.unsubscribe(session, message.projectId)) {
+          session.sendFrame({ type: 'unsubscribed', project_id: message.projectId });
+        } else {
+          refuse(session, `not subscribed to project ${message.projectId}`);
+        }
+        return;
+      case 'answer_blocker': {
+        const { blockerId } = message;
+        const answered = forwardAnswer(lead, session.grant, blockerId, message.answer);
+        guard.task(
+          session,
+          'answer_blocker',
+          answered.then((error) => {
+            if (error) {
+              session.cork(() =>
+                session.sendFrame({ type: 'error', error, blocker_id: blockerId }),
+              );
+            }
+          }),
+        );
+        return;
+      }
+    }
+  };
+
+  app.ws<SocketData>('/ws', {
+    maxPayloadLength: options.maxFrameBytes,
+    maxBackpressure: options.maxBackpressureBytes * HARD_LIMIT_FACTOR,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: guard.http(
+      'websocket upgrade',
+      async (reply, req, context: UWS.us_socket_context_t) => {
+        const headers = {
+          key: req.getHeader('sec-websocket-key'),
+          protocols: req.getHeader('sec-websocket-protocol'),
+          extensions: req.getHeader('sec-websocket-extensions'),
+          origin: req.getHeader('origin'),
+          host: req.getHeader('host'),
+        };
+        const token = requestToken({
+          query: req.getQuery() ?? '',
+          authorization: req.getHeader('authorization'),
+          protocols: headers.protocols,
+        });
+        if (!policy.originAllowed(headers.origin, headers.host)) {
+          metrics.refusedOrigins++;
+          reply.json('403 Forbidden', {
+            error: `origin ${JSON.stringify(headers.origin)} is not allowed: open the dashboard from this edge, or list the origin in CODEFRAME_EDGE_ALLOWED_ORIGINS`,
+          });
+          return;
+        }
+        const grant = await auth.grantFor(token);
+        const session = new SocketSession(
+          nextId++,
+          grant,
+          metrics,
+          options.maxBackpressureBytes / 2,
+          options.maxRefusedSubscriptions,
+        );
+        reply.upgrade<SocketData>(
+          { session },
+          headers.key,
+          chosenProtocol(headers.protocols),
+          headers.extensions,
+          context,
+        );
+      },
+    ),
+    open: guard.socket('open', (ws) => {
+      const { session } = ws.getUserData();
+      session.attach(ws);
+      fanOut.sessionOpened(session);
+      ws.subscribe(HEARTBEAT_TOPIC);
+      const { expiresAt } = session.grant;
+      if (expiresAt !== undefined) {
+        const ms = Math.min(MAX_TIMER_MS, Math.max(0, expiresAt * 1000 - Date.now()));
+        session.expiryTimer = setTimeout(
+          () => session.end(CloseCode.Unauthorized, 'token expired'),
+          ms,
+        );
+      }
+      logger.debug({ socket: session.id, subject: session.grant.subject }, 'websocket opened');
+    }),
+    message: guard.socket('message', (ws, data: ArrayBuffer, isBinary: boolean) => {
+      const { session } = ws.getUserData();
+      if (session.ending) return;
+      if (isBinary) {
+        refuse(session, 'binary frames are not supported: send JSON text frames');
+        return;
+      }
+      onMessage(session, decoder.decode(data));
+    }),
+    drain: guard.socket('drain', (ws) => {
+      ws.getUserData().session.onDrain();
+    }),
+    close: guard.socket('close', (ws, code: number) => {
+      const { session } = ws.getUserData();
+      session.markClosed();
+      fanOut.sessionClosed(session);
+      logger.debug({ socket: session.id, code }, 'websocket closed');
+    }),
+  });
+}
