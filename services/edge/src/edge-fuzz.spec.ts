@@ -3,12 +3,17 @@
 // must still answer /healthz and deliver a legitimate subscriber its next event; no input
 // may be answered as an internal error. CODEFRAME_FUZZ_CASES runs more cases (default
 // 3000); CODEFRAME_FUZZ_SEED replays a run (the seed is printed at the start).
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import {
+  fuzzCases,
+  fuzzSeed,
+  Rng,
+  type ServiceProcess,
+  startServiceProcess,
+} from '@codeframe/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EDGE_ENTRY, FrameClient } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
 import { httpCase, type WsCase, wsCase } from './fuzz-input.test-support.js';
-import { fuzzCases, fuzzSeed, Rng } from './fuzz-rng.test-support.js';
 import { getWithHost, rawRequest } from './raw-http.test-support.js';
 
 const CASES = fuzzCases(3000);

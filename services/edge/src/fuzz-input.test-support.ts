@@ -1,6 +1,6 @@
 // Seeded random input for the edge's fuzz spec: WebSocket frames and raw HTTP requests,
 // from plausible to hostile. The same seed gives the same cases, so a failure replays.
-import type { Rng } from './fuzz-rng.test-support.js';
+import type { Rng } from '@codeframe/testkit';
 
 /** Random bytes as a Buffer. */
 const bytes = (rng: Rng, n: number) => Buffer.from(rng.bytes(n));
