@@ -15,3 +15,4 @@ export {
   MAX_MESSAGE_BYTES_VARIABLE,
   serverSettings,
 } from './server-settings.js';
+export { checkText } from './text-fields.js';
