@@ -94,7 +94,7 @@ describe('LeadService', () => {
     const heading = await errorOf(lead.createProject({ prd: '# bad\u009bheading\n' }));
     expect(heading?.rawMessage).toMatch(/^prd: contains the control character U\+009B at position 6/);
     const prd = await errorOf(lead.createProject({ prd: '# ok\n\tfine\r\n\u0007' }));
-    expect(prd?.rawMessage).toMatch(/^prd: contains the control character U\+0007 at position 14/);
+    expect(prd?.rawMessage).toMatch(/^prd: contains the control character U\+0007 at position 13/);
     expect((await lead.listProjects({})).projects).toEqual([]);
     const ok = await lead.createProject({ prd: '# ok\n\n\tindented\r\nline' });
     expect(ok.project?.name).toBe('ok');
