@@ -1,6 +1,7 @@
 import { invalidArgument } from './errors.js';
 
 // C0 controls, DEL and C1 controls: what a terminal, a log viewer or a shell may act on.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 // Multi-line text keeps its line breaks and tabs (a PRD written on Windows has \r\n).
 const LINE_BREAKS = new Set(['\n', '\r', '\t']);

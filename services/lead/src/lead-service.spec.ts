@@ -92,7 +92,9 @@ describe('LeadService', () => {
     expect(esc?.rawMessage).toMatch(/^name: contains the control character U\+001B at position 2/);
     // A heading the name would be taken from is refused with the PRD it is in.
     const heading = await errorOf(lead.createProject({ prd: '# bad\u009bheading\n' }));
-    expect(heading?.rawMessage).toMatch(/^prd: contains the control character U\+009B at position 6/);
+    expect(heading?.rawMessage).toMatch(
+      /^prd: contains the control character U\+009B at position 6/,
+    );
     const prd = await errorOf(lead.createProject({ prd: '# ok\n\tfine\r\n\u0007' }));
     expect(prd?.rawMessage).toMatch(/^prd: contains the control character U\+0007 at position 13/);
     expect((await lead.listProjects({})).projects).toEqual([]);
