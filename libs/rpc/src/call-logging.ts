@@ -23,6 +23,8 @@ type Ids = { projectId?: string; taskId?: string; blockerId?: string };
 
 /** The project, task and blocker ids a request names, wherever the contracts put them. */
 export function idsOf(message: unknown): Ids {
+  // A stream without its request message has none (the framework refuses it afterwards).
+  if (typeof message !== 'object' || message === null) return {};
   const m = message as Record<string, unknown> & { task?: { id?: unknown; projectId?: unknown } };
   const ids: Ids = {};
   const pick = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);

@@ -2,25 +2,32 @@ import { Code } from '@connectrpc/connect';
 import type { UniversalHandler, UniversalServerResponse } from '@connectrpc/connect/protocol';
 
 // connect-es 2.1 answers a request body that protobuf cannot parse, or a message flagged
-// compressed without an encoding, with INTERNAL, and for unary methods it does so inside
-// the protocol handler, before any interceptor sees the error. Bad input is the caller's
-// fault: these are the framework's sentences for it, turned into INVALID_ARGUMENT here.
-// (Server streams read their request inside the interceptors: see error-replies.ts.)
-const DECODE_FAILURES = [
-  /^parse binary: (.*)$/s,
-  /^(received compressed envelope, but do not know how to decompress)$/,
+// compressed without an encoding, with INTERNAL, and a gRPC call with no request message
+// or two with UNIMPLEMENTED; for unary methods it does so inside the protocol handler,
+// before any interceptor sees the error. Bad input is the caller's fault: these are the
+// framework's sentences for it, turned into INVALID_ARGUMENT here. (Server streams read
+// their request inside the interceptors: see error-replies.ts.)
+const DECODE_FAILURES: { code: Code; pattern: RegExp }[] = [
+  { code: Code.Internal, pattern: /^parse binary: (.*)$/s },
+  {
+    code: Code.Internal,
+    pattern: /^(received compressed envelope, but do not know how to decompress)$/,
+  },
+  {
+    code: Code.Unimplemented,
+    pattern: /^protocol error: ((missing|received extra) input message)/,
+  },
 ];
 
 /** The sentence for a decode failure of `typeName`'s message, or undefined for other errors. */
-export function decodeFailure(message: string, typeName: string): string | undefined {
-  for (const pattern of DECODE_FAILURES) {
-    const match = pattern.exec(message);
+export function decodeFailure(code: Code, message: string, typeName: string): string | undefined {
+  for (const failure of DECODE_FAILURES) {
+    const match = failure.code === code ? failure.pattern.exec(message) : null;
     if (match) return `the request is not a valid ${typeName} message: ${match[1]}`;
   }
   return undefined;
 }
 
-const INTERNAL = String(Code.Internal);
 const INVALID = String(Code.InvalidArgument);
 const TRAILER_FLAG = 0x80;
 
@@ -28,7 +35,7 @@ const TRAILER_FLAG = 0x80;
 export function reclassifyDecodeErrors(handler: UniversalHandler): UniversalHandler {
   if (handler.method.methodKind !== 'unary') return handler;
   const typeName = handler.method.input.typeName;
-  const reclassify = (message: string) => decodeFailure(message, typeName);
+  const reclassify = (code: Code, message: string) => decodeFailure(code, message, typeName);
   const wrapped = async (req: Parameters<UniversalHandler>[0]) => {
     const res = await handler(req);
     const contentType = res.header?.get('content-type') ?? '';
@@ -42,11 +49,11 @@ export function reclassifyDecodeErrors(handler: UniversalHandler): UniversalHand
   return Object.assign(wrapped, handler);
 }
 
-type Reclassify = (message: string) => string | undefined;
+type Reclassify = (code: Code, message: string) => string | undefined;
 
 function rewriteStatus(trailer: Headers, reclassify: Reclassify): boolean {
-  if (trailer.get('grpc-status') !== INTERNAL) return false;
-  const sentence = reclassify(safeDecode(trailer.get('grpc-message') ?? ''));
+  const code = Number(trailer.get('grpc-status') ?? 0) as Code;
+  const sentence = reclassify(code, safeDecode(trailer.get('grpc-message') ?? ''));
   if (!sentence) return false;
   trailer.set('grpc-status', INVALID);
   trailer.set('grpc-message', encodeURIComponent(sentence));
@@ -110,7 +117,7 @@ async function connectUnary(
   }
   const sentence =
     error.code === 'internal' && typeof error.message === 'string'
-      ? reclassify(error.message)
+      ? reclassify(Code.Internal, error.message)
       : undefined;
   if (!sentence) return { ...res, body: once(bytes) };
   const body = Buffer.from(JSON.stringify({ code: 'invalid_argument', message: sentence }));

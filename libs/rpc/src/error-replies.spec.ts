@@ -132,3 +132,25 @@ describe('a request body that does not decode', () => {
     expect((await client.describe({})).version).toBe('1.2.3');
   });
 });
+
+describe('a gRPC call without its request message, or with two', () => {
+  it('is INVALID_ARGUMENT, unary or server stream (not a crash of the call logging)', async () => {
+    const { server } = await startWorker();
+    const one = grpcFrame(new Uint8Array());
+    for (const path of [DESCRIBE, EXECUTE]) {
+      for (const body of [new Uint8Array(), Buffer.concat([one, one])]) {
+        const reply = await h2Post(server.url, {
+          path,
+          headers: { 'content-type': 'application/grpc' },
+          body,
+        });
+        const status = reply.headers['grpc-status'];
+        expect({ path, frames: body.length / 5, status }).toEqual({
+          path,
+          frames: body.length / 5,
+          status: String(Code.InvalidArgument),
+        });
+      }
+    }
+  });
+});

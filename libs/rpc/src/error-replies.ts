@@ -18,8 +18,7 @@ export interface Reply {
  */
 export function replyFor(err: unknown, signal: AbortSignal, inputTypeName: string): Reply {
   if (err instanceof ConnectError) {
-    const sentence =
-      err.code === Code.Internal ? decodeFailure(err.rawMessage, inputTypeName) : undefined;
+    const sentence = decodeFailure(err.code, err.rawMessage, inputTypeName);
     return { error: sentence ? new ConnectError(sentence, Code.InvalidArgument) : err };
   }
   if (signal.aborted && signal.reason instanceof ConnectError) return { error: signal.reason };
