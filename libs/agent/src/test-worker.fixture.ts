@@ -15,9 +15,12 @@ import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
 import { Capacity } from './capacity.js';
+import type { Workspace } from './git-workspace.js';
 import { detectTestCommand } from './project-files.js';
 import { Sandbox, type SandboxSettings } from './sandbox.js';
 import { sandboxSettingsIn } from './sandbox-settings.js';
+import { taskEvents } from './task-events.js';
+import { ToolRunner } from './tool-runner.js';
 import { describeEnvironment, probeToolchain } from './toolchain.js';
 import { workerService } from './worker-service.js';
 
@@ -163,4 +166,19 @@ export function repoMaker(dir: string): (files?: Record<string, string>) => stri
     mkdirSync(at, { recursive: true });
     return `file://${seedBareRepo(at, files)}`;
   };
+}
+
+/** A ToolRunner for the file tools over `worktree` (no sandbox: commands are not run). */
+export function fileToolRunner(worktree: string): ToolRunner {
+  return new ToolRunner({
+    workspace: { path: worktree } as Workspace,
+    sandbox: {} as Sandbox,
+    testCommand: async () => 'true',
+    commandTimeoutMs: 1000,
+    testTimeoutMs: 1000,
+    maxOutputBytes: 1000,
+    events: taskEvents('t', 'a'),
+    emit: () => {},
+    signal: new AbortController().signal,
+  });
 }

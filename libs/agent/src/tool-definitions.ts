@@ -30,13 +30,13 @@ export const TOOL_DEFINITIONS: Tool[] = [
   {
     name: 'list_files',
     description:
-      'List the files under a folder of the repository (default: the root), recursively.',
+      'List the files under a folder of the repository (default: the root), recursively, without .git and node_modules.',
     input_schema: { type: 'object', properties: { path } },
   },
   {
     name: 'search',
     description:
-      'Search the repository for a regular expression; returns matching lines as path:line: text.',
+      'Search the repository for a regular expression (RE2 syntax: no lookaround or backreferences); returns matching lines as path:line: text.',
     input_schema: {
       type: 'object',
       properties: { pattern: { type: 'string' }, path },

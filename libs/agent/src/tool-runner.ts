@@ -1,13 +1,20 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { TaskEvent } from '@codeframe/proto';
 import { FileChangeKind } from '@codeframe/proto';
+import { RE2JS } from 're2js';
 import type { Workspace } from './git-workspace.js';
 import { PathEscapeError, resolveInWorktree } from './path-guard.js';
 import type { CommandResult, Sandbox } from './sandbox.js';
 import type { TaskEventFactory } from './task-events.js';
 import { runTests, type TestRun } from './test-runner.js';
 import { TOOL_NAMES } from './tool-definitions.js';
+import {
+  FileToolError,
+  fileError,
+  readRegularFile,
+  walkFiles,
+  writeRegularFile,
+} from './worktree-files.js';
 
 export interface ToolOutcome {
   content: string;
@@ -32,11 +39,20 @@ export interface ToolRunnerOptions {
   signal: AbortSignal;
 }
 
+/** Bytes of a file read_file shows. */
 const MAX_READ = 100_000;
+/** The largest file edit_file loads to change. */
+const MAX_EDIT = 4 * 1024 * 1024;
 const MAX_LIST = 500;
+/** Entries a listing or a search looks at before it stops. */
+const MAX_WALK = 50_000;
 const MAX_MATCHES = 200;
+/** Bytes of each file a search looks at, and of all files together. */
+const MAX_SEARCH_FILE = 1024 * 1024;
+const MAX_SEARCH_TOTAL = 64 * 1024 * 1024;
+const MAX_MATCH_LINE = 500;
 const MAX_COMMAND_BYTES = 65_536;
-const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+const WALK = { skip: new Set(['.git', 'node_modules']), maxEntries: MAX_WALK };
 
 class BadInput extends Error {}
 
@@ -48,15 +64,24 @@ function str(input: Record<string, unknown>, key: string, optional = false): str
 }
 
 /**
- * Runs the model's tool calls inside the worktree. A bad call (unknown tool, wrong input, a
- * path outside the worktree, a failing command) becomes an error result for the model,
- * never an exception that ends the task.
+ * Runs the model's tool calls inside the worktree. Every call comes back as a result: a bad
+ * call (unknown tool, wrong input, a path outside the worktree or to a FIFO, a file system
+ * error, a failing command) becomes an error result for the model, never an exception
+ * that breaks the task's stream.
  */
 export class ToolRunner {
   readonly #worktree: string;
 
+  readonly #aborted: Promise<ToolOutcome>;
+
   constructor(private readonly options: ToolRunnerOptions) {
     this.#worktree = options.workspace.path;
+    const { signal } = options;
+    this.#aborted = new Promise((resolve) => {
+      const stop = () => resolve({ content: 'the task was stopped', isError: true });
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
   }
 
   async run(name: string, input: Record<string, unknown>): Promise<ToolOutcome> {
@@ -64,16 +89,18 @@ export class ToolRunner {
       return { content: `unknown tool "${name}"`, isError: true };
     }
     try {
-      return await this.#dispatch(name, input ?? {});
+      // A call still running when the task is cancelled is left behind, so that the task
+      // ends (and frees its slot and worktree) whatever the call waits for.
+      return await Promise.race([this.#dispatch(name, input ?? {}), this.#aborted]);
     } catch (err) {
-      if (err instanceof BadInput || err instanceof PathEscapeError) {
-        return { content: err.message, isError: true };
+      const path = typeof input?.path === 'string' ? JSON.stringify(input.path) : name;
+      const error = fileError(err, path);
+      if (error instanceof BadInput || error instanceof PathEscapeError) {
+        return { content: error.message, isError: true };
       }
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { content: 'no such file or folder', isError: true };
-      if (code === 'EISDIR') return { content: 'that is a folder, not a file', isError: true };
-      if (code === 'ENOTDIR') return { content: 'that is a file, not a folder', isError: true };
-      throw err;
+      if (error instanceof FileToolError) return { content: error.message, isError: true };
+      // Not the model's doing, but still its call's result: the task goes on.
+      return { content: `${name} failed inside the worker: ${String(error)}`, isError: true };
     }
   }
 
@@ -81,53 +108,58 @@ export class ToolRunner {
     const worktree = this.#worktree;
     switch (name) {
       case 'read_file': {
-        const file = await resolveInWorktree(worktree, str(input, 'path'));
-        const text = await readFile(file, 'utf8');
-        const content = text.length > MAX_READ ? `${text.slice(0, MAX_READ)}\n…(truncated)` : text;
+        const path = str(input, 'path');
+        const file = await resolveInWorktree(worktree, path);
+        const read = await readRegularFile(file, JSON.stringify(path), MAX_READ);
+        const content = read.truncated
+          ? `${read.text}\n…(truncated: showing the first ${MAX_READ} of ${read.size} bytes; use run_command with sed or grep for the rest)`
+          : read.text;
         return { content, isError: false };
       }
       case 'write_file': {
         const path = str(input, 'path');
+        const content = str(input, 'content');
         const file = await resolveInWorktree(worktree, path);
-        const existed = await stat(file).then(
-          () => true,
-          () => false,
-        );
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, str(input, 'content'));
+        const existed = await writeRegularFile(worktree, file, JSON.stringify(path), content);
         this.#fileChanged(path, existed ? FileChangeKind.MODIFIED : FileChangeKind.CREATED);
         return { content: `wrote ${path}`, isError: false };
       }
       case 'edit_file': {
         const path = str(input, 'path');
-        const file = await resolveInWorktree(worktree, path);
         const oldText = str(input, 'old_text');
-        const text = await readFile(file, 'utf8');
-        const count = oldText ? text.split(oldText).length - 1 : 0;
+        const newText = str(input, 'new_text');
+        const file = await resolveInWorktree(worktree, path);
+        const shown = JSON.stringify(path);
+        const read = await readRegularFile(file, shown, MAX_EDIT);
+        if (read.truncated) {
+          throw new BadInput(
+            `${shown} is ${read.size} bytes, too large for edit_file (at most ${MAX_EDIT}): change it with run_command`,
+          );
+        }
+        const count = oldText ? read.text.split(oldText).length - 1 : 0;
         if (count !== 1) {
           return {
             content: `old_text occurs ${count} times in ${path}; it must occur exactly once`,
             isError: true,
           };
         }
-        await writeFile(
+        await writeRegularFile(
+          worktree,
           file,
-          text.replace(oldText, () => str(input, 'new_text')),
+          shown,
+          read.text.replace(oldText, () => newText),
         );
         this.#fileChanged(path, FileChangeKind.MODIFIED);
         return { content: `edited ${path}`, isError: false };
       }
       case 'list_files': {
-        const root = await resolveInWorktree(worktree, str(input, 'path', true) || '.');
-        const files = await this.#walk(root);
+        const path = str(input, 'path', true) || '.';
+        const root = await resolveInWorktree(worktree, path);
+        const { files, stopped } = await walkFiles(worktree, root, JSON.stringify(path), WALK);
         const shown = files.slice(0, MAX_LIST).join('\n');
-        return {
-          content:
-            files.length > MAX_LIST
-              ? `${shown}\n…(${files.length - MAX_LIST} more)`
-              : shown || '(empty)',
-          isError: false,
-        };
+        const more = files.length > MAX_LIST ? `\n…(${files.length - MAX_LIST} more)` : '';
+        const cut = stopped ? `\n…(the listing stopped after ${MAX_WALK} entries)` : '';
+        return { content: `${shown || '(empty)'}${more}${cut}`, isError: false };
       }
       case 'search':
         return this.#search(str(input, 'pattern'), str(input, 'path', true) || '.');
@@ -199,35 +231,53 @@ export class ToolRunner {
     this.options.emit(this.options.events.fileChanged(path, change));
   }
 
-  async #walk(dir: string): Promise<string[]> {
-    const out: string[] = [];
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const rel = relative(this.#worktree, join(entry.parentPath, entry.name));
-      if (rel.split('/').some((part) => SKIPPED_DIRS.has(part))) continue;
-      out.push(rel);
-    }
-    return out.sort();
-  }
-
   async #search(pattern: string, path: string): Promise<ToolOutcome> {
-    let regex: RegExp;
-    try {
-      regex = new RegExp(pattern);
-    } catch {
-      throw new BadInput(`"pattern" is not a valid regular expression: ${pattern}`);
-    }
+    const regex = compilePattern(pattern);
     const root = await resolveInWorktree(this.#worktree, path);
+    const shown = JSON.stringify(path);
+    const { files, stopped } = await walkFiles(this.#worktree, root, shown, WALK);
     const matches: string[] = [];
-    for (const file of await this.#walk(root)) {
-      const text = await readFile(join(this.#worktree, file), 'utf8').catch(() => '');
-      text.split('\n').forEach((line, i) => {
-        if (matches.length < MAX_MATCHES && regex.test(line))
-          matches.push(`${file}:${i + 1}: ${line}`);
-      });
+    const notes: string[] = [];
+    let budget = MAX_SEARCH_TOTAL;
+    for (const file of files) {
+      if (matches.length >= MAX_MATCHES) break;
+      if (budget <= 0) {
+        notes.push(`…(the search stopped after ${MAX_SEARCH_TOTAL} bytes; narrow "path")`);
+        break;
+      }
+      // A file that is not regular (any more), or cannot be read, is not searched.
+      const read = await readRegularFile(
+        join(this.#worktree, file),
+        file,
+        Math.min(MAX_SEARCH_FILE, budget),
+      ).catch(() => undefined);
+      // Binary files (a NUL early on, as grep decides) are not searched.
+      if (!read || read.text.slice(0, 8192).includes('\0')) continue;
+      budget -= read.text.length;
+      if (read.truncated) notes.push(`…(only the first ${MAX_SEARCH_FILE} bytes of ${file})`);
+      const lines = read.text.split('\n');
+      for (let i = 0; i < lines.length && matches.length < MAX_MATCHES; i++) {
+        const line = lines[i] ?? '';
+        if (regex.matcher(line).find()) {
+          const cut = line.length > MAX_MATCH_LINE ? `${line.slice(0, MAX_MATCH_LINE)}…` : line;
+          matches.push(`${file}:${i + 1}: ${cut}`);
+        }
+      }
     }
-    return { content: matches.join('\n') || 'no matches', isError: false };
+    if (stopped) notes.push(`…(the search looked at the first ${MAX_WALK} entries only)`);
+    const found = matches.join('\n') || 'no matches';
+    return { content: [found, ...notes.slice(0, 5)].join('\n'), isError: false };
+  }
+}
+
+/** The model's pattern, in RE2 syntax, which matches in time linear in the input. */
+function compilePattern(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (err) {
+    throw new BadInput(
+      `"pattern" is not a valid RE2 pattern (${(err as Error).message}): search matches in linear time, so lookaround or backreferences are not supported`,
+    );
   }
 }
 

@@ -249,8 +249,6 @@ describe('limits', () => {
   }, 120_000);
 });
 
-/** Whether this machine reaches the npm registry, with the reason when it does not. */
-
 describe('a command too long to start', () => {
   it('gets an error result, and the task goes on', async () => {
     sandboxed.brain = (req) => {
@@ -268,6 +266,73 @@ describe('a command too long to start', () => {
     expect(outcome(events)).toMatchObject({ outcome: 'TASK_OUTCOME_COMPLETED' });
     const said = events.map((e) => String(e.activityUpdate?.message ?? '')).join('\n');
     expect(said).toContain('the command is 200005 bytes; keep it under 65536');
+  });
+});
+
+describe('tool calls that once stalled or crashed the worker', () => {
+  it('a FIFO, a catastrophic pattern, a long name, a write below a file and a 560 MB sparse file are error results, and the task completes', async () => {
+    const name = `${'n'.repeat(300)}.txt`;
+    const calls = [
+      toolUse('read_file', { path: 'pipe' }),
+      toolUse('search', { pattern: '^(a+)+$' }),
+      toolUse('write_file', { path: name, content: 'x' }),
+      toolUse('write_file', { path: 'package.json/below', content: 'x' }),
+      toolUse('read_file', { path: 'sparse' }),
+    ];
+    let results: string[] = [];
+    sandboxed.brain = (req) => {
+      if (req.messages.length === 1)
+        return planting([
+          `mkfifo pipe && truncate -s 560M sparse && printf '${'a'.repeat(36)}b\n' > aaa`,
+        ])(req, undefined as never);
+      if (req.messages.length === 3) return { content: calls };
+      if (req.messages.length === 5)
+        results = lastToolResults(req).map((r) => `${r.isError ? 'error' : 'ok'}: ${r.text}`);
+      return {
+        content: [
+          toolUse('run_command', { command: 'rm sparse' }),
+          toolUse('finish', { summary: 'survived' }),
+        ],
+      };
+    };
+    const { events, error } = await sandboxed.execute({
+      task: { id: 'tools', title: 'hostile files' },
+      repoUrl: repo(),
+      baseRef: 'main',
+    });
+    expect(error).toBeUndefined();
+    expect(outcome(events)).toMatchObject({ outcome: 'TASK_OUTCOME_COMPLETED' });
+    expect(results).toHaveLength(5);
+    expect(results[0]).toMatch(/^error: "pipe": it is a FIFO/);
+    expect(results[1]).toBe('ok: no matches');
+    expect(results[2]).toMatch(/^error: "n{300}\.txt": a name in the path is too long/);
+    expect(results[3]).toMatch(/^error: "package\.json\/below": package\.json is a file/);
+    expect(results[4]).toMatch(
+      /^ok: [\s\S]*truncated: showing the first 100000 of 587202560 bytes/,
+    );
+    expect(await sandboxed.describe()).toMatchObject({ load: 0 });
+  });
+});
+
+describe('an error the agent loop did not expect', () => {
+  it('ends the task with a FAILED result naming it, not a broken stream', async () => {
+    const url = repo();
+    sandboxed.brain = async (req) => {
+      if (req.messages.length === 1) return planting([])(req, undefined as never);
+      // The project's repository disappears before the worker pushes the work.
+      await rm(new URL(url).pathname, { recursive: true, force: true });
+      return { content: [toolUse('finish', { summary: 'done' })] };
+    };
+    const { events, error } = await sandboxed.execute({
+      task: { id: 'gone', title: 'push to nowhere' },
+      repoUrl: url,
+      baseRef: 'main',
+    });
+    expect(error).toBeUndefined();
+    expect(outcome(events)).toMatchObject({
+      outcome: 'TASK_OUTCOME_FAILED',
+      error: expect.stringMatching(/^the worker failed on this task \(error [0-9a-f]{8}\): .*push/),
+    });
   });
 });
 

@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { LlmClient } from '@codeframe/llm';
 import {
   type ExecuteTaskRequest,
   ExecuteTaskRequestSchema,
+  type TaskEvent,
   TaskKind,
   TaskOutcome,
   TaskResultSchema,
   type WorkerService,
 } from '@codeframe/proto';
 import { callLogger, invalidArgument } from '@codeframe/rpc';
+import type { Logger } from '@codeframe/runtime';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
@@ -97,7 +100,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           { worktree: workspace.path, base: request.baseRef, branch: request.branch },
           'task started',
         );
-        yield* runAgentTask({
+        const run = runAgentTask({
           request,
           workspace,
           role: rt.role,
@@ -109,6 +112,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           logger: log,
           signal,
         });
+        yield* resultOnError(run, request, rt.identity.workerId, log);
       } finally {
         clearTimeout(timer);
         release();
@@ -119,6 +123,33 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
       }
     },
   };
+}
+
+/**
+ * The task's events; an error the loop did not expect (a push that failed, a bug) ends the
+ * task with a FAILED result naming it, not a broken stream that would make the lead think
+ * this worker is down.
+ */
+async function* resultOnError(
+  run: AsyncGenerator<TaskEvent>,
+  request: ExecuteTaskRequest,
+  workerId: string,
+  log: Logger,
+): AsyncGenerator<TaskEvent> {
+  try {
+    yield* run;
+  } catch (err) {
+    const id = randomBytes(4).toString('hex');
+    log.error({ err, errorId: id }, 'the task failed on an unexpected error');
+    const message = err instanceof Error ? err.message : String(err);
+    yield taskEvents(request.task!.id, workerId).result(
+      create(TaskResultSchema, {
+        outcome: TaskOutcome.FAILED,
+        branch: request.branch,
+        error: `the worker failed on this task (error ${id}): ${message}`,
+      }),
+    );
+  }
 }
 
 /** Checks a request and fills its defaults; INVALID_ARGUMENT names the field. */

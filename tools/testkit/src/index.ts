@@ -1,4 +1,5 @@
 export { type Cluster, startCluster, watchUntil } from './cluster.js';
+export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
   grpcJsClient,
   grpcJsHealthCheck,

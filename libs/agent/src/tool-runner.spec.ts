@@ -1,0 +1,153 @@
+// The file tools as a model could break them: every call must come back as a result, in
+// bounded time and memory, whatever the worktree holds.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, open, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileToolRunner } from './test-worker.fixture.js';
+import type { ToolRunner } from './tool-runner.js';
+
+let dir: string;
+let runner: ToolRunner;
+
+beforeAll(async () => {
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'tool-runner-')));
+  await mkdir(join(dir, '.git'));
+  runner = fileToolRunner(dir);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs a tool call with a bound: a call that hangs fails the test instead of the suite. */
+async function call(name: string, input: Record<string, unknown>) {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not return`)), 5_000);
+  });
+  try {
+    return await Promise.race([runner.run(name, input), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('reads only regular files, bounded and without blocking', () => {
+  it('refuses a FIFO instead of hanging on it', async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    for (const name of ['read_file', 'edit_file']) {
+      const result = await call(name, { path: 'pipe', old_text: 'a', new_text: 'b' });
+      expect(result).toMatchObject({ isError: true });
+      expect(result.content).toMatch(/pipe.*FIFO.*not a regular file/);
+    }
+    const written = await call('write_file', { path: 'pipe', content: 'x' });
+    expect(written.isError).toBe(true);
+    expect(written.content).toMatch(/pipe.*FIFO/);
+  });
+
+  it('reads a prefix of a huge sparse file, and will not load it whole to edit', async () => {
+    const handle = await open(join(dir, 'sparse.bin'), 'w');
+    await handle.truncate(560 * 1024 * 1024);
+    await handle.write('tail', 560 * 1024 * 1024 - 4);
+    await handle.close();
+    const read = await call('read_file', { path: 'sparse.bin' });
+    expect(read.isError).toBe(false);
+    expect(read.content.length).toBeLessThan(200_000);
+    expect(read.content).toMatch(/truncated: showing the first 100000 of 587202560 bytes/);
+    const edit = await call('edit_file', { path: 'sparse.bin', old_text: 'tail', new_text: 'x' });
+    expect(edit.isError).toBe(true);
+    expect(edit.content).toMatch(/"sparse\.bin" is 587202560 bytes.*too large for edit_file/);
+    const search = await call('search', { pattern: 'tail' });
+    expect(search.isError).toBe(false);
+    await rm(join(dir, 'sparse.bin'));
+  });
+
+  it('reads through no symlink swapped in for the file', async () => {
+    await writeFile(join(dir, 'real.txt'), 'real');
+    await symlink('real.txt', join(dir, 'link.txt'));
+    // The guard resolves the link to its target inside the worktree: that one is fine.
+    expect(await call('read_file', { path: 'link.txt' })).toEqual({
+      content: 'real',
+      isError: false,
+    });
+  });
+});
+
+describe('filesystem errors are results naming the path and the cause', () => {
+  it('a name longer than the file system allows', async () => {
+    const path = `${'n'.repeat(300)}.txt`;
+    for (const [name, input] of [
+      ['write_file', { path, content: 'x' }],
+      ['read_file', { path }],
+      ['edit_file', { path, old_text: 'a', new_text: 'b' }],
+      ['list_files', { path }],
+    ] as const) {
+      const result = await call(name, input);
+      expect(result.isError, name).toBe(true);
+      expect(result.content, name).toMatch(/n{300}\.txt.*name .*too long/);
+    }
+  });
+
+  it('a write below an existing file', async () => {
+    await writeFile(join(dir, 'plain.txt'), 'x');
+    const result = await call('write_file', { path: 'plain.txt/below.txt', content: 'y' });
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(/plain\.txt\/below\.txt.*plain\.txt is a file, not a folder/);
+    expect(await readFile(join(dir, 'plain.txt'), 'utf8')).toBe('x');
+  });
+
+  it('a folder where a file is expected, and a missing file', async () => {
+    await mkdir(join(dir, 'folder'), { recursive: true });
+    expect((await call('read_file', { path: 'folder' })).content).toMatch(
+      /"folder": it is a folder, not a file/,
+    );
+    expect((await call('write_file', { path: 'folder', content: 'x' })).content).toMatch(
+      /"folder": it is a folder, not a file/,
+    );
+    expect((await call('read_file', { path: 'missing.txt' })).content).toMatch(
+      /"missing\.txt": no such file or folder/,
+    );
+  });
+});
+
+describe('search runs in linear time', () => {
+  it('a catastrophic pattern over a long line returns at once', async () => {
+    // 2^36 steps for a backtracking engine, minutes with the event loop frozen: the bound
+    // catches only that, not slowness.
+    await writeFile(join(dir, 'aaa.txt'), `${'a'.repeat(36)}b\n`);
+    const before = performance.now();
+    const result = await call('search', { pattern: '^(a+)+$' });
+    expect(performance.now() - before).toBeLessThan(20_000);
+    expect(result).toEqual({ content: 'no matches', isError: false });
+    expect((await call('search', { pattern: '^(a+)+b$' })).content).toMatch(/^aaa\.txt:1: a+b$/);
+  });
+
+  it('names what the engine does not support', async () => {
+    const result = await call('search', { pattern: 'a(?=b)' });
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(/not a valid RE2 pattern.*lookaround or backreferences/);
+  });
+
+  it('skips .git and node_modules without walking them, and bounds the listing', async () => {
+    await mkdir(join(dir, 'node_modules', 'dep'), { recursive: true });
+    await writeFile(join(dir, 'node_modules', 'dep', 'index.js'), 'needle');
+    await writeFile(join(dir, '.git', 'config'), 'needle');
+    await writeFile(join(dir, 'found.js'), 'needle');
+    expect((await call('search', { pattern: 'needle' })).content).toBe('found.js:1: needle');
+    const listing = (await call('list_files', {})).content.split('\n');
+    expect(listing).toContain('found.js');
+    expect(listing.some((f) => f.includes('node_modules') || f.includes('.git'))).toBe(false);
+  });
+});
+
+describe('tool input', () => {
+  it('a wrong type and an unknown tool are results', async () => {
+    expect(await call('read_file', { path: 7 })).toEqual({
+      content: '"path" must be a string',
+      isError: true,
+    });
+    expect(await call('nope', {})).toEqual({ content: 'unknown tool "nope"', isError: true });
+  });
+});
