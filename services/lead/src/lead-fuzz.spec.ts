@@ -3,7 +3,8 @@
 // each batch the lead still answers its health check, nothing answered INTERNAL (or
 // UNKNOWN, or HTTP 500) for malformed input, and projects created before are intact.
 //
-// CODEFRAME_FUZZ_CASES=20000 for a longer run; CODEFRAME_FUZZ_SEED=<n> replays one.
+// 2000 cases by default; CODEFRAME_FUZZ_CASES=20000 for a longer run, CODEFRAME_FUZZ_SEED=<n>
+// replays a run (its seed is printed first).
 import { mkdtempSync } from 'node:fs';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { Health, LeadService } from '@codeframe/proto';
 import { createRpcClient, type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { openSqliteStore, type Store } from '@codeframe/store';
+import { fuzzCases, fuzzSeed, Rng } from '@codeframe/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EventHub } from './event-hub.js';
@@ -21,72 +23,14 @@ import { leadService, storeErrors } from './lead-service.js';
 import { Orchestrator } from './orchestrator.js';
 import { WorkerPool } from './worker-pool.js';
 
-const CASES = Number(process.env.CODEFRAME_FUZZ_CASES ?? 3000);
-const SEED = Number(process.env.CODEFRAME_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const CASES = fuzzCases(2000);
+const SEED = fuzzSeed();
 const BATCH = 250;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
-  return { next, int, pick, bytes };
-}
-type Random = ReturnType<typeof prng>;
-
-const STRINGS = [
-  '',
-  'x',
-  ' ',
-  'p1',
-  '\u0000',
-  '\u001b[2J',
-  '\u009b',
-  'é✓😀',
-  '\ud800',
-  '%00',
-  '../..',
-];
-const SCALARS: JsonValue[] = [
-  0,
-  -1,
-  1,
-  1.5,
-  1e308,
-  -1e308,
-  2 ** 53,
-  '12',
-  'NaN',
-  true,
-  false,
-  null,
-];
-
-function randomString(r: Random): string {
-  if (r.next() < 0.5) return r.pick(STRINGS);
-  return Array.from({ length: r.int(40) }, () => String.fromCodePoint(r.int(0x300))).join('');
-}
-
-function randomValue(r: Random, depth: number): JsonValue {
-  const roll = r.next();
-  if (roll < 0.3) return randomString(r);
-  if (roll < 0.6 || depth > 2) return r.pick(SCALARS);
-  if (roll < 0.8) return Array.from({ length: r.int(4) }, () => randomValue(r, depth + 1));
-  return Object.fromEntries(
-    Array.from({ length: r.int(4) }, () => [randomString(r), randomValue(r, depth + 1)]),
-  );
-}
+const value = (r: Rng, depth = 2) => r.value(depth) as JsonValue;
 
 /** JSON shaped like the message: its own field names, values of the right or wrong kind. */
-function messageJson(r: Random, desc: DescMessage, depth = 0): Record<string, JsonValue> {
+function messageJson(r: Rng, desc: DescMessage, depth = 0): Record<string, JsonValue> {
   const json: Record<string, JsonValue> = {};
   for (const field of desc.fields) {
     if (r.next() < 0.4) continue;
@@ -94,14 +38,14 @@ function messageJson(r: Random, desc: DescMessage, depth = 0): Record<string, Js
       field.fieldKind === 'message' && depth < 2 && r.next() < 0.7
         ? messageJson(r, field.message, depth + 1)
         : undefined;
-    const value = nested ?? randomValue(r, depth);
-    json[field.jsonName] = field.fieldKind === 'list' && r.next() < 0.7 ? [value] : value;
+    const fieldValue = nested ?? value(r, 2 - depth);
+    json[field.jsonName] = field.fieldKind === 'list' && r.chance(0.7) ? [fieldValue] : fieldValue;
   }
   return json;
 }
 
 /** A valid binary message of this type, when the JSON happens to be one; else empty. */
-function validBinary(r: Random, desc: DescMessage): Uint8Array {
+function validBinary(r: Rng, desc: DescMessage): Uint8Array {
   try {
     return toBinary(desc, fromJson(desc, messageJson(r, desc), { ignoreUnknownFields: true }));
   } catch {
@@ -109,7 +53,7 @@ function validBinary(r: Random, desc: DescMessage): Uint8Array {
   }
 }
 
-function mutate(r: Random, bytes: Uint8Array): Uint8Array {
+function mutate(r: Rng, bytes: Uint8Array): Uint8Array {
   const out = [...bytes];
   for (let i = 0, n = 1 + r.int(4); i < n; i++) {
     const at = r.int(out.length + 1);
@@ -122,7 +66,7 @@ function mutate(r: Random, bytes: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function grpcFrame(r: Random, payload: Uint8Array): Uint8Array {
+function grpcFrame(r: Rng, payload: Uint8Array): Uint8Array {
   const head = Buffer.alloc(5);
   const roll = r.next();
   head.writeUInt8(roll < 0.15 ? r.pick([1, 2, 0x80, 0xff]) : 0, 0);
@@ -254,7 +198,7 @@ function grpcCall(path: string, body: Uint8Array) {
   });
 }
 
-async function oneCase(r: Random): Promise<Outcome> {
+async function oneCase(r: Rng): Promise<Outcome> {
   const method = r.pick(methods);
   const path = `/${LeadService.typeName}/${method.name}`;
   const roll = r.next();
@@ -266,7 +210,7 @@ async function oneCase(r: Random): Promise<Outcome> {
       r.next() < 0.7
         ? JSON.stringify(messageJson(r, method.input))
         : r.next() < 0.5
-          ? JSON.stringify(randomValue(r, 0))
+          ? JSON.stringify(value(r, 3))
           : Buffer.from(
               mutate(r, Buffer.from(JSON.stringify(messageJson(r, method.input)))),
             ).toString('latin1');
@@ -294,7 +238,7 @@ it('answers every malformed request with a reply that is not a fault, and loses 
   const snapshots = await Promise.all(
     before.map((p) => lead.getProjectSnapshot({ projectId: p.id })),
   );
-  const r = prng(SEED);
+  const r = new Rng(SEED);
   const faults: Outcome[] = [];
   const seen = new Map<string, number>();
   for (let done = 0; done < CASES; ) {
