@@ -29,7 +29,7 @@ const hostile = [
   }),
   event({
     case: 'agentStatusChanged',
-    value: { taskId: 't1', state: AgentState.CODING, detail: `editing${CSI8}` },
+    value: { taskId: 't1', state: AgentState.THINKING, detail: `editing${CSI8}` },
   }),
   event({
     case: 'blockerCreated',
