@@ -87,6 +87,8 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       services: [WorkerService],
       authToken: config.authToken,
       shutdownGraceMs: config.shutdownGraceMs,
+      allowedHosts: config.allowedHosts,
+      maxMessageBytes: config.maxMessageBytes,
       routes: (router) => router.service(WorkerService, workerService(runtime)),
     });
     // The port is known only now (PORT=0 picks one); Describe reads the identity per call.

@@ -6,6 +6,7 @@ import {
   type HandlerContext,
   type Interceptor,
 } from '@connectrpc/connect';
+import { replyFor } from './error-replies.js';
 
 const loggerKey = createContextKey<Logger>(silentLogger, { description: 'call logger' });
 
@@ -22,6 +23,8 @@ type Ids = { projectId?: string; taskId?: string; blockerId?: string };
 
 /** The project, task and blocker ids a request names, wherever the contracts put them. */
 export function idsOf(message: unknown): Ids {
+  // A stream without its request message has none (the framework refuses it afterwards).
+  if (typeof message !== 'object' || message === null) return {};
   const m = message as Record<string, unknown> & { task?: { id?: unknown; projectId?: unknown } };
   const ids: Ids = {};
   const pick = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -36,7 +39,9 @@ export function idsOf(message: unknown): Ids {
 
 /**
  * Gives each call a child logger (method plus the ids its request names) in its context,
- * and logs how the call ended: code and duration, at the end of the stream for streams.
+ * logs how the call ended (code and duration, at the end of the stream for streams), and
+ * turns whatever a call throws into its reply (see replyFor): no error escapes as anything
+ * but a ConnectError.
  */
 export function callLogging(root: Logger): Interceptor {
   return (next) => async (req) => {
@@ -44,32 +49,36 @@ export function callLogging(root: Logger): Interceptor {
     const quiet =
       QUIET.has(req.service.typeName) || QUIET.has(`${req.service.typeName}.${req.method.name}`);
     const level = quiet ? 'debug' : 'info';
-    let ids: Ids = {};
-    if (!req.stream) {
-      ids = idsOf(req.message);
-    } else if (req.method.methodKind === 'server_streaming') {
-      // A server-streaming call has exactly one request message: read it to learn its ids.
-      const messages: unknown[] = [];
-      for await (const message of req.message) messages.push(message);
-      ids = idsOf(messages[0]);
-      req = { ...req, message: replay(messages) as typeof req.message };
-    }
-    const log = root.child({ rpc: `${req.service.name}/${req.method.name}`, ...ids });
-    req.contextValues.set(loggerKey, log);
-    const ended = (err?: unknown) => {
+    const rpc = `${req.service.name}/${req.method.name}`;
+    let log = root.child({ rpc });
+    const ended = (err?: unknown): ConnectError | undefined => {
       const ms = Math.round(performance.now() - started);
       if (err === undefined) {
         log[level]({ code: 'ok', ms }, 'call ended');
-        return;
+        return undefined;
       }
-      const error = ConnectError.from(err);
+      const { error, errorId } = replyFor(err, req.signal, req.method.input.typeName);
       const fault = error.code === Code.Internal || error.code === Code.Unknown;
       log[fault ? 'error' : 'warn'](
-        { code: Code[error.code], ms, err: fault ? err : undefined },
-        error.rawMessage,
+        { code: Code[error.code], ms, errorId, err: fault ? err : undefined },
+        errorId ? `${rpc} failed: ${(err as Error)?.message ?? String(err)}` : error.rawMessage,
       );
+      return error;
     };
     try {
+      let ids: Ids = {};
+      if (!req.stream) {
+        ids = idsOf(req.message);
+      } else if (req.method.methodKind === 'server_streaming') {
+        // A server-streaming call has exactly one request message: read it to learn its
+        // ids. (Reading it parses it: a body that does not decode fails here.)
+        const messages: unknown[] = [];
+        for await (const message of req.message) messages.push(message);
+        ids = idsOf(messages[0]);
+        req = { ...req, message: replay(messages) as typeof req.message };
+      }
+      log = root.child({ rpc, ...ids });
+      req.contextValues.set(loggerKey, log);
       const res = await next(req);
       if (!res.stream) {
         ended();
@@ -77,8 +86,7 @@ export function callLogging(root: Logger): Interceptor {
       }
       return { ...res, message: observeEnd(res.message, ended) };
     } catch (err) {
-      ended(err);
-      throw err;
+      throw ended(err);
     }
   };
 }
@@ -89,7 +97,7 @@ async function* replay<T>(messages: T[]): AsyncIterable<T> {
 
 async function* observeEnd<T>(
   messages: AsyncIterable<T>,
-  ended: (err?: unknown) => void,
+  ended: (err?: unknown) => ConnectError | undefined,
 ): AsyncIterable<T> {
   let settled = false;
   try {
@@ -98,8 +106,7 @@ async function* observeEnd<T>(
     ended();
   } catch (err) {
     settled = true;
-    ended(err);
-    throw err;
+    throw ended(err);
   } finally {
     // The consumer stopped early: the client cancelled or went away.
     if (!settled) ended(new ConnectError('the client cancelled the call', Code.Canceled));

@@ -7,6 +7,23 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 
+// Limits on what a client may make the server hold before a handler runs. Bodies are
+// limited where they are read (readMaxBytes) and refused from their headers (request-gate).
+const MAX_HEADER_BYTES = 16 * 1024;
+const H1_LIMITS: http.ServerOptions = {
+  maxHeaderSize: MAX_HEADER_BYTES,
+  // Receiving the headers, and the whole request: a client sending them byte by byte
+  // does not hold a connection for ever. (Responses, e.g. streams, are not limited.)
+  headersTimeout: 20_000,
+  requestTimeout: 120_000,
+};
+const H2_LIMITS: http2.ServerOptions = {
+  // Per session, in MB: headers, unacknowledged frames and buffered writes.
+  maxSessionMemory: 10,
+  maxHeaderListPairs: 128,
+  settings: { maxHeaderListSize: MAX_HEADER_BYTES, maxConcurrentStreams: 1_000 },
+};
+
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
   res: http.ServerResponse | http2.Http2ServerResponse,
@@ -26,8 +43,8 @@ export class DualProtocolListener {
   readonly #sessions = new Set<http2.ServerHttp2Session>();
 
   constructor(handler: Handler) {
-    this.h1 = http.createServer(handler);
-    this.h2 = http2.createServer(handler);
+    this.h1 = http.createServer(H1_LIMITS, handler);
+    this.h2 = http2.createServer(H2_LIMITS, handler);
     this.h2.on('session', (session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));

@@ -1,7 +1,8 @@
-export { AUTH_TOKEN_VARIABLE, bearerAuth } from './auth-interceptor.js';
+export { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
 export { callLogger, callLogging, idsOf } from './call-logging.js';
 export { invalidArgument, notFound } from './errors.js';
 export { HealthStatus, healthService, ServingStatus } from './health.js';
+export { ALLOWED_HOSTS_VARIABLE } from './host-names.js';
 export {
   createRpcClient,
   createRpcTransport,
@@ -9,4 +10,9 @@ export {
   type RpcClientOptions,
 } from './rpc-client.js';
 export { type RpcServer, type RpcServerOptions, startRpcServer } from './rpc-server.js';
-export { serverSettings } from './server-settings.js';
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_BYTES_VARIABLE,
+  serverSettings,
+} from './server-settings.js';
+export { checkText } from './text-fields.js';

@@ -1,6 +1,4 @@
-import { create } from '@bufbuild/protobuf';
 import {
-  ActivityUpdateSchema,
   Health,
   HealthCheckResponse_ServingStatus as Status,
   TaskKind,
@@ -15,53 +13,9 @@ import {
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createRpcClient, type RpcServer, startRpcServer } from './index.js';
-
-const WORKER_PROTO = 'codeframe/v1/worker.proto';
-const activity = (taskId: string, message: string) =>
-  create(ActivityUpdateSchema, { taskId, message });
-
-function memoryLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s)) });
-  return { logger, lines };
-}
-
-const servers: RpcServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-/** A worker whose ExecuteTask streams `steps` events (forever when the title says so). */
-async function startWorker(options: { authToken?: string; shutdownGraceMs?: number } = {}) {
-  const { logger, lines } = memoryLogger();
-  const server = await startRpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger,
-    services: [WorkerService],
-    authToken: options.authToken,
-    shutdownGraceMs: options.shutdownGraceMs ?? 500,
-    routes(router) {
-      router.service(WorkerService, {
-        describe: () => ({ kind: TaskKind.BACKEND, version: '1.2.3', capacity: 4, load: 0 }),
-        async *executeTask(req, ctx) {
-          const taskId = req.task?.id ?? '';
-          for (let i = 0; req.task?.title === 'forever' || i < 3; i++) {
-            await sleep(100, ctx.signal);
-            yield {
-              taskId,
-              payload: { case: 'activityUpdate', value: activity(taskId, `step ${i}`) },
-            };
-          }
-        },
-      });
-    },
-  });
-  servers.push(server);
-  return { server, lines };
-}
+import { describe, expect, it } from 'vitest';
+import { createRpcClient, startRpcServer } from './index.js';
+import { startWorker, WORKER_PROTO } from './rpc-server.fixture.js';
 
 describe('startRpcServer', () => {
   it('serves gRPC (HTTP/2), gRPC-Web and Connect (HTTP/1.1) on one port', async () => {

@@ -2,13 +2,16 @@ import type { DescService } from '@bufbuild/protobuf';
 import { Health } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { AUTH_TOKEN_VARIABLE, bearerAuth } from './auth-interceptor.js';
+import { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
 import { callLogging } from './call-logging.js';
 import { DualProtocolListener } from './dual-protocol-listener.js';
 import { encodeGrpcMessagesPerSpec } from './grpc-message-encoding.js';
 import { HealthStatus, healthService } from './health.js';
 import { InFlight } from './in-flight.js';
+import { rpcNodeHandler } from './node-handler.js';
+import { refuse } from './refusal.js';
+import { requestGate } from './request-gate.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
 
 export interface RpcServerOptions {
   host: string;
@@ -22,8 +25,15 @@ export interface RpcServerOptions {
   authToken: string | undefined;
   /** How long a shutdown lets running calls finish before it cancels them. */
   shutdownGraceMs: number;
-  /** The service's own interceptors, run after logging and authentication. */
+  /** The service's own interceptors, run inside call logging, which turns errors into replies. */
   interceptors?: Interceptor[];
+  /**
+   * Host names (with `Host` or `:authority`) served besides loopback names, IP addresses
+   * and `host`; `*` serves any. See host-names.ts.
+   */
+  allowedHosts?: readonly string[];
+  /** The largest request message read (default 8 MiB); a larger one is RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
 }
 
 export interface RpcServer {
@@ -43,33 +53,48 @@ export interface RpcServer {
 /**
  * Serves the routes over gRPC, gRPC-Web and Connect on one cleartext port (HTTP/2 and
  * HTTP/1.1), with grpc.health.v1, call logging and optional bearer authentication.
+ * A request's host name, token and declared size are checked from its headers, before a
+ * byte of its body is read; its messages are read up to `maxMessageBytes`.
  */
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const { logger } = options;
   const health = new HealthStatus(options.services.map((s) => s.typeName));
   const shutdown = new AbortController();
-  const interceptors: Interceptor[] = [callLogging(logger)];
-  if (options.authToken) {
-    interceptors.push(bearerAuth(options.authToken));
-  } else if (options.services.length > 0) {
+  if (!options.authToken && options.services.length > 0) {
     logger.warn(
       `authentication is off: ${AUTH_TOKEN_VARIABLE} is not set, so any client that reaches this port can call it`,
     );
   }
-  interceptors.push(...(options.interceptors ?? []));
-  const adapter = connectNodeAdapter({
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const gate = requestGate({
+    listenHost: options.host,
+    allowedHosts: options.allowedHosts ?? [],
+    authToken: options.authToken,
+    maxMessageBytes,
+  });
+  const handler = rpcNodeHandler({
     routes(router) {
       options.routes(router);
       router.service(Health, healthService(health));
     },
-    interceptors,
+    interceptors: [callLogging(logger), ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
+    // Responses are not limited: they are the server's own data (a listing of every
+    // project carries every PRD), and the client chooses what it reads.
+    readMaxBytes: maxMessageBytes,
+    logger,
   });
   const inFlight = new InFlight();
   const listener = new DualProtocolListener((req, res) => {
     inFlight.track(res);
     encodeGrpcMessagesPerSpec(res as Parameters<typeof encodeGrpcMessagesPerSpec>[0]);
-    adapter(req, res);
+    const refusal = gate(req);
+    if (refusal) {
+      logger.warn({ path: req.url, code: Code[refusal.code] }, refusal.message);
+      refuse(req, res, refusal);
+      return;
+    }
+    handler(req, res);
   });
 
   let address: { port: number };

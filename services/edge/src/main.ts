@@ -48,6 +48,8 @@ await runService('edge', async (log) => {
     services: [],
     authToken: config.authToken,
     shutdownGraceMs: config.shutdownGraceMs,
+    allowedHosts: config.allowedHosts,
+    maxMessageBytes: config.maxMessageBytes,
     routes: () => {},
   });
   log.info({ listener: 'rpc', port: rpc.port, url: rpc.url }, 'listening');

@@ -81,6 +81,48 @@ describe('LeadService', () => {
     expect(long?.rawMessage).toMatch(/^name: longer than 200/);
   });
 
+  it('refuses control characters in a name, naming the field and the code point, and stores nothing', async () => {
+    const lead = await client();
+    const nul = await errorOf(lead.createProject({ prd: '# x', name: 'evil\u0000name' }));
+    expect({ code: nul?.code, message: nul?.rawMessage }).toEqual({
+      code: Code.InvalidArgument,
+      message: 'name: contains the control character U+0000 at position 5: use printable text',
+    });
+    const esc = await errorOf(lead.createProject({ prd: '# x', name: 'a\u001b[2Jb' }));
+    expect(esc?.rawMessage).toMatch(/^name: contains the control character U\+001B at position 2/);
+    // A heading the name would be taken from is refused with the PRD it is in.
+    const heading = await errorOf(lead.createProject({ prd: '# bad\u009bheading\n' }));
+    expect(heading?.rawMessage).toMatch(
+      /^prd: contains the control character U\+009B at position 6/,
+    );
+    const prd = await errorOf(lead.createProject({ prd: '# ok\n\tfine\r\n\u0007' }));
+    expect(prd?.rawMessage).toMatch(/^prd: contains the control character U\+0007 at position 13/);
+    expect((await lead.listProjects({})).projects).toEqual([]);
+    const ok = await lead.createProject({ prd: '# ok\n\n\tindented\r\nline' });
+    expect(ok.project?.name).toBe('ok');
+  });
+
+  it('refuses a PRD above its size limit with the size and the limit', async () => {
+    const lead = await client();
+    const big = `# big\n${'x'.repeat(1024 * 1024)}`;
+    const err = await errorOf(lead.createProject({ prd: big }));
+    expect(err?.code).toBe(Code.InvalidArgument);
+    expect(err?.rawMessage).toBe(
+      `prd: ${Buffer.byteLength(big)} bytes is larger than the limit of 1048576 bytes (1 MiB): split the spec, or link to the detail`,
+    );
+    expect((await lead.listProjects({})).projects).toEqual([]);
+  });
+
+  it('refuses control characters in ids and answers, keeping new lines in answers', async () => {
+    const lead = await client();
+    const id = await errorOf(lead.getProject({ projectId: 'p\u001b]0;x\u0007' }));
+    expect(id?.rawMessage).toMatch(/^project_id: contains the control character U\+001B/);
+    const answer = await errorOf(lead.answerBlocker({ blockerId: 'b', answer: 'yes\u001b[31m' }));
+    expect(answer?.rawMessage).toMatch(/^answer: contains the control character U\+001B/);
+    const multiline = await errorOf(lead.answerBlocker({ blockerId: 'b', answer: 'yes\nand\tno' }));
+    expect(multiline?.code).toBe(Code.NotFound);
+  });
+
   it('answers NOT_FOUND for an unknown project', async () => {
     const err = await errorOf((await client()).getProject({ projectId: 'nope' }));
     expect(err?.code).toBe(Code.NotFound);

@@ -1,11 +1,13 @@
 import type { LeadService } from '@codeframe/proto';
-import { invalidArgument, notFound } from '@codeframe/rpc';
+import { checkText, invalidArgument, notFound } from '@codeframe/rpc';
 import { type Store, StoreError } from '@codeframe/store';
 import { Code, ConnectError, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import type { Orchestrator } from './orchestrator.js';
 
 const MAX_NAME_LENGTH = 200;
+/** The largest PRD a project takes: a spec, not a data set (the RPC limit is 8 MiB). */
+export const MAX_PRD_BYTES = 1024 * 1024;
 
 /** The project's name: as given, else the PRD's first Markdown heading, else "untitled". */
 export function projectName(name: string, prd: string): string {
@@ -23,8 +25,20 @@ export interface LeadParts {
 
 const required = (field: string, value: string) => {
   if (!value) throw invalidArgument(field, 'required');
-  return value;
+  return checkText(field, value);
 };
+
+function checkPrd(prd: string): string {
+  if (!prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
+  const bytes = Buffer.byteLength(prd);
+  if (bytes > MAX_PRD_BYTES) {
+    throw invalidArgument(
+      'prd',
+      `${bytes} bytes is larger than the limit of ${MAX_PRD_BYTES} bytes (1 MiB): split the spec, or link to the detail`,
+    );
+  }
+  return checkText('prd', prd, { multiline: true });
+}
 
 /** The public LeadService API over the store, the event hub and the orchestrator. */
 export function leadService({
@@ -44,8 +58,9 @@ export function leadService({
   };
   return {
     async createProject(req) {
-      if (!req.prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
-      const name = projectName(req.name, req.prd);
+      // Everything is checked before anything is stored: a refused request leaves no row.
+      checkPrd(req.prd);
+      const name = checkText('name', projectName(req.name, req.prd));
       if (name.length > MAX_NAME_LENGTH) {
         throw invalidArgument('name', `longer than ${MAX_NAME_LENGTH} characters`);
       }
@@ -122,6 +137,7 @@ export function leadService({
       required('blocker_id', req.blockerId);
       if (!req.answer.trim())
         throw invalidArgument('answer', 'required: the answer to the question');
+      checkText('answer', req.answer, { multiline: true });
       if (!(await store.getBlocker(req.blockerId))) throw notFound('blocker', req.blockerId);
       return { blocker: await orchestrator.answerBlocker(req.blockerId, req.answer) };
     },

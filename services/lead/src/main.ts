@@ -54,6 +54,8 @@ await runService('lead', async (log) => {
     services: [LeadService],
     authToken: config.authToken,
     shutdownGraceMs: config.shutdownGraceMs,
+    allowedHosts: config.allowedHosts,
+    maxMessageBytes: config.maxMessageBytes,
     interceptors: [storeErrors],
     routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
   });

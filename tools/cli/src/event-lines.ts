@@ -1,6 +1,6 @@
 import type { Event } from '@codeframe/proto';
 import { TaskStatus } from '@codeframe/proto';
-import { formatCost, projectStatusName, taskStatusName } from './format.js';
+import { formatCost, printable, projectStatusName, taskStatusName } from './format.js';
 import type { RunState } from './run-state.js';
 
 /**
@@ -9,51 +9,55 @@ import type { RunState } from './run-state.js';
  */
 export function eventLine(event: Event, state: RunState): string | undefined {
   const { payload } = event;
-  const key = (taskId: string) => state.tasks.get(taskId)?.key ?? taskId.slice(0, 8);
+  const key = (taskId: string) => printable(state.tasks.get(taskId)?.key ?? taskId.slice(0, 8));
+  // Everything else an event says came from the model or a worker: printed escaped.
+  const p = (text: string) => printable(text);
   switch (payload.case) {
     case 'planReady':
       return `plan ready: ${payload.value.tasks.length} tasks (${payload.value.tasks
         .map((t) =>
-          t.dependsOn.length ? `${t.key} after ${t.dependsOn.map(key).join('+')}` : t.key,
+          t.dependsOn.length ? `${p(t.key)} after ${t.dependsOn.map(key).join('+')}` : p(t.key),
         )
         .join(', ')})`;
     case 'taskAssigned':
-      return `${key(payload.value.taskId)}: assigned to ${payload.value.worker} (attempt ${payload.value.attempt})`;
+      return `${key(payload.value.taskId)}: assigned to ${p(payload.value.worker)} (attempt ${payload.value.attempt})`;
     case 'taskStatusChanged': {
       const { to, reason } = payload.value;
       if (to === TaskStatus.ASSIGNED) return undefined;
-      const why = reason && to !== TaskStatus.IN_PROGRESS ? `: ${reason}` : '';
+      const why = reason && to !== TaskStatus.IN_PROGRESS ? `: ${p(reason)}` : '';
       return `${key(payload.value.taskId)}: ${taskStatusName(to)}${why}`;
     }
     case 'testResult': {
       const s = payload.value.summary;
       if (!s) return undefined;
       const verdict = s.failed > 0 || s.exitCode !== 0 ? '✗ tests failed' : '✓ tests passed';
-      return `${key(payload.value.taskId)}: ${verdict} (${s.passed} passed, ${s.failed} failed, ${s.framework})`;
+      return `${key(payload.value.taskId)}: ${verdict} (${s.passed} passed, ${s.failed} failed, ${p(s.framework)})`;
     }
     case 'correctionAttempt':
       return `${key(payload.value.taskId)}: correcting after failing tests (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
     case 'commitCreated': {
       const c = payload.value;
-      const what = c.branch === 'main' ? 'merged into main' : `committed on ${c.branch}`;
-      return `${key(c.taskId)}: ${what} ${c.sha.slice(0, 7)} (${c.filesChanged.length} files)`;
+      const what = c.branch === 'main' ? 'merged into main' : `committed on ${p(c.branch)}`;
+      return `${key(c.taskId)}: ${what} ${p(c.sha.slice(0, 7))} (${c.filesChanged.length} files)`;
     }
     case 'blockerCreated': {
       const b = payload.value.blocker;
       return b
-        ? `${key(b.taskId)} asks: ${b.question}\n    answer with: codeframe answer ${b.id} "<your answer>"`
+        ? `${key(b.taskId)} asks: ${printable(b.question, { multiline: true })}\n    answer with: codeframe answer ${p(b.id)} "<your answer>"`
         : undefined;
     }
     case 'blockerResolved': {
       const b = payload.value.blocker;
-      return b ? `${key(b.taskId)}: blocker answered: ${b.answer}` : undefined;
+      return b
+        ? `${key(b.taskId)}: blocker answered: ${printable(b.answer, { multiline: true })}`
+        : undefined;
     }
     case 'taskBlocked':
-      return `${key(payload.value.taskId)}: cannot start: ${payload.value.reason}`;
+      return `${key(payload.value.taskId)}: cannot start: ${p(payload.value.reason)}`;
     case 'projectStatus': {
       const { status, reason } = payload.value;
       const cost = formatCost(state.totals.costUsd);
-      return `project ${projectStatusName(status)}${reason ? `: ${reason}` : ''} (${cost} so far)`;
+      return `project ${projectStatusName(status)}${reason ? `: ${p(reason)}` : ''} (${cost} so far)`;
     }
     default:
       return undefined;

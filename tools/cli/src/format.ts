@@ -33,7 +33,8 @@ export function bar(done: number, total: number, width: number): string {
 }
 
 /** Rows as aligned columns, the first row a header. */
-export function table(rows: string[][]): string {
+export function table(cells: string[][]): string {
+  const rows = cells.map((row) => row.map((cell) => printable(cell)));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((row) =>
@@ -43,4 +44,35 @@ export function table(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+// C0 controls, DEL and C1 controls: ESC starts the sequences that clear the screen,
+// move the cursor or retitle the window, and U+009B is an 8-bit CSI in some terminals.
+const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
+const NAMED: Record<string, string> = { '\t': '\\t', '\r': '\\r', '\n': '\\n' };
+const hex = (code: number, digits: number) => code.toString(16).padStart(digits, '0');
+
+/**
+ * Text from the model, a worker or another client, safe for a terminal: every control
+ * character shown as an escape (`\x1b`, `\r`). Multi-line text keeps its new lines.
+ * Every printer passes such text through this.
+ */
+export function printable(text: string, options: { multiline?: boolean } = {}): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    if (!isControl(code) || (options.multiline && c === '\n')) out += c;
+    else out += NAMED[c] ?? `\\x${hex(code, 2)}`;
+  }
+  return out;
+}
+
+/** One JSON line; DEL and C1 controls escaped too (JSON.stringify leaves them raw). */
+export function jsonLine(value: unknown): string {
+  let out = '';
+  for (const c of JSON.stringify(value)) {
+    const code = c.charCodeAt(0);
+    out += isControl(code) ? `\\u${hex(code, 4)}` : c;
+  }
+  return `${out}\n`;
 }

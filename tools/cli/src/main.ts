@@ -2,6 +2,7 @@
 import { runCli } from './cli.js';
 // The codeframe command. Failures print one sentence on stderr and exit non-zero.
 import { CliError, Exit } from './cli-error.js';
+import { printable } from './format.js';
 
 const interrupt = new AbortController();
 process.once('SIGINT', () => {
@@ -21,10 +22,12 @@ try {
   });
 } catch (error) {
   if (error instanceof CliError) {
-    process.stderr.write(`codeframe: ${error.message}\n`);
+    // The sentence may quote the lead, which may quote a client or the model.
+    process.stderr.write(`codeframe: ${printable(error.message)}\n`);
     status = error.exitCode;
   } else {
-    process.stderr.write(`codeframe: unexpected error: ${(error as Error).stack ?? error}\n`);
+    const detail = printable(String((error as Error).stack ?? error), { multiline: true });
+    process.stderr.write(`codeframe: unexpected error: ${detail}\n`);
     status = Exit.WorkFailed;
   }
 }

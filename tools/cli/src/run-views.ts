@@ -8,6 +8,8 @@ import {
   formatCost,
   formatDuration,
   formatTokens,
+  jsonLine,
+  printable,
   projectStatusName,
 } from './format.js';
 import type { RunState } from './run-state.js';
@@ -27,10 +29,10 @@ type Write = (text: string) => void;
 export class JsonView implements RunView {
   constructor(private readonly write: Write) {}
   event(event: Event): void {
-    this.write(`${JSON.stringify(toBrowserEvent(event))}\n`);
+    this.write(jsonLine(toBrowserEvent(event)));
   }
   notice(message: string): void {
-    this.write(`${JSON.stringify({ type: 'notice', message })}\n`);
+    this.write(jsonLine({ type: 'notice', message }));
   }
   close(): void {}
 }
@@ -43,7 +45,7 @@ export class PlainView implements RunView {
     if (line) this.write(`${stamp()} ${line}\n`);
   }
   notice(message: string): void {
-    this.write(`${stamp()} ${message}\n`);
+    this.write(`${stamp()} ${printable(message)}\n`);
   }
   close(): void {}
 }
@@ -78,7 +80,7 @@ export class TerminalView implements RunView {
   }
 
   notice(message: string): void {
-    this.#print(`${stamp()} ${message}`);
+    this.#print(`${stamp()} ${printable(message)}`);
   }
 
   close(state: RunState): void {
@@ -128,8 +130,9 @@ export class TerminalView implements RunView {
         const agent = `${task.kind}@${task.worker || '…'}`;
         return `  ▸ ${task.key.padEnd(12)} ${agent.padEnd(26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
       });
-    return [head, ...running].map((line) =>
-      line.length > width ? `${line.slice(0, width - 1)}…` : line,
-    );
+    // The block's own escapes are written by #clear; its lines are text, escaped.
+    return [head, ...running]
+      .map((line) => printable(line))
+      .map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
   }
 }

@@ -1,6 +1,7 @@
 import { ProjectStatus, TaskStatus } from '@codeframe/proto';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit, leadError } from './cli-error.js';
+import { jsonLine } from './format.js';
 import { followProject } from './project-events.js';
 import { RunState } from './run-state.js';
 import { runSummary, runSummaryJson } from './run-summary.js';
@@ -56,7 +57,7 @@ export async function watchRun(
   }
   const wall = Date.now() - started;
   if (state.tasks.size === 0) return { state, ...verdict(state, ctx.signal.aborted) };
-  if (ctx.json) ctx.out(`${JSON.stringify(runSummaryJson(state, wall))}\n`);
+  if (ctx.json) ctx.out(jsonLine(runSummaryJson(state, wall)));
   else ctx.out(`\n${runSummary(state, wall)}\n`);
   return { state, ...verdict(state, ctx.signal.aborted) };
 }

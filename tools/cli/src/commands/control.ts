@@ -1,12 +1,13 @@
 // Commands that change things: answer, cancel, pause, resume.
 import type { CliContext } from '../cli-context.js';
 import { Exit, leadError } from '../cli-error.js';
+import { jsonLine, printable } from '../format.js';
 
 async function call<T>(ctx: CliContext, request: Promise<T>, done: string): Promise<number> {
   await request.catch((e) => {
     throw leadError(e, ctx.target.url);
   });
-  ctx.out(ctx.json ? `${JSON.stringify({ ok: true, message: done })}\n` : `${done}\n`);
+  ctx.out(ctx.json ? jsonLine({ ok: true, message: done }) : `${printable(done)}\n`);
   return Exit.Ok;
 }
 

@@ -3,14 +3,22 @@ import { toBrowserProject, toBrowserTask } from '@codeframe/events';
 import { BlockerStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
 import { Exit, leadError } from '../cli-error.js';
-import { formatCost, formatTokens, projectStatusName, table, taskStatusName } from '../format.js';
+import {
+  formatCost,
+  formatTokens,
+  jsonLine,
+  printable,
+  projectStatusName,
+  table,
+  taskStatusName,
+} from '../format.js';
 
 export async function projectsCommand(ctx: CliContext): Promise<number> {
   const { projects } = await ctx.lead.listProjects({}).catch((e) => {
     throw leadError(e, ctx.target.url);
   });
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(projects.map(toBrowserProject))}\n`);
+    ctx.out(jsonLine(projects.map(toBrowserProject)));
     return Exit.Ok;
   }
   if (projects.length === 0) {
@@ -34,21 +42,21 @@ export async function statusCommand(ctx: CliContext, projectId: string): Promise
   });
   const p = snapshot.project!;
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(toBrowserProject(p))}\n`);
+    ctx.out(jsonLine(toBrowserProject(p)));
     return Exit.Ok;
   }
   const usage = p.usage;
   const open = snapshot.blockers.filter((b) => b.status === BlockerStatus.OPEN);
   ctx.out(
     [
-      `${p.name} (${p.id})`,
+      `${printable(p.name)} (${printable(p.id)})`,
       `status     ${projectStatusName(p.status)}`,
       `tasks      ${p.completedTaskCount}/${p.taskCount} completed, ${p.failedTaskCount} failed`,
       `tokens     ${formatTokens(Number(usage?.inputTokens ?? 0))} in / ${formatTokens(Number(usage?.outputTokens ?? 0))} out`,
       `cost       ${formatCost(usage?.costUsd ?? 0)}${p.budgetUsd ? ` of a $${p.budgetUsd.toFixed(2)} budget` : ''}`,
-      `repository ${p.repoUrl}`,
+      `repository ${printable(p.repoUrl)}`,
       `last seq   ${snapshot.seq}`,
-      ...open.map((b) => `blocker    ${b.id}: ${b.question}`),
+      ...open.map((b) => `blocker    ${printable(b.id)}: ${printable(b.question)}`),
       '',
     ].join('\n'),
   );
@@ -60,7 +68,7 @@ export async function tasksCommand(ctx: CliContext, projectId: string): Promise<
     throw leadError(e, ctx.target.url);
   });
   if (ctx.json) {
-    ctx.out(`${JSON.stringify(tasks.map(toBrowserTask))}\n`);
+    ctx.out(jsonLine(tasks.map(toBrowserTask)));
     return Exit.Ok;
   }
   const keyOf = new Map(tasks.map((t) => [t.id, t.key]));

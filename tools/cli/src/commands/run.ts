@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CliContext } from '../cli-context.js';
 import { CliError, Exit, leadError } from '../cli-error.js';
+import { printable } from '../format.js';
 import { failWith, watchRun } from '../watch-run.js';
 
 export interface RunOptions {
@@ -42,9 +43,10 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
       throw leadError(e, ctx.target.url);
     });
   if (!ctx.json) {
-    ctx.out(`project ${project.id} "${name}" created\n`);
-    if (ctx.dashboardUrl) ctx.out(`dashboard: ${ctx.dashboardUrl}/?project=${project.id}\n`);
-    ctx.out(`repository: ${project.repoUrl}\n\n`);
+    const id = printable(project.id);
+    ctx.out(`project ${id} "${printable(name)}" created\n`);
+    if (ctx.dashboardUrl) ctx.out(`dashboard: ${printable(ctx.dashboardUrl)}/?project=${id}\n`);
+    ctx.out(`repository: ${printable(project.repoUrl)}\n\n`);
   }
   // Watch from the start while the lead plans and dispatches, so planning shows too.
   const watch = new AbortController();
