@@ -12,8 +12,11 @@ const PASSWORD = 'CODEFRAME_GIT_PASSWORD';
 // Answers `get` only; `store` and `erase` are ignored, so nothing is written anywhere.
 const HELPER = `!f() { test "$1" = get && printf 'username=%s\\npassword=%s\\n' "$${USERNAME}" "$${PASSWORD}"; }; f`;
 
-/** The URL without its user and password, and those apart (URL-decoded); for https and http. */
+/** The URL without its user and password, and those apart (URL-decoded), for https and
+ * http; of any other URL only a password is taken out (an ssh user name is no secret). */
 export function splitCredentials(url: string): { url: string; credentials?: GitCredentials } {
+  if (!/^https?:\/\//i.test(url))
+    return { url: url.replace(/^(\w[\w+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/, '$1@') };
   const match = /^(https?:\/\/)([^/@\s]*)@(.*)$/i.exec(url);
   if (!match) return { url };
   const [, scheme, userinfo, rest] = match as unknown as [string, string, string, string];

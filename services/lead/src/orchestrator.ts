@@ -1,12 +1,18 @@
 import { type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
-import type { Logger } from '@codeframe/runtime';
+import { type GitCredentials, type Logger, splitCredentials } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
 import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
 import { ProjectState } from './project-state.js';
+import {
+  type AdmittedRepo,
+  admitRepoUrl,
+  DEFAULT_REPO_URL_SETTINGS,
+  type RepoUrlSettings,
+} from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -22,6 +28,14 @@ export interface OrchestratorOptions {
   maxConcurrency: number;
   /** Dispatches of one task (a broken worker stream counts) before it fails. */
   maxDispatchAttempts: number;
+  /** Which repository URLs CreateProject accepts; the defaults refuse local and private ones. */
+  repoUrls?: RepoUrlSettings;
+}
+
+/** How git reaches a project's repository: the URL, and the credentials kept apart from it. */
+export interface RepoAccess {
+  url: string;
+  credentials?: GitCredentials;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -53,20 +67,40 @@ export class Orchestrator {
       dataDir: o.dataDir,
       logger: o.logger,
       maxDispatchAttempts: o.maxDispatchAttempts,
-      repoUrl: (project) => this.repoUrl(project),
+      repoAccess: (project) => this.repoAccess(project),
       stopped: () => this.#stopped,
     });
   }
 
-  /** The project as clients see it: with the URL of the lead's bare repo when it has none. */
+  /** The project as clients see it: with the URL of the lead's bare repo when it has none,
+   * and never with credentials (a project stored before they were kept apart may have some). */
   withRepoUrl(project: Project): Project {
-    if (!project.repoUrl) project.repoUrl = defaultRepoUrl(this.o.dataDir, project.id);
+    project.repoUrl = project.repoUrl
+      ? splitCredentials(project.repoUrl).url
+      : defaultRepoUrl(this.o.dataDir, project.id);
     return project;
+  }
+
+  /** CreateProject's repo_url under the policy: what to store, or INVALID_ARGUMENT. */
+  admitRepoUrl(raw: string): Promise<AdmittedRepo> {
+    return admitRepoUrl(raw, this.o.repoUrls ?? DEFAULT_REPO_URL_SETTINGS, {
+      dataDir: this.o.dataDir,
+      projects: () => this.o.store.listProjects(),
+    });
   }
 
   /** The repository the project's workers use: its own URL, else the lead's bare repo. */
   async repoUrl(project: Project): Promise<string> {
-    return project.repoUrl || createProjectRepo(this.o.dataDir, project.id, project.name);
+    return (await this.repoAccess(project)).url;
+  }
+
+  /** The URL git uses and the credentials that go with it (never shown to clients). */
+  async repoAccess(project: Project): Promise<RepoAccess> {
+    if (!project.repoUrl) {
+      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name) };
+    }
+    const { url, credentials } = splitCredentials(project.repoUrl);
+    return { url, credentials: (await this.o.store.getRepoCredentials(project.id)) ?? credentials };
   }
 
   async plan(projectId: string): Promise<Task[]> {
