@@ -1,7 +1,12 @@
 import { type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
-import { type GitCredentials, type Logger, splitCredentials } from '@codeframe/runtime';
-import type { Store } from '@codeframe/store';
+import {
+  backoffDelay,
+  type GitCredentials,
+  type Logger,
+  splitCredentials,
+} from '@codeframe/runtime';
+import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
@@ -41,6 +46,8 @@ export interface RepoAccess {
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
 const FINAL_STATES = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
 const RETRY_PLACEMENT_MS = 1_000;
+/** Passes that failed (the disk full, the database locked) are tried again, ever later. */
+const RETRY_PASS = { baseMs: 250, maxMs: 15_000 };
 
 /**
  * Plans projects and runs their task graphs: ready tasks go to worker replicas of their
@@ -54,6 +61,7 @@ export class Orchestrator {
   readonly #scheduling = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #lastProgress = new Map<string, string>();
+  readonly #failedPasses = new Map<string, number>();
   #stopped = false;
 
   readonly state: ProjectState;
@@ -277,7 +285,22 @@ export class Orchestrator {
       return;
     }
     const pass = this.#schedulePass(projectId)
-      .catch((err) => this.o.logger.error({ err, projectId }, 'scheduling failed'))
+      .then(
+        () => {
+          this.#failedPasses.delete(projectId);
+        },
+        (err) => {
+          // Nothing else would come back to this project: try again, with backoff.
+          const failures = (this.#failedPasses.get(projectId) ?? 0) + 1;
+          this.#failedPasses.set(projectId, failures);
+          const delayMs = Math.round(backoffDelay(failures, RETRY_PASS));
+          this.o.logger.error(
+            { err, projectId, failures, delayMs },
+            'scheduling failed; trying again',
+          );
+          setTimeout(() => this.schedule(projectId), delayMs).unref();
+        },
+      )
       .finally(() => {
         this.#scheduling.delete(projectId);
         if (this.#again.delete(projectId)) this.schedule(projectId);
@@ -287,16 +310,17 @@ export class Orchestrator {
 
   async #schedulePass(projectId: string): Promise<void> {
     const project = await this.state.project(projectId);
+    await this.#releaseOrphans(projectId);
     const tasks = await this.o.store.listTasks(projectId);
     const blockedByFailure = blockedByFailures(tasks);
     for (const [taskId, failed] of blockedByFailure) {
       if (this.#reportedBlocked.has(taskId)) continue;
-      this.#reportedBlocked.add(taskId);
       const reason = `depends on ${failed.map((id) => tasks.find((t) => t.id === id)?.key ?? id).join(', ')}, which did not complete`;
       await this.state.emit(projectId, {
         case: 'taskBlocked',
         value: { taskId, blockedBy: failed, reason },
       });
+      this.#reportedBlocked.add(taskId);
     }
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
@@ -329,8 +353,32 @@ export class Orchestrator {
     if (running === 0 && readyTasks(tasks).length === 0) await this.#finishIfDone(project, tasks);
   }
 
-  /** A fault of the lead's own while running a task fails that task, never the lead. */
+  /**
+   * Tasks the store has running that this lead runs nothing for: a storage fault stopped the
+   * lead recording how their dispatch ended. They go back to pending, to run again. (A
+   * dispatch is in #running from before its first write until after its last.)
+   */
+  async #releaseOrphans(projectId: string): Promise<void> {
+    for (const task of await this.o.store.listTasks(projectId)) {
+      if (!RUNNING_STATES.has(task.status) || this.#running.has(task.id)) continue;
+      await this.state.setTaskStatus(
+        task,
+        TaskStatus.PENDING,
+        'the lead could not record the end of its last dispatch; dispatching again',
+      );
+    }
+  }
+
+  /** A fault of the lead's own while running a task fails that task, never the lead. A
+   * storage fault is not the task's: the next pass puts it back to pending. */
   async #dispatchFailed(task: Task, err: unknown): Promise<void> {
+    if (isStorageFault(err)) {
+      this.o.logger.warn(
+        { err, projectId: task.projectId, taskId: task.id },
+        'a storage fault stopped the dispatch; it runs again once the store writes',
+      );
+      return;
+    }
     const reason = `the lead could not run the task: ${(err as Error).message ?? err}`;
     this.o.logger.error({ err, projectId: task.projectId, taskId: task.id }, reason);
     try {
@@ -366,8 +414,8 @@ export class Orchestrator {
     };
     const key = JSON.stringify(progress);
     if (this.#lastProgress.get(projectId) === key) return;
-    this.#lastProgress.set(projectId, key);
     await this.state.emit(projectId, { case: 'progressUpdate', value: progress });
+    this.#lastProgress.set(projectId, key);
   }
 }
 

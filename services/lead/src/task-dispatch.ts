@@ -10,7 +10,7 @@ import {
   TaskStatus,
 } from '@codeframe/proto';
 import { type Logger, withCredentials } from '@codeframe/runtime';
-import type { EventPayload } from '@codeframe/store';
+import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { RepoAccess } from './orchestrator.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
@@ -115,6 +115,9 @@ export class TaskDispatch {
         if (payload.case === 'tokenUsage') await this.#checkBudget(project.id);
       }
     } catch (err) {
+      // The lead could not store what the worker sent: not the worker's fault. Leaving the
+      // loop ends the worker's stream; the task runs again once the store writes.
+      if (isStorageFault(err)) throw err;
       failure = ConnectError.from(err);
     }
     const current = await this.state.task(task.id);
