@@ -66,14 +66,7 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
   // Never prompt for a password or a host key: fail, and say so.
   env.GIT_SSH_COMMAND ??=
     'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
-  for (const inherited of [
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_ASKPASS',
-    'SSH_ASKPASS',
-  ])
-    delete env[inherited];
+  for (const inherited of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[inherited];
   const { cwd, signal } = options;
   const argv = [...IDENTITY, ...(options.credentials ? helperArgs() : []), ...args];
   const network = args.find((arg) => NETWORK_COMMANDS.has(arg));

@@ -140,7 +140,7 @@ describe.skipIf(skipReason)('storage faults', () => {
     const { tasks } = await c.client.listTasks({ projectId });
     expect(tasks.map((t) => TaskStatus[t.status])).toEqual(['COMPLETED']);
     // The run did meet the full disk: the dispatch it broke ran again.
-    expect(c.lead.logs.some((l) => /storage fault stopped the dispatch/.test(String(l.msg)))).toBe(
+    expect(c.lead.logs.some((l) => /storage fault stopped a dispatch/.test(String(l.msg)))).toBe(
       true,
     );
     expect(events.filter((e) => e.payload.case === 'taskAssigned').length).toBeGreaterThan(1);

@@ -61,7 +61,7 @@ export class Orchestrator {
   readonly #scheduling = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #lastProgress = new Map<string, string>();
-  readonly #failedPasses = new Map<string, number>();
+  readonly #faults = new Map<string, { failures: number; at: number }>();
   #stopped = false;
 
   readonly state: ProjectState;
@@ -285,27 +285,26 @@ export class Orchestrator {
       return;
     }
     const pass = this.#schedulePass(projectId)
-      .then(
-        () => {
-          this.#failedPasses.delete(projectId);
-        },
-        (err) => {
-          // Nothing else would come back to this project: try again, with backoff.
-          const failures = (this.#failedPasses.get(projectId) ?? 0) + 1;
-          this.#failedPasses.set(projectId, failures);
-          const delayMs = Math.round(backoffDelay(failures, RETRY_PASS));
-          this.o.logger.error(
-            { err, projectId, failures, delayMs },
-            'scheduling failed; trying again',
-          );
-          setTimeout(() => this.schedule(projectId), delayMs).unref();
-        },
-      )
+      // Nothing else would come back to this project: try again, with backoff.
+      .catch((err) => this.#retryLater(projectId, err, 'scheduling failed; trying again'))
       .finally(() => {
         this.#scheduling.delete(projectId);
         if (this.#again.delete(projectId)) this.schedule(projectId);
       });
     this.#scheduling.set(projectId, pass);
+  }
+
+  /** Schedules the project again after a backoff that grows while faults keep coming. */
+  #retryLater(projectId: string, err: unknown, message: string): void {
+    const now = Date.now();
+    const last = this.#faults.get(projectId);
+    // Faults further apart than the longest delay are a new episode: start short again.
+    const failures = last && now - last.at < 2 * RETRY_PASS.maxMs ? last.failures + 1 : 1;
+    this.#faults.set(projectId, { failures, at: now });
+    const delayMs = Math.round(backoffDelay(failures, RETRY_PASS));
+    const level = isStorageFault(err) ? 'warn' : 'error';
+    this.o.logger[level]({ err, projectId, failures, delayMs }, message);
+    setTimeout(() => this.schedule(projectId), delayMs).unref();
   }
 
   async #schedulePass(projectId: string): Promise<void> {
@@ -340,13 +339,19 @@ export class Orchestrator {
       running++;
       const run = { controller: new AbortController(), cancelled: false };
       this.#running.set(task.id, run);
+      let faulted: unknown;
       void this.#dispatch
         .run(project, task, replica, run)
-        .catch((err) => this.#dispatchFailed(task, err))
+        .catch(async (err) => {
+          if (isStorageFault(err)) faulted = err;
+          else await this.#dispatchFailed(task, err);
+        })
         .finally(() => {
           this.#running.delete(task.id);
           this.o.pool.release(replica);
-          this.schedule(projectId);
+          // A storage fault is not the task's: the next pass (later) puts it back to pending.
+          if (faulted) this.#retryLater(projectId, faulted, 'a storage fault stopped a dispatch');
+          else this.schedule(projectId);
         });
     }
     if (unplaced) setTimeout(() => this.schedule(projectId), RETRY_PLACEMENT_MS).unref();
@@ -369,16 +374,8 @@ export class Orchestrator {
     }
   }
 
-  /** A fault of the lead's own while running a task fails that task, never the lead. A
-   * storage fault is not the task's: the next pass puts it back to pending. */
+  /** A fault of the lead's own while running a task fails that task, never the lead. */
   async #dispatchFailed(task: Task, err: unknown): Promise<void> {
-    if (isStorageFault(err)) {
-      this.o.logger.warn(
-        { err, projectId: task.projectId, taskId: task.id },
-        'a storage fault stopped the dispatch; it runs again once the store writes',
-      );
-      return;
-    }
     const reason = `the lead could not run the task: ${(err as Error).message ?? err}`;
     this.o.logger.error({ err, projectId: task.projectId, taskId: task.id }, reason);
     try {
