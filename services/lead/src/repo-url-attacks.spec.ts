@@ -207,6 +207,9 @@ describe('CreateProject refuses repository URLs outside the policy', () => {
       expect(await refused(store, client, url)).toMatch(/scheme/);
     expect(await refused(store, client, 'ssh://-oProxyCommand=x/a.git')).toMatch(/host/);
     expect(await refused(store, client, 'ssh://u:pw@git.example.com/a.git')).toMatch(/password/);
+    expect(await refused(store, client, 'https://u:a%0Ahost=evil@git.example.com/a.git')).toMatch(
+      /credentials with control characters/,
+    );
     expect(await refused(store, client, `https://git.example.com/${'a'.repeat(3000)}`)).toMatch(
       /longer than/,
     );

@@ -91,6 +91,11 @@ export async function admitRepoUrl(
   const key = remoteKey(parsed);
   await refuseTaken(key, context, refuse);
   const { url, credentials } = splitCredentials(parsed.url);
+  // Decoded, a %0A would be a line of git's credential protocol.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+  if (credentials && /[\u0000-\u001f\u007f]/.test(credentials.username + credentials.password)) {
+    throw refuse('carries credentials with control characters in them');
+  }
   return { repoUrl: url, repoKey: key, ...(credentials ? { repoCredentials: credentials } : {}) };
 }
 
