@@ -206,6 +206,11 @@ describe('CreateProject refuses repository URLs outside the policy', () => {
     for (const url of ['git://git.example.com/a.git', 'ftp://git.example.com/a.git'])
       expect(await refused(store, client, url)).toMatch(/scheme/);
     expect(await refused(store, client, 'ssh://-oProxyCommand=x/a.git')).toMatch(/host/);
+    expect(await refused(store, client, 'ssh://-oProxyCommand=x@git.example.com/a.git')).toMatch(
+      /invalid user name/,
+    );
+    expect(await refused(store, client, 'u:pw@git.example.com:a.git')).toMatch(/user@host:path/);
+    expect(await refused(store, client, 'file:///srv/a%2Fb.git')).toMatch(/not a valid file/);
     expect(await refused(store, client, 'ssh://u:pw@git.example.com/a.git')).toMatch(/password/);
     expect(await refused(store, client, 'https://u:a%0Ahost=evil@git.example.com/a.git')).toMatch(
       /credentials with control characters/,

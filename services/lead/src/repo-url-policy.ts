@@ -43,6 +43,7 @@ export interface RepoUrlContext {
 
 const MAX_LENGTH = 2048;
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/;
+const USER = /^[\w.~][\w.~-]*$/;
 const SCP = /^(?:([^@/:]+)@)?(\[[^\]]*\]|[^/:[\]]+):(.*)$/;
 
 type Parsed =
@@ -126,7 +127,14 @@ function parse(text: string, refuse: (problem: string) => Error): Parsed {
     }
     if (scheme === 'file') {
       if (url.hostname) throw refuse('names a host: a file:// URL must be file:///<path>');
-      return { kind: 'local', path: fileURLToPath(url) };
+      try {
+        return { kind: 'local', path: fileURLToPath(url) };
+      } catch {
+        throw refuse('is not a valid file:// URL');
+      }
+    }
+    if (scheme === 'ssh' && url.username && !USER.test(decode(url.username))) {
+      throw refuse('has an invalid user name');
     }
     const host = canonicalHost(url.hostname, refuse);
     url.hostname = host;
@@ -138,8 +146,10 @@ function parse(text: string, refuse: (problem: string) => Error): Parsed {
   const scp = SCP.exec(text);
   if (scp && !text.slice(0, text.indexOf(':')).includes('/')) {
     const [, user, rawHost, path] = scp as unknown as [string, string | undefined, string, string];
-    if (user !== undefined && !/^[\w.~-]+$/.test(user)) throw refuse('has an invalid user name');
-    if (!path || path.startsWith('-')) throw refuse('names no repository path after the host');
+    if (user !== undefined && !USER.test(user)) throw refuse('has an invalid user name');
+    if (!path || path.startsWith('-') || path.includes('@')) {
+      throw refuse('is not a valid user@host:path (no repository path after the host)');
+    }
     const host = canonicalHost(rawHost, refuse);
     const url = `${user ? `${user}@` : ''}${host}:${path}`;
     return { kind: 'remote', scheme: 'ssh', host, path: `/${path}`, url };
