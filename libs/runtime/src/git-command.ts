@@ -99,7 +99,6 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     child.stdout.on('data', collect(stdout));
     child.stderr.on('data', collect(stderr));
     child.on('error', (err) => {
-      stopped ??= 'aborted';
       finish(() => fail(new GitFailure(`fatal: could not run git: ${err.message}`)));
     });
     child.on('close', (code, killedBy) => {
