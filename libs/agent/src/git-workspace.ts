@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
+import {
+  type GitCredentials,
+  GitFailure,
+  runGit,
+  serialised,
+  splitCredentials,
+  withoutCredentials,
+} from '@codeframe/runtime';
 import type { SandboxWorkspace } from './sandbox-mounts.js';
 
 // Each task works in its own git worktree, on its own branch, checked out from a bare mirror
@@ -10,8 +17,9 @@ import type { SandboxWorkspace } from './sandbox-mounts.js';
 //
 // The mirror keeps the remote's branches under refs/remotes/origin/, not refs/heads/: git
 // refuses to fetch into a branch some worktree has checked out, and the tasks' own branches
-// live in refs/heads/. It keeps no remote URL (nor FETCH_HEAD): the URL, which may carry a
-// token, is given to each fetch and push, and never lands on disk where a command could read.
+// live in refs/heads/. It keeps no remote URL (nor FETCH_HEAD): the URL is given to each
+// fetch and push, and never lands on disk where a command could read. A token the lead sent
+// in the URL is taken out of it and handed to git by a credential helper, never on argv.
 //
 // Everything in the worktree is the model's, so the worker's own git never trusts it: every
 // call names the git directory recorded when the worktree was made, runs no hooks and no
@@ -107,10 +115,16 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
 }
 
 /** git on the worktree, as the worker recorded it, whatever the worktree now holds. */
-function worktreeGit(ws: Workspace, args: string[], signal?: AbortSignal): Promise<string> {
+function worktreeGit(
+  ws: Workspace,
+  args: string[],
+  signal?: AbortSignal,
+  credentials?: GitCredentials,
+): Promise<string> {
   return runGit(['--git-dir', ws.gitDir, '--work-tree', ws.path, ...args], {
     cwd: ws.path,
     signal,
+    credentials,
   });
 }
 
@@ -185,7 +199,8 @@ export async function pushBranch(
   await verifyWorkspace(ws);
   try {
     const target = `HEAD:refs/heads/${branch}`;
-    await worktreeGit(ws, ['push', '--quiet', '--force', repoUrl, target], signal);
+    const { url, credentials } = splitCredentials(repoUrl);
+    await worktreeGit(ws, ['push', '--quiet', '--force', url, target], signal, credentials);
   } catch (err) {
     throw failure(
       'repo_unreachable',
@@ -206,6 +221,7 @@ export async function removeWorktree(ws: Workspace, branch?: string): Promise<vo
 }
 
 async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
+  const { url, credentials } = splitCredentials(repoUrl);
   const fetch = (gitDir: string) =>
     runGit(
       [
@@ -215,10 +231,10 @@ async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSign
         '--quiet',
         '--prune',
         '--no-write-fetch-head',
-        repoUrl,
+        url,
         ...REFSPECS,
       ],
-      { signal },
+      { signal, credentials },
     );
   try {
     if (await stat(join(mirror, 'HEAD')).catch(() => null)) {

@@ -1,9 +1,14 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { env, loadConfig } from './config.js';
+import { type GitCredentials, helperArgs, helperEnv } from './git-credentials.js';
 
 // The one way CodeFRAME runs git (the workers' worktrees, the lead's merges): never
 // prompting, with a fixed identity, and failing with git's own complaint. It runs on
 // repositories whose content a model wrote, so it never runs what a repository could name:
-// no hooks, no fsmonitor, no ext:: transport (command-line settings outrank a repository's).
+// no hooks, no fsmonitor (command-line settings outrank a repository's). It talks to URLs a
+// user gave, so only the transports the repository-URL policy admits are allowed (file,
+// https, ssh; http only when CODEFRAME_REPO_ALLOW_HTTP is set): never ext::, fd:: or any
+// other remote helper, whatever the caller passed. Network operations have a time limit.
 
 const PINNED = [
   'user.name=CodeFRAME',
@@ -11,9 +16,17 @@ const PINNED = [
   'commit.gpgsign=false',
   'core.hooksPath=/dev/null',
   'core.fsmonitor=false',
-  'protocol.ext.allow=never',
+  'protocol.allow=never',
 ];
 const IDENTITY = PINNED.flatMap((setting) => ['-c', setting]);
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const NETWORK_COMMANDS = new Set(['clone', 'fetch', 'push', 'ls-remote', 'pull']);
+
+/** The settings git's own policy reads; a service lists them in its config to check them at start. */
+export const gitSettings = {
+  gitTimeoutMs: env.int('CODEFRAME_GIT_TIMEOUT_MS', 600_000, 1_000),
+  allowHttp: env.boolean('CODEFRAME_REPO_ALLOW_HTTP', false),
+};
 
 /** git exited non-zero; the message is what it printed on stderr. */
 export class GitFailure extends Error {
@@ -27,27 +40,99 @@ export class GitFailure extends Error {
   }
 }
 
+export interface GitOptions {
+  cwd?: string;
+  signal?: AbortSignal;
+  /** Given to git by a credential helper through the environment, never on the command line. */
+  credentials?: GitCredentials;
+  /** Limit of a network operation (clone, fetch, push, ls-remote); CODEFRAME_GIT_TIMEOUT_MS by default. */
+  timeoutMs?: number;
+}
+
 /** Runs git and resolves its stdout; a cancelled run rejects with the signal's reason. */
-export function runGit(
-  args: string[],
-  options: { cwd?: string; signal?: AbortSignal } = {},
-): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+export function runGit(args: string[], options: GitOptions = {}): Promise<string> {
+  const settings = loadConfig(gitSettings);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    // Overrides any inherited list: with it set, git ignores protocol.<name>.allow.
+    GIT_ALLOW_PROTOCOL: settings.allowHttp ? 'file:https:ssh:http' : 'file:https:ssh',
+    // A remote that stops sending for a minute is given up (http); ssh likewise.
+    GIT_HTTP_LOW_SPEED_LIMIT: '1000',
+    GIT_HTTP_LOW_SPEED_TIME: '60',
+    ...(options.credentials ? helperEnv(options.credentials) : {}),
+  };
   // Never prompt for a password or a host key: fail, and say so.
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes';
+  env.GIT_SSH_COMMAND ??=
+    'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';
   for (const inherited of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[inherited];
   const { cwd, signal } = options;
+  const argv = [...IDENTITY, ...(options.credentials ? helperArgs() : []), ...args];
+  const network = args.find((arg) => NETWORK_COMMANDS.has(arg));
+  const limitMs = network ? (options.timeoutMs ?? settings.gitTimeoutMs) : undefined;
   return new Promise<string>((done, fail) => {
-    const opts = { cwd, signal, env, maxBuffer: 64 * 1024 * 1024 };
-    const child = execFile('git', [...IDENTITY, ...args], opts, (err, stdout, stderr) => {
-      if (!err) done(stdout);
-      else if (signal?.aborted) fail(signal.reason);
-      else fail(new GitFailure(String(stderr).trim() || err.message));
+    // Its own process group, so a timeout or a cancel stops git's helpers (ssh,
+    // remote-https) with it: they hold git's pipes open otherwise.
+    const child = spawn('git', argv, { cwd, env, detached: true, stdio: 'pipe' });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    let stopped: 'timeout' | 'aborted' | 'overflow' | undefined;
+    const stop = (why: typeof stopped) => {
+      stopped ??= why;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const onAbort = () => stop('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const timer = limitMs === undefined ? undefined : setTimeout(() => stop('timeout'), limitMs);
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT_BYTES) stop('overflow');
+      else into.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
+    child.on('error', (err) => {
+      finish(() => fail(new GitFailure(`fatal: could not run git: ${err.message}`)));
     });
+    child.on('close', (code, killedBy) => {
+      finish(() => {
+        const errText = Buffer.concat(stderr).toString('utf8').trim();
+        if (stopped === 'aborted' && signal?.aborted) fail(signal.reason);
+        else if (stopped === 'timeout')
+          fail(new GitFailure(timeoutSentence(network!, args, limitMs!)));
+        else if (stopped === 'overflow')
+          fail(new GitFailure(`fatal: git printed more than ${MAX_OUTPUT_BYTES} bytes`));
+        else if (code === 0) done(Buffer.concat(stdout).toString('utf8'));
+        else fail(new GitFailure(errText || `git exited with ${code ?? killedBy}`));
+      });
+    });
+    let finished = false;
+    const finish = (settle: () => void) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
     // Nothing is ever fed to git: a command reading stdin sees it empty at once.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end();
+    child.stdin.on('error', () => {});
+    child.stdin.end();
   });
+}
+
+function timeoutSentence(command: string, args: string[], limitMs: number): string {
+  const url = args.find((arg) => /^[a-z][\w+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(arg));
+  const seconds = Math.round(limitMs / 1000);
+  return withoutCredentials(
+    `fatal: git ${command} of ${url ?? 'the remote'} did not finish within ${seconds} s and was stopped (CODEFRAME_GIT_TIMEOUT_MS)`,
+  );
 }
 
 /** `text` with the user and password taken out of any URL in it, for messages and logs. */

@@ -1,6 +1,13 @@
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
-export { GitFailure, runGit, withoutCredentials } from './git-command.js';
+export {
+  GitFailure,
+  type GitOptions,
+  gitSettings,
+  runGit,
+  withoutCredentials,
+} from './git-command.js';
+export { type GitCredentials, splitCredentials, withCredentials } from './git-credentials.js';
 export { serialised } from './keyed-lock.js';
 export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
 export { packageVersion } from './package-version.js';

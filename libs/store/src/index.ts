@@ -5,8 +5,10 @@ export { openSqliteStore } from './sqlite-store.js';
 export {
   type Attempt,
   type EventPayload,
+  isStorageFault,
   type NewProject,
   type PlannedTask,
+  type RepoCredentials,
   type Store,
   StoreError,
   type StoreErrorCode,

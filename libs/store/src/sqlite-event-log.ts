@@ -6,6 +6,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { type Event, EventSchema } from '@codeframe/proto';
 import type { Database, Statement } from 'better-sqlite3';
+import { guarded, storageFault } from './sqlite-faults.js';
 import { type EventPayload, notFound, StoreError } from './store.js';
 
 interface Pending {
@@ -58,8 +59,12 @@ export class SqliteEventLog {
       return Promise.reject(new Error('the store was closed; open it again before using it'));
     }
     // Checked now, not in the batch, so one bad project id cannot fail everyone's events.
-    if (this.projectSeq.get(projectId) === undefined) {
-      return Promise.reject(notFound('project', projectId));
+    try {
+      if (guarded(() => this.projectSeq.get(projectId)) === undefined) {
+        return Promise.reject(notFound('project', projectId));
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ projectId, payload, time: Date.now(), resolve, reject });
@@ -77,12 +82,14 @@ export class SqliteEventLog {
     if (!Number.isInteger(limit) || limit < 0) {
       throw new StoreError('invalid', `limit must be a whole number ≥ 0, got ${limit}`);
     }
-    const payloads = this.db
-      .prepare<[string, bigint, number], Uint8Array>(
-        'SELECT payload FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-      )
-      .pluck()
-      .all(projectId, afterSeq < 0n ? 0n : afterSeq, limit);
+    const payloads = guarded(() =>
+      this.db
+        .prepare<[string, bigint, number], Uint8Array>(
+          'SELECT payload FROM events WHERE project_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        )
+        .pluck()
+        .all(projectId, afterSeq < 0n ? 0n : afterSeq, limit),
+    );
     return payloads.map((payload) => fromBinary(EventSchema, payload));
   }
 
@@ -96,7 +103,7 @@ export class SqliteEventLog {
   }
 
   private requireProject(projectId: string): bigint {
-    const seq = this.projectSeq.get(projectId);
+    const seq = guarded(() => this.projectSeq.get(projectId));
     if (seq === undefined) throw notFound('project', projectId);
     return BigInt(seq);
   }
@@ -109,11 +116,14 @@ export class SqliteEventLog {
     try {
       events = this.writeBatch(batch);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const failure = new Error(
-        `the event log could not write a batch of ${batch.length} events, none was stored: ${reason}`,
-        { cause: err },
-      );
+      const fault = storageFault(err);
+      const reason = fault instanceof Error ? fault.message : String(fault);
+      const message = `the event log could not write a batch of ${batch.length} events, none was stored: ${reason}`;
+      // A storage fault keeps its code, so the lead knows to retry rather than give up.
+      const failure =
+        fault instanceof StoreError
+          ? new StoreError(fault.code, message, { cause: err })
+          : new Error(message, { cause: err });
       for (const item of batch) item.reject(failure);
       return;
     }

@@ -99,6 +99,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (project_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 2: a repository is one project's (repo_key, its canonical identity, is unique), and the
+  // credentials a repository URL came with live apart from the project, never in its row.
+  `
+  ALTER TABLE projects ADD COLUMN repo_key TEXT;
+  CREATE UNIQUE INDEX projects_repo_key ON projects (repo_key) WHERE repo_key IS NOT NULL;
+
+  CREATE TABLE repo_credentials (
+    project_id TEXT PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */

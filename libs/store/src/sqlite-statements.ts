@@ -1,6 +1,7 @@
 // Prepared statements by their SQL text: preparing costs more than running, and the store
-// runs the same few dozen statements over and over.
+// runs the same few dozen statements over and over. Storage faults come out as StoreErrors.
 import type { Database, Statement } from 'better-sqlite3';
+import { guarded } from './sqlite-faults.js';
 import { notFound } from './store.js';
 
 export class Statements {
@@ -12,7 +13,7 @@ export class Statements {
     if (!this.db.open) throw new Error('the store was closed; open it again before using it');
     let statement = this.cache.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql);
+      statement = guarded(() => this.db.prepare(sql));
       this.cache.set(sql, statement);
     }
     return statement;
@@ -20,20 +21,20 @@ export class Statements {
 
   /** The first row, or undefined. */
   one<Row>(sql: string, ...params: unknown[]): Row | undefined {
-    return this.get(sql).get(...params) as Row | undefined;
+    return guarded(() => this.get(sql).get(...params)) as Row | undefined;
   }
 
   all<Row>(sql: string, ...params: unknown[]): Row[] {
-    return this.get(sql).all(...params) as Row[];
+    return guarded(() => this.get(sql).all(...params)) as Row[];
   }
 
   /** Number of rows changed. */
   run(sql: string, ...params: unknown[]): number {
-    return this.get(sql).run(...params).changes;
+    return guarded(() => this.get(sql).run(...params).changes);
   }
 
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return guarded(() => this.db.transaction(work)());
   }
 }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { ProgressUpdateSchema, TaskKind } from '@codeframe/proto';
+import {
+  ActivityUpdateSchema,
+  ProgressUpdateSchema,
+  ProjectStatus,
+  TaskKind,
+} from '@codeframe/proto';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -187,5 +192,61 @@ describe('SQLite store', () => {
     const reopened = await openSqliteStore(path);
     expect(await reopened.lastSeq(id)).toBe(1n);
     await reopened.close();
+  });
+
+  it('fails writes on a full database with exhausted, and writes again once there is room', async () => {
+    const path = freshFile();
+    const db = new Database(path);
+    const store = storeOnDatabase(db);
+    const { id } = await store.createProject(PROJECT);
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    const big = { ...PROJECT, prd: 'x'.repeat(64 * 1024) };
+    const full = await store.createProject(big).catch((e: unknown) => e);
+    expect(full).toBeInstanceOf(StoreError);
+    expect((full as StoreError).code).toBe('exhausted');
+    expect((full as StoreError).message).toMatch(/^the lead's database is full \(SQLITE_FULL\)/);
+    const events = Array.from({ length: 200 }, () =>
+      store
+        .appendEvent(id, {
+          case: 'activityUpdate',
+          value: create(ActivityUpdateSchema, { message: 'y'.repeat(2000) }),
+        })
+        .catch((e: unknown) => e),
+    );
+    const appended = await Promise.all(events);
+    expect(appended[0]).toBeInstanceOf(StoreError);
+    expect((appended[0] as StoreError).code).toBe('exhausted');
+    // Reads still work, and nothing half-written is there.
+    expect(await store.lastSeq(id)).toBe(0n);
+    db.pragma('max_page_count = 1073741823');
+    expect((await store.createProject(big)).prd).toHaveLength(64 * 1024);
+    expect((await store.appendEvent(id, note(1))).seq).toBe(1n);
+    await store.close();
+  });
+
+  it('fails writes with unavailable when the database is locked or read-only', async () => {
+    const path = freshFile();
+    const db = new Database(path);
+    const store = storeOnDatabase(db);
+    const { id } = await store.createProject(PROJECT);
+    db.pragma('busy_timeout = 50');
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    const busy = await store.setProjectStatus(id, ProjectStatus.RUNNING).catch((e: unknown) => e);
+    expect((busy as StoreError).code).toBe('unavailable');
+    expect((busy as StoreError).message).toMatch(/locked by another connection \(SQLITE_BUSY\)/);
+    const append = await store.appendEvent(id, note(1)).catch((e: unknown) => e);
+    expect((append as StoreError).code).toBe('unavailable');
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect((await store.appendEvent(id, note(2))).seq).toBe(1n);
+    await store.close();
+
+    const readonly = storeOnDatabase(new Database(path, { readonly: true, fileMustExist: true }));
+    const refused = await readonly.createProject(PROJECT).catch((e: unknown) => e);
+    expect((refused as StoreError).code).toBe('unavailable');
+    expect((refused as StoreError).message).toMatch(/read-only \(SQLITE_READONLY/);
+    await readonly.close();
   });
 });

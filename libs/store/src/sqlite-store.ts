@@ -13,7 +13,14 @@ import { configure, migrate } from './sqlite-schema.js';
 import { Statements } from './sqlite-statements.js';
 import { SqliteTasks } from './sqlite-tasks.js';
 import { addUsage } from './sqlite-usage.js';
-import { type NewProject, notFound, type Store, type UsageDelta } from './store.js';
+import {
+  type NewProject,
+  notFound,
+  type RepoCredentials,
+  type Store,
+  StoreError,
+  type UsageDelta,
+} from './store.js';
 
 const PROJECT_SELECT = `
   SELECT p.*,
@@ -56,20 +63,54 @@ class SqliteStore implements Store {
   async createProject(input: NewProject): Promise<Project> {
     const id = randomUUID();
     const now = Date.now();
-    this.sql.run(
-      `INSERT INTO projects (id, name, prd, repo_url, status, budget_usd, max_concurrency,
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id,
-      input.name,
-      input.prd,
-      input.repoUrl,
-      ProjectStatus.CREATED,
-      input.budgetUsd,
-      input.maxConcurrency,
-      now,
-      now,
-    );
+    const owner = input.repoKey
+      ? this.sql.one<{ id: string }>('SELECT id FROM projects WHERE repo_key = ?', input.repoKey)
+      : undefined;
+    if (owner) throw repoTaken(owner.id);
+    try {
+      this.sql.transaction(() => {
+        this.sql.run(
+          `INSERT INTO projects (id, name, prd, repo_url, repo_key, status, budget_usd,
+             max_concurrency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          id,
+          input.name,
+          input.prd,
+          input.repoUrl,
+          input.repoKey ?? null,
+          ProjectStatus.CREATED,
+          input.budgetUsd,
+          input.maxConcurrency,
+          now,
+          now,
+        );
+        const credentials = input.repoCredentials;
+        if (credentials) {
+          this.sql.run(
+            'INSERT INTO repo_credentials (project_id, username, password) VALUES (?, ?, ?)',
+            id,
+            credentials.username,
+            credentials.password,
+          );
+        }
+      });
+    } catch (err) {
+      // Another call took the key between the check and the insert.
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || !input.repoKey)
+        throw err;
+      const taken = this.sql.one<{ id: string }>(
+        'SELECT id FROM projects WHERE repo_key = ?',
+        input.repoKey,
+      );
+      throw repoTaken(taken?.id ?? '?');
+    }
     return this.project(id);
+  }
+
+  async getRepoCredentials(projectId: string): Promise<RepoCredentials | undefined> {
+    return this.sql.one<RepoCredentials>(
+      'SELECT username, password FROM repo_credentials WHERE project_id = ?',
+      projectId,
+    );
   }
 
   async getProject(id: string): Promise<Project | undefined> {
@@ -131,3 +172,9 @@ class SqliteStore implements Store {
     return toProject(row);
   }
 }
+
+const repoTaken = (projectId: string) =>
+  new StoreError(
+    'conflict',
+    `the repository is already the repository of project "${projectId}"; give each project its own`,
+  );

@@ -115,6 +115,41 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
     });
 
+    describe('repository credentials', () => {
+      it('keeps them apart: never in a project, only from getRepoCredentials', async () => {
+        const credentials = { username: 'alice', password: 'gh_s3cret' };
+        const project = await store.createProject({
+          ...PROJECT,
+          repoUrl: 'https://git.example.com/a.git',
+          repoCredentials: credentials,
+        });
+        const shown = JSON.stringify(
+          [project, await store.getProject(project.id), await store.listProjects()],
+          (_k, v) => (typeof v === 'bigint' ? String(v) : v),
+        );
+        expect(shown).not.toMatch(/gh_s3cret|alice/);
+        expect(await store.getRepoCredentials(project.id)).toEqual(credentials);
+        const plain = await store.createProject(PROJECT);
+        expect(await store.getRepoCredentials(plain.id)).toBeUndefined();
+      });
+
+      it('refuses a second project on a repository key already taken, storing nothing', async () => {
+        const first = await store.createProject({ ...PROJECT, repoKey: 'git.example.com/a' });
+        const err = await refusal(
+          store.createProject({ ...PROJECT, name: 'second', repoKey: 'git.example.com/a' }),
+          'conflict',
+        );
+        expect(err.message).toBe(
+          `the repository is already the repository of project "${first.id}"; give each project its own`,
+        );
+        expect(await store.listProjects()).toHaveLength(1);
+        await store.createProject({ ...PROJECT, name: 'third', repoKey: 'git.example.com/b' });
+        await store.createProject({ ...PROJECT, name: 'no key' });
+        await store.createProject({ ...PROJECT, name: 'no key either' });
+        expect(await store.listProjects()).toHaveLength(3 + 1);
+      });
+    });
+
     describe('plans and tasks', () => {
       it('saves a plan in order with ids, branches and dependencies mapped to ids', async () => {
         const { id: projectId } = await store.createProject(PROJECT);

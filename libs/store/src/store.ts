@@ -16,11 +16,22 @@ export interface NewProject {
   name: string;
   /** The product spec, Markdown. */
   prd: string;
+  /** Without credentials: it is shown to every client. */
   repoUrl: string;
+  /** The repository's canonical identity; no two projects share one (conflict). */
+  repoKey?: string;
+  /** Kept apart from the project and returned only by getRepoCredentials. */
+  repoCredentials?: RepoCredentials;
   /** 0 means no budget. */
   budgetUsd: number;
   /** 0 means the lead's default. */
   maxConcurrency: number;
+}
+
+/** What git needs to reach a private repository; never part of a Project. */
+export interface RepoCredentials {
+  username: string;
+  password: string;
 }
 
 /** One task as the planner wrote it, before it has an id. */
@@ -82,6 +93,8 @@ export interface Store {
   /** Oldest first. */
   listProjects(): Promise<Project[]>;
   setProjectStatus(id: string, status: ProjectStatus): Promise<Project>;
+  /** The credentials the project's repository URL came with, if any. */
+  getRepoCredentials(projectId: string): Promise<RepoCredentials | undefined>;
 
   /**
    * Stores the plan in one transaction, assigning task ids and mapping depends_on from keys
@@ -122,17 +135,28 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'not_found' | 'conflict' | 'invalid';
+export type StoreErrorCode = 'not_found' | 'conflict' | 'invalid' | 'exhausted' | 'unavailable';
 
-/** A refused store operation; the code maps onto gRPC NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT. */
+/**
+ * A refused or failed store operation; the code maps onto gRPC NOT_FOUND,
+ * FAILED_PRECONDITION, INVALID_ARGUMENT, and for storage faults RESOURCE_EXHAUSTED (the disk
+ * is full) or UNAVAILABLE (locked, read-only, I/O error): those pass, so the call can be
+ * made again later and nothing was written.
+ */
 export class StoreError extends Error {
   override name = 'StoreError';
   constructor(
     readonly code: StoreErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
+}
+
+/** A fault of the storage, not of the request: the same call can succeed later. */
+export function isStorageFault(err: unknown): err is StoreError {
+  return err instanceof StoreError && (err.code === 'exhausted' || err.code === 'unavailable');
 }
 
 export const notFound = (what: string, id: string): StoreError =>

@@ -61,9 +61,16 @@ export class EventHub {
     try {
       // Asked once, before the hub's first append, so every later delivery can tell whether
       // an earlier event is still on its way. Rejects for an unknown project.
-      state.known ??= this.#store.lastSeq(projectId).then((seq) => {
-        state.last ??= seq;
-      });
+      // A failed read (a storage fault, an unknown project) is asked again next time.
+      state.known ??= this.#store.lastSeq(projectId).then(
+        (seq) => {
+          state.last ??= seq;
+        },
+        (err: unknown) => {
+          state.known = undefined;
+          throw err;
+        },
+      );
       await state.known;
       const event = await this.#store.appendEvent(projectId, payload);
       let i = state.held.length;

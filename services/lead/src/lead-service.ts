@@ -73,7 +73,7 @@ export function leadService({
       const created = await store.createProject({
         name,
         prd: req.prd,
-        repoUrl: req.repoUrl.trim(),
+        ...(await orchestrator.admitRepoUrl(req.repoUrl)),
         budgetUsd: req.budgetUsd,
         maxConcurrency: req.maxConcurrency,
       });
@@ -148,7 +148,8 @@ export function leadService({
   };
 }
 
-/** Turns the store's errors into the API's codes, with the store's sentence. */
+/** Turns the store's errors into the API's codes, with the store's sentence: a storage fault
+ * (full disk; locked, read-only or failing database) is one the caller may retry. */
 export const storeErrors: Interceptor = (next) => async (req) => {
   try {
     return await next(req);
@@ -158,6 +159,8 @@ export const storeErrors: Interceptor = (next) => async (req) => {
       not_found: Code.NotFound,
       conflict: Code.FailedPrecondition,
       invalid: Code.InvalidArgument,
+      exhausted: Code.ResourceExhausted,
+      unavailable: Code.Unavailable,
     }[err.code];
     throw new ConnectError(err.message, code);
   }

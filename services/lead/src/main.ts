@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { createLlmClient, llmSettings } from '@codeframe/llm';
 import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
-import { env, loadConfig, runService } from '@codeframe/runtime';
+import { env, gitSettings, loadConfig, runService } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import { leadService, storeErrors } from './lead-service.js';
@@ -20,6 +20,9 @@ await runService('lead', async (log) => {
     maxConcurrency: env.int('CODEFRAME_MAX_CONCURRENCY', 4, 1, 1000),
     maxDispatchAttempts: env.int('CODEFRAME_MAX_DISPATCH_ATTEMPTS', 3, 1, 20),
     probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
+    ...gitSettings,
+    repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
+    allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
   });
   const dataDir = resolve(config.dataDir);
   const database = resolve(dataDir, 'lead.sqlite');
@@ -46,6 +49,11 @@ await runService('lead', async (log) => {
     logger: log,
     maxConcurrency: config.maxConcurrency,
     maxDispatchAttempts: config.maxDispatchAttempts,
+    repoUrls: {
+      root: config.repoRoot && resolve(config.repoRoot),
+      allowHttp: config.allowHttp,
+      allowPrivateHosts: config.allowPrivateHosts,
+    },
   });
   const server = await startRpcServer({
     host: config.host,

@@ -1,12 +1,23 @@
 import { type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
-import type { Logger } from '@codeframe/runtime';
-import type { Store } from '@codeframe/store';
+import {
+  backoffDelay,
+  type GitCredentials,
+  type Logger,
+  splitCredentials,
+} from '@codeframe/runtime';
+import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
 import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
 import { ProjectState } from './project-state.js';
+import {
+  type AdmittedRepo,
+  admitRepoUrl,
+  DEFAULT_REPO_URL_SETTINGS,
+  type RepoUrlSettings,
+} from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -22,11 +33,21 @@ export interface OrchestratorOptions {
   maxConcurrency: number;
   /** Dispatches of one task (a broken worker stream counts) before it fails. */
   maxDispatchAttempts: number;
+  /** Which repository URLs CreateProject accepts; the defaults refuse local and private ones. */
+  repoUrls?: RepoUrlSettings;
+}
+
+/** How git reaches a project's repository: the URL, and the credentials kept apart from it. */
+export interface RepoAccess {
+  url: string;
+  credentials?: GitCredentials;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
 const FINAL_STATES = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
 const RETRY_PLACEMENT_MS = 1_000;
+/** Passes that failed (the disk full, the database locked) are tried again, ever later. */
+const RETRY_PASS = { baseMs: 250, maxMs: 15_000 };
 
 /**
  * Plans projects and runs their task graphs: ready tasks go to worker replicas of their
@@ -40,6 +61,7 @@ export class Orchestrator {
   readonly #scheduling = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #lastProgress = new Map<string, string>();
+  readonly #faults = new Map<string, { failures: number; at: number }>();
   #stopped = false;
 
   readonly state: ProjectState;
@@ -53,20 +75,40 @@ export class Orchestrator {
       dataDir: o.dataDir,
       logger: o.logger,
       maxDispatchAttempts: o.maxDispatchAttempts,
-      repoUrl: (project) => this.repoUrl(project),
+      repoAccess: (project) => this.repoAccess(project),
       stopped: () => this.#stopped,
     });
   }
 
-  /** The project as clients see it: with the URL of the lead's bare repo when it has none. */
+  /** The project as clients see it: with the URL of the lead's bare repo when it has none,
+   * and never with credentials (a project stored before they were kept apart may have some). */
   withRepoUrl(project: Project): Project {
-    if (!project.repoUrl) project.repoUrl = defaultRepoUrl(this.o.dataDir, project.id);
+    project.repoUrl = project.repoUrl
+      ? splitCredentials(project.repoUrl).url
+      : defaultRepoUrl(this.o.dataDir, project.id);
     return project;
+  }
+
+  /** CreateProject's repo_url under the policy: what to store, or INVALID_ARGUMENT. */
+  admitRepoUrl(raw: string): Promise<AdmittedRepo> {
+    return admitRepoUrl(raw, this.o.repoUrls ?? DEFAULT_REPO_URL_SETTINGS, {
+      dataDir: this.o.dataDir,
+      projects: () => this.o.store.listProjects(),
+    });
   }
 
   /** The repository the project's workers use: its own URL, else the lead's bare repo. */
   async repoUrl(project: Project): Promise<string> {
-    return project.repoUrl || createProjectRepo(this.o.dataDir, project.id, project.name);
+    return (await this.repoAccess(project)).url;
+  }
+
+  /** The URL git uses and the credentials that go with it (never shown to clients). */
+  async repoAccess(project: Project): Promise<RepoAccess> {
+    if (!project.repoUrl) {
+      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name) };
+    }
+    const { url, credentials } = splitCredentials(project.repoUrl);
+    return { url, credentials: (await this.o.store.getRepoCredentials(project.id)) ?? credentials };
   }
 
   async plan(projectId: string): Promise<Task[]> {
@@ -243,7 +285,8 @@ export class Orchestrator {
       return;
     }
     const pass = this.#schedulePass(projectId)
-      .catch((err) => this.o.logger.error({ err, projectId }, 'scheduling failed'))
+      // Nothing else would come back to this project: try again, with backoff.
+      .catch((err) => this.#retryLater(projectId, err, 'scheduling failed; trying again'))
       .finally(() => {
         this.#scheduling.delete(projectId);
         if (this.#again.delete(projectId)) this.schedule(projectId);
@@ -251,18 +294,32 @@ export class Orchestrator {
     this.#scheduling.set(projectId, pass);
   }
 
+  /** Schedules the project again after a backoff that grows while faults keep coming. */
+  #retryLater(projectId: string, err: unknown, message: string): void {
+    const now = Date.now();
+    const last = this.#faults.get(projectId);
+    // Faults further apart than the longest delay are a new episode: start short again.
+    const failures = last && now - last.at < 2 * RETRY_PASS.maxMs ? last.failures + 1 : 1;
+    this.#faults.set(projectId, { failures, at: now });
+    const delayMs = Math.round(backoffDelay(failures, RETRY_PASS));
+    const level = isStorageFault(err) ? 'warn' : 'error';
+    this.o.logger[level]({ err, projectId, failures, delayMs }, message);
+    setTimeout(() => this.schedule(projectId), delayMs).unref();
+  }
+
   async #schedulePass(projectId: string): Promise<void> {
     const project = await this.state.project(projectId);
+    await this.#releaseOrphans(projectId);
     const tasks = await this.o.store.listTasks(projectId);
     const blockedByFailure = blockedByFailures(tasks);
     for (const [taskId, failed] of blockedByFailure) {
       if (this.#reportedBlocked.has(taskId)) continue;
-      this.#reportedBlocked.add(taskId);
       const reason = `depends on ${failed.map((id) => tasks.find((t) => t.id === id)?.key ?? id).join(', ')}, which did not complete`;
       await this.state.emit(projectId, {
         case: 'taskBlocked',
         value: { taskId, blockedBy: failed, reason },
       });
+      this.#reportedBlocked.add(taskId);
     }
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
@@ -282,17 +339,39 @@ export class Orchestrator {
       running++;
       const run = { controller: new AbortController(), cancelled: false };
       this.#running.set(task.id, run);
+      let faulted: unknown;
       void this.#dispatch
         .run(project, task, replica, run)
-        .catch((err) => this.#dispatchFailed(task, err))
+        .catch(async (err) => {
+          if (isStorageFault(err)) faulted = err;
+          else await this.#dispatchFailed(task, err);
+        })
         .finally(() => {
           this.#running.delete(task.id);
           this.o.pool.release(replica);
-          this.schedule(projectId);
+          // A storage fault is not the task's: the next pass (later) puts it back to pending.
+          if (faulted) this.#retryLater(projectId, faulted, 'a storage fault stopped a dispatch');
+          else this.schedule(projectId);
         });
     }
     if (unplaced) setTimeout(() => this.schedule(projectId), RETRY_PLACEMENT_MS).unref();
     if (running === 0 && readyTasks(tasks).length === 0) await this.#finishIfDone(project, tasks);
+  }
+
+  /**
+   * Tasks the store has running that this lead runs nothing for: a storage fault stopped the
+   * lead recording how their dispatch ended. They go back to pending, to run again. (A
+   * dispatch is in #running from before its first write until after its last.)
+   */
+  async #releaseOrphans(projectId: string): Promise<void> {
+    for (const task of await this.o.store.listTasks(projectId)) {
+      if (!RUNNING_STATES.has(task.status) || this.#running.has(task.id)) continue;
+      await this.state.setTaskStatus(
+        task,
+        TaskStatus.PENDING,
+        'the lead could not record the end of its last dispatch; dispatching again',
+      );
+    }
   }
 
   /** A fault of the lead's own while running a task fails that task, never the lead. */
@@ -332,8 +411,8 @@ export class Orchestrator {
     };
     const key = JSON.stringify(progress);
     if (this.#lastProgress.get(projectId) === key) return;
-    this.#lastProgress.set(projectId, key);
     await this.state.emit(projectId, { case: 'progressUpdate', value: progress });
+    this.#lastProgress.set(projectId, key);
   }
 }
 

@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GitFailure, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
+import {
+  type GitCredentials,
+  GitFailure,
+  runGit,
+  serialised,
+  withoutCredentials,
+} from '@codeframe/runtime';
 
 // The lead owns each project's git repository. Workers push their work as branches
 // `task/<id>`; the lead merges each finished task into `main` with a merge commit, in
@@ -35,6 +41,8 @@ export interface MergeOptions {
   dataDir: string;
   /** Any git URL: file:// for the repos the lead creates, or a user's own remote. */
   repoUrl: string;
+  /** For a private remote; handed to git apart from the URL. */
+  credentials?: GitCredentials;
   /** The branch to merge, e.g. `task/<id>`. */
   branch: string;
   /** The merge commit's message. */
@@ -108,7 +116,7 @@ export async function createProjectRepo(
  * merge, pushes nothing and returns the conflicting files. A branch already contained in main
  * counts as merged, at main's sha. Merges into one repo are serialised in-process. */
 export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutcome> {
-  const { dataDir, repoUrl, signal } = options;
+  const { dataDir, repoUrl, credentials, signal } = options;
   const branch = options.branch.replace(/^refs\/heads\//, '');
   const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
   const clone = resolve(dataDir, 'merges', hash);
@@ -116,19 +124,20 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
     await checkBranchName(branch, repoUrl, signal);
     await ensureClone(clone, repoUrl, signal);
     for (let attempt = 1; ; attempt++) {
-      const base = await fetchBoth(clone, repoUrl, branch, signal);
+      const base = await fetchBoth(clone, repoUrl, branch, signal, credentials);
       const outcome = await mergeInClone(clone, repoUrl, branch, options.message, signal);
       if (!outcome.merged || outcome.sha === base) return outcome;
       try {
         await runGit(['push', '--quiet', '--no-verify', 'origin', `${MAIN}:refs/heads/${MAIN}`], {
           cwd: clone,
           signal,
+          credentials,
         });
         return outcome;
       } catch (err) {
         if (signal?.aborted) throw err;
         // Rejected because main moved on in the repository: merge again onto the new main.
-        const moved = await remoteHeads(repoUrl, [MAIN], signal)
+        const moved = await remoteHeads(repoUrl, [MAIN], signal, credentials)
           .then((heads) => heads.get(MAIN) !== base)
           .catch(() => false);
         if (moved && attempt < PUSH_ATTEMPTS) continue;
@@ -143,8 +152,12 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
 }
 
 /** The sha main points to in the repository. */
-export async function mainSha(repoUrl: string, signal?: AbortSignal): Promise<string> {
-  const sha = (await remoteHeads(repoUrl, [MAIN], signal)).get(MAIN);
+export async function mainSha(
+  repoUrl: string,
+  signal?: AbortSignal,
+  credentials?: GitCredentials,
+): Promise<string> {
+  const sha = (await remoteHeads(repoUrl, [MAIN], signal, credentials)).get(MAIN);
   if (!sha) throw unknownBranch(MAIN, repoUrl);
   return sha;
 }
@@ -197,13 +210,18 @@ async function fetchBoth(
   repoUrl: string,
   branch: string,
   signal?: AbortSignal,
+  credentials?: GitCredentials,
 ): Promise<string> {
   // Asked first, so a missing branch is told apart from a repository out of reach.
-  const heads = await remoteHeads(repoUrl, [MAIN, branch], signal);
+  const heads = await remoteHeads(repoUrl, [MAIN, branch], signal, credentials);
   for (const name of [MAIN, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
   const refspecs = [MAIN, branch].map((name) => `+refs/heads/${name}:refs/remotes/origin/${name}`);
   try {
-    await runGit(['fetch', '--quiet', '--no-tags', 'origin', ...refspecs], { cwd: clone, signal });
+    await runGit(['fetch', '--quiet', '--no-tags', 'origin', ...refspecs], {
+      cwd: clone,
+      signal,
+      credentials,
+    });
   } catch (err) {
     throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
   }
@@ -274,11 +292,12 @@ async function remoteHeads(
   repoUrl: string,
   names: string[],
   signal?: AbortSignal,
+  credentials?: GitCredentials,
 ): Promise<Map<string, string>> {
   let listing: string;
   try {
     const refs = names.map((name) => `refs/heads/${name}`);
-    listing = await runGit(['ls-remote', '--heads', repoUrl, ...refs], { signal });
+    listing = await runGit(['ls-remote', '--heads', repoUrl, ...refs], { signal, credentials });
   } catch (err) {
     throw failure('repo_unreachable', `could not reach ${withoutCredentials(repoUrl)}`, err);
   }

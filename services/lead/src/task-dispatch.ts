@@ -9,9 +9,10 @@ import {
   type TaskResult,
   TaskStatus,
 } from '@codeframe/proto';
-import type { Logger } from '@codeframe/runtime';
-import type { EventPayload } from '@codeframe/store';
+import { type Logger, withCredentials } from '@codeframe/runtime';
+import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
+import type { RepoAccess } from './orchestrator.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { ProjectState } from './project-state.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
@@ -22,7 +23,7 @@ export interface DispatchOptions {
   dataDir: string;
   logger: Logger;
   maxDispatchAttempts: number;
-  repoUrl: (project: Project) => Promise<string>;
+  repoAccess: (project: Project) => Promise<RepoAccess>;
   /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
   stopped: () => boolean;
 }
@@ -70,10 +71,12 @@ export class TaskDispatch {
       .map((b) =>
         create(BlockerAnswerSchema, { blockerId: b.id, question: b.question, answer: b.answer }),
       );
+    const repo = await this.o.repoAccess(project);
     const request = create(ExecuteTaskRequestSchema, {
       projectId: project.id,
       task: await this.state.task(task.id),
-      repoUrl: await this.o.repoUrl(project),
+      // The worker takes the credentials out again before its git sees the URL.
+      repoUrl: withCredentials(repo.url, repo.credentials),
       // A task resumed after a blocker continues from the work it pushed before asking.
       baseRef: answers.length > 0 ? `task/${task.id}` : 'main',
       branch: `task/${task.id}`,
@@ -112,6 +115,9 @@ export class TaskDispatch {
         if (payload.case === 'tokenUsage') await this.#checkBudget(project.id);
       }
     } catch (err) {
+      // The lead could not store what the worker sent: not the worker's fault. Leaving the
+      // loop ends the worker's stream; the task runs again once the store writes.
+      if (isStorageFault(err)) throw err;
       failure = ConnectError.from(err);
     }
     const current = await this.state.task(task.id);
@@ -167,9 +173,11 @@ export class TaskDispatch {
       case TaskOutcome.COMPLETED: {
         let merge: Awaited<ReturnType<typeof mergeTaskBranch>>;
         try {
+          const repo = await this.o.repoAccess(project);
           merge = await mergeTaskBranch({
             dataDir: this.o.dataDir,
-            repoUrl: await this.o.repoUrl(project),
+            repoUrl: repo.url,
+            credentials: repo.credentials,
             branch: `task/${task.id}`,
             message: `Merge task/${task.id}: ${task.title}`,
           });
