@@ -141,7 +141,7 @@ export class TaskDispatch {
         );
         return;
       }
-      if (failure?.code !== Code.ResourceExhausted) this.o.pool.markDown(replica);
+      if (connectionLost(failure)) this.o.pool.markDown(replica);
       log.warn({ attempt: attempt.number, reason }, 'worker stream broke');
       await this.state.emit(project.id, {
         case: 'activityUpdate',
@@ -258,4 +258,16 @@ export class TaskDispatch {
       );
     }
   }
+}
+
+// Codes a call ends with when the connection to the worker failed, or it stopped answering.
+const CONNECTION_CODES = new Set([Code.Unavailable, Code.Unknown, Code.DeadlineExceeded]);
+
+/**
+ * Whether a broken stream says the worker may be gone. An error the worker answered with
+ * (INTERNAL from a task that broke, RESOURCE_EXHAUSTED when it is full, a stream it ended
+ * without a result) is the task's, not the worker's health.
+ */
+export function connectionLost(failure: ConnectError | undefined): boolean {
+  return failure !== undefined && CONNECTION_CODES.has(failure.code);
 }
