@@ -10,18 +10,14 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, type DescMessage, fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf';
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { Health, LeadService } from '@codeframe/proto';
 import { createRpcClient, type RpcServer, startRpcServer } from '@codeframe/rpc';
-import { silentLogger } from '@codeframe/runtime';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { fuzzCases, fuzzSeed, Rng } from '@codeframe/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EventHub } from './event-hub.js';
+import { leadParts } from './lead-parts.fixture.js';
 import { leadService, storeErrors } from './lead-service.js';
-import { Orchestrator } from './orchestrator.js';
-import { WorkerPool } from './worker-pool.js';
 
 const CASES = fuzzCases(2000);
 const SEED = fuzzSeed();
@@ -110,33 +106,7 @@ beforeAll(async () => {
   console.log(`lead fuzz: ${CASES} cases, seed ${SEED} (CODEFRAME_FUZZ_SEED=${SEED} replays)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'lead-fuzz-'));
   store = await openSqliteStore(join(dataDir, 'lead.sqlite'));
-  const hub = new EventHub(store);
-  const pool = new WorkerPool({
-    replicas: {},
-    token: undefined,
-    logger: silentLogger,
-    probeIntervalMs: 60_000,
-  });
-  const llm = new LlmClient({
-    apiKey: 'k',
-    baseUrl: 'http://127.0.0.1:9',
-    model: 'm',
-    prices: DEFAULT_PRICES,
-    maxRetries: 0,
-    requestTimeoutMs: 1_000,
-    maxTokens: 16,
-    logger: silentLogger,
-  });
-  const orchestrator = new Orchestrator({
-    store,
-    hub,
-    pool,
-    llm,
-    dataDir,
-    logger: silentLogger,
-    maxConcurrency: 1,
-    maxDispatchAttempts: 1,
-  });
+  const parts = leadParts(store, { dataDir });
   server = await startRpcServer({
     host: '127.0.0.1',
     port: 0,
@@ -145,7 +115,7 @@ beforeAll(async () => {
     authToken: undefined,
     shutdownGraceMs: 100,
     interceptors: [storeErrors],
-    routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
+    routes: (router) => router.service(LeadService, leadService(parts)),
   });
   session = http2.connect(server.url);
   session.on('error', () => {});

@@ -1,47 +1,16 @@
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { LeadService, ProjectStatus } from '@codeframe/proto';
-import { silentLogger } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { EventHub } from './event-hub.js';
+import { leadParts } from './lead-parts.fixture.js';
 import { leadService, projectName, storeErrors } from './lead-service.js';
-import { Orchestrator } from './orchestrator.js';
-import { WorkerPool } from './worker-pool.js';
 
 async function client() {
   const store = await openSqliteStore(':memory:');
-  const hub = new EventHub(store);
-  const pool = new WorkerPool({
-    replicas: {},
-    token: undefined,
-    logger: silentLogger,
-    probeIntervalMs: 60_000,
-  });
-  // Never called by these tests: no project here is planned.
-  const llm = new LlmClient({
-    apiKey: 'k',
-    baseUrl: 'http://127.0.0.1:9',
-    model: 'm',
-    prices: DEFAULT_PRICES,
-    maxRetries: 0,
-    requestTimeoutMs: 1_000,
-    maxTokens: 16,
-    logger: silentLogger,
-  });
-  const orchestrator = new Orchestrator({
-    store,
-    hub,
-    pool,
-    llm,
-    dataDir: '/nonexistent',
-    logger: silentLogger,
-    maxConcurrency: 1,
-    maxDispatchAttempts: 1,
-  });
+  const parts = leadParts(store);
   const transport = createRouterTransport(
     (router) => {
-      router.service(LeadService, leadService({ store, hub, orchestrator }));
+      router.service(LeadService, leadService(parts));
     },
     { router: { interceptors: [storeErrors] } },
   );

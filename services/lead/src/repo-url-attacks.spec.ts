@@ -3,17 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { LeadService } from '@codeframe/proto';
-import { silentLogger } from '@codeframe/runtime';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventHub } from './event-hub.js';
+import { leadParts } from './lead-parts.fixture.js';
 import { leadService, storeErrors } from './lead-service.js';
-import { Orchestrator } from './orchestrator.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
-import { WorkerPool } from './worker-pool.js';
 
 // Every repository URL a user could hand CreateProject to turn the lead's or a worker's git
 // against something it must not touch. Each is refused at once with INVALID_ARGUMENT and a
@@ -50,36 +46,12 @@ afterAll(async () => {
 
 async function lead(settings: Partial<RepoUrlSettings> = {}) {
   const store = await openSqliteStore(':memory:');
-  const hub = new EventHub(store);
-  const pool = new WorkerPool({
-    replicas: {},
-    token: undefined,
-    logger: silentLogger,
-    probeIntervalMs: 60_000,
-  });
-  const llm = new LlmClient({
-    apiKey: 'k',
-    baseUrl: 'http://127.0.0.1:9',
-    model: 'm',
-    prices: DEFAULT_PRICES,
-    maxRetries: 0,
-    requestTimeoutMs: 1_000,
-    maxTokens: 16,
-    logger: silentLogger,
-  });
-  const orchestrator = new Orchestrator({
-    store,
-    hub,
-    pool,
-    llm,
+  const parts = leadParts(store, {
     dataDir,
-    logger: silentLogger,
-    maxConcurrency: 1,
-    maxDispatchAttempts: 1,
     repoUrls: { root, allowHttp: false, allowPrivateHosts: false, ...settings },
   });
   const transport = createRouterTransport(
-    (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
+    (router) => router.service(LeadService, leadService(parts)),
     { router: { interceptors: [storeErrors] } },
   );
   return { client: createClient(LeadService, transport), store };
