@@ -2,7 +2,15 @@ export { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
 export { callLogger, callLogging, idsOf } from './call-logging.js';
 export { invalidArgument, notFound } from './errors.js';
 export { HealthStatus, healthService, ServingStatus } from './health.js';
-export { ALLOWED_HOSTS_VARIABLE } from './host-names.js';
+export {
+  ALLOWED_HOSTS_VARIABLE,
+  configuredHostNames,
+  type HostAndPort,
+  hostName,
+  hostNameRule,
+  isLocalhostName,
+  parseHost,
+} from './host-names.js';
 export {
   createRpcClient,
   createRpcTransport,

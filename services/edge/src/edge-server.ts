@@ -20,9 +20,12 @@ export interface EdgeServerOptions {
   lead: LeadClient;
   /** HS256 secret of browser tokens; undefined leaves the edge open. */
   jwtSecret: string | undefined;
-  /** Host names requests may name; empty: loopback and `host`; `*`: any (see OriginPolicy). */
+  /**
+   * CODEFRAME_ALLOWED_HOSTS: host names requests may name besides `localhost`, `*.localhost`,
+   * IP addresses and `host` (`hostNameRule` of @codeframe/rpc); `*`: any.
+   */
   allowedHosts: readonly string[];
-  /** Origins allowed to open a WebSocket; empty: the allowed hosts' own; `*`: any. */
+  /** Origins allowed to open a WebSocket; empty: the edge's own (see OriginPolicy); `*`: any. */
   allowedOrigins: readonly string[];
   /** Largest frame a browser may send; a bigger one closes its connection (uWS code 1009). */
   maxFrameBytes: number;

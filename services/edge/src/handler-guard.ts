@@ -2,7 +2,7 @@ import type { Logger } from '@codeframe/runtime';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { errorReply, internalErrorSentence, logInternalError } from './error-reply.js';
 import { HttpReply } from './http-reply.js';
-import { hostRefusal, type OriginPolicy } from './origin-policy.js';
+import type { OriginPolicy } from './origin-policy.js';
 import type { SocketSession } from './socket-session.js';
 import type { UWS } from './uws.js';
 
@@ -77,10 +77,10 @@ export class HandlerGuard {
   }
 
   #hostAllowed(reply: HttpReply, req: UWS.HttpRequest): boolean {
-    const host = req.getHeader('host');
-    if (this.policy.hostAllowed(host)) return true;
+    const refusal = this.policy.hostRefusal(req.getHeader('host'));
+    if (refusal === undefined) return true;
     this.metrics.refusedHosts++;
-    reply.json('421 Misdirected Request', { error: hostRefusal(host) });
+    reply.json('421 Misdirected Request', { error: refusal });
     return false;
   }
 

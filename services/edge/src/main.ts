@@ -7,12 +7,12 @@ import { createLeadClient } from './lead-client.js';
 await runService('edge', async (log) => {
   const config = loadConfig({
     // PORT serves browsers (HTTP and WebSocket); GRPC_PORT serves grpc.health.v1, which
-    // needs HTTP/2 and so cannot share uWebSockets.js's port.
+    // needs HTTP/2 and so cannot share uWebSockets.js's port. Both answer the host names
+    // of CODEFRAME_ALLOWED_HOSTS (serverSettings), by the one rule of every server.
     ...serverSettings(7080),
     grpcPort: env.port('GRPC_PORT', 7081),
     leadUrl: env.string('CODEFRAME_LEAD_URL', 'http://127.0.0.1:7100'),
     jwtSecret: env.optional('CODEFRAME_EDGE_JWT_SECRET'),
-    allowedHosts: env.list('CODEFRAME_EDGE_ALLOWED_HOSTS', []),
     allowedOrigins: env.list('CODEFRAME_EDGE_ALLOWED_ORIGINS', []),
     maxFrameBytes: env.int('CODEFRAME_EDGE_MAX_FRAME_BYTES', 16 * 1024, 256, 16 * 1024 * 1024),
     maxBackpressureBytes: env.int('CODEFRAME_EDGE_MAX_BACKPRESSURE_BYTES', 1024 * 1024, 1024),
