@@ -260,14 +260,15 @@ export class TaskDispatch {
   }
 }
 
-// Codes a call ends with when the connection to the worker failed, or it stopped answering.
-const CONNECTION_CODES = new Set([Code.Unavailable, Code.Unknown, Code.DeadlineExceeded]);
+// Codes a worker answers a task with when the task, not the worker, went wrong: INTERNAL
+// (a task that broke: its checkout could not be made) and RESOURCE_EXHAUSTED (it is full).
+const TASK_CODES = new Set([Code.Internal, Code.ResourceExhausted]);
 
 /**
- * Whether a broken stream says the worker may be gone. An error the worker answered with
- * (INTERNAL from a task that broke, RESOURCE_EXHAUSTED when it is full, a stream it ended
- * without a result) is the task's, not the worker's health.
+ * Whether a broken stream says the worker may be gone: the connection failed or was reset
+ * (UNAVAILABLE, CANCELLED by the other side, UNKNOWN, DEADLINE_EXCEEDED, ...). An error the
+ * worker answered the task with, or a stream it ended without a result, is the task's.
  */
 export function connectionLost(failure: ConnectError | undefined): boolean {
-  return failure !== undefined && CONNECTION_CODES.has(failure.code);
+  return failure !== undefined && !TASK_CODES.has(failure.code);
 }
