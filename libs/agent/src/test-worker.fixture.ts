@@ -1,5 +1,6 @@
 // A worker service on a loopback port with fake-anthropic as its model and a real sandbox:
 // what the worker's specs drive over gRPC, as the lead does.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -181,4 +182,9 @@ export function fileToolRunner(worktree: string): ToolRunner {
     emit: () => {},
     signal: new AbortController().signal,
   });
+}
+
+/** Runs git on the host (for a spec to look at repositories), returning its trimmed output. */
+export function git(args: string[]): string {
+  return execFileSync('git', args, { encoding: 'utf8' }).trim();
 }

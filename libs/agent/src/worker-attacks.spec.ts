@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { lastToolResults, text, toolUse } from '@codeframe/fake-anthropic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  git,
   outcome,
   PASSING_TESTS,
   planting,
@@ -25,10 +26,6 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
-
-function git(args: string[]): string {
-  return execFileSync('git', args, { encoding: 'utf8' }).trim();
-}
 
 beforeAll(async () => {
   dir = await realpath(await mkdtemp(join(tmpdir(), 'worker-attacks-')));

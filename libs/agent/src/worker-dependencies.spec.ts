@@ -12,6 +12,7 @@ import { parseAllowedHost } from './egress-proxy.js';
 import { hostNpmCache, seedNpmCache } from './package-cache.js';
 import { DEFAULT_NPM_REGISTRY } from './sandbox-settings.js';
 import {
+  git,
   outcome,
   planting,
   repoMaker,
@@ -22,10 +23,6 @@ import {
 let dir: string;
 let sandboxed: TestWorker;
 let repo: ReturnType<typeof repoMaker>;
-
-function git(args: string[]): string {
-  return execFileSync('git', args, { encoding: 'utf8' }).trim();
-}
 
 beforeAll(async () => {
   dir = await realpath(await mkdtemp(join(tmpdir(), 'worker-dependencies-')));

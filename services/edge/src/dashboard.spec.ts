@@ -25,7 +25,7 @@ let browser: Browser;
 let page: Page;
 
 const startEdgeOn = (port: number) =>
-  startEdge(cluster, { PORT: String(port), CODEFRAME_EDGE_JWT_SECRET: SECRET });
+  startEdge(cluster.leadUrl, { PORT: String(port), CODEFRAME_EDGE_JWT_SECRET: SECRET });
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {

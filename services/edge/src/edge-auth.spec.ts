@@ -13,7 +13,7 @@ let token: string;
 
 beforeAll(async () => {
   cluster = await startCluster(demoBrain());
-  edge = await startEdge(cluster, {
+  edge = await startEdge(cluster.leadUrl, {
     CODEFRAME_EDGE_JWT_SECRET: SECRET,
     CODEFRAME_EDGE_ALLOWED_ORIGINS: 'http://dashboard.example',
   });

@@ -1,9 +1,9 @@
 // Finding 1 of issue 12: one malformed request must never take the edge down. Every bad
 // request gets a 4xx with a sentence, and the edge keeps serving.
 import { signEdgeToken } from '@codeframe/events';
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import type { ServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EDGE_ENTRY } from './edge-cluster.test-support.js';
+import { startEdge } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
 
 const SECRET = 'bad-request-secret-0123456789';
@@ -11,12 +11,7 @@ let lead: FakeLead;
 let open: ServiceProcess;
 let guarded: ServiceProcess;
 
-const start = (env: Record<string, string> = {}) =>
-  startServiceProcess({
-    entry: EDGE_ENTRY,
-    listeners: 2,
-    env: { GRPC_PORT: '0', CODEFRAME_LEAD_URL: lead.url, ...env },
-  });
+const start = (env: Record<string, string> = {}) => startEdge(lead.url, env);
 
 beforeAll(async () => {
   lead = await startFakeLead();

@@ -3,7 +3,7 @@
 // records frames.
 import { createServer } from 'node:net';
 import { type Brain, toolUse } from '@codeframe/fake-anthropic';
-import { type Cluster, type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import WebSocket from 'ws';
 
 export const EDGE_ENTRY = 'services/edge/dist/main.js';
@@ -111,8 +111,9 @@ export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
   };
 }
 
+/** An edge process in front of the lead at `leadUrl` (a cluster's, or a fake one). */
 export function startEdge(
-  cluster: Cluster,
+  leadUrl: string,
   env: Record<string, string> = {},
 ): Promise<ServiceProcess> {
   return startServiceProcess({
@@ -120,7 +121,7 @@ export function startEdge(
     listeners: 2,
     env: {
       GRPC_PORT: '0',
-      CODEFRAME_LEAD_URL: cluster.leadUrl,
+      CODEFRAME_LEAD_URL: leadUrl,
       CODEFRAME_EDGE_HEARTBEAT_MS: '1000',
       ...env,
     },

@@ -17,7 +17,7 @@ const gate = new Gate();
 
 beforeAll(async () => {
   cluster = await startCluster(demoBrain(gate));
-  edge = await startEdge(cluster);
+  edge = await startEdge(cluster.leadUrl);
 }, 60_000);
 afterAll(async () => {
   await edge?.stop();
@@ -94,7 +94,7 @@ describe('fan-out', () => {
   }, 90_000);
 
   it('replays from the lead what its ring no longer holds, with no gap or duplicate', async () => {
-    const small = await startEdge(cluster, { CODEFRAME_EDGE_RING_EVENTS: '5' });
+    const small = await startEdge(cluster.leadUrl, { CODEFRAME_EDGE_RING_EVENTS: '5' });
     try {
       const projectId = await createProject(demoPrd('resume-lead', { steps: 6 }));
       const watcher = (await subscribe(wsUrl(small), projectId, 0)).client;
@@ -113,7 +113,7 @@ describe('fan-out', () => {
   }, 90_000);
 
   it('resumes through the lead after the edge restarts, in a new epoch', async () => {
-    let restarted = await startEdge(cluster);
+    let restarted = await startEdge(cluster.leadUrl);
     try {
       const projectId = await createProject(demoPrd('edge-restart', { steps: 6 }));
       const { client, subscribed: before } = await subscribe(wsUrl(restarted), projectId, 0);
@@ -125,7 +125,7 @@ describe('fan-out', () => {
       await stopping;
       const lastSeen = Math.max(...seqs(client.events).map(Number));
       gate.open();
-      restarted = await startEdge(cluster);
+      restarted = await startEdge(cluster.leadUrl);
       const { client: again, subscribed } = await subscribe(wsUrl(restarted), projectId, lastSeen);
       expect(subscribed.epoch).not.toBe(before.epoch);
       expect(['lead', 'none']).toContain(subscribed.recovered);
@@ -140,7 +140,9 @@ describe('fan-out', () => {
   }, 90_000);
 
   it('closes a client that stops reading; the others still get every event', async () => {
-    const tight = await startEdge(cluster, { CODEFRAME_EDGE_MAX_BACKPRESSURE_BYTES: '65536' });
+    const tight = await startEdge(cluster.leadUrl, {
+      CODEFRAME_EDGE_MAX_BACKPRESSURE_BYTES: '65536',
+    });
     try {
       const projectId = await createProject(demoPrd('slow-client', { steps: 8, noisy: true }));
       const reader = (await subscribe(wsUrl(tight), projectId, 0)).client;

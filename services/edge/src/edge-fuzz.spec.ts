@@ -3,15 +3,9 @@
 // must still answer /healthz and deliver a legitimate subscriber its next event; no input
 // may be answered as an internal error. CODEFRAME_FUZZ_CASES runs more cases (default
 // 3000); CODEFRAME_FUZZ_SEED replays a run (the seed is printed at the start).
-import {
-  fuzzCases,
-  fuzzSeed,
-  Rng,
-  type ServiceProcess,
-  startServiceProcess,
-} from '@codeframe/testkit';
+import { fuzzCases, fuzzSeed, Rng, type ServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EDGE_ENTRY, FrameClient } from './edge-cluster.test-support.js';
+import { FrameClient, startEdge } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
 import { httpCase, type WsCase, wsCase } from './fuzz-input.test-support.js';
 import { getWithHost, rawRequest } from './raw-http.test-support.js';
@@ -29,11 +23,7 @@ beforeAll(async () => {
   console.info(`edge fuzz: seed ${SEED}, ${CASES} cases (replay: CODEFRAME_FUZZ_SEED=${SEED})`);
   lead = await startFakeLead();
   for (const id of KNOWN) lead.createProject(id);
-  edge = await startServiceProcess({
-    entry: EDGE_ENTRY,
-    listeners: 2,
-    env: { GRPC_PORT: '0', CODEFRAME_LEAD_URL: lead.url },
-  });
+  edge = await startEdge(lead.url);
   legit = await FrameClient.connect(`ws://127.0.0.1:${edge.ports.http}/ws`);
   legit.send({ type: 'subscribe', project_id: 'legit', last_seq: 0 });
   await legit.waitFor((f) => f.type === 'subscribed');

@@ -3,10 +3,10 @@
 // of every CodeFRAME server (`hostNameRule` of @codeframe/rpc: localhost, *.localhost, IP
 // addresses, HOST, CODEFRAME_ALLOWED_HOSTS; 421 otherwise) and, by default, WebSockets only
 // from its own origins: never from a page on another IP address.
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import type { ServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { EDGE_ENTRY, FrameClient } from './edge-cluster.test-support.js';
+import { FrameClient, startEdge } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
 import { getWithHost } from './raw-http.test-support.js';
 
@@ -15,12 +15,7 @@ let edge: ServiceProcess;
 let named: ServiceProcess;
 let any: ServiceProcess;
 
-const start = (env: Record<string, string> = {}) =>
-  startServiceProcess({
-    entry: EDGE_ENTRY,
-    listeners: 2,
-    env: { GRPC_PORT: '0', CODEFRAME_LEAD_URL: lead.url, ...env },
-  });
+const start = (env: Record<string, string> = {}) => startEdge(lead.url, env);
 
 beforeAll(async () => {
   lead = await startFakeLead();

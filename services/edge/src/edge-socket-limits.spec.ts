@@ -2,9 +2,9 @@
 // the edge open thousands of upstream calls and streams. Each socket now has caps, and the
 // upstream stays one WatchEvents per project whoever watches it.
 import { CloseCode } from '@codeframe/events';
-import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
+import type { ServiceProcess } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EDGE_ENTRY, type Frame, FrameClient } from './edge-cluster.test-support.js';
+import { type Frame, FrameClient, startEdge } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
 
 let lead: FakeLead;
@@ -13,17 +13,11 @@ let edge: ServiceProcess;
 beforeAll(async () => {
   lead = await startFakeLead();
   for (const id of ['p-1', 'p-2', 'p-3', 'p-4', 'shared']) lead.createProject(id);
-  edge = await startServiceProcess({
-    entry: EDGE_ENTRY,
-    listeners: 2,
-    env: {
-      GRPC_PORT: '0',
-      CODEFRAME_LEAD_URL: lead.url,
-      CODEFRAME_EDGE_MAX_SUBSCRIPTIONS: '3',
-      CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: '2',
-      CODEFRAME_EDGE_MAX_REFUSED_SUBSCRIPTIONS: '20',
-      CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
-    },
+  edge = await startEdge(lead.url, {
+    CODEFRAME_EDGE_MAX_SUBSCRIPTIONS: '3',
+    CODEFRAME_EDGE_MAX_PENDING_SUBSCRIPTIONS: '2',
+    CODEFRAME_EDGE_MAX_REFUSED_SUBSCRIPTIONS: '20',
+    CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
   });
 }, 30_000);
 afterAll(async () => {
@@ -121,15 +115,9 @@ describe('per-socket caps', () => {
 describe('the edge-wide bound on lookups', () => {
   it('refuses a new project while the most allowed are still being looked up at the lead', async () => {
     lead.stall('stuck-1');
-    const bounded = await startServiceProcess({
-      entry: EDGE_ENTRY,
-      listeners: 2,
-      env: {
-        GRPC_PORT: '0',
-        CODEFRAME_LEAD_URL: lead.url,
-        CODEFRAME_EDGE_MAX_OPENING_PROJECTS: '1',
-        CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
-      },
+    const bounded = await startEdge(lead.url, {
+      CODEFRAME_EDGE_MAX_OPENING_PROJECTS: '1',
+      CODEFRAME_EDGE_UPSTREAM_GRACE_MS: '0',
     });
     try {
       const url = `ws://127.0.0.1:${bounded.ports.http}/ws`;
