@@ -49,7 +49,7 @@ export function leadService({
   const project = async (id: string) => {
     const found = await store.getProject(required('project_id', id));
     if (!found) throw notFound('project', id);
-    return orchestrator.withRepoUrl(found);
+    return orchestrator.repos.shown(found);
   };
   const task = async (id: string) => {
     const found = await store.getTask(required('task_id', id));
@@ -73,19 +73,19 @@ export function leadService({
       const created = await store.createProject({
         name,
         prd: req.prd,
-        ...(await orchestrator.admitRepoUrl(req.repoUrl)),
+        ...(await orchestrator.repos.admit(req.repoUrl)),
         budgetUsd: req.budgetUsd,
         maxConcurrency: req.maxConcurrency,
       });
       // The lead's own repository exists from the start, so its URL can be cloned at once.
-      await orchestrator.repoUrl(created);
-      return { project: orchestrator.withRepoUrl(created) };
+      await orchestrator.repos.url(created);
+      return { project: orchestrator.repos.shown(created) };
     },
     async getProject(req) {
       return { project: await project(req.projectId) };
     },
     async listProjects() {
-      return { projects: (await store.listProjects()).map((p) => orchestrator.withRepoUrl(p)) };
+      return { projects: (await store.listProjects()).map((p) => orchestrator.repos.shown(p)) };
     },
     async planProject(req) {
       await project(req.projectId);

@@ -1,23 +1,13 @@
 import { type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
-import {
-  backoffDelay,
-  type GitCredentials,
-  type Logger,
-  splitCredentials,
-} from '@codeframe/runtime';
+import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
-import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
+import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
-import {
-  type AdmittedRepo,
-  admitRepoUrl,
-  DEFAULT_REPO_URL_SETTINGS,
-  type RepoUrlSettings,
-} from './repo-url-policy.js';
+import type { RepoUrlSettings } from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -35,12 +25,6 @@ export interface OrchestratorOptions {
   maxDispatchAttempts: number;
   /** Which repository URLs CreateProject accepts; the defaults refuse local and private ones. */
   repoUrls?: RepoUrlSettings;
-}
-
-/** How git reaches a project's repository: the URL, and the credentials kept apart from it. */
-export interface RepoAccess {
-  url: string;
-  credentials?: GitCredentials;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -65,50 +49,21 @@ export class Orchestrator {
   #stopped = false;
 
   readonly state: ProjectState;
+  readonly repos: ProjectRepos;
   readonly #dispatch: TaskDispatch;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
+    this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
     this.#dispatch = new TaskDispatch({
       state: this.state,
       pool: o.pool,
       dataDir: o.dataDir,
       logger: o.logger,
       maxDispatchAttempts: o.maxDispatchAttempts,
-      repoAccess: (project) => this.repoAccess(project),
+      repoAccess: (project) => this.repos.access(project),
       stopped: () => this.#stopped,
     });
-  }
-
-  /** The project as clients see it: with the URL of the lead's bare repo when it has none,
-   * and never with credentials (a project stored before they were kept apart may have some). */
-  withRepoUrl(project: Project): Project {
-    project.repoUrl = project.repoUrl
-      ? splitCredentials(project.repoUrl).url
-      : defaultRepoUrl(this.o.dataDir, project.id);
-    return project;
-  }
-
-  /** CreateProject's repo_url under the policy: what to store, or INVALID_ARGUMENT. */
-  admitRepoUrl(raw: string): Promise<AdmittedRepo> {
-    return admitRepoUrl(raw, this.o.repoUrls ?? DEFAULT_REPO_URL_SETTINGS, {
-      dataDir: this.o.dataDir,
-      projects: () => this.o.store.listProjects(),
-    });
-  }
-
-  /** The repository the project's workers use: its own URL, else the lead's bare repo. */
-  async repoUrl(project: Project): Promise<string> {
-    return (await this.repoAccess(project)).url;
-  }
-
-  /** The URL git uses and the credentials that go with it (never shown to clients). */
-  async repoAccess(project: Project): Promise<RepoAccess> {
-    if (!project.repoUrl) {
-      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name) };
-    }
-    const { url, credentials } = splitCredentials(project.repoUrl);
-    return { url, credentials: (await this.o.store.getRepoCredentials(project.id)) ?? credentials };
   }
 
   async plan(projectId: string): Promise<Task[]> {
@@ -125,7 +80,7 @@ export class Orchestrator {
       'asking the model for a plan',
     );
     try {
-      await this.repoUrl(project);
+      await this.repos.url(project);
       const environment = planningEnvironment(this.o.pool.sandboxes());
       const plan = await planFromPrd(this.o.llm, project.prd, environment);
       await this.o.store.addUsage(projectId, undefined, plan.usage);
@@ -258,15 +213,11 @@ export class Orchestrator {
       }
       if (project.status !== ProjectStatus.RUNNING && project.status !== ProjectStatus.PAUSED)
         continue;
-      for (const task of await this.o.store.listTasks(project.id)) {
-        if (RUNNING_STATES.has(task.status)) {
-          await this.state.setTaskStatus(
-            task,
-            TaskStatus.PENDING,
-            'the lead restarted; dispatching again',
-          );
-        }
-      }
+      await this.#releaseOrphans(
+        project.id,
+        await this.o.store.listTasks(project.id),
+        'the lead restarted; dispatching again',
+      );
       this.schedule(project.id);
     }
   }
@@ -309,8 +260,11 @@ export class Orchestrator {
 
   async #schedulePass(projectId: string): Promise<void> {
     const project = await this.state.project(projectId);
-    await this.#releaseOrphans(projectId);
-    const tasks = await this.o.store.listTasks(projectId);
+    const tasks = await this.#releaseOrphans(
+      projectId,
+      await this.o.store.listTasks(projectId),
+      'the lead could not record the end of its last dispatch; dispatching again',
+    );
     const blockedByFailure = blockedByFailures(tasks);
     for (const [taskId, failed] of blockedByFailure) {
       if (this.#reportedBlocked.has(taskId)) continue;
@@ -359,19 +313,15 @@ export class Orchestrator {
   }
 
   /**
-   * Tasks the store has running that this lead runs nothing for: a storage fault stopped the
-   * lead recording how their dispatch ended. They go back to pending, to run again. (A
-   * dispatch is in #running from before its first write until after its last.)
+   * Tasks the store has running that this lead runs nothing for (after a restart, or a
+   * storage fault that stopped the lead recording how their dispatch ended) go back to
+   * pending, to run again. (A dispatch is in #running from before its first write until
+   * after its last.) Returns the project's tasks as they now are.
    */
-  async #releaseOrphans(projectId: string): Promise<void> {
-    for (const task of await this.o.store.listTasks(projectId)) {
-      if (!RUNNING_STATES.has(task.status) || this.#running.has(task.id)) continue;
-      await this.state.setTaskStatus(
-        task,
-        TaskStatus.PENDING,
-        'the lead could not record the end of its last dispatch; dispatching again',
-      );
-    }
+  async #releaseOrphans(projectId: string, tasks: Task[], reason: string): Promise<Task[]> {
+    const orphans = tasks.filter((t) => RUNNING_STATES.has(t.status) && !this.#running.has(t.id));
+    for (const task of orphans) await this.state.setTaskStatus(task, TaskStatus.PENDING, reason);
+    return orphans.length > 0 ? this.o.store.listTasks(projectId) : tasks;
   }
 
   /** A fault of the lead's own while running a task fails that task, never the lead. */

@@ -12,8 +12,8 @@ import {
 import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { RepoAccess } from './orchestrator.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
+import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 

@@ -1,0 +1,55 @@
+import type { Project } from '@codeframe/proto';
+import { type GitCredentials, splitCredentials } from '@codeframe/runtime';
+import type { Store } from '@codeframe/store';
+import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
+import {
+  type AdmittedRepo,
+  admitRepoUrl,
+  DEFAULT_REPO_URL_SETTINGS,
+  type RepoUrlSettings,
+} from './repo-url-policy.js';
+
+/** How git reaches a project's repository: the URL, and the credentials kept apart from it. */
+export interface RepoAccess {
+  url: string;
+  credentials?: GitCredentials;
+}
+
+/**
+ * The projects' repositories: the URL a project is given (under the policy), the one its
+ * workers use (its own, else the lead's bare repository), and what clients are shown.
+ */
+export class ProjectRepos {
+  constructor(private readonly o: { dataDir: string; store: Store; settings?: RepoUrlSettings }) {}
+
+  /** The project as clients see it: with the URL of the lead's bare repo when it has none,
+   * and never with credentials (a project stored before they were kept apart may have some). */
+  shown(project: Project): Project {
+    project.repoUrl = project.repoUrl
+      ? splitCredentials(project.repoUrl).url
+      : defaultRepoUrl(this.o.dataDir, project.id);
+    return project;
+  }
+
+  /** CreateProject's repo_url under the policy: what to store, or INVALID_ARGUMENT. */
+  admit(raw: string): Promise<AdmittedRepo> {
+    return admitRepoUrl(raw, this.o.settings ?? DEFAULT_REPO_URL_SETTINGS, {
+      dataDir: this.o.dataDir,
+      projects: () => this.o.store.listProjects(),
+    });
+  }
+
+  /** The repository the project's workers use: its own URL, else the lead's bare repo. */
+  async url(project: Project): Promise<string> {
+    return (await this.access(project)).url;
+  }
+
+  /** The URL git uses and the credentials that go with it (never shown to clients). */
+  async access(project: Project): Promise<RepoAccess> {
+    if (!project.repoUrl) {
+      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name) };
+    }
+    const { url, credentials } = splitCredentials(project.repoUrl);
+    return { url, credentials: (await this.o.store.getRepoCredentials(project.id)) ?? credentials };
+  }
+}
