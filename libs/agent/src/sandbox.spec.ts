@@ -251,12 +251,11 @@ describe('Sandbox.run', () => {
   it.each(['bwrap', 'none'] as const)(
     'kills the command and all it started on timeout (%s)',
     async (mode) => {
-      const started = Date.now();
+      // The sleeps outlast the test's timeout: a command not killed fails the test.
       const { pending, marker, pgid } = await startSleepers(mode, { timeoutMs: 1_500 });
       const result = await pending;
       expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
       expect(result.signal).toBe('SIGKILL');
-      expect(Date.now() - started).toBeLessThan(3_500);
       expect(await survivorsAfterKill(pgid, marker)).toEqual([]);
     },
   );
@@ -264,11 +263,9 @@ describe('Sandbox.run', () => {
   it.each(['bwrap', 'none'] as const)('kills the command when aborted (%s)', async (mode) => {
     const controller = new AbortController();
     const { pending, marker, pgid } = await startSleepers(mode, { signal: controller.signal });
-    const aborted = Date.now();
     controller.abort();
     const result = await pending;
     expect(result).toMatchObject({ cancelled: true, timedOut: false, exitCode: null });
-    expect(Date.now() - aborted).toBeLessThan(2_000);
     expect(await survivorsAfterKill(pgid, marker)).toEqual([]);
   });
 

@@ -114,12 +114,10 @@ describe('filesystem errors are results naming the path and the cause', () => {
 
 describe('search runs in linear time', () => {
   it('a catastrophic pattern over a long line returns at once', async () => {
-    // 2^36 steps for a backtracking engine, minutes with the event loop frozen: the bound
-    // catches only that, not slowness.
+    // 2^36 steps for a backtracking engine, minutes with the event loop frozen; RE2 (which
+    // refuses backreferences, below: so it is the engine in use) matches in linear time.
     await writeFile(join(dir, 'aaa.txt'), `${'a'.repeat(36)}b\n`);
-    const before = performance.now();
     const result = await call('search', { pattern: '^(a+)+$' });
-    expect(performance.now() - before).toBeLessThan(20_000);
     expect(result).toEqual({ content: 'no matches', isError: false });
     expect((await call('search', { pattern: '^(a+)+b$' })).content).toMatch(/^aaa\.txt:1: a+b$/);
   });

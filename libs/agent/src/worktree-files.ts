@@ -152,7 +152,7 @@ function notRegular(shown: string, info: Stats): FileToolError {
 
 /** The file in the way when a folder on the path to `file` could not be made. */
 async function fileInTheWay(worktree: string, file: string): Promise<string | undefined> {
-  for (let at = dirname(file); relative(worktree, at) !== ''; at = dirname(at)) {
+  for (let at = dirname(file); at.startsWith(`${worktree}${sep}`); at = dirname(at)) {
     const info = await lstat(at).catch(() => undefined);
     if (info?.isDirectory()) return undefined;
     if (info) return `${relative(worktree, at).split(sep).join('/')} is a file, not a folder`;

@@ -118,13 +118,12 @@ describe('runGit timeouts', () => {
   });
 
   it('stops a network operation that hangs, naming the URL (no credentials) and the limit', async () => {
-    const started = Date.now();
+    // A git that kept hanging would end the test by its timeout, not here.
     const err = await failureOf(
       runGit(['ls-remote', `https://bob:hunter2@127.0.0.1:${port}/stuck.git`], {
         timeoutMs: 1_000,
       }),
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(err).toBeInstanceOf(GitFailure);
     const detail = (err as GitFailure).detail;
     expect(detail).toContain(`https://127.0.0.1:${port}/stuck.git`);

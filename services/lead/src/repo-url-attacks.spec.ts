@@ -63,7 +63,6 @@ async function refused(
   url: string,
 ) {
   const before = (await store.listProjects()).length;
-  const started = Date.now();
   const err = await client.createProject({ prd: '# x', repoUrl: url }).then(
     () => undefined,
     (e: unknown) => ConnectError.from(e),
@@ -71,7 +70,6 @@ async function refused(
   expect(err, `${JSON.stringify(url)} was accepted`).toBeDefined();
   expect(err?.code, err?.rawMessage).toBe(Code.InvalidArgument);
   expect(err?.rawMessage).toMatch(/^repo_url: /);
-  expect(Date.now() - started).toBeLessThan(2_000);
   expect((await store.listProjects()).length).toBe(before);
   return err!.rawMessage;
 }
