@@ -1,8 +1,6 @@
+import { firstControlCharacter } from '@codeframe/runtime';
 import { invalidArgument } from './errors.js';
 
-// C0 controls, DEL and C1 controls: what a terminal, a log viewer or a shell may act on.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 // Multi-line text keeps its line breaks and tabs (a PRD written on Windows has \r\n).
 const LINE_BREAKS = new Set(['\n', '\r', '\t']);
 
@@ -12,16 +10,11 @@ const LINE_BREAKS = new Set(['\n', '\r', '\t']);
  * text may hold new lines, carriage returns and tabs.
  */
 export function checkText(field: string, value: string, options: { multiline?: boolean } = {}) {
-  if (!CONTROL.test(value)) return value;
-  let position = 0;
-  for (const char of value) {
-    position++;
-    if (!CONTROL.test(char) || (options.multiline && LINE_BREAKS.has(char))) continue;
-    const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-    throw invalidArgument(
-      field,
-      `contains the control character U+${code} at position ${position}: use printable text`,
-    );
-  }
-  return value;
+  const found = firstControlCharacter(value, options.multiline ? LINE_BREAKS : undefined);
+  if (!found) return value;
+  const code = found.code.toString(16).toUpperCase().padStart(4, '0');
+  throw invalidArgument(
+    field,
+    `contains the control character U+${code} at position ${found.position}: use printable text`,
+  );
 }

@@ -1,5 +1,6 @@
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
+export { firstControlCharacter, isControlCharacter } from './control-characters.js';
 export {
   GitFailure,
   type GitOptions,

@@ -1,3 +1,4 @@
+import { firstControlCharacter } from '@codeframe/runtime';
 import { BadRequest } from './bad-request.js';
 
 /** Longer than any id the lead makes (UUIDs), short enough to keep topics and logs small. */
@@ -9,8 +10,7 @@ export function projectIdProblem(id: string): string | undefined {
   if (id.length > MAX_PROJECT_ID_LENGTH) {
     return `project id is ${id.length} characters long, more than the ${MAX_PROJECT_ID_LENGTH} allowed`;
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-  if (/[\u0000-\u001f\u007f]/.test(id)) return 'project id contains control characters';
+  if (firstControlCharacter(id)) return 'project id contains control characters';
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { AgentState, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { isControlCharacter } from '@codeframe/runtime';
 
 export const taskStatusName = (s: TaskStatus) => (TaskStatus[s] ?? 'UNKNOWN').toLowerCase();
 export const projectStatusName = (s: ProjectStatus) =>
@@ -46,9 +47,6 @@ export function table(cells: string[][]): string {
     .join('\n');
 }
 
-// C0 controls, DEL and C1 controls: ESC starts the sequences that clear the screen,
-// move the cursor or retitle the window, and U+009B is an 8-bit CSI in some terminals.
-const isControl = (code: number) => code < 0x20 || (code >= 0x7f && code <= 0x9f);
 const NAMED: Record<string, string> = { '\t': '\\t', '\r': '\\r', '\n': '\\n' };
 const hex = (code: number, digits: number) => code.toString(16).padStart(digits, '0');
 
@@ -61,7 +59,7 @@ export function printable(text: string, options: { multiline?: boolean } = {}): 
   let out = '';
   for (const c of text) {
     const code = c.charCodeAt(0);
-    if (!isControl(code) || (options.multiline && c === '\n')) out += c;
+    if (!isControlCharacter(code) || (options.multiline && c === '\n')) out += c;
     else out += NAMED[c] ?? `\\x${hex(code, 2)}`;
   }
   return out;
@@ -72,7 +70,7 @@ export function jsonLine(value: unknown): string {
   let out = '';
   for (const c of JSON.stringify(value)) {
     const code = c.charCodeAt(0);
-    out += isControl(code) ? `\\u${hex(code, 4)}` : c;
+    out += isControlCharacter(code) ? `\\u${hex(code, 4)}` : c;
   }
   return `${out}\n`;
 }
