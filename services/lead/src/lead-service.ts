@@ -70,13 +70,22 @@ export function leadService({
       if (req.maxConcurrency < 0) {
         throw invalidArgument('max_concurrency', "must be 0 (the lead's default) or positive");
       }
-      const created = await store.createProject({
-        name,
-        prd: req.prd,
-        ...(await orchestrator.repos.admit(req.repoUrl)),
-        budgetUsd: req.budgetUsd,
-        maxConcurrency: req.maxConcurrency,
-      });
+      const repo = await orchestrator.repos.admit(req.repoUrl);
+      const created = await store
+        .createProject({
+          name,
+          prd: req.prd,
+          ...repo,
+          budgetUsd: req.budgetUsd,
+          maxConcurrency: req.maxConcurrency,
+        })
+        .catch((err) => {
+          // The store keeps each repository one project's (by its key): that is this field.
+          if (repo.repoKey && err instanceof StoreError && err.code === 'conflict') {
+            throw invalidArgument('repo_url', err.message);
+          }
+          throw err;
+        });
       // The lead's own repository exists from the start, so its URL can be cloned at once.
       await orchestrator.repos.url(created);
       return { project: orchestrator.repos.shown(created) };

@@ -35,7 +35,6 @@ export class ProjectRepos {
   admit(raw: string): Promise<AdmittedRepo> {
     return admitRepoUrl(raw, this.o.settings ?? DEFAULT_REPO_URL_SETTINGS, {
       dataDir: this.o.dataDir,
-      projects: () => this.o.store.listProjects(),
     });
   }
 

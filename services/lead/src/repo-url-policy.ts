@@ -3,12 +3,19 @@ import { BlockList, isIP } from 'node:net';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalidArgument } from '@codeframe/rpc';
-import { type GitCredentials, splitCredentials, withoutCredentials } from '@codeframe/runtime';
+import {
+  firstControlCharacter,
+  type GitCredentials,
+  splitCredentials,
+  withoutCredentials,
+} from '@codeframe/runtime';
 
 // Which repository URLs a project may name. A URL is handed to the lead's and the workers'
 // git, so it must not turn them against something else: a service on the worker's host
 // (request forgery), another project's repository, the lead's own data, a transport helper
-// that runs a command (ext::, fd::), or an option smuggled in as a URL. Allowed: https, ssh
+// that runs a command (ext::, fd::), or an option smuggled in as a URL. (Another project's
+// repository is told by `repoKey`, its canonical identity, which the store keeps unique.)
+// Allowed: https, ssh
 // (ssh:// and scp-like user@host:path), and local repositories (file:// or an absolute path)
 // only below CODEFRAME_REPO_ROOT. Credentials in a URL are taken out and kept apart.
 // Only literal hosts are judged: a name that resolves to a private address is not caught.
@@ -37,8 +44,6 @@ export interface AdmittedRepo {
 export interface RepoUrlContext {
   /** The lead's data dir: its own repositories and state, never a project's to name. */
   dataDir: string;
-  /** The repositories projects already use. */
-  projects: () => Promise<{ id: string; repoUrl: string }[]>;
 }
 
 const MAX_LENGTH = 2048;
@@ -67,8 +72,7 @@ export async function admitRepoUrl(
       'names a git transport helper (<transport>::<address>), which can run commands; give an https:// or ssh:// URL',
     );
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  if (/[\s\u0000-\u001f\u007f]/.test(text)) {
+  if (/\s/.test(text) || firstControlCharacter(text)) {
     throw refuse('contains whitespace or control characters; give the URL alone');
   }
   const parsed = parse(text, refuse);
@@ -90,25 +94,12 @@ export async function admitRepoUrl(
     );
   }
   const key = remoteKey(parsed);
-  await refuseTaken(key, context, refuse);
   const { url, credentials } = splitCredentials(parsed.url);
   // Decoded, a %0A would be a line of git's credential protocol.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-  if (credentials && /[\u0000-\u001f\u007f]/.test(credentials.username + credentials.password)) {
+  if (credentials && firstControlCharacter(credentials.username + credentials.password)) {
     throw refuse('carries credentials with control characters in them');
   }
   return { repoUrl: url, repoKey: key, ...(credentials ? { repoCredentials: credentials } : {}) };
-}
-
-/** The identity of a repository URL already stored, to compare with; undefined if none. */
-async function keyOf(stored: string): Promise<string | undefined> {
-  try {
-    const parsed = parse(withoutCredentials(stored.trim()), (p) => new Error(p));
-    if (parsed.kind === 'remote') return remoteKey(parsed);
-    return `file:${await realpath(parsed.path).catch(() => resolve(parsed.path))}`;
-  } catch {
-    return undefined;
-  }
 }
 
 function parse(text: string, refuse: (problem: string) => Error): Parsed {
@@ -244,22 +235,7 @@ async function admitLocal(
   // A link below the root may lead out of it.
   if (!within(real, root)) throw outside();
   const key = `file:${real}`;
-  await refuseTaken(key, context, refuse);
   return { repoUrl: pathToFileURL(real).href, repoKey: key };
-}
-
-async function refuseTaken(
-  key: string,
-  context: RepoUrlContext,
-  refuse: (problem: string) => Error,
-): Promise<void> {
-  for (const project of await context.projects()) {
-    if (project.repoUrl && (await keyOf(project.repoUrl)) === key) {
-      throw refuse(
-        `is already the repository of project "${project.id}"; each project needs its own repository`,
-      );
-    }
-  }
 }
 
 function within(path: string, folder: string): boolean {
