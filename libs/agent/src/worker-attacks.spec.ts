@@ -328,7 +328,9 @@ describe('an error the agent loop did not expect', () => {
     expect(error).toBeUndefined();
     expect(outcome(events)).toMatchObject({
       outcome: 'TASK_OUTCOME_FAILED',
-      error: expect.stringMatching(/^the worker failed on this task \(error [0-9a-f]{8}\): .*push/),
+      error: expect.stringMatching(
+        /^the worker failed on this task \(error [0-9a-f]{12}\): .*push/,
+      ),
     });
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { LlmClient } from '@codeframe/llm';
 import {
@@ -11,7 +10,7 @@ import {
   type WorkerService,
 } from '@codeframe/proto';
 import { callLogger, invalidArgument } from '@codeframe/rpc';
-import type { Logger } from '@codeframe/runtime';
+import { type Logger, newErrorId } from '@codeframe/runtime';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
@@ -139,7 +138,7 @@ async function* resultOnError(
   try {
     yield* run;
   } catch (err) {
-    const id = randomBytes(4).toString('hex');
+    const id = newErrorId();
     log.error({ err, errorId: id }, 'the task failed on an unexpected error');
     const message = err instanceof Error ? err.message : String(err);
     yield taskEvents(request.task!.id, workerId).result(

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newErrorId } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { decodeFailure } from './decode-errors.js';
 
@@ -22,7 +22,7 @@ export function replyFor(err: unknown, signal: AbortSignal, inputTypeName: strin
     return { error: sentence ? new ConnectError(sentence, Code.InvalidArgument) : err };
   }
   if (signal.aborted && signal.reason instanceof ConnectError) return { error: signal.reason };
-  const errorId = randomUUID();
+  const errorId = newErrorId();
   return {
     error: new ConnectError(
       `internal error ${errorId}: the server logged what went wrong under this id`,

@@ -1,6 +1,7 @@
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
 export { firstControlCharacter, isControlCharacter } from './control-characters.js';
+export { newErrorId } from './error-id.js';
 export {
   GitFailure,
   type GitOptions,

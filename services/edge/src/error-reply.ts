@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { EdgeTokenError } from '@codeframe/events';
-import type { Logger } from '@codeframe/runtime';
+import { type Logger, newErrorId } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { BadRequest } from './bad-request.js';
 import type { EdgeMetrics } from './edge-metrics.js';
@@ -57,7 +56,7 @@ export function logInternalError(
   logger: Logger,
   metrics: EdgeMetrics,
 ): string {
-  const errorId = randomBytes(6).toString('hex');
+  const errorId = newErrorId();
   metrics.internalErrors++;
   logger.error({ err: error, errorId, where }, 'edge handler failed');
   return errorId;

@@ -218,7 +218,7 @@ it('answers every malformed request with a reply that is not a fault, and loses 
       const key = `${outcome.protocol} ${outcome.code || outcome.httpStatus}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
       if (FAULTS.has(outcome.code) || outcome.httpStatus >= 500) {
-        const id = /internal error ([0-9a-f-]{36})/.exec(outcome.message)?.[1];
+        const id = /internal error ([0-9a-f]{12})/.exec(outcome.message)?.[1];
         faults.push({ ...outcome, ...(id ? { logged: logged.get(id) } : {}) });
       }
     }
