@@ -58,7 +58,7 @@ describe('the Messages API as the real SDK sees it', () => {
       ],
     });
     expect(message.usage.input_tokens).toBe(
-      Math.ceil(JSON.stringify({ messages: params.messages }).length / 4),
+      Math.ceil(`user:${JSON.stringify({ type: 'text', text: 'Build a.js' })}`.length / 4),
     );
     expect(message.usage.output_tokens).toBe(
       Math.ceil(('Writing the file now.'.length + 'write_file'.length + 27) / 4),

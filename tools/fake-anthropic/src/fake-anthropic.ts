@@ -5,6 +5,7 @@ import { sendError } from './api-error.js';
 import type { Brain } from './brain.js';
 import { checkFault, type Fault } from './faults.js';
 import { type EndpointState, handleMessages, handleNotFound } from './messages-endpoint.js';
+import type { PromptCacheOptions } from './prompt-cache.js';
 import type { RecordedRequest } from './recorded-request.js';
 import { TokenMeter } from './usage.js';
 
@@ -19,6 +20,8 @@ export interface FakeAnthropicOptions {
   faults?: Fault[];
   /** Pause between streamed events, to play slow tokens. */
   eventDelayMs?: number;
+  /** The simulated prompt cache: its clock (for TTL tests) and minimum cacheable length. */
+  promptCache?: PromptCacheOptions;
   logger?: Logger;
 }
 
@@ -47,7 +50,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     requests: [],
     eventDelayMs: options.eventDelayMs ?? 0,
     logger,
-    meter: new TokenMeter(),
+    meter: new TokenMeter(options.promptCache),
     ids: { message: 0, toolUse: 0 },
   };
   const addFaults = (...faults: Fault[]) => {

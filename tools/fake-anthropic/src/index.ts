@@ -28,4 +28,12 @@ export {
   startFakeAnthropic,
 } from './fake-anthropic.js';
 export type { Fault } from './faults.js';
+export {
+  type CacheAccount,
+  LOOKBACK_BLOCKS,
+  minCacheableTokens,
+  PromptCache,
+  type PromptCacheOptions,
+} from './prompt-cache.js';
 export type { RecordedRequest } from './recorded-request.js';
+export { TokenMeter } from './usage.js';

@@ -7,6 +7,9 @@ import type { MessagesRequest } from './brain.js';
 /** The real API refuses bodies over 32 MB; so does the fake. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/** The real API refuses more cache_control breakpoints than this in one request. */
+export const MAX_CACHE_BREAKPOINTS = 4;
+
 export class BodyTooLarge extends Error {}
 
 /** The raw body; rejects with BodyTooLarge past MAX_BODY_BYTES. */
@@ -64,8 +67,27 @@ function checkFields(body: Record<string, unknown>): string | undefined {
       return `messages.${i}.content: must be a string or an array of content blocks`;
     }
   }
+  const breakpoints = cacheBreakpoints(body);
+  if (breakpoints > MAX_CACHE_BREAKPOINTS) {
+    return `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`;
+  }
   if (body.stream !== undefined && typeof body.stream !== 'boolean') {
     return 'stream: must be true or false';
   }
   return undefined;
+}
+
+function cacheBreakpoints(body: Record<string, unknown>): number {
+  const marked = (block: unknown) =>
+    typeof block === 'object' &&
+    block !== null &&
+    !!(block as { cache_control?: unknown }).cache_control;
+  const blocks = [
+    ...(Array.isArray(body.tools) ? body.tools : []),
+    ...(Array.isArray(body.system) ? body.system : []),
+    ...(body.messages as { content: unknown }[]).flatMap((m) =>
+      Array.isArray(m.content) ? m.content : [],
+    ),
+  ];
+  return blocks.filter(marked).length;
 }

@@ -1,43 +1,33 @@
-import { createHash } from 'node:crypto';
 import type { Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { AssistantBlock } from './assistant-turn.js';
 import type { MessagesRequest } from './brain.js';
+import { tokensOf } from './prompt-blocks.js';
+import { PromptCache, type PromptCacheOptions } from './prompt-cache.js';
 
-// Deterministic token counts, so tests can assert on usage and cost: about four characters
-// a token. Prompt caching is modelled simply: a request whose system blocks or tools carry
-// cache_control has a cacheable prefix (its tools and system); the first request with a given
-// prefix writes it to the cache, later ones with the same prefix read it.
-
-const CHARS_PER_TOKEN = 4;
-
-const tokens = (chars: number) => Math.ceil(chars / CHARS_PER_TOKEN);
-
+/**
+ * The usage of each answer, deterministic so tests can assert on usage and cost: about four
+ * characters a token, the prompt's tokens split between cache reads, cache writes and the
+ * rest by the prompt cache (see prompt-cache.ts).
+ */
 export class TokenMeter {
-  readonly #cachedPrefixes = new Set<string>();
+  readonly #cache: PromptCache;
+
+  constructor(options: PromptCacheOptions = {}) {
+    this.#cache = new PromptCache(options);
+  }
 
   measure(request: MessagesRequest, output: readonly AssistantBlock[]): Usage {
-    const { system, messages, tools } = request;
-    const total = tokens(JSON.stringify({ system, messages, tools }).length);
-    let cacheCreation = 0;
-    let cacheRead = 0;
-    if (hasCacheMarker(request)) {
-      const prefix = JSON.stringify({ tools, system });
-      const key = createHash('sha256').update(prefix).digest('hex');
-      const prefixTokens = Math.min(tokens(prefix.length), total - 1);
-      if (this.#cachedPrefixes.has(key)) {
-        cacheRead = prefixTokens;
-      } else {
-        this.#cachedPrefixes.add(key);
-        cacheCreation = prefixTokens;
-      }
-    }
+    const { read, written, uncached } = this.#cache.account(request);
     return {
       // As in the real API, input_tokens counts only what was neither written nor read.
-      input_tokens: total - cacheCreation - cacheRead,
-      output_tokens: Math.max(1, tokens(outputChars(output))),
-      cache_creation_input_tokens: cacheCreation,
-      cache_read_input_tokens: cacheRead,
-      cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
+      input_tokens: uncached,
+      output_tokens: Math.max(1, tokensOf(outputChars(output))),
+      cache_creation_input_tokens: written['5m'] + written['1h'],
+      cache_read_input_tokens: read,
+      cache_creation: {
+        ephemeral_5m_input_tokens: written['5m'],
+        ephemeral_1h_input_tokens: written['1h'],
+      },
       inference_geo: null,
       output_tokens_details: null,
       server_tool_use: null,
@@ -45,16 +35,6 @@ export class TokenMeter {
       speed: null,
     };
   }
-}
-
-function hasCacheMarker(request: MessagesRequest): boolean {
-  const marked = (block: unknown) =>
-    typeof block === 'object' &&
-    block !== null &&
-    'cache_control' in block &&
-    !!block.cache_control;
-  const system = Array.isArray(request.system) ? request.system : [];
-  return system.some(marked) || (request.tools ?? []).some(marked);
 }
 
 function outputChars(output: readonly AssistantBlock[]): number {
