@@ -1,4 +1,11 @@
-import { type FakeAnthropic, startFakeAnthropic, text, toolUse } from '@codeframe/fake-anthropic';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import {
+  type FakeAnthropic,
+  type MessagesRequest,
+  startFakeAnthropic,
+  text,
+  toolUse,
+} from '@codeframe/fake-anthropic';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PRICES, LlmClient, LlmError } from './index.js';
@@ -42,6 +49,17 @@ async function setup(
   return { fake, llm, lines };
 }
 
+/** Blocks marked with cache_control in a request body, everywhere the API counts them. */
+function breakpointsOf(body: MessagesRequest): number {
+  const count = (blocks: unknown) =>
+    Array.isArray(blocks)
+      ? blocks.filter((b: { cache_control?: unknown }) => !!b.cache_control).length
+      : 0;
+  return (
+    count(body.tools) + count(body.system) + body.messages.reduce((n, m) => n + count(m.content), 0)
+  );
+}
+
 const request = {
   system: 'You build things.',
   tools: [
@@ -81,6 +99,70 @@ describe('LlmClient', () => {
     expect(body.system[0]?.cache_control).toEqual({ type: 'ephemeral' });
     expect(body.tools.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
     expect(body.tools[0]?.cache_control).toBeUndefined();
+  });
+
+  it("marks the latest message and the previous turn's, within four breakpoints, leaving the caller's messages as they were", async () => {
+    const { llm, fake } = await setup();
+    const messages: MessageParam[] = [
+      { role: 'user', content: 'Build a.js' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'writing it' },
+          { type: 'tool_use', id: 'toolu_1', name: 'write_file', input: { path: 'a.js' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: 'written' },
+          { type: 'text', text: 'also this', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+      { role: 'assistant', content: 'and now?' },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_2', content: 'ok' }] },
+    ];
+    const before = structuredClone(messages);
+    await llm.complete({ ...request, messages });
+    expect(messages).toEqual(before);
+
+    const sent = fake.requests[0]!.body;
+    const marks = sent.messages.map((m) =>
+      Array.isArray(m.content)
+        ? m.content.map((b) => 'cache_control' in b && !!b.cache_control)
+        : 'string',
+    );
+    expect(marks).toEqual([
+      'string',
+      [false, false],
+      // The previous turn's latest message, its caller's mark on an earlier block moved to the last.
+      [false, true],
+      'string',
+      [true],
+    ]);
+    expect(breakpointsOf(sent)).toBe(4);
+    expect(sent.messages.at(-1)?.content).toEqual([
+      {
+        type: 'tool_result',
+        tool_use_id: 'toolu_2',
+        content: 'ok',
+        cache_control: { type: 'ephemeral' },
+      },
+    ]);
+  });
+
+  it('turns a first message given as a string into its text block, marked', async () => {
+    const { llm, fake } = await setup();
+    await llm.complete(request);
+    expect(request.messages).toEqual([{ role: 'user', content: 'Build a.js' }]);
+    const sent = fake.requests[0]!.body;
+    expect(sent.messages).toEqual([
+      {
+        role: 'user',
+        content: [{ type: 'text', text: 'Build a.js', cache_control: { type: 'ephemeral' } }],
+      },
+    ]);
+    expect(breakpointsOf(sent)).toBe(3);
   });
 
   it('retries 429 (honouring retry-after), 529, 500 and a cut stream, then succeeds', async () => {

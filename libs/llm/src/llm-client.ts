@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
+import { withCacheBreakpoints } from './cache-breakpoints.js';
 import { classifyLlmError, LlmError } from './llm-error.js';
 import type { PriceTable } from './price-table.js';
 import { priceCall, type UsageTotals } from './usage.js';
@@ -39,9 +40,9 @@ export interface LlmResponse {
 const DEFAULT_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
 
 /**
- * Calls Claude through the SDK's streaming Messages API with tools. The system prompt and
- * the tool definitions carry cache_control breakpoints so every turn after the first reads
- * them from the prompt cache. Retries follow the one policy of @codeframe/runtime: 429 and
+ * Calls Claude through the SDK's streaming Messages API with tools. The system prompt, the
+ * tool definitions and the conversation carry cache_control breakpoints (see
+ * cache-breakpoints.ts) so every turn reads the turns before it from the prompt cache. Retries follow the one policy of @codeframe/runtime: 429 and
  * 529 (honouring retry-after), 5xx and broken connections or streams, each retried from the
  * start of the call; other errors surface at once.
  */
@@ -67,23 +68,10 @@ export class LlmClient {
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const { model, maxTokens, maxRetries, logger } = this.#options;
-    const tools = request.tools.map((tool, i) =>
-      i === request.tools.length - 1
-        ? { ...tool, cache_control: { type: 'ephemeral' as const } }
-        : tool,
-    );
     const params = {
       model,
       max_tokens: maxTokens,
-      system: [
-        {
-          type: 'text' as const,
-          text: request.system,
-          cache_control: { type: 'ephemeral' as const },
-        },
-      ],
-      tools,
-      messages: request.messages,
+      ...withCacheBreakpoints(request.system, request.tools, request.messages),
     };
     for (let attempt = 1; ; attempt++) {
       try {

@@ -22,6 +22,7 @@ export {
   FIXED_MODULE,
   selfCorrectingModuleBrain,
 } from './brains/self-correcting-module.js';
+export { STEP_BY_STEP_TASK, stepByStepModuleBrain } from './brains/step-by-step-module.js';
 export {
   type FakeAnthropic,
   type FakeAnthropicOptions,

@@ -3,6 +3,7 @@ import type { Brain } from '../brain.js';
 import { echoBrain } from './echo.js';
 import { exampleProjectsBrain } from './example-projects.js';
 import { selfCorrectingModuleBrain } from './self-correcting-module.js';
+import { stepByStepModuleBrain } from './step-by-step-module.js';
 
 // The brains a fake-anthropic process can play, by name.
 
@@ -10,6 +11,7 @@ export const brains: Readonly<Record<string, Brain>> = {
   echo: echoBrain,
   examples: exampleProjectsBrain,
   'self-correcting-module': selfCorrectingModuleBrain,
+  'step-by-step-module': stepByStepModuleBrain(10),
 };
 
 export const brainNames = (): string[] => Object.keys(brains);
