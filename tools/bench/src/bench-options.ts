@@ -2,12 +2,20 @@ import type { FanOutParams } from './fan-out/fan-out-bench.js';
 import { FAN_OUT_SYSTEMS } from './fan-out/servers-under-test.js';
 import type { OrchestrationParams } from './orchestration/orchestration-bench.js';
 import type { PipelineParams } from './pipeline/pipeline-bench.js';
+import type { PromptCacheParams } from './prompt-cache/prompt-cache-bench.js';
 import type { SandboxParams } from './sandbox/sandbox-bench.js';
 import type { WorkerConcurrencyParams } from './worker-concurrency/worker-concurrency-bench.js';
 
 // The sizes of a run: the full one (about 15 minutes on 2 cores) and --quick (under 3).
 
-export const SUITES = ['fan-out', 'pipeline', 'orchestration', 'worker', 'sandbox'] as const;
+export const SUITES = [
+  'fan-out',
+  'pipeline',
+  'orchestration',
+  'worker',
+  'sandbox',
+  'prompt-cache',
+] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -19,6 +27,7 @@ export interface BenchOptions {
   orchestration: OrchestrationParams;
   worker: WorkerConcurrencyParams;
   sandbox: SandboxParams;
+  promptCache: PromptCacheParams;
 }
 
 export const USAGE = `usage: npm run bench [-- [--quick] [--only ${SUITES.join(',')}] [--out <dir>]]
@@ -88,6 +97,7 @@ const FULL = {
   },
   worker: { tasks: [50, 100, 200], modelLatencyMs: 500, toolCalls: 2, timeoutMs: 600_000 },
   sandbox: { commands: 30, packages: ['express@4.21.2'] },
+  promptCache: { turns: 10, timeoutMs: 300_000 },
 } satisfies Omit<BenchOptions, 'mode' | 'suites' | 'outDir'>;
 
 const QUICK = {
@@ -115,4 +125,5 @@ const QUICK = {
   },
   worker: { ...FULL.worker, tasks: [30], timeoutMs: 300_000 },
   sandbox: { ...FULL.sandbox, commands: 10 },
+  promptCache: FULL.promptCache,
 } satisfies Omit<BenchOptions, 'mode' | 'suites' | 'outDir'>;

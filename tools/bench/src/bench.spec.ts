@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { runFanOut } from './fan-out/fan-out-bench.js';
 import { runOrchestration } from './orchestration/orchestration-bench.js';
 import { runPipeline } from './pipeline/pipeline-bench.js';
+import { runPromptCache } from './prompt-cache/prompt-cache-bench.js';
 import {
   fanOutSection,
   orchestrationSection,
   pipelineSection,
+  promptCacheSection,
   sandboxSection,
   workerSection,
 } from './results-table.js';
@@ -115,4 +117,16 @@ describe('npm run bench at tiny sizes', () => {
     }
     expect(sandboxSection(result)).toMatch(/\| `true`, one command \|/);
   }, 120_000);
+
+  it('measures the share of a long task input read from the cache, against the same requests without a conversation breakpoint', async () => {
+    const result = await runPromptCache({ turns: 10, timeoutMs: 120_000 });
+    expect(result.conversation.requests).toBe(10);
+    // The replay of the requests as sent reproduces what the worker was told.
+    expect(result.replayed).toEqual(result.conversation);
+    expect(result.conversation.readShare).toBeGreaterThanOrEqual(0.8);
+    expect(result.baseline.readShare).toBeLessThan(result.conversation.readShare);
+    expect(promptCacheSection(result)).toMatch(
+      /\| system, tools and the conversation \(now\) \| 10 \|.*\n\| system and tools only/,
+    );
+  }, 180_000);
 });

@@ -11,6 +11,12 @@ export {
   runPipeline,
 } from './pipeline/pipeline-bench.js';
 export {
+  type CacheFigures,
+  type PromptCacheParams,
+  type PromptCacheResult,
+  runPromptCache,
+} from './prompt-cache/prompt-cache-bench.js';
+export {
   runWorkerConcurrency,
   type WorkerConcurrencyParams,
   type WorkerConcurrencyResult,

@@ -9,11 +9,13 @@ import { installChildCleanup, stopAllChildren } from './harness/child-registry.j
 import { backgroundLoad, machineInfo } from './machine-info.js';
 import { runOrchestration } from './orchestration/orchestration-bench.js';
 import { runPipeline } from './pipeline/pipeline-bench.js';
+import { runPromptCache } from './prompt-cache/prompt-cache-bench.js';
 import {
   fanOutSection,
   headerSection,
   orchestrationSection,
   pipelineSection,
+  promptCacheSection,
   sandboxSection,
   workerSection,
 } from './results-table.js';
@@ -72,6 +74,11 @@ const runners: Record<Suite, () => Promise<string>> = {
     results.sandbox = r;
     return sandboxSection(r);
   },
+  'prompt-cache': async () => {
+    const r = await runPromptCache(options.promptCache, progress);
+    results['prompt-cache'] = r;
+    return promptCacheSection(r);
+  },
 };
 
 for (const suite of options.suites) {
@@ -108,6 +115,7 @@ writeFileSync(
         orchestration: options.orchestration,
         worker: options.worker,
         sandbox: options.sandbox,
+        promptCache: options.promptCache,
       },
       results,
       errors,

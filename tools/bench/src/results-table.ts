@@ -3,6 +3,7 @@ import type { MachineInfo } from './machine-info.js';
 import type { OrchestrationResult } from './orchestration/orchestration-bench.js';
 import { PHASES, type Phase } from './orchestration/task-timeline.js';
 import type { PipelineResult, PipelineRun } from './pipeline/pipeline-bench.js';
+import type { CacheFigures, PromptCacheResult } from './prompt-cache/prompt-cache-bench.js';
 import type { SandboxResult } from './sandbox/sandbox-bench.js';
 import type { WorkerConcurrencyResult } from './worker-concurrency/worker-concurrency-bench.js';
 
@@ -284,4 +285,48 @@ export function sandboxSection(result: SandboxResult): string {
     lines.push(`Install not measured: ${result.installSkipped}.`);
   }
   return lines.join('\n');
+}
+
+export function promptCacheSection(result: PromptCacheResult): string {
+  const row = (name: string, f: CacheFigures) => [
+    name,
+    int(f.requests),
+    int(f.inputTokens + f.cacheReadTokens + f.cacheWriteTokens),
+    int(f.cacheReadTokens),
+    int(f.cacheWriteTokens),
+    int(f.inputTokens),
+    `**${pct(f.readShare * 100)}**`,
+    pct(f.inputCostShare * 100),
+  ];
+  const { conversation, replayed, baseline } = result;
+  const faithful =
+    replayed.cacheReadTokens === conversation.cacheReadTokens &&
+    replayed.cacheWriteTokens === conversation.cacheWriteTokens &&
+    replayed.inputTokens === conversation.inputTokens;
+  return [
+    `### Prompt cache: one task of ${result.params.turns} model calls on a worker (fake-anthropic's cache accounting; goal ≥ 80% read)`,
+    '',
+    table(
+      [
+        'Breakpoints',
+        'Requests',
+        'Input tokens',
+        'Read from cache',
+        'Written to cache',
+        'Uncached',
+        'Share read',
+        'Input cost vs. uncached',
+      ],
+      [
+        row('system, tools and the conversation (now)', conversation),
+        row('system and tools only (before, same requests)', baseline),
+      ],
+    ),
+    '',
+    `The task ended ${result.outcome.replace(/^TASK_OUTCOME_/, '').toLowerCase()}. ` +
+      `The baseline replays the same requests without their conversation breakpoints through a fresh cache; ` +
+      (faithful
+        ? 'replayed as sent they give exactly what the worker reported.'
+        : `replayed as sent they give ${int(replayed.cacheReadTokens)} read, ${int(replayed.cacheWriteTokens)} written, ${int(replayed.inputTokens)} uncached, not what the worker reported.`),
+  ].join('\n');
 }
