@@ -108,8 +108,14 @@ describe('LlmClient', () => {
       {
         role: 'assistant',
         content: [
-          { type: 'text', text: 'writing it' },
-          { type: 'tool_use', id: 'toolu_1', name: 'write_file', input: { path: 'a.js' } },
+          { type: 'text', text: 'writing it', cache_control: { type: 'ephemeral' } },
+          {
+            type: 'tool_use',
+            id: 'toolu_1',
+            name: 'write_file',
+            input: { path: 'a.js' },
+            cache_control: { type: 'ephemeral' },
+          },
         ],
       },
       {
@@ -134,6 +140,7 @@ describe('LlmClient', () => {
     );
     expect(marks).toEqual([
       'string',
+      // The caller's own marks elsewhere are dropped.
       [false, false],
       // The previous turn's latest message, its caller's mark on an earlier block moved to the last.
       [false, true],
