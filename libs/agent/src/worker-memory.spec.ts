@@ -227,9 +227,7 @@ describe('memory across attempts (worker)', () => {
     expect(first.length).toBeLessThan(12_000);
     expect(first).toContain('This checkout starts from its work (branch attempts/again/1)');
     // The checkout holds the earlier attempt's file.
-    const read = events.find(
-      (e) => (e.activityUpdate as Json | undefined)?.tool === 'read_file',
-    );
+    const read = events.find((e) => (e.activityUpdate as Json | undefined)?.tool === 'read_file');
     expect(read).toBeDefined();
     expect(JSON.stringify(worker.fake.requests.at(-1)?.body.messages)).toContain('half done');
   });
