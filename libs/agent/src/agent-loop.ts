@@ -21,8 +21,9 @@ import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
-import { commitAll, pushBranch, type Workspace, WorkspaceError } from './git-workspace.js';
+import { type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
+import { WorkSaver } from './save-work.js';
 
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
@@ -62,6 +63,16 @@ const FAILURE_FOR_MODEL = 8_000;
  * The last event carries the TaskResult. A task whose tests still fail never completes.
  */
 export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
+  const work = new WorkSaver(input);
+  try {
+    yield* taskTurns(input, work);
+  } finally {
+    // Whatever ended the task, even a caller gone mid-step, its work is pushed.
+    await work.finally();
+  }
+}
+
+async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerator<TaskEvent> {
   const { request, role, llm, limits, signal, logger } = input;
   const task = request.task!;
   const ev = taskEvents(task.id, input.agentId);
@@ -80,7 +91,9 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   let usage = emptyUsage();
   let corrections = 0;
   let tests: TestSummary | undefined;
-  const end = (
+  // An end without completion saves the work so far first (a finished task or a question
+  // saved theirs already): its wip commit goes into the result.
+  const end = async (
     outcome: TaskOutcome,
     fields: {
       error?: string;
@@ -89,8 +102,12 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       commitSha?: string;
       filesChanged?: string[];
     } = {},
-  ) =>
-    ev.result(
+  ) => {
+    const saved =
+      outcome === TaskOutcome.COMPLETED || outcome === TaskOutcome.BLOCKED
+        ? {}
+        : await work.unfinished(outcome, fields.error);
+    return ev.result(
       create(TaskResultSchema, {
         outcome,
         branch: request.branch,
@@ -98,8 +115,10 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
         usage: toProtoUsage(usage),
         correctionAttempts: corrections,
         ...fields,
+        ...saved,
       }),
     );
+  };
 
   yield ev.status(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, '', request.attempt);
   // A checkout with a lockfile but no dependencies yet gets them before the model starts.
@@ -184,7 +203,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     if (question) {
       yield ev.agent(AgentState.WAITING_FOR_HUMAN, question);
       const saved = yield* channel.until(
-        save(input, `wip(${task.key || task.id}): work before a question`),
+        work.save(`wip(${task.key || task.id}): work before a question`),
       );
       if (saved instanceof WorkspaceError) {
         yield ev.activity(saved.message, '', true);
@@ -210,7 +229,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       if (run.passed) {
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
-        const saved = yield* channel.until(save(input, message));
+        const saved = yield* channel.until(work.save(message));
         if (saved instanceof WorkspaceError) {
           yield ev.activity(saved.message, '', true);
           yield end(TaskOutcome.FAILED, { error: saved.message, summary });
@@ -252,22 +271,9 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   yield end(TaskOutcome.FAILED, { error });
 }
 
-/** Commits whatever the worktree holds and pushes the branch; null when nothing changed, a
- * WorkspaceError when a command tampered with git's files (nothing is committed then). */
-async function save(input: AgentTaskInput, message: string) {
-  try {
-    const commit = await commitAll(input.workspace, message);
-    await pushBranch(input.workspace, input.request.repoUrl, input.request.branch, input.signal);
-    return commit;
-  } catch (err) {
-    if (err instanceof WorkspaceError && err.code === 'git_tampered') return err;
-    throw err;
-  }
-}
-
 async function* stopped(
   signal: AbortSignal,
-  end: (outcome: TaskOutcome, fields: { error?: string }) => TaskEvent,
+  end: (outcome: TaskOutcome, fields: { error?: string }) => Promise<TaskEvent>,
   ev: ReturnType<typeof taskEvents>,
 ): AsyncGenerator<TaskEvent> {
   const reason = signal.reason instanceof Error ? signal.reason.message : 'the task was cancelled';

@@ -1,6 +1,8 @@
 import type { ExecuteTaskRequest } from '@codeframe/proto';
+import { previousAttemptSection } from './attempt-prompt.js';
 
-/** The first user message of a task: what to build, for which project, and earlier answers. */
+/** The first user message of a task: what to build, for which project, earlier answers, and
+ * how its previous attempt ended. */
 export function taskPrompt(request: ExecuteTaskRequest): string {
   const task = request.task!;
   const parts = [`# Task ${task.key || task.id}: ${task.title}`, task.description];
@@ -14,5 +16,6 @@ export function taskPrompt(request: ExecuteTaskRequest): string {
     const answers = request.answers.map((a) => `Q: ${a.question}\nA: ${a.answer}`).join('\n\n');
     parts.push(`## Answers to your earlier questions\n${answers}`);
   }
+  parts.push(previousAttemptSection(request) ?? '');
   return parts.filter(Boolean).join('\n\n');
 }

@@ -4,6 +4,7 @@ export { validatePlan } from './plan-validation.js';
 export { openSqliteStore } from './sqlite-store.js';
 export {
   type Attempt,
+  type AttemptEnd,
   type EventPayload,
   isStorageFault,
   type NewProject,

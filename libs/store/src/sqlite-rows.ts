@@ -62,6 +62,8 @@ export interface TaskRow extends UsageRow {
   merge_sha: string;
   tests: Uint8Array | null;
   error: string;
+  summary: string;
+  files_changed: string;
   created_at: number;
   updated_at: number;
 }
@@ -75,6 +77,8 @@ export interface AttemptRow {
   ended_at: number | null;
   outcome: string | null;
   error: string | null;
+  test_output: string | null;
+  branch: string | null;
 }
 
 export interface BlockerRow {
@@ -140,6 +144,8 @@ export function toTask(row: TaskRow, dependsOn: string[]): Task {
     tests: row.tests ? fromBinary(TestSummarySchema, row.tests) : undefined,
     usage: usageOf(row),
     error: row.error,
+    summary: row.summary,
+    filesChanged: JSON.parse(row.files_changed) as string[],
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),
   });
@@ -156,6 +162,8 @@ export function toAttempt(row: AttemptRow): Attempt {
   if (row.ended_at !== null) attempt.endedAt = new Date(row.ended_at);
   if (row.outcome !== null) attempt.outcome = row.outcome;
   if (row.error !== null) attempt.error = row.error;
+  if (row.test_output !== null) attempt.testOutput = row.test_output;
+  if (row.branch !== null) attempt.branch = row.branch;
   return attempt;
 }
 

@@ -111,6 +111,14 @@ export const MIGRATIONS: readonly string[] = [
     password TEXT NOT NULL
   );
   `,
+  // 3: memory across attempts. An attempt keeps what a retry needs (its last failing test
+  // output, the branch its work was kept on); a task what it delivered to its dependents.
+  `
+  ALTER TABLE attempts ADD COLUMN test_output TEXT;
+  ALTER TABLE attempts ADD COLUMN branch TEXT;
+  ALTER TABLE tasks ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+  ALTER TABLE tasks ADD COLUMN files_changed TEXT NOT NULL DEFAULT '[]'; -- JSON array of paths
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */

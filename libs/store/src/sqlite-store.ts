@@ -142,6 +142,8 @@ class SqliteStore implements Store {
     this.tasks.startAttempt(...args);
   finishAttempt = async (...args: Parameters<SqliteTasks['finishAttempt']>) =>
     this.tasks.finishAttempt(...args);
+  setAttemptBranch = async (...args: Parameters<SqliteTasks['setAttemptBranch']>) =>
+    this.tasks.setAttemptBranch(...args);
   listAttempts = async (taskId: string) => this.tasks.listAttempts(taskId);
 
   createBlocker = async (...args: Parameters<SqliteBlockers['create']>) =>

@@ -5,7 +5,14 @@ import { type Task, TaskStatus, TestSummarySchema } from '@codeframe/proto';
 import { validatePlan } from './plan-validation.js';
 import { type AttemptRow, type TaskRow, toAttempt, toTask } from './sqlite-rows.js';
 import { requireProject, type Statements } from './sqlite-statements.js';
-import { type Attempt, notFound, type PlannedTask, StoreError, type TaskPatch } from './store.js';
+import {
+  type Attempt,
+  type AttemptEnd,
+  notFound,
+  type PlannedTask,
+  StoreError,
+  type TaskPatch,
+} from './store.js';
 
 // TaskPatch field → column, and how the value is stored.
 const PATCH_COLUMNS: { [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[K]) => unknown] } =
@@ -17,6 +24,8 @@ const PATCH_COLUMNS: { [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[
     error: ['error', (v) => v],
     tests: ['tests', (v) => (v ? toBinary(TestSummarySchema, v) : null)],
     attempt: ['attempt', (v) => v],
+    summary: ['summary', (v) => v],
+    filesChanged: ['files_changed', (v) => JSON.stringify(v ?? [])],
   };
 
 export class SqliteTasks {
@@ -139,6 +148,8 @@ export class SqliteTasks {
         ended_at: null,
         outcome: null,
         error: null,
+        test_output: null,
+        branch: null,
       };
       this.sql.run(
         'INSERT INTO attempts (id, task_id, number, worker, started_at) VALUES (?, ?, ?, ?, ?)',
@@ -159,7 +170,7 @@ export class SqliteTasks {
     });
   }
 
-  finishAttempt(attemptId: string, outcome: string, error?: string): void {
+  finishAttempt(attemptId: string, outcome: string, end: AttemptEnd = {}): void {
     const row = this.sql.one<AttemptRow>('SELECT * FROM attempts WHERE id = ?', attemptId);
     if (!row) throw notFound('attempt', attemptId);
     if (row.ended_at !== null) {
@@ -169,12 +180,18 @@ export class SqliteTasks {
       );
     }
     this.sql.run(
-      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE id = ?',
+      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ?, test_output = ? WHERE id = ?',
       Date.now(),
       outcome,
-      error ?? null,
+      end.error ?? null,
+      end.testOutput ?? null,
       attemptId,
     );
+  }
+
+  setAttemptBranch(attemptId: string, branch: string): void {
+    const changed = this.sql.run('UPDATE attempts SET branch = ? WHERE id = ?', branch, attemptId);
+    if (changed === 0) throw notFound('attempt', attemptId);
   }
 
   listAttempts(taskId: string): Attempt[] {

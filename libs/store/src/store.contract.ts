@@ -258,7 +258,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(first).toMatchObject({ taskId: a!.id, number: 1, worker: 'w1' });
         expect(first.startedAt).toBeInstanceOf(Date);
         expect(first.endedAt).toBeUndefined();
-        await store.finishAttempt(first.id, 'worker_lost', 'the worker stopped answering');
+        await store.finishAttempt(first.id, 'worker_lost', {
+          error: 'the worker stopped answering',
+        });
         const second = await store.startAttempt(a!.id, 'w2');
         expect(second.number).toBe(2);
         expect((await store.startAttempt(b!.id, 'w3')).number).toBe(1);
@@ -275,6 +277,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(attempts[0]!.endedAt).toBeInstanceOf(Date);
         expect(attempts[1]).toMatchObject({ outcome: 'completed' });
         expect(attempts[1]!.error).toBeUndefined();
+      });
+
+      it("keeps what a retry needs: the error, the failing output and the work's branch", async () => {
+        const { id } = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        const attempt = await store.startAttempt(a!.id, 'w1');
+        await store.finishAttempt(attempt.id, 'failed', {
+          error: 'the tests still fail',
+          testOutput: 'not ok 1 - adds',
+        });
+        await store.setAttemptBranch(attempt.id, `attempts/${a!.id}/1`);
+        expect((await store.listAttempts(a!.id))[0]).toMatchObject({
+          outcome: 'failed',
+          error: 'the tests still fail',
+          testOutput: 'not ok 1 - adds',
+          branch: `attempts/${a!.id}/1`,
+        });
+        await refusal(store.setAttemptBranch('x', 'attempts/x/1'), 'not_found');
+      });
+
+      it('keeps what a task delivered: its summary and files changed', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        expect(await store.getTask(a!.id)).toMatchObject({ summary: '', filesChanged: [] });
+        await store.updateTask(a!.id, { summary: 'Added add()', filesChanged: ['math.js'] });
+        expect(await store.getTask(a!.id)).toMatchObject({
+          summary: 'Added add()',
+          filesChanged: ['math.js'],
+        });
       });
 
       it('refuses unknown ids and finishing twice', async () => {

@@ -55,6 +55,9 @@ export interface TaskPatch {
   error?: string;
   tests?: TestSummary;
   attempt?: number;
+  /** What the task delivered, for its dependents. */
+  summary?: string;
+  filesChanged?: string[];
 }
 
 /** One dispatch of a task to a worker. */
@@ -68,6 +71,16 @@ export interface Attempt {
   endedAt?: Date;
   outcome?: string;
   error?: string;
+  /** The tail of its last failing test run, for a retry. */
+  testOutput?: string;
+  /** The branch its work was kept on, `attempts/<task id>/<n>`. */
+  branch?: string;
+}
+
+/** What a finished attempt leaves for the next one, besides its outcome. */
+export interface AttemptEnd {
+  error?: string;
+  testOutput?: string;
 }
 
 /** Usage to add to a running total (plain numbers: one call never nears 2^53 tokens). */
@@ -109,7 +122,9 @@ export interface Store {
   /** Numbers the attempt after the previous one and records attempt and worker on the task. */
   startAttempt(taskId: string, worker: string): Promise<Attempt>;
   /** Conflict when the attempt was already finished. */
-  finishAttempt(attemptId: string, outcome: string, error?: string): Promise<void>;
+  finishAttempt(attemptId: string, outcome: string, end?: AttemptEnd): Promise<void>;
+  /** Records the branch the attempt's work was kept on. */
+  setAttemptBranch(attemptId: string, branch: string): Promise<void>;
   /** Oldest first. */
   listAttempts(taskId: string): Promise<Attempt[]>;
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  containsMain,
   createProjectRepo,
+  keepBranch,
   type MergeOutcome,
   mainSha,
   mergeTaskBranch,
@@ -213,5 +215,36 @@ describe('mergeTaskBranch', () => {
       signal: controller.signal,
     });
     await expect(merge).rejects.toThrow('stopped');
+  });
+});
+
+describe('keepBranch and containsMain', () => {
+  it("copies a task branch's own work to an attempt branch, and nothing that is already in main", async () => {
+    const work = await pushTask('task/kept', { 'kept.txt': 'half done\n' });
+    const to = 'attempts/kept/1';
+    expect(await keepBranch({ dataDir, repoUrl, from: 'task/kept', to })).toBe(work);
+    expect(await show('kept.txt', to)).toBe('half done');
+    expect(await containsMain({ dataDir, repoUrl, branch: to })).toBe(true);
+    // main moves on: the kept work no longer contains it.
+    mergedSha(await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/kept', message: 'k' }));
+    await pushTask('task/other', { 'other.txt': 'o\n' });
+    mergedSha(await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/other', message: 'o' }));
+    expect(await containsMain({ dataDir, repoUrl, branch: to })).toBe(false);
+    // A branch main already has, or one that does not exist, leaves nothing to keep.
+    expect(await keepBranch({ dataDir, repoUrl, from: 'task/kept', to: 'attempts/kept/2' })).toBe(
+      null,
+    );
+    expect(await keepBranch({ dataDir, repoUrl, from: 'task/none', to: 'attempts/none/1' })).toBe(
+      null,
+    );
+    expect(await containsMain({ dataDir, repoUrl, branch: 'attempts/none/1' })).toBe(false);
+    await expect(
+      git(['--git-dir', bare, 'rev-parse', '--verify', '-q', 'attempts/kept/2']),
+    ).rejects.toThrow();
+  });
+
+  it('refuses a branch name git would not take', async () => {
+    const err = await refusal(keepBranch({ dataDir, repoUrl, from: 'task/a', to: 'attempts/..' }));
+    expect(err.code).toBe('unknown_branch');
   });
 });

@@ -118,8 +118,7 @@ export async function createProjectRepo(
 export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutcome> {
   const { dataDir, repoUrl, credentials, signal } = options;
   const branch = options.branch.replace(/^refs\/heads\//, '');
-  const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
-  const clone = resolve(dataDir, 'merges', hash);
+  const clone = cloneOf(dataDir, repoUrl);
   return serialised(clone, async () => {
     await checkBranchName(branch, repoUrl, signal);
     await ensureClone(clone, repoUrl, signal);
@@ -149,6 +148,92 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
       }
     }
   });
+}
+
+export interface BranchOptions {
+  dataDir: string;
+  repoUrl: string;
+  credentials?: GitCredentials;
+  signal?: AbortSignal;
+}
+
+/** Copies branch `from` (e.g. `task/<id>`) of the repo to branch `to` (e.g.
+ * `attempts/<id>/<n>`), replacing it, when `from` holds work of its own (commits main does
+ * not have); returns the sha kept, or null when there was nothing to keep. Runs in the merge
+ * clone, serialised with the merges of the repo. */
+export async function keepBranch(
+  options: BranchOptions & { from: string; to: string },
+): Promise<string | null> {
+  const { dataDir, repoUrl, credentials, signal, from, to } = options;
+  const clone = cloneOf(dataDir, repoUrl);
+  return serialised(clone, async () => {
+    for (const name of [from, to]) await checkBranchName(name, repoUrl, signal);
+    const heads = await remoteHeads(repoUrl, [MAIN, from], signal, credentials);
+    if (!heads.has(from) || !heads.has(MAIN)) return null;
+    await ensureClone(clone, repoUrl, signal);
+    await fetchBoth(clone, repoUrl, from, signal, credentials);
+    if (
+      await isAncestor(clone, `refs/remotes/origin/${from}`, `refs/remotes/origin/${MAIN}`, signal)
+    )
+      return null;
+    try {
+      await runGit(
+        [
+          'push',
+          '--quiet',
+          '--no-verify',
+          '--force',
+          'origin',
+          `refs/remotes/origin/${from}:refs/heads/${to}`,
+        ],
+        { cwd: clone, signal, credentials },
+      );
+    } catch (err) {
+      throw failure(
+        'repo_unreachable',
+        `could not push "${to}" to ${withoutCredentials(repoUrl)}`,
+        err,
+      );
+    }
+    return heads.get(from)!;
+  });
+}
+
+/** Whether branch `branch` of the repo exists and contains the repo's current main. */
+export async function containsMain(options: BranchOptions & { branch: string }): Promise<boolean> {
+  const { dataDir, repoUrl, credentials, signal, branch } = options;
+  const clone = cloneOf(dataDir, repoUrl);
+  return serialised(clone, async () => {
+    await checkBranchName(branch, repoUrl, signal);
+    const heads = await remoteHeads(repoUrl, [MAIN, branch], signal, credentials);
+    if (!heads.has(branch) || !heads.has(MAIN)) return false;
+    await ensureClone(clone, repoUrl, signal);
+    await fetchBoth(clone, repoUrl, branch, signal, credentials);
+    return isAncestor(
+      clone,
+      `refs/remotes/origin/${MAIN}`,
+      `refs/remotes/origin/${branch}`,
+      signal,
+    );
+  });
+}
+
+/** Whether every commit of `ancestor` is in `of`. */
+async function isAncestor(clone: string, ancestor: string, of: string, signal?: AbortSignal) {
+  try {
+    const count = await runGit(['rev-list', '--count', `${of}..${ancestor}`], {
+      cwd: clone,
+      signal,
+    });
+    return count.trim() === '0';
+  } catch (err) {
+    throw failure('git_failed', `could not compare ${of} with ${ancestor} in ${clone}`, err);
+  }
+}
+
+function cloneOf(dataDir: string, repoUrl: string): string {
+  const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
+  return resolve(dataDir, 'merges', hash);
 }
 
 /** The sha main points to in the repository. */

@@ -12,6 +12,7 @@ import {
 import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
@@ -42,8 +43,11 @@ export interface RunningTask {
  */
 export class TaskDispatch {
   readonly #conflictReruns = new Map<string, number>();
+  readonly #memory: AttemptMemory;
 
-  constructor(private readonly o: DispatchOptions) {}
+  constructor(private readonly o: DispatchOptions) {
+    this.#memory = new AttemptMemory(o);
+  }
 
   private get state(): ProjectState {
     return this.o.state;
@@ -72,17 +76,19 @@ export class TaskDispatch {
         create(BlockerAnswerSchema, { blockerId: b.id, question: b.question, answer: b.answer }),
       );
     const repo = await this.o.repoAccess(project);
+    const memory = await this.#memory.recall(project, task, attempt);
     const request = create(ExecuteTaskRequestSchema, {
       projectId: project.id,
       task: await this.state.task(task.id),
       // The worker takes the credentials out again before its git sees the URL.
       repoUrl: withCredentials(repo.url, repo.credentials),
       // A task resumed after a blocker continues from the work it pushed before asking.
-      baseRef: answers.length > 0 ? `task/${task.id}` : 'main',
+      baseRef: memory.baseRef ?? (answers.length > 0 ? `task/${task.id}` : 'main'),
       branch: `task/${task.id}`,
       answers,
       attempt: attempt.number,
-      context: project.prd,
+      context: memory.context,
+      previousAttempt: memory.previousAttempt,
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
@@ -128,7 +134,7 @@ export class TaskDispatch {
     }
     if (!result) {
       const reason = failure?.rawMessage ?? 'the worker ended the stream without a result';
-      await this.state.store.finishAttempt(attempt.id, 'broken', reason);
+      await this.state.store.finishAttempt(attempt.id, 'broken', { error: reason });
       const refused =
         failure?.code === Code.InvalidArgument || failure?.code === Code.FailedPrecondition;
       if (refused || this.o.stopped()) {
@@ -159,11 +165,14 @@ export class TaskDispatch {
       );
       return;
     }
-    await this.state.store.finishAttempt(
-      attempt.id,
-      TaskOutcome[result.outcome].toLowerCase(),
-      result.error || undefined,
-    );
+    const outcome = TaskOutcome[result.outcome].toLowerCase();
+    await this.state.store.finishAttempt(attempt.id, outcome, {
+      error: result.error || undefined,
+      testOutput: failingTestOutput(result),
+    });
+    // The worker pushed before it answered: its work is kept now (a cancelled or broken
+    // attempt's is kept when the task runs again, once the worker had time to push).
+    if (outcome !== 'completed' && outcome !== 'blocked') await this.#memory.keep(project, attempt);
     await this.#settle(project, current, result);
   }
 
@@ -194,6 +203,8 @@ export class TaskDispatch {
           await this.state.store.updateTask(task.id, {
             commitSha: result.commitSha,
             mergeSha: merge.sha,
+            summary: result.summary,
+            filesChanged: result.filesChanged,
           });
           await this.state.emit(project.id, {
             case: 'commitCreated',

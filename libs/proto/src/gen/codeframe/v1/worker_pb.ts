@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSL4AQoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJIpACCgpUYXNrUmVzdWx0EioKB291dGNvbWUYASABKA4yGS5jb2RlZnJhbWUudjEuVGFza091dGNvbWUSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSFQoNZmlsZXNfY2hhbmdlZBgEIAMoCRIoCgV0ZXN0cxgFIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIiCgV1c2FnZRgGIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIbChNjb3JyZWN0aW9uX2F0dGVtcHRzGAcgASgFEg8KB3N1bW1hcnkYCCABKAkSDQoFZXJyb3IYCSABKAkSEAoIcXVlc3Rpb24YCiABKAki+gQKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCIzCgRUb29sEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRwYXRoGAMgASgJItoBChBEZXNjcmliZVJlc3BvbnNlEiQKBGtpbmQYASABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHdmVyc2lvbhgCIAEoCRIQCghjYXBhY2l0eRgDIAEoBRIMCgRsb2FkGAQgASgFEhEKCXdvcmtlcl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIlCgl0b29sY2hhaW4YByADKAsyEi5jb2RlZnJhbWUudjEuVG9vbBIVCg1hbGxvd2VkX2hvc3RzGAggAygJEg8KB3NhbmRib3gYCSABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTKrAQoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESTgoIRGVzY3JpYmUSHS5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXF1ZXN0Gh4uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSKxAgoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJEjcKEHByZXZpb3VzX2F0dGVtcHQYFCABKAsyHS5jb2RlZnJhbWUudjEuUHJldmlvdXNBdHRlbXB0ImYKD1ByZXZpb3VzQXR0ZW1wdBIOCgZudW1iZXIYASABKAUSDwoHb3V0Y29tZRgCIAEoCRINCgVlcnJvchgDIAEoCRITCgt0ZXN0X291dHB1dBgEIAEoCRIOCgZicmFuY2gYBSABKAkikAIKClRhc2tSZXN1bHQSKgoHb3V0Y29tZRgBIAEoDjIZLmNvZGVmcmFtZS52MS5UYXNrT3V0Y29tZRISCgpjb21taXRfc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIVCg1maWxlc19jaGFuZ2VkGAQgAygJEigKBXRlc3RzGAUgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5EiIKBXVzYWdlGAYgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhsKE2NvcnJlY3Rpb25fYXR0ZW1wdHMYByABKAUSDwoHc3VtbWFyeRgIIAEoCRINCgVlcnJvchgJIAEoCRIQCghxdWVzdGlvbhgKIAEoCSL6BAoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoTdGFza19zdGF0dXNfY2hhbmdlZBgKIAEoCzIfLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzQ2hhbmdlZEgAEkAKFGFnZW50X3N0YXR1c19jaGFuZ2VkGA4gASgLMiAuY29kZWZyYW1lLnYxLkFnZW50U3RhdHVzQ2hhbmdlZEgAEjcKD2FjdGl2aXR5X3VwZGF0ZRgPIAEoCzIcLmNvZGVmcmFtZS52MS5BY3Rpdml0eVVwZGF0ZUgAEi8KC3Rlc3RfcmVzdWx0GBEgASgLMhguY29kZWZyYW1lLnYxLlRlc3RSZXN1bHRIABI9ChJjb3JyZWN0aW9uX2F0dGVtcHQYEiABKAsyHy5jb2RlZnJhbWUudjEuQ29ycmVjdGlvbkF0dGVtcHRIABI1Cg5jb21taXRfY3JlYXRlZBgTIAEoCzIbLmNvZGVmcmFtZS52MS5Db21taXRDcmVhdGVkSAASLwoLdG9rZW5fdXNhZ2UYGCABKAsyGC5jb2RlZnJhbWUudjEuVG9rZW5Vc2FnZUgAEjEKDGZpbGVfY2hhbmdlZBgZIAEoCzIZLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlZEgAEjUKDmNvbW1hbmRfb3V0cHV0GBogASgLMhsuY29kZWZyYW1lLnYxLkNvbW1hbmRPdXRwdXRIABIqCgZyZXN1bHQYHiABKAsyGC5jb2RlZnJhbWUudjEuVGFza1Jlc3VsdEgAQgkKB3BheWxvYWQiEQoPRGVzY3JpYmVSZXF1ZXN0IjMKBFRvb2wSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAki2gEKEERlc2NyaWJlUmVzcG9uc2USJAoEa2luZBgBIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgd2ZXJzaW9uGAIgASgJEhAKCGNhcGFjaXR5GAMgASgFEgwKBGxvYWQYBCABKAUSEQoJd29ya2VyX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEiUKCXRvb2xjaGFpbhgHIAMoCzISLmNvZGVmcmFtZS52MS5Ub29sEhUKDWFsbG93ZWRfaG9zdHMYCCADKAkSDwoHc2FuZGJveBgJIAEoCSq5AQoLVGFza091dGNvbWUSHAoYVEFTS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWVEFTS19PVVRDT01FX0NPTVBMRVRFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIYChRUQVNLX09VVENPTUVfQkxPQ0tFRBADEhoKFlRBU0tfT1VUQ09NRV9DQU5DRUxMRUQQBBIhCh1UQVNLX09VVENPTUVfQlVER0VUX0VYSEFVU1RFRBAFMqsBCg1Xb3JrZXJTZXJ2aWNlEkoKC0V4ZWN1dGVUYXNrEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBoXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQwARJOCghEZXNjcmliZRIdLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlcXVlc3QaHi5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message codeframe.v1.TaskLimits
@@ -151,6 +151,15 @@ export type ExecuteTaskRequest = Message<"codeframe.v1.ExecuteTaskRequest"> & {
    * @generated from field: string context = 9;
    */
   context: string;
+
+  /**
+   * --- Memory across attempts ---
+   * The task's previous attempt, when it ended without completing (failed, cancelled,
+   * broken stream, budget spent); absent on a first attempt.
+   *
+   * @generated from field: codeframe.v1.PreviousAttempt previous_attempt = 20;
+   */
+  previousAttempt?: PreviousAttempt | undefined;
 };
 
 /**
@@ -213,6 +222,15 @@ export type ExecuteTaskRequestJson = {
    * @generated from field: string context = 9;
    */
   context?: string;
+
+  /**
+   * --- Memory across attempts ---
+   * The task's previous attempt, when it ended without completing (failed, cancelled,
+   * broken stream, budget spent); absent on a first attempt.
+   *
+   * @generated from field: codeframe.v1.PreviousAttempt previous_attempt = 20;
+   */
+  previousAttempt?: PreviousAttemptJson;
 };
 
 /**
@@ -221,6 +239,101 @@ export type ExecuteTaskRequestJson = {
  */
 export const ExecuteTaskRequestSchema: GenMessage<ExecuteTaskRequest, {jsonType: ExecuteTaskRequestJson}> = /*@__PURE__*/
   messageDesc(file_codeframe_v1_worker, 1);
+
+/**
+ * --- Memory across attempts ---
+ * What a retry or re-dispatch is told about the attempt before it.
+ *
+ * @generated from message codeframe.v1.PreviousAttempt
+ */
+export type PreviousAttempt = Message<"codeframe.v1.PreviousAttempt"> & {
+  /**
+   * Its dispatch attempt number.
+   *
+   * @generated from field: int32 number = 1;
+   */
+  number: number;
+
+  /**
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   *
+   * @generated from field: string outcome = 2;
+   */
+  outcome: string;
+
+  /**
+   * Why it did not complete.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+
+  /**
+   * The tail of its last failing test run, capped; empty when no test failed.
+   *
+   * @generated from field: string test_output = 4;
+   */
+  testOutput: string;
+
+  /**
+   * The branch of the repository holding its work, "attempts/<task id>/<n>"; empty when it
+   * left no work. The request's base_ref is this branch when the task continues from it.
+   *
+   * @generated from field: string branch = 5;
+   */
+  branch: string;
+};
+
+/**
+ * --- Memory across attempts ---
+ * What a retry or re-dispatch is told about the attempt before it.
+ *
+ * @generated from message codeframe.v1.PreviousAttempt
+ */
+export type PreviousAttemptJson = {
+  /**
+   * Its dispatch attempt number.
+   *
+   * @generated from field: int32 number = 1;
+   */
+  number?: number;
+
+  /**
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   *
+   * @generated from field: string outcome = 2;
+   */
+  outcome?: string;
+
+  /**
+   * Why it did not complete.
+   *
+   * @generated from field: string error = 3;
+   */
+  error?: string;
+
+  /**
+   * The tail of its last failing test run, capped; empty when no test failed.
+   *
+   * @generated from field: string test_output = 4;
+   */
+  testOutput?: string;
+
+  /**
+   * The branch of the repository holding its work, "attempts/<task id>/<n>"; empty when it
+   * left no work. The request's base_ref is this branch when the task continues from it.
+   *
+   * @generated from field: string branch = 5;
+   */
+  branch?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.PreviousAttempt.
+ * Use `create(PreviousAttemptSchema)` to create a new message.
+ */
+export const PreviousAttemptSchema: GenMessage<PreviousAttempt, {jsonType: PreviousAttemptJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 2);
 
 /**
  * @generated from message codeframe.v1.TaskResult
@@ -349,7 +462,7 @@ export type TaskResultJson = {
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema: GenMessage<TaskResult, {jsonType: TaskResultJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 2);
+  messageDesc(file_codeframe_v1_worker, 3);
 
 /**
  * One step of a running task.
@@ -509,7 +622,7 @@ export type TaskEventJson = {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent, {jsonType: TaskEventJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 3);
+  messageDesc(file_codeframe_v1_worker, 4);
 
 /**
  * @generated from message codeframe.v1.DescribeRequest
@@ -528,7 +641,7 @@ export type DescribeRequestJson = {
  * Use `create(DescribeRequestSchema)` to create a new message.
  */
 export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: DescribeRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 4);
+  messageDesc(file_codeframe_v1_worker, 5);
 
 /**
  * A program the worker's sandboxed commands can run, found by running it there at start.
@@ -587,7 +700,7 @@ export type ToolJson = {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 5);
+  messageDesc(file_codeframe_v1_worker, 6);
 
 /**
  * @generated from message codeframe.v1.DescribeResponse
@@ -724,7 +837,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 6);
+  messageDesc(file_codeframe_v1_worker, 7);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome
