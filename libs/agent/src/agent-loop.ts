@@ -23,9 +23,16 @@ import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import { commitAll, pushBranch, type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
-
+import {
+  DEFAULT_STUCK_THRESHOLDS,
+  StuckDetector,
+  type StuckThresholds,
+  stuckNudge,
+} from './stuck-detector.js';
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
+import { measureBaseline } from './test-baseline.js';
+import { testVerdict } from './test-verdict.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { ToolRunner } from './tool-runner.js';
 
@@ -36,6 +43,8 @@ export interface AgentLimits {
   commandTimeoutMs: number;
   testTimeoutMs: number;
   maxOutputBytes: number;
+  /** When a model going in circles is nudged and stopped; DEFAULT_STUCK_THRESHOLDS if unset. */
+  stuck?: StuckThresholds;
 }
 
 export interface AgentTaskInput {
@@ -59,7 +68,8 @@ const FAILURE_FOR_MODEL = 8_000;
  * One task, start to end, as a stream of events: the model works with the tools until it
  * calls finish; the worker then runs the tests itself and feeds failures back (a
  * correction_attempt each time, up to maxAttempts); passing work is committed and pushed.
- * The last event carries the TaskResult. A task whose tests still fail never completes.
+ * The last event carries the TaskResult. A task whose tests still fail never completes, nor
+ * one whose run does not count (no test ran, fewer than its base had: see test-verdict.ts).
  */
 export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
   const { request, role, llm, limits, signal, logger } = input;
@@ -78,6 +88,8 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     signal,
   });
   let usage = emptyUsage();
+  const stuckAt = limits.stuck ?? DEFAULT_STUCK_THRESHOLDS;
+  const stuck = new StuckDetector(stuckAt);
   let corrections = 0;
   let tests: TestSummary | undefined;
   const end = (
@@ -104,6 +116,16 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   yield ev.status(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, '', request.attempt);
   // A checkout with a lockfile but no dependencies yet gets them before the model starts.
   const install = yield* installDependencies({ ...input, events: ev, channel });
+  if (signal.aborted) return yield* stopped(signal, end, ev);
+  // What the base's tests count, so that finishing with fewer of them does not pass.
+  const baseline = yield* measureBaseline({
+    workspace: input.workspace,
+    runTests: () => tools.runTests(),
+    testCommand: () => role.testCommand(input.workspace.path),
+    signal,
+    events: ev,
+    channel,
+  });
   if (signal.aborted) return yield* stopped(signal, end, ev);
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
   const messages: MessageParam[] = [{ role: 'user', content: prompt }];
@@ -207,7 +229,8 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       if (signal.aborted) return yield* stopped(signal, end, ev);
       tests = run.summary;
       yield ev.testResult(run.summary, corrections);
-      if (run.passed) {
+      const verdict = testVerdict({ run, baseline, task, kind: role.kind });
+      if (verdict.ok) {
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
         const saved = yield* channel.until(save(input, message));
@@ -226,7 +249,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
         return;
       }
       if (corrections >= limits.maxAttempts) {
-        const error = `the tests still fail after ${corrections} correction attempts`;
+        const error = `${verdict.reason} after ${corrections} correction attempts`;
         yield ev.activity(error, '', true);
         yield end(TaskOutcome.FAILED, { error, summary });
         return;
@@ -235,7 +258,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       const failure = run.output.slice(-FAILURE_FOR_MODEL);
       yield ev.correction(corrections, limits.maxAttempts, failure);
       yield ev.agent(AgentState.CORRECTING, `attempt ${corrections} of ${limits.maxAttempts}`);
-      const feedback = `The tests failed (correction attempt ${corrections} of ${limits.maxAttempts}). Fix the code so that they pass, then call finish again.\n\n${failure}`;
+      const feedback = `${verdict.feedback} (Correction attempt ${corrections} of ${limits.maxAttempts}.)\n\n${failure}`;
       if (finish?.id)
         results.push({
           type: 'tool_result',
@@ -244,6 +267,17 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
           is_error: true,
         });
       else results.push({ type: 'text', text: feedback });
+    }
+    const loop = stuck.observe(content, results);
+    if (loop?.action === 'stop') {
+      const error = `stuck: ${loop.pattern}`;
+      yield ev.activity(error, '', true);
+      yield end(TaskOutcome.FAILED, { error });
+      return;
+    }
+    if (loop) {
+      yield ev.activity(`nudged: ${loop.pattern}`, '', true);
+      results.push({ type: 'text', text: stuckNudge(loop, stuckAt) });
     }
     messages.push({ role: 'user', content: results });
   }
