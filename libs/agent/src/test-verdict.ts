@@ -36,7 +36,7 @@ export function asksToRemoveTests(task: VerdictInput['task']): boolean {
 }
 
 export function testVerdict({ run, baseline, task, kind }: VerdictInput): TestVerdict {
-  const { passed, failed, command } = run.summary;
+  const { passed, command } = run.summary;
   if (!run.passed) {
     return {
       ok: false,
@@ -48,7 +48,7 @@ export function testVerdict({ run, baseline, task, kind }: VerdictInput): TestVe
     return {
       ok: false,
       reason: 'no test ran',
-      feedback: `The tests did not run: \`${command}\` exited 0 but reported no passing test (${failed} failed), and a run without tests does not count. Add tests for what you built where the repository keeps its tests, so that \`${command}\` runs them (node --test, vitest, jest, pytest, go test -v and cargo test report counts the worker reads), then call finish again.`,
+      feedback: `The tests did not run: \`${command}\` exited 0 but reported no passing test, and a run without tests does not count. Add tests for what you built where the repository keeps its tests, so that \`${command}\` runs them (node --test, vitest, jest, mocha, pytest, go test -v and cargo test report counts the worker reads), then call finish again.`,
     };
   }
   const removal = asksToRemoveTests(task);
