@@ -24,9 +24,16 @@ import { EventChannel } from './event-channel.js';
 import { type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
 import { WorkSaver } from './save-work.js';
-
+import {
+  DEFAULT_STUCK_THRESHOLDS,
+  StuckDetector,
+  type StuckThresholds,
+  stuckNudge,
+} from './stuck-detector.js';
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
+import { measureBaseline } from './test-baseline.js';
+import { testVerdict } from './test-verdict.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { ToolRunner } from './tool-runner.js';
 
@@ -37,6 +44,8 @@ export interface AgentLimits {
   commandTimeoutMs: number;
   testTimeoutMs: number;
   maxOutputBytes: number;
+  /** When a model going in circles is nudged and stopped; DEFAULT_STUCK_THRESHOLDS if unset. */
+  stuck?: StuckThresholds;
 }
 
 export interface AgentTaskInput {
@@ -60,7 +69,8 @@ const FAILURE_FOR_MODEL = 8_000;
  * One task, start to end, as a stream of events: the model works with the tools until it
  * calls finish; the worker then runs the tests itself and feeds failures back (a
  * correction_attempt each time, up to maxAttempts); passing work is committed and pushed.
- * The last event carries the TaskResult. A task whose tests still fail never completes.
+ * The last event carries the TaskResult. A task whose tests still fail never completes, nor
+ * one whose run does not count (no test ran, fewer than its base had: see test-verdict.ts).
  */
 export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
   const work = new WorkSaver(input);
@@ -89,6 +99,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     signal,
   });
   let usage = emptyUsage();
+  const stuckAt = limits.stuck ?? DEFAULT_STUCK_THRESHOLDS;
+  const stuck = new StuckDetector(stuckAt);
   let corrections = 0;
   let tests: TestSummary | undefined;
   // An end without completion saves the work so far first (a finished task or a question
@@ -123,6 +135,16 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   yield ev.status(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, '', request.attempt);
   // A checkout with a lockfile but no dependencies yet gets them before the model starts.
   const install = yield* installDependencies({ ...input, events: ev, channel });
+  if (signal.aborted) return yield* stopped(signal, end, ev);
+  // What the base's tests count, so that finishing with fewer of them does not pass.
+  const baseline = yield* measureBaseline({
+    workspace: input.workspace,
+    runTests: () => tools.runTests(),
+    testCommand: () => role.testCommand(input.workspace.path),
+    signal,
+    events: ev,
+    channel,
+  });
   if (signal.aborted) return yield* stopped(signal, end, ev);
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
   const messages: MessageParam[] = [{ role: 'user', content: prompt }];
@@ -226,7 +248,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       if (signal.aborted) return yield* stopped(signal, end, ev);
       tests = run.summary;
       yield ev.testResult(run.summary, corrections);
-      if (run.passed) {
+      const verdict = testVerdict({ run, baseline, task, kind: role.kind });
+      if (verdict.ok) {
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
         const saved = yield* channel.until(work.save(message));
@@ -245,7 +268,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
         return;
       }
       if (corrections >= limits.maxAttempts) {
-        const error = `the tests still fail after ${corrections} correction attempts`;
+        const error = `${verdict.reason} after ${corrections} correction attempts`;
         yield ev.activity(error, '', true);
         yield end(TaskOutcome.FAILED, { error, summary });
         return;
@@ -254,7 +277,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       const failure = run.output.slice(-FAILURE_FOR_MODEL);
       yield ev.correction(corrections, limits.maxAttempts, failure);
       yield ev.agent(AgentState.CORRECTING, `attempt ${corrections} of ${limits.maxAttempts}`);
-      const feedback = `The tests failed (correction attempt ${corrections} of ${limits.maxAttempts}). Fix the code so that they pass, then call finish again.\n\n${failure}`;
+      const feedback = `${verdict.feedback} (Correction attempt ${corrections} of ${limits.maxAttempts}.)\n\n${failure}`;
       if (finish?.id)
         results.push({
           type: 'tool_result',
@@ -263,6 +286,17 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
           is_error: true,
         });
       else results.push({ type: 'text', text: feedback });
+    }
+    const loop = stuck.observe(content, results);
+    if (loop?.action === 'stop') {
+      const error = `stuck: ${loop.pattern}`;
+      yield ev.activity(error, '', true);
+      yield end(TaskOutcome.FAILED, { error });
+      return;
+    }
+    if (loop) {
+      yield ev.activity(`nudged: ${loop.pattern}`, '', true);
+      results.push({ type: 'text', text: stuckNudge(loop, stuckAt) });
     }
     messages.push({ role: 'user', content: results });
   }

@@ -78,6 +78,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
         commandTimeoutMs: config.commandTimeoutMs,
         testTimeoutMs: config.testTimeoutMs,
         maxOutputBytes: config.maxOutputBytes,
+        stuck: { nudgeAfter: config.stuckNudgeAfter, stopAfter: config.stuckStopAfter },
       },
     };
     const server = await startRpcServer({

@@ -196,6 +196,30 @@ describe('parseTestOutput', () => {
     expect(parseTestOutput(`ok${'\n \t'.repeat(300_000)}`).framework).toBe('unknown');
   });
 
+  it('reads mocha', () => {
+    const output = `
+  add
+    ✔ adds
+    1) subtracts
+    - later
+
+  1 passing (8ms)
+  1 pending
+  1 failing
+
+  1) add
+       subtracts:
+     AssertionError: expected 1 to equal 2
+`;
+    expect(parseTestOutput(output)).toEqual({
+      framework: 'mocha',
+      passed: 1,
+      failed: 1,
+      skipped: 1,
+      durationMs: 8,
+    });
+  });
+
   it('says unknown when no summary it knows is there', () => {
     expect(parseTestOutput('make: *** [test] Error 1\n')).toEqual({
       framework: 'unknown',

@@ -2,7 +2,15 @@
 // and not only an exit code. Runners print that summary once per run; when a command runs
 // several (a workspace running each package's tests), their counts add up.
 
-export type TestFramework = 'node:test' | 'vitest' | 'jest' | 'pytest' | 'go' | 'cargo' | 'unknown';
+export type TestFramework =
+  | 'node:test'
+  | 'vitest'
+  | 'jest'
+  | 'mocha'
+  | 'pytest'
+  | 'go'
+  | 'cargo'
+  | 'unknown';
 
 export interface TestCounts {
   framework: TestFramework;
@@ -19,14 +27,15 @@ export interface TestCounts {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every ANSI colour code
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
-/** Counts from the summary of node --test (spec or TAP reporter), vitest, jest, pytest,
- * go test -v or cargo test. */
+/** Counts from the summary of node --test (spec or TAP reporter), vitest, jest, mocha,
+ * pytest, go test -v or cargo test. */
 export function parseTestOutput(output: string): TestCounts {
   const text = output.replace(ANSI, '').replace(/\r/g, '');
   return (
     nodeTest(text) ??
     vitest(text) ??
     jest(text) ??
+    mocha(text) ??
     pytest(text) ??
     goTest(text) ??
     cargoTest(text) ?? { framework: 'unknown', passed: 0, failed: 0, skipped: 0, durationMs: 0 }
@@ -113,6 +122,25 @@ function jest(text: string): TestCounts | null {
     failed: get('failed'),
     skipped: get('skipped', 'todo'),
     durationMs,
+  };
+}
+
+function mocha(text: string): TestCounts | null {
+  // `  5 passing (12ms)`, then `  1 pending` and `  2 failing` when there are any.
+  const passing = [...text.matchAll(/^[ \t]*(\d+) passing \(([\d.]+)(ms|s|m)\)$/gm)];
+  if (passing.length === 0) return null;
+  const count = (word: string) =>
+    [...text.matchAll(new RegExp(`^[ \\t]*(\\d+) ${word}$`, 'gm'))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  const unit = { ms: 1, s: 1000, m: 60_000 } as const;
+  return {
+    framework: 'mocha',
+    passed: passing.reduce((sum, m) => sum + Number(m[1]), 0),
+    failed: count('failing'),
+    skipped: count('pending'),
+    durationMs: passing.reduce((sum, m) => sum + Number(m[2]) * unit[m[3] as keyof typeof unit], 0),
   };
 }
 

@@ -48,7 +48,13 @@ export interface TestWorker {
 
 export async function startTestWorker(
   dir: string,
-  options: { brain: Brain; sandbox?: Partial<SandboxSettings>; commandTimeoutMs?: number },
+  options: {
+    brain: Brain;
+    sandbox?: Partial<SandboxSettings>;
+    commandTimeoutMs?: number;
+    /** The worker's kind (its role's too); backend by default. */
+    kind?: TaskKind;
+  },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
   const fake = await startFakeAnthropic({ brain: (req, ctx) => worker.brain(req, ctx) });
@@ -66,11 +72,17 @@ export async function startTestWorker(
   const sandbox = await Sandbox.create(sandboxSettingsIn(join(dir, 'sandbox'), options.sandbox));
   await mkdir(join(dir, 'probe'), { recursive: true });
   const toolchain = await probeToolchain(sandbox, join(dir, 'probe'));
+  const kind = options.kind ?? TaskKind.BACKEND;
   const runtime = {
-    identity: { kind: TaskKind.BACKEND, version: 't', workerId: 'backend@test', model: llm.model },
+    identity: {
+      kind,
+      version: 't',
+      workerId: `${TaskKind[kind].toLowerCase()}@test`,
+      model: llm.model,
+    },
     capacity: new Capacity(60),
     role: {
-      kind: TaskKind.BACKEND,
+      kind,
       systemPrompt: 'You are a test backend engineer.',
       commitType: 'feat',
       testCommand: detectTestCommand,
@@ -138,8 +150,11 @@ export async function startTestWorker(
   });
 }
 
-/** package.json whose tests pass: what a planted task writes so that it can finish. */
-export const PASSING_TESTS = '{"scripts":{"test":"node -e 0"}}';
+/** package.json whose test script runs one passing test: what a planted task writes so that
+ * it can finish (a run of no tests does not count). */
+export const PASSING_TESTS = JSON.stringify({
+  scripts: { test: "node -e \"require('node:test').test('ok', () => {})\"" },
+});
 
 /** A brain that runs `commands` in its first turn, with a package.json whose tests pass,
  * then finishes. */

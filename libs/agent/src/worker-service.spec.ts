@@ -7,6 +7,7 @@ import {
   type FakeAnthropic,
   FIXED_MODULE,
   lastToolResults,
+  passingTest,
   selfCorrectingModuleBrain,
   text,
   toolUse,
@@ -16,6 +17,7 @@ import { grpcJsClient, seedBareRepo } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Json,
+  PASSING_TESTS,
   startTestWorker,
   type TestWorker,
   type WireEvent,
@@ -120,7 +122,7 @@ describe('WorkerService.ExecuteTask', () => {
       return {
         content: [
           text(`errors: ${errors.join(',')}`),
-          toolUse('write_file', { path: 'package.json', content: '{"scripts":{"test":"true"}}' }),
+          toolUse('write_file', { path: 'package.json', content: PASSING_TESTS }),
           toolUse('finish', { summary: 'ok' }),
         ],
       };
@@ -270,6 +272,7 @@ describe('WorkerService.ExecuteTask', () => {
         return {
           content: [
             toolUse('write_file', { path: 'done.txt', content: 'ok' }),
+            passingTest('done'),
             toolUse('finish', { summary: 'ok' }),
           ],
         };

@@ -2,7 +2,7 @@
 // test controls, the edge process in front of a cluster, and a WebSocket client that
 // records frames.
 import { createServer } from 'node:net';
-import { type Brain, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, passingTest, toolUse } from '@codeframe/fake-anthropic';
 import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import WebSocket from 'ws';
 
@@ -53,7 +53,8 @@ const task = (key: string, kind: string, depends_on: string[] = []) => ({
 
 /**
  * Plans api (backend) and page (frontend) side by side, then checks (test) after both.
- * Each task lists files `steps` times, then writes its file and finishes; with `ask: yes`
+ * Each task searches `steps` times, then writes its file and a passing test and finishes
+ * (the test task's test is new, so its tests ran); with `ask: yes`
  * the page first asks "Which colour should the page use?" and writes the answer.
  */
 export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
@@ -88,6 +89,7 @@ export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
         return {
           content: [
             toolUse('write_file', { path: 'colour.txt', content: `${answer}\n` }),
+            passingTest(key),
             toolUse('finish', { summary: `page in ${answer}` }),
           ],
         };
@@ -95,14 +97,17 @@ export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
       return { content: [toolUse('finish', { summary: 'done' })] };
     }
     if (calls < steps) {
-      if (!/noisy: yes/.test(first)) return { content: [toolUse('list_files', {})] };
-      const print = "head -c 200000 /dev/zero | tr '\\0' x";
+      // A different call each step: working, not going in circles.
+      if (!/noisy: yes/.test(first))
+        return { content: [toolUse('search', { pattern: `step ${calls}` })] };
+      const print = `echo step ${calls}; head -c 200000 /dev/zero | tr '\\0' x`;
       return { content: [toolUse('run_command', { command: print })] };
     }
     if (calls === steps) {
       return {
         content: [
           toolUse('write_file', { path: `${key}.txt`, content: `${key}\n` }),
+          passingTest(key),
           toolUse('finish', { summary: key }),
         ],
       };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, passingTest, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -48,6 +48,7 @@ const brain: Brain = async (request, { signal }) => {
   const key = /# Task ([\w-]+):/.exec(first)?.[1] ?? '';
   const write = (content: string) => [
     toolUse('write_file', { path: `${key}.txt`, content }),
+    passingTest(key),
     toolUse('finish', { summary: key }),
   ];
   if (request.messages.length > 1 && key !== 'long')
@@ -55,7 +56,8 @@ const brain: Brain = async (request, { signal }) => {
   if (key === 'slow' || key === 'two') await sleep(2_000, signal);
   if (key === 'long') {
     await sleep(300, signal);
-    return { content: [toolUse('list_files', {})] };
+    // A different search each turn: working, not going in circles.
+    return { content: [toolUse('search', { pattern: `step ${request.messages.length}` })] };
   }
   if (key === 'flaky') {
     // Fails its first dispatch: a test that cannot pass.
@@ -87,6 +89,7 @@ const brain: Brain = async (request, { signal }) => {
     return {
       content: [
         toolUse('write_file', { path: 'shared.txt', content: `${key}\n` }),
+        passingTest(key),
         toolUse('finish', { summary: key }),
       ],
     };

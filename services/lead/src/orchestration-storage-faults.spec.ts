@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Brain, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, passingTest, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const TURNS = 20;
 
-/** Plans one task that works for a while (a list_files every 300 ms), then finishes. */
+/** Plans one task that works for a while (a search every 300 ms), then finishes. */
 const brain: Brain = async (request, { signal }) => {
   if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
     const task = {
@@ -28,10 +28,12 @@ const brain: Brain = async (request, { signal }) => {
     return { content: [toolUse('submit_plan', { tasks: [task] })] };
   }
   await new Promise((resolve) => setTimeout(resolve, 300, signal));
-  if (request.messages.length < TURNS * 2) return { content: [toolUse('list_files', {})] };
+  if (request.messages.length < TURNS * 2)
+    return { content: [toolUse('search', { pattern: `step ${request.messages.length}` })] };
   return {
     content: [
       toolUse('write_file', { path: 'steady.txt', content: 'steady' }),
+      passingTest('steady'),
       toolUse('finish', { summary: 'steady' }),
     ],
   };

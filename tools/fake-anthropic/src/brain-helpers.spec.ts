@@ -1,6 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MessagesRequest } from './brain.js';
-import { conversationText, lastToolResults, lastUserText, text, toolUse } from './brain-helpers.js';
+import {
+  conversationText,
+  lastToolResults,
+  lastUserText,
+  passingTest,
+  text,
+  toolUse,
+} from './brain-helpers.js';
 
 const request: MessagesRequest = {
   model: 'm',
@@ -66,5 +77,18 @@ describe('brain helpers', () => {
       input: { summary: 'ok' },
     });
     expect(toolUse('finish', {}, 'toolu_x')).toMatchObject({ id: 'toolu_x' });
+  });
+
+  it('writes a passing node:test file that node --test finds', async () => {
+    const block = passingTest('api');
+    expect(block).toMatchObject({ name: 'write_file', input: { path: 'api.test.mjs' } });
+    const dir = await mkdtemp(join(tmpdir(), 'passing-test-'));
+    try {
+      await writeFile(join(dir, 'api.test.mjs'), String(block.input.content));
+      const out = execFileSync(process.execPath, ['--test'], { cwd: dir, encoding: 'utf8' });
+      expect(out).toMatch(/^(?:ℹ|#) pass 1$/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

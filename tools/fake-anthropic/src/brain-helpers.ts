@@ -24,6 +24,15 @@ export function toolUse(
     : { type: 'tool_use', name, input, id };
 }
 
+/**
+ * A write_file of `<name>.test.mjs` holding one passing node:test test: what a scripted task
+ * writes beside its work, since a worker does not pass a run in which no test ran.
+ */
+export function passingTest(name: string): ToolUseTurnBlock {
+  const content = `import { test } from 'node:test';\n\ntest(${JSON.stringify(name)}, () => {});\n`;
+  return toolUse('write_file', { path: `${name}.test.mjs`, content });
+}
+
 /** One tool_result the client sent back, with its content flattened to text. */
 export interface ToolResult {
   toolUseId: string;

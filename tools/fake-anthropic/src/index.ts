@@ -12,6 +12,7 @@ export {
   conversationText,
   lastToolResults,
   lastUserText,
+  passingTest,
   type ToolResult,
   text,
   toolUse,

@@ -96,6 +96,8 @@ export function describeServiceConformance(options: ConformanceOptions): void {
 export function describeWorkerConformance(options: {
   entry: string;
   kind: 'backend' | 'frontend' | 'test';
+  /** The role's system prompt, which the model's every request must carry. */
+  systemPrompt: string;
 }) {
   describeServiceConformance({ entry: options.entry, services: ['codeframe.v1.WorkerService'] });
 
@@ -126,6 +128,15 @@ export function describeWorkerConformance(options: {
         correctionAttempts: 1,
       });
       expect(events.filter((e) => e.correctionAttempt)).toHaveLength(1);
+      // The role's prompt (a few hundred words at most) and the instructions all roles share
+      // reached every request.
+      expect(options.systemPrompt.split(/\s+/).length).toBeLessThan(300);
+      for (const { body } of fake.requests) {
+        expect(JSON.stringify(body.system)).toContain(
+          JSON.stringify(options.systemPrompt).slice(1, -1),
+        );
+        expect(JSON.stringify(body.system)).toMatch(/## How this team works/);
+      }
       // The failing test output is in what the model was sent after the first attempt.
       expect(JSON.stringify(fake.requests[1]?.body.messages.at(-1))).toMatch(
         /tests failed[\s\S]*fail/i,

@@ -1,0 +1,89 @@
+import type { TaskEvent } from '@codeframe/proto';
+import type { EventChannel } from './event-channel.js';
+import type { Workspace } from './git-workspace.js';
+import type { TaskEventFactory } from './task-events.js';
+import type { TestRun } from './test-runner.js';
+import { walkFiles } from './worktree-files.js';
+
+// What the tests of a task's base counted before the model changed anything, so that a task
+// cannot pass by deleting or skipping tests (see test-verdict.ts). It costs one test run
+// when the base has tests (none when it has none); tasks of one worker starting from the
+// same commit share that run.
+
+export interface TestBaseline {
+  passed: number;
+  failed: number;
+  command: string;
+}
+
+export interface BaselineInput {
+  workspace: Workspace;
+  /** The test command once, as the finish gate runs it. */
+  runTests: () => Promise<TestRun>;
+  testCommand: () => Promise<string>;
+  signal: AbortSignal;
+  events: TaskEventFactory;
+  channel: EventChannel<TaskEvent>;
+}
+
+/** Test files by their names: `*.test.js`, `*.spec.ts`, `test_x.py`, `x_test.go`, `tests/…`. */
+const TEST_FILE =
+  /(?:^|\/)(?:tests?|__tests__|spec)\/|[._-](?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$|_test\.(?:py|go)$/;
+/** A Rust crate keeps its tests inside its sources. */
+const TESTS_INSIDE = /(?:^|\/)Cargo\.toml$/;
+const WALK = { skip: new Set(['.git', 'node_modules', '.venv', 'venv']), maxEntries: 20_000 };
+
+/** Measured bases by commit and command; a run in progress is shared. */
+const measured = new Map<string, Promise<TestBaseline>>();
+const MEASURED_MAX = 64;
+
+/** Whether the checkout holds anything a test command would run. */
+export async function hasTests(worktree: string): Promise<boolean> {
+  const { files } = await walkFiles(worktree, worktree, '.', WALK);
+  return files.some((file) => TEST_FILE.test(file) || TESTS_INSIDE.test(file));
+}
+
+/**
+ * Runs the tests of the base checkout, before the model starts, when it has tests;
+ * undefined when it has none. Announced as activities; a stopped or broken run measures
+ * nothing (and is not kept).
+ */
+export async function* measureBaseline(
+  input: BaselineInput,
+): AsyncGenerator<TaskEvent, TestBaseline | undefined> {
+  const { workspace, events, channel } = input;
+  if (!(await hasTests(workspace.path))) return undefined;
+  const command = await input.testCommand();
+  const key = `${workspace.baseSha}\0${command}`;
+  let run = measured.get(key);
+  if (run) {
+    yield events.activity(`the base's tests (${command}) were measured for this commit before`);
+  } else {
+    yield events.activity(`measuring the base's tests before the model starts: ${command}`);
+    const { signal } = input;
+    run = input.runTests().then(({ summary }) => {
+      // A run cut short by the task's end counted only part of the tests.
+      if (signal.aborted) throw new Error('the task stopped before the tests ended');
+      return { passed: summary.passed, failed: summary.failed, command };
+    });
+    remember(key, run);
+  }
+  try {
+    const base = yield* channel.until(run);
+    yield events.activity(`the base has ${base.passed} passing and ${base.failed} failing tests`);
+    return base;
+  } catch (err) {
+    measured.delete(key);
+    yield events.activity(`could not measure the base's tests: ${String(err)}`, '', true);
+    return undefined;
+  }
+}
+
+function remember(key: string, run: Promise<TestBaseline>): void {
+  measured.set(key, run);
+  run.catch(() => measured.delete(key));
+  for (const old of measured.keys()) {
+    if (measured.size <= MEASURED_MAX) break;
+    measured.delete(old);
+  }
+}
