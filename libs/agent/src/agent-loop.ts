@@ -21,7 +21,7 @@ import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
-import { type Workspace, WorkspaceError } from './git-workspace.js';
+import { forkFromMain, type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
 import { WorkSaver } from './save-work.js';
 import {
@@ -139,6 +139,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   // What the base's tests count, so that finishing with fewer of them does not pass.
   const baseline = yield* measureBaseline({
     workspace: input.workspace,
+    from: yield* channel.until(continuedFrom(input)),
     runTests: () => tools.runTests(),
     testCommand: () => role.testCommand(input.workspace.path),
     signal,
@@ -315,6 +316,18 @@ async function* stopped(
   const outcome =
     signal.reason instanceof DeadlineError ? TaskOutcome.FAILED : TaskOutcome.CANCELLED;
   yield end(outcome, { error: reason });
+}
+
+/**
+ * Where main was when the earlier attempt this checkout continues started, so the test gate
+ * compares with main's tests, not with what that attempt left (it may have deleted some).
+ */
+async function continuedFrom(input: AgentTaskInput) {
+  const { request, workspace, signal } = input;
+  const previous = request.previousAttempt?.branch;
+  if (!previous || request.baseRef !== previous) return undefined;
+  const sha = await forkFromMain(workspace, signal);
+  return sha && sha !== workspace.baseSha ? { sha, branch: request.branch } : undefined;
 }
 
 /** Why a task's signal aborts when its deadline passes. */

@@ -210,6 +210,40 @@ export async function pushBranch(
   }
 }
 
+/**
+ * The commit of the repository's main that the worktree's base grew from (their merge
+ * base), or undefined when the repository has no main or the histories do not meet.
+ */
+export async function forkFromMain(
+  ws: Workspace,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  try {
+    const args = ['--git-dir', ws.commonDir, 'merge-base', ws.baseSha, 'refs/remotes/origin/main'];
+    return (await runGit(args, { signal })).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `fn` with the worktree checked out at `sha` (detached), then checks `branch` out
+ * again. Only for a worktree no command has touched yet: its tracked files are replaced.
+ */
+export async function whileCheckedOutAt<T>(
+  ws: Workspace,
+  sha: string,
+  branch: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await worktreeGit(ws, ['checkout', '--quiet', '--force', '--detach', sha]);
+  try {
+    return await fn();
+  } finally {
+    await worktreeGit(ws, ['checkout', '--quiet', '--force', branch]);
+  }
+}
+
 /** Deletes the worktree and its local branch; the pushed branch stays in the repository. */
 export async function removeWorktree(ws: Workspace, branch?: string): Promise<void> {
   await rm(ws.path, { recursive: true, force: true });

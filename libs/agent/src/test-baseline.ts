@@ -1,6 +1,6 @@
 import type { TaskEvent } from '@codeframe/proto';
 import type { EventChannel } from './event-channel.js';
-import type { Workspace } from './git-workspace.js';
+import { type Workspace, whileCheckedOutAt } from './git-workspace.js';
 import type { TaskEventFactory } from './task-events.js';
 import type { TestRun } from './test-runner.js';
 import { walkFiles } from './worktree-files.js';
@@ -24,6 +24,12 @@ export interface BaselineInput {
   signal: AbortSignal;
   events: TaskEventFactory;
   channel: EventChannel<TaskEvent>;
+  /**
+   * When the checkout continues an earlier attempt's work, the commit of main it grew from
+   * and the task's branch: the base is measured there, so tests an earlier attempt deleted
+   * still count.
+   */
+  from?: { sha: string; branch: string };
 }
 
 /** Test files by their names: `*.test.js`, `*.spec.ts`, `test_x.py`, `x_test.go`, `tests/…`. */
@@ -51,17 +57,22 @@ export async function hasTests(worktree: string): Promise<boolean> {
 export async function* measureBaseline(
   input: BaselineInput,
 ): AsyncGenerator<TaskEvent, TestBaseline | undefined> {
-  const { workspace, events, channel } = input;
-  if (!(await hasTests(workspace.path))) return undefined;
+  const { workspace, events, channel, from } = input;
+  const inBase = <T>(fn: () => Promise<T>) =>
+    from ? whileCheckedOutAt(workspace, from.sha, from.branch, fn) : fn();
+  if (!(await inBase(() => hasTests(workspace.path)))) return undefined;
   const command = await input.testCommand();
-  const key = `${workspace.baseSha}\0${command}`;
+  const key = `${from?.sha ?? workspace.baseSha}\0${command}`;
   let run = measured.get(key);
   if (run) {
     yield events.activity(`the base's tests (${command}) were measured for this commit before`);
   } else {
-    yield events.activity(`measuring the base's tests before the model starts: ${command}`);
+    const where = from
+      ? ` on main at ${from.sha.slice(0, 12)}, where the earlier work started`
+      : '';
+    yield events.activity(`measuring the base's tests${where} before the model starts: ${command}`);
     const { signal } = input;
-    run = input.runTests().then(({ summary }) => {
+    run = inBase(() => input.runTests()).then(({ summary }) => {
       // A run cut short by the task's end counted only part of the tests.
       if (signal.aborted) throw new Error('the task stopped before the tests ended');
       return { passed: summary.passed, failed: summary.failed, command };

@@ -104,6 +104,41 @@ describe('the test gate at finish', () => {
     expect(sent[1]).toMatch(/the base had 2 tests \(1 passing, 1 failing\) and now 1 pass/);
   });
 
+  it("does not pass a retry that continues an earlier attempt's deletion of a failing test", async () => {
+    // Attempt 1 deleted the failing test and ran out of turns; its work is kept on a branch
+    // and the retry starts from it. The gate still counts main's tests, not the attempt's.
+    backend.brain = doing();
+    const bare = repo({ ...MODULE, 'ok.test.js': PASSING, 'broken.test.js': FAILING });
+    const path = bare.slice('file://'.length);
+    const work = join(dir, 'attempt-work');
+    git(['clone', '-q', path, work]);
+    git(['-C', work, 'rm', '-q', 'broken.test.js']);
+    git(['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'wip']);
+    git(['-C', work, 'push', '-q', 'origin', 'HEAD:refs/heads/attempts/kept/1']);
+    const { events } = await backend.execute({
+      task: { id: 'kept', title: 'Make the tests pass' },
+      repoUrl: bare,
+      baseRef: 'attempts/kept/1',
+      attempt: 2,
+      previousAttempt: {
+        number: 1,
+        outcome: 'failed',
+        error: 'the model used all 10 turns without finishing',
+        branch: 'attempts/kept/1',
+      },
+    } as Json);
+    const activity = events
+      .map((e) => (e.activityUpdate as Json | undefined)?.message)
+      .filter(Boolean)
+      .join('\n');
+    expect(activity).toMatch(/measuring the base's tests on main at [0-9a-f]{12}/);
+    expect(activity).toMatch(/the base has 1 passing and 1 failing tests/);
+    expect(outcome(events)).toMatchObject({
+      outcome: 'TASK_OUTCOME_FAILED',
+      error: 'fewer tests pass (1) than the base had (2) after 3 correction attempts',
+    });
+  });
+
   it('passes a deletion the task asks for, and the normal path with the base tests kept', async () => {
     const base = { ...MODULE, 'ok.test.js': PASSING, 'old.test.js': PASSING };
     const removed = await run(
