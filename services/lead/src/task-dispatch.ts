@@ -3,7 +3,6 @@ import {
   BlockerAnswerSchema,
   ExecuteTaskRequestSchema,
   type Project,
-  ProjectStatus,
   type Task,
   TaskOutcome,
   type TaskResult,
@@ -12,6 +11,7 @@ import {
 import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { type ProjectBudget, type StoppableRun, type TaskLimitSettings, taskLimits } from './project-budget.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
@@ -26,13 +26,13 @@ export interface DispatchOptions {
   repoAccess: (project: Project) => Promise<RepoAccess>;
   /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
   stopped: () => boolean;
+  /** Stops the project's running tasks when its budget is spent. */
+  budget: ProjectBudget;
+  taskLimits: TaskLimitSettings;
 }
 
 /** A dispatch in flight: cancelling it ends the worker's stream. */
-export interface RunningTask {
-  controller: AbortController;
-  cancelled: boolean;
-}
+export type RunningTask = StoppableRun;
 
 /**
  * One dispatch of a task to a worker replica and what comes of it: the request (with the
@@ -83,6 +83,7 @@ export class TaskDispatch {
       answers,
       attempt: attempt.number,
       context: project.prd,
+      limits: taskLimits(project, this.o.taskLimits),
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
@@ -112,7 +113,7 @@ export class TaskDispatch {
           });
         }
         await this.state.emit(project.id, payload as EventPayload);
-        if (payload.case === 'tokenUsage') await this.#checkBudget(project.id);
+        if (payload.case === 'tokenUsage') await this.o.budget.enforce(project.id);
       }
     } catch (err) {
       // The lead could not store what the worker sent: not the worker's fault. Leaving the
@@ -124,6 +125,13 @@ export class TaskDispatch {
     if (run.cancelled) {
       await this.state.store.finishAttempt(attempt.id, 'cancelled');
       await this.state.setTaskStatus(current, TaskStatus.CANCELLED, 'cancelled');
+      return;
+    }
+    // The project's budget stopped it: it runs again once the budget is raised.
+    const requeued = await this.o.budget.requeued(project.id, run, result);
+    if (requeued) {
+      await this.state.store.finishAttempt(attempt.id, 'stopped', requeued);
+      await this.state.setTaskStatus(current, TaskStatus.PENDING, requeued);
       return;
     }
     if (!result) {
@@ -240,22 +248,6 @@ export class TaskDispatch {
           TaskStatus.FAILED,
           result.error || TaskOutcome[result.outcome],
         );
-    }
-  }
-
-  async #checkBudget(projectId: string): Promise<void> {
-    const project = await this.state.project(projectId);
-    const spent = project.usage?.costUsd ?? 0;
-    if (
-      project.budgetUsd > 0 &&
-      spent >= project.budgetUsd &&
-      project.status === ProjectStatus.RUNNING
-    ) {
-      await this.state.setProjectStatus(
-        projectId,
-        ProjectStatus.PAUSED,
-        `the project budget of $${project.budgetUsd.toFixed(2)} is spent ($${spent.toFixed(4)}): running tasks finish, nothing new starts`,
-      );
     }
   }
 }
