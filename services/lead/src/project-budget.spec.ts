@@ -111,7 +111,9 @@ describe('SetProjectBudget', () => {
       Code.NotFound,
       'project "nope" does not exist',
     ]);
-    const control = await errorOf(client.setProjectBudget({ projectId: 'p\u001b[2J', budgetUsd: 1 }));
+    const control = await errorOf(
+      client.setProjectBudget({ projectId: 'p\u001b[2J', budgetUsd: 1 }),
+    );
     expect(control?.rawMessage).toMatch(/^project_id: contains the control character U\+001B/);
     for (const budgetUsd of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       const err = await errorOf(client.setProjectBudget({ projectId, budgetUsd }));

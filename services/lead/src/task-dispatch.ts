@@ -11,7 +11,12 @@ import {
 import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type ProjectBudget, type StoppableRun, type TaskLimitSettings, taskLimits } from './project-budget.js';
+import {
+  type ProjectBudget,
+  type StoppableRun,
+  type TaskLimitSettings,
+  taskLimits,
+} from './project-budget.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
