@@ -2,7 +2,7 @@
 // makes every worker call cost the same known amount and planning free.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Brain, type BrainTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, paddedTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
 import { BlockerStatus, type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,16 +29,7 @@ const plan = (keys: string[]) => ({
   })),
 });
 
-/** Pads a turn with text so that the fake counts exactly TURN_CHARS of output. */
-function padded(content: TurnBlock[]): BrainTurn {
-  let chars = 0;
-  for (const block of content)
-    chars +=
-      block.type === 'text'
-        ? block.text.length
-        : block.name.length + JSON.stringify(block.input).length;
-  return { content: [{ type: 'text', text: 'x'.repeat(TURN_CHARS - chars) }, ...content] };
-}
+const padded = (content: TurnBlock[]) => paddedTurn(content, TURN_CHARS);
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {

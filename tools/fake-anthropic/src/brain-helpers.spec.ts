@@ -1,6 +1,15 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { MessagesRequest } from './brain.js';
-import { conversationText, lastToolResults, lastUserText, text, toolUse } from './brain-helpers.js';
+import {
+  conversationText,
+  lastToolResults,
+  lastUserText,
+  paddedTurn,
+  text,
+  toolUse,
+} from './brain-helpers.js';
+import { startFakeAnthropic } from './fake-anthropic.js';
 
 const request: MessagesRequest = {
   model: 'm',
@@ -66,5 +75,27 @@ describe('brain helpers', () => {
       input: { summary: 'ok' },
     });
     expect(toolUse('finish', {}, 'toolu_x')).toMatchObject({ id: 'toolu_x' });
+  });
+
+  it('pads a turn to a known output size, so a call has a known cost', async () => {
+    const calls = [
+      [toolUse('write_file', { path: 'a.txt', content: 'a' })],
+      [text('thinking'), toolUse('finish', { summary: 'a longer summary than before' })],
+    ];
+    const fake = await startFakeAnthropic({
+      brain: (req) => paddedTurn(calls[(req.messages.length - 1) / 2]!, 400),
+    });
+    try {
+      const client = new Anthropic({ apiKey: 'k', baseURL: fake.url, maxRetries: 0 });
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'go' }];
+      const first = await client.messages.create({ model: 'm', max_tokens: 10, messages });
+      messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: 'on' });
+      const second = await client.messages.create({ model: 'm', max_tokens: 10, messages });
+      expect([first.usage.output_tokens, second.usage.output_tokens]).toEqual([100, 100]);
+      expect(first.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'write_file' });
+    } finally {
+      await fake.close();
+    }
+    expect(() => paddedTurn([text('x'.repeat(400))], 400)).toThrow(/already 400 characters/);
   });
 });

@@ -12,6 +12,7 @@ export {
   conversationText,
   lastToolResults,
   lastUserText,
+  paddedTurn,
   type ToolResult,
   text,
   toolUse,
