@@ -145,12 +145,14 @@ export class ProjectBudget {
 
   async #block(project: Project, reason: string): Promise<void> {
     const { state } = this.o;
+    // The blocker first: whoever sees the project paused finds what it waits on.
+    const open = await state.store.listBlockers(project.id, false);
+    if (!open.some(isProjectBlocker)) {
+      const blocker = await state.store.createBlocker(project.id, '', reason);
+      await state.emit(project.id, { case: 'blockerCreated', value: { blocker } });
+    }
     if (project.status === ProjectStatus.RUNNING)
       await state.setProjectStatus(project.id, ProjectStatus.PAUSED, reason);
-    const open = await state.store.listBlockers(project.id, false);
-    if (open.some(isProjectBlocker)) return;
-    const blocker = await state.store.createBlocker(project.id, '', reason);
-    await state.emit(project.id, { case: 'blockerCreated', value: { blocker } });
   }
 }
 
