@@ -93,6 +93,8 @@ describe('taskLimits', () => {
     // No cap and no project budget: 0, the worker's own default.
     expect(taskLimits(project(0, 1), NO_TASK_LIMITS).maxCostUsd).toBe(0);
     expect(budgetLeft(project(1, 2))).toBe(0);
+    // Nothing left is the smallest cap, never 0 (which would be none).
+    expect(taskLimits(project(1, 1), settings).maxCostUsd).toBe(Number.MIN_VALUE);
   });
 });
 

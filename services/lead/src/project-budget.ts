@@ -43,13 +43,17 @@ export function budgetLeft(project: Project): number {
   return Math.max(0, project.budgetUsd - spentOf(project));
 }
 
-export const budgetSpent = (project: Project) => budgetLeft(project) === 0;
+/** Sums of float costs may fall short of the budget by a rounding error: that is spent too. */
+const ROUNDING_USD = 1e-9;
+
+export const budgetSpent = (project: Project) => budgetLeft(project) < ROUNDING_USD;
 
 /** A task's limits: the lead's per-task cap, never more than what is left of the project's. */
 export function taskLimits(project: Project, settings: TaskLimitSettings): TaskLimits {
   const cap = Math.min(settings.taskBudgetUsd || Number.POSITIVE_INFINITY, budgetLeft(project));
   return create(TaskLimitsSchema, {
-    maxCostUsd: Number.isFinite(cap) ? cap : 0,
+    // 0 would mean no cap: a task dispatched as the budget ran out may make one call.
+    maxCostUsd: Number.isFinite(cap) ? Math.max(cap, Number.MIN_VALUE) : 0,
     maxTurns: settings.maxTurns,
     deadlineMs: BigInt(settings.deadlineMs),
   });
