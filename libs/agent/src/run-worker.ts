@@ -73,7 +73,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       limits: {
         maxAttempts: config.maxAttempts,
         maxTurns: config.maxTurns,
-        maxCostUsd: 0,
+        maxCostUsd: config.maxCostUsd,
         deadlineMs: config.taskDeadlineMs,
         commandTimeoutMs: config.commandTimeoutMs,
         testTimeoutMs: config.testTimeoutMs,

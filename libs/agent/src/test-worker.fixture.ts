@@ -10,11 +10,12 @@ import {
   startFakeAnthropic,
   toolUse,
 } from '@codeframe/fake-anthropic';
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { DEFAULT_PRICES, LlmClient, type PriceTable } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
+import type { AgentLimits } from './agent-loop.js';
 import { Capacity } from './capacity.js';
 import type { Workspace } from './git-workspace.js';
 import { detectTestCommand } from './project-files.js';
@@ -54,6 +55,9 @@ export async function startTestWorker(
     commandTimeoutMs?: number;
     /** The worker's kind (its role's too); backend by default. */
     kind?: TaskKind;
+    prices?: PriceTable;
+    /** Defaults for limits a request leaves at 0, over the fixture's own. */
+    limits?: Partial<AgentLimits>;
   },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
@@ -62,7 +66,7 @@ export async function startTestWorker(
     apiKey: 'k',
     baseUrl: fake.url,
     model: 'claude-sonnet-5-5',
-    prices: DEFAULT_PRICES,
+    prices: options.prices ?? DEFAULT_PRICES,
     maxRetries: 5,
     requestTimeoutMs: 10_000,
     maxTokens: 1024,
@@ -100,6 +104,7 @@ export async function startTestWorker(
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
       testTimeoutMs: 60_000,
       maxOutputBytes: 100_000,
+      ...options.limits,
     },
   };
   const server = await startRpcServer({

@@ -16,6 +16,8 @@ export function workerSettings(defaultPort: number) {
     ...sandboxEnvSettings,
     maxAttempts: env.int('CODEFRAME_MAX_ATTEMPTS', 3, 0, 20),
     maxTurns: env.int('CODEFRAME_MAX_TURNS', 40, 1, 1000),
+    /** A task's model cost cap in USD when the request sets none; 0: no cap. */
+    maxCostUsd: env.number('CODEFRAME_TASK_BUDGET_USD', 0, 0),
     taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 30 * 60_000, 1_000),
     commandTimeoutMs: env.int('CODEFRAME_COMMAND_TIMEOUT_MS', 120_000, 100),
     testTimeoutMs: env.int('CODEFRAME_TEST_TIMEOUT_MS', 300_000, 100),

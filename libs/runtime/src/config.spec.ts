@@ -66,6 +66,21 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads a decimal number and refuses what is not one, or out of range', () => {
+    const usd = { budget: env.number('CODEFRAME_TASK_BUDGET_USD', 0, 0, 1000) };
+    expect(loadConfig(usd, {}).budget).toBe(0);
+    expect(loadConfig(usd, { CODEFRAME_TASK_BUDGET_USD: '2.5' }).budget).toBe(2.5);
+    expect(loadConfig(usd, { CODEFRAME_TASK_BUDGET_USD: '.25' }).budget).toBe(0.25);
+    for (const raw of ['NaN', 'Infinity', '1e3', '$2', '2,5']) {
+      expect(() => loadConfig(usd, { CODEFRAME_TASK_BUDGET_USD: raw })).toThrow(
+        `CODEFRAME_TASK_BUDGET_USD="${raw}" is not a number (expected 0..1000)`,
+      );
+    }
+    expect(() => loadConfig(usd, { CODEFRAME_TASK_BUDGET_USD: '-1' })).toThrow(
+      'CODEFRAME_TASK_BUDGET_USD="-1" is out of range (expected 0..1000)',
+    );
+  });
+
   it('requires a string without a default', () => {
     expect(() => loadConfig({ url: env.string('LEAD_URL') }, {})).toThrow('LEAD_URL is required');
   });

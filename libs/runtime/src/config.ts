@@ -65,6 +65,15 @@ export const env = {
   int(variable: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): Setting<number> {
     return setting(variable, fallback, (raw) => integer(raw, min, max));
   },
+  /** A decimal number (e.g. an amount of USD) in min..max. */
+  number(variable: string, fallback: number, min = 0, max = Number.MAX_VALUE): Setting<number> {
+    return setting(variable, fallback, (raw) => {
+      const n = /^-?(\d+\.?\d*|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n)) throw new Invalid(`is not a number (expected ${min}..${max})`);
+      if (n < min || n > max) throw new Invalid(`is out of range (expected ${min}..${max})`);
+      return n;
+    });
+  },
   /** A TCP port; 0 asks the OS for a free one. */
   port(variable: string, fallback: number): Setting<number> {
     return setting(variable, fallback, (raw) => {

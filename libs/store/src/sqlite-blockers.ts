@@ -10,7 +10,10 @@ export class SqliteBlockers {
 
   create(projectId: string, taskId: string, question: string): Blocker {
     requireProject(this.sql, projectId);
-    if (!this.sql.one('SELECT 1 FROM tasks WHERE id = ? AND project_id = ?', taskId, projectId)) {
+    if (
+      taskId &&
+      !this.sql.one('SELECT 1 FROM tasks WHERE id = ? AND project_id = ?', taskId, projectId)
+    ) {
       throw new StoreError(
         'not_found',
         `task "${taskId}" does not exist in project "${projectId}"`,
@@ -22,7 +25,7 @@ export class SqliteBlockers {
        VALUES (?, ?, ?, ?, ?, ?)`,
       id,
       projectId,
-      taskId,
+      taskId || null,
       question,
       BlockerStatus.OPEN,
       Date.now(),

@@ -84,7 +84,8 @@ export interface AttemptRow {
 export interface BlockerRow {
   id: string;
   project_id: string;
-  task_id: string;
+  /** NULL for a project's own blocker. */
+  task_id: string | null;
   question: string;
   answer: string;
   status: number;
@@ -171,7 +172,7 @@ export function toBlocker(row: BlockerRow): Blocker {
   return create(BlockerSchema, {
     id: row.id,
     projectId: row.project_id,
-    taskId: row.task_id,
+    taskId: row.task_id ?? '',
     question: row.question,
     answer: row.answer,
     status: row.status as BlockerStatus,

@@ -119,6 +119,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN summary TEXT NOT NULL DEFAULT '';
   ALTER TABLE tasks ADD COLUMN files_changed TEXT NOT NULL DEFAULT '[]'; -- JSON array of paths
   `,
+  // 4: a project can wait on a blocker of its own (its budget is spent), with no task.
+  `
+  CREATE TABLE blockers_new (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    task_id TEXT REFERENCES tasks (id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL DEFAULT '',
+    status INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    resolved_at INTEGER
+  );
+  INSERT INTO blockers_new SELECT id, project_id, task_id, question, answer, status,
+    created_at, resolved_at FROM blockers;
+  DROP TABLE blockers;
+  ALTER TABLE blockers_new RENAME TO blockers;
+  CREATE INDEX blockers_project ON blockers (project_id, status);
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */

@@ -134,6 +134,17 @@ class SqliteStore implements Store {
     return this.project(id);
   }
 
+  async setProjectBudget(id: string, budgetUsd: number): Promise<Project> {
+    const changed = this.sql.run(
+      'UPDATE projects SET budget_usd = ?, updated_at = ? WHERE id = ?',
+      budgetUsd,
+      Date.now(),
+      id,
+    );
+    if (changed === 0) throw notFound('project', id);
+    return this.project(id);
+  }
+
   savePlan = async (...args: Parameters<SqliteTasks['savePlan']>) => this.tasks.savePlan(...args);
   listTasks = async (projectId: string) => this.tasks.list(projectId);
   getTask = async (id: string) => this.tasks.get(id);

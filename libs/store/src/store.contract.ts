@@ -113,6 +113,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         );
         expect(err.message).toBe('project "nope" does not exist');
       });
+
+      it('sets the budget', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const raised = await store.setProjectBudget(id, 7.5);
+        expect(raised.budgetUsd).toBe(7.5);
+        expect((await store.getProject(id))?.budgetUsd).toBe(7.5);
+        await refusal(store.setProjectBudget('nope', 1), 'not_found');
+      });
     });
 
     describe('repository credentials', () => {
@@ -322,6 +330,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     describe('blockers', () => {
+      it("opens and resolves a project's own blocker, with no task", async () => {
+        const { id: projectId } = await store.createProject(PROJECT);
+        await store.savePlan(projectId, PLAN);
+        const blocker = await store.createBlocker(projectId, '', 'budget spent');
+        expect(blocker).toMatchObject({ projectId, taskId: '', status: BlockerStatus.OPEN });
+        expect(await store.listBlockers(projectId, false)).toEqual([blocker]);
+        const resolved = await store.answerBlocker(blocker.id, 'raised');
+        expect(resolved).toMatchObject({ taskId: '', status: BlockerStatus.RESOLVED });
+        expect(await store.listBlockers(projectId, false)).toEqual([]);
+      });
+
       it('opens a blocker, resolves it once and refuses a second answer', async () => {
         const { id: projectId } = await store.createProject(PROJECT);
         const [a, b] = await store.savePlan(projectId, PLAN);

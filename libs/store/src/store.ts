@@ -106,6 +106,8 @@ export interface Store {
   /** Oldest first. */
   listProjects(): Promise<Project[]>;
   setProjectStatus(id: string, status: ProjectStatus): Promise<Project>;
+  /** 0 means no budget. */
+  setProjectBudget(id: string, budgetUsd: number): Promise<Project>;
   /** The credentials the project's repository URL came with, if any. */
   getRepoCredentials(projectId: string): Promise<RepoCredentials | undefined>;
 
@@ -128,7 +130,7 @@ export interface Store {
   /** Oldest first. */
   listAttempts(taskId: string): Promise<Attempt[]>;
 
-  /** An OPEN blocker on a task of the project. */
+  /** An OPEN blocker on a task of the project, or on the project itself when taskId is ''. */
   createBlocker(projectId: string, taskId: string, question: string): Promise<Blocker>;
   /** RESOLVED with resolved_at set; conflict when it was already answered. */
   answerBlocker(id: string, answer: string): Promise<Blocker>;

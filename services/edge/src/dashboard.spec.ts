@@ -51,8 +51,11 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function openRun(name: string, options: Parameters<typeof demoPrd>[1]) {
-  const { project } = await cluster.client.createProject({ prd: demoPrd(name, options) });
+async function openRun(name: string, options: Parameters<typeof demoPrd>[1], budgetUsd = 0) {
+  const { project } = await cluster.client.createProject({
+    prd: demoPrd(name, options),
+    budgetUsd,
+  });
   const projectId = project!.id;
   const token = await signEdgeToken(SECRET, {
     subject: 'tester',
@@ -115,6 +118,31 @@ describe('the dashboard', () => {
     const { blockers } = await cluster.client.listBlockers({ projectId, includeResolved: true });
     expect(blockers.map((b) => b.answer)).toEqual(['teal']);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('shows a project waiting on its spent budget with the command that raises it, then going on', async () => {
+    // Planning alone spends this budget: the project waits before any task starts.
+    const { projectId, problems } = await openRun('budget', { steps: 2 }, 0.000001);
+    await cluster.client.startProject({ projectId });
+    const open = page.locator('[data-testid="blocker"][data-status="BLOCKER_STATUS_OPEN"]');
+    await open.waitFor({ timeout: 30_000 });
+    const text = (await open.textContent()) ?? '';
+    expect(text).toMatch(/project/);
+    expect(text).toMatch(/budget spent: raise it to continue/);
+    expect(text).toContain(`codeframe budget ${projectId} <usd>`);
+    expect(await open.locator('[data-testid="blocker-answer"]').count()).toBe(0);
+    await expect(page.locator('.blockers h2').textContent()).resolves.toBe(
+      'The project waits on its budget',
+    );
+    await cluster.client.setProjectBudget({ projectId, budgetUsd: 100 });
+    await page.waitForSelector(
+      '[data-testid="project-status"][data-status="PROJECT_STATUS_COMPLETED"]',
+      { timeout: 60_000 },
+    );
+    const log = (await page.locator('[data-testid="activity-log"]').textContent()) ?? '';
+    expect(log).toMatch(/project waits: budget spent/);
+    expect(log).toMatch(/project goes on: the budget was set to \$100\.00/);
     expect(problems).toEqual([]);
   }, 120_000);
 

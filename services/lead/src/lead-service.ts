@@ -28,6 +28,14 @@ const required = (field: string, value: string) => {
   return checkText(field, value);
 };
 
+/** USD: 0 (no budget) or a positive, finite amount. */
+function checkBudget(budgetUsd: number): number {
+  if (!Number.isFinite(budgetUsd) || budgetUsd < 0) {
+    throw invalidArgument('budget_usd', 'must be 0 (no budget) or a positive amount of USD');
+  }
+  return budgetUsd;
+}
+
 function checkPrd(prd: string): string {
   if (!prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
   const bytes = Buffer.byteLength(prd);
@@ -64,9 +72,7 @@ export function leadService({
       if (name.length > MAX_NAME_LENGTH) {
         throw invalidArgument('name', `longer than ${MAX_NAME_LENGTH} characters`);
       }
-      if (!Number.isFinite(req.budgetUsd) || req.budgetUsd < 0) {
-        throw invalidArgument('budget_usd', 'must be 0 (no budget) or a positive amount of USD');
-      }
+      checkBudget(req.budgetUsd);
       if (req.maxConcurrency < 0) {
         throw invalidArgument('max_concurrency', "must be 0 (the lead's default) or positive");
       }
@@ -111,6 +117,12 @@ export function leadService({
     async resumeProject(req) {
       await project(req.projectId);
       return { project: await orchestrator.resume(req.projectId) };
+    },
+    async setProjectBudget(req) {
+      await project(req.projectId);
+      const budgetUsd = checkBudget(req.budgetUsd);
+      const updated = await orchestrator.budget.set(req.projectId, budgetUsd);
+      return { project: orchestrator.repos.shown(updated) };
     },
     async getProjectSnapshot(req) {
       // The seq is read first: every event after it is still to come, so a client that

@@ -19,6 +19,10 @@ await runService('lead', async (log) => {
     test: env.list('CODEFRAME_WORKERS_TEST', ['127.0.0.1:7103']),
     maxConcurrency: env.int('CODEFRAME_MAX_CONCURRENCY', 4, 1, 1000),
     maxDispatchAttempts: env.int('CODEFRAME_MAX_DISPATCH_ATTEMPTS', 3, 1, 20),
+    // Sent with every task; 0 leaves the limit to the worker's own default.
+    taskBudgetUsd: env.number('CODEFRAME_TASK_BUDGET_USD', 0, 0),
+    taskMaxTurns: env.int('CODEFRAME_TASK_MAX_TURNS', 0, 0, 1000),
+    taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 0, 0),
     probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
@@ -49,6 +53,11 @@ await runService('lead', async (log) => {
     logger: log,
     maxConcurrency: config.maxConcurrency,
     maxDispatchAttempts: config.maxDispatchAttempts,
+    taskLimits: {
+      taskBudgetUsd: config.taskBudgetUsd,
+      maxTurns: config.taskMaxTurns,
+      deadlineMs: config.taskDeadlineMs,
+    },
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

@@ -260,25 +260,24 @@ describe('faults and control', () => {
     expect(ProjectStatus[after!.status]).toBe('CREATED');
   }, 60_000);
 
-  it('pauses the project when its budget is spent, and says so', async () => {
+  it('pauses the project on a blocker of its own when its budget is spent, and says so', async () => {
     cluster = await startCluster(brain);
     const { project } = await cluster.client.createProject({
       prd: '# budget\nscenario: budget',
       budgetUsd: 0.000001,
     });
-    await cluster.client.startProject({ projectId: project!.id });
-    const events = await watchUntil(cluster, project!.id, 0n, (e) => statusOf(e) === 'PAUSED');
+    const projectId = project!.id;
+    await cluster.client.startProject({ projectId });
+    const events = await watchUntil(cluster, projectId, 0n, (e) => statusOf(e) === 'PAUSED');
     const paused = events.at(-1)!.payload.value as { reason: string };
-    expect(paused.reason).toMatch(/^the project budget of \$0\.00 is spent/);
-    // Nothing new starts: the second task is still pending once the first ended.
-    await watchUntil(
-      cluster,
-      project!.id,
-      0n,
-      (e) => e.payload.case === 'taskStatusChanged' && e.payload.value.to === TaskStatus.COMPLETED,
+    expect(paused.reason).toMatch(
+      /^budget spent: raise it to continue \(\$[\d.]+ of \$0\.0000 used\)/,
     );
-    const { tasks } = await cluster.client.listTasks({ projectId: project!.id });
-    expect(TaskStatus[tasks[1]!.status]).toBe('PENDING');
+    const { blockers } = await cluster.client.listBlockers({ projectId });
+    expect(blockers.map((b) => [b.taskId, b.question])).toEqual([['', paused.reason]]);
+    // Planning spent it: nothing starts.
+    const { tasks } = await cluster.client.listTasks({ projectId });
+    expect(tasks.map((t) => TaskStatus[t.status])).toEqual(['PENDING', 'PENDING']);
   }, 60_000);
 
   it('retries a failed task on request, and the project then completes', async () => {

@@ -5,6 +5,13 @@ import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
+import {
+  isProjectBlocker,
+  NO_TASK_LIMITS,
+  notAnswerable,
+  ProjectBudget,
+  type TaskLimitSettings,
+} from './project-budget.js';
 import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
@@ -25,6 +32,8 @@ export interface OrchestratorOptions {
   maxDispatchAttempts: number;
   /** Which repository URLs CreateProject accepts; the defaults refuse local and private ones. */
   repoUrls?: RepoUrlSettings;
+  /** What every task is dispatched with besides its share of the project's budget. */
+  taskLimits?: TaskLimitSettings;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -50,11 +59,17 @@ export class Orchestrator {
 
   readonly state: ProjectState;
   readonly repos: ProjectRepos;
+  readonly budget: ProjectBudget;
   readonly #dispatch: TaskDispatch;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
+    this.budget = new ProjectBudget({
+      state: this.state,
+      running: () => this.#running.values(),
+      schedule: (projectId) => this.schedule(projectId),
+    });
     this.#dispatch = new TaskDispatch({
       state: this.state,
       pool: o.pool,
@@ -63,6 +78,8 @@ export class Orchestrator {
       maxDispatchAttempts: o.maxDispatchAttempts,
       repoAccess: (project) => this.repos.access(project),
       stopped: () => this.#stopped,
+      budget: this.budget,
+      taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
     });
   }
 
@@ -146,6 +163,7 @@ export class Orchestrator {
         Code.FailedPrecondition,
       );
     }
+    await this.budget.checkResume(projectId);
     return this.start(projectId);
   }
 
@@ -191,6 +209,8 @@ export class Orchestrator {
   }
 
   async answerBlocker(blockerId: string, answer: string): Promise<Blocker> {
+    const open = await this.o.store.getBlocker(blockerId);
+    if (open && isProjectBlocker(open)) throw notAnswerable(open);
     const blocker = await this.o.store.answerBlocker(blockerId, answer);
     await this.state.emit(blocker.projectId, { case: 'blockerResolved', value: { blocker } });
     const task = await this.state.task(blocker.taskId);
@@ -277,6 +297,7 @@ export class Orchestrator {
     }
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
+    if (readyTasks(tasks).length > 0 && (await this.budget.enforce(projectId))) return;
     const cap = project.maxConcurrency || this.o.maxConcurrency;
     let running = tasks.filter(
       (t) => RUNNING_STATES.has(t.status) || this.#running.has(t.id),
@@ -291,7 +312,7 @@ export class Orchestrator {
         continue;
       }
       running++;
-      const run = { controller: new AbortController(), cancelled: false };
+      const run = { projectId, controller: new AbortController(), cancelled: false };
       this.#running.set(task.id, run);
       let faulted: unknown;
       void this.#dispatch

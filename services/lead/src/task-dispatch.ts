@@ -3,7 +3,6 @@ import {
   BlockerAnswerSchema,
   ExecuteTaskRequestSchema,
   type Project,
-  ProjectStatus,
   type Task,
   TaskOutcome,
   type TaskResult,
@@ -13,6 +12,12 @@ import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
+import {
+  type ProjectBudget,
+  type StoppableRun,
+  type TaskLimitSettings,
+  taskLimits,
+} from './project-budget.js';
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
@@ -27,13 +32,13 @@ export interface DispatchOptions {
   repoAccess: (project: Project) => Promise<RepoAccess>;
   /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
   stopped: () => boolean;
+  /** Stops the project's running tasks when its budget is spent. */
+  budget: ProjectBudget;
+  taskLimits: TaskLimitSettings;
 }
 
 /** A dispatch in flight: cancelling it ends the worker's stream. */
-export interface RunningTask {
-  controller: AbortController;
-  cancelled: boolean;
-}
+export type RunningTask = StoppableRun;
 
 /**
  * One dispatch of a task to a worker replica and what comes of it: the request (with the
@@ -89,6 +94,7 @@ export class TaskDispatch {
       attempt: attempt.number,
       context: memory.context,
       previousAttempt: memory.previousAttempt,
+      limits: taskLimits(project, this.o.taskLimits),
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
@@ -118,7 +124,7 @@ export class TaskDispatch {
           });
         }
         await this.state.emit(project.id, payload as EventPayload);
-        if (payload.case === 'tokenUsage') await this.#checkBudget(project.id);
+        if (payload.case === 'tokenUsage') await this.o.budget.enforce(project.id);
       }
     } catch (err) {
       // The lead could not store what the worker sent: not the worker's fault. Leaving the
@@ -130,6 +136,13 @@ export class TaskDispatch {
     if (run.cancelled) {
       await this.state.store.finishAttempt(attempt.id, 'cancelled');
       await this.state.setTaskStatus(current, TaskStatus.CANCELLED, 'cancelled');
+      return;
+    }
+    // The project's budget stopped it: it runs again once the budget is raised.
+    const requeued = await this.o.budget.requeued(project.id, run, result);
+    if (requeued) {
+      await this.state.store.finishAttempt(attempt.id, 'stopped', { error: requeued });
+      await this.state.setTaskStatus(current, TaskStatus.PENDING, requeued);
       return;
     }
     if (!result) {
@@ -251,22 +264,6 @@ export class TaskDispatch {
           TaskStatus.FAILED,
           result.error || TaskOutcome[result.outcome],
         );
-    }
-  }
-
-  async #checkBudget(projectId: string): Promise<void> {
-    const project = await this.state.project(projectId);
-    const spent = project.usage?.costUsd ?? 0;
-    if (
-      project.budgetUsd > 0 &&
-      spent >= project.budgetUsd &&
-      project.status === ProjectStatus.RUNNING
-    ) {
-      await this.state.setProjectStatus(
-        projectId,
-        ProjectStatus.PAUSED,
-        `the project budget of $${project.budgetUsd.toFixed(2)} is spent ($${spent.toFixed(4)}): running tasks finish, nothing new starts`,
-      );
     }
   }
 }

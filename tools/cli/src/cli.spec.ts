@@ -138,9 +138,36 @@ describe('failures: one sentence and a non-zero status', () => {
     );
   });
 
-  it('a project stopped by its budget: exit 1 with the reason', async () => {
+  it('a project stopped by its budget: exit 1 with the reason; `budget` raises it and it completes', async () => {
     const run = await cli(['run', 'examples/todo-api/PRD.md', '--budget', '0.001']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^codeframe: the project budget of \$0\.00 is spent/);
-  }, 90_000);
+    expect(run.stderr).toMatch(
+      /^codeframe: the project's budget spent: raise it to continue \(\$[\d.]+ of \$0\.0010 used\); raise it with: codeframe budget [\w-]+ <usd>\n$/,
+    );
+    expect(run.stdout).toMatch(/project waits: budget spent: raise it to continue/);
+    const projectId = /codeframe budget ([\w-]+) <usd>/.exec(run.stderr)![1]!;
+    const raised = await cli(['budget', projectId, '100']);
+    expect(raised.stderr).toBe('');
+    expect(raised.code).toBe(0);
+    expect(raised.stdout).toMatch(
+      new RegExp(`^project ${projectId} budget \\$100\\.00 \\(\\$[\\d.]+ spent\\): running\n$`),
+    );
+    const watch = await cli(['watch', projectId]);
+    expect(watch.code).toBe(0);
+    expect(watch.stdout).toMatch(/project goes on: the budget was set to \$100\.00/);
+  }, 150_000);
+
+  it('`budget` refuses a bad amount or an unknown project', async () => {
+    for (const usd of ['lots', '-1', 'NaN', '']) {
+      const bad = await cli(['budget', 'p', '--', usd]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(
+        `codeframe: budget must be 0 (none) or a positive amount of USD, got "${usd}"\n`,
+      );
+    }
+    expect((await cli(['budget', 'p'])).stderr).toMatch(/budget needs a project id and a budget/);
+    const unknown = await cli(['budget', 'nope', '5']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/^codeframe: .*project "nope" does not exist/);
+  });
 });

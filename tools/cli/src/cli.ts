@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit } from './cli-error.js';
-import { answerCommand, cancelCommand, pauseCommand, resumeCommand } from './commands/control.js';
+import {
+  answerCommand,
+  budgetCommand,
+  cancelCommand,
+  pauseCommand,
+  resumeCommand,
+} from './commands/control.js';
 import { projectsCommand, statusCommand, tasksCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
@@ -19,13 +25,15 @@ commands:
   cancel <task>             cancel a task
   pause <project>           start nothing new; running tasks finish
   resume <project>          start dispatching again
+  budget <project> <usd>    set the project's budget (0: none); a project waiting on its
+                            spent budget goes on
 
 options:
   --lead <url>              the lead (default: $CODEFRAME_LEAD_URL, else http://127.0.0.1:7100)
   --token <token>           bearer token for the lead (default: $CODEFRAME_AUTH_TOKEN)
   --json                    JSON output for scripts (run and watch: one event per line)
   --name <name>             run: the project's name (default: the PRD's first heading)
-  --budget <usd>            run: stop starting tasks once this much is spent
+  --budget <usd>            run: stop the project's tasks once this much is spent
   --concurrency <n>         run: tasks running at once (default: the lead's)
   --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
   -h, --help                this help
@@ -130,9 +138,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     case 'resume':
       need(1, 'a project id');
       return resumeCommand(ctx, args[0]!);
+    case 'budget':
+      need(2, 'a project id and a budget in USD');
+      return budgetCommand(ctx, args[0]!, amount('budget', args[1]!));
     default:
       throw new CliError(`unknown command "${command}" (see codeframe --help)`, Exit.Usage);
   }
+}
+
+/** 0 (none) or a positive amount of USD. */
+function amount(what: string, raw: string): number {
+  const n = raw.trim() ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    throw new CliError(
+      `${what} must be 0 (none) or a positive amount of USD, got "${raw}"`,
+      Exit.Usage,
+    );
+  }
+  return n;
 }
 
 function positive(option: string, raw: string): number {

@@ -42,12 +42,16 @@ export function eventLine(event: Event, state: RunState): string | undefined {
     }
     case 'blockerCreated': {
       const b = payload.value.blocker;
+      // A project's own blocker: its budget is spent.
+      if (b && !b.taskId)
+        return `project waits: ${p(b.question)}\n    raise it with: codeframe budget ${p(b.projectId)} <usd>`;
       return b
         ? `${key(b.taskId)} asks: ${printable(b.question, { multiline: true })}\n    answer with: codeframe answer ${p(b.id)} "<your answer>"`
         : undefined;
     }
     case 'blockerResolved': {
       const b = payload.value.blocker;
+      if (b && !b.taskId) return `project goes on: ${p(b.answer)}`;
       return b
         ? `${key(b.taskId)}: blocker answered: ${printable(b.answer, { multiline: true })}`
         : undefined;

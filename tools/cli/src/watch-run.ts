@@ -37,6 +37,11 @@ export async function watchRun(
     : ctx.tty
       ? new TerminalView(ctx.out, title, ctx.columns)
       : new PlainView(ctx.out);
+  // A budget that stopped the project before the last event (since raised) ends no watch.
+  const { project } = await ctx.lead.getProject({ projectId }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  const tail = project?.lastSeq ?? 0n;
   const stopped = new AbortController();
   const stop = () => stopped.abort();
   ctx.signal.addEventListener('abort', stop, { once: true });
@@ -47,7 +52,7 @@ export async function watchRun(
     })) {
       state.apply(event);
       view.event(event, state);
-      if (state.ended || budgetStopped(state)) break;
+      if (state.ended || (event.seq >= tail && budgetStopped(state))) break;
     }
   } catch (error) {
     throw leadError(error, ctx.target.url);
@@ -56,10 +61,10 @@ export async function watchRun(
     view.close(state);
   }
   const wall = Date.now() - started;
-  if (state.tasks.size === 0) return { state, ...verdict(state, ctx.signal.aborted) };
+  if (state.tasks.size === 0) return { state, ...verdict(state, ctx.signal.aborted, projectId) };
   if (ctx.json) ctx.out(jsonLine(runSummaryJson(state, wall)));
   else ctx.out(`\n${runSummary(state, wall)}\n`);
-  return { state, ...verdict(state, ctx.signal.aborted) };
+  return { state, ...verdict(state, ctx.signal.aborted, projectId) };
 }
 
 function budgetStopped(state: RunState): boolean {
@@ -70,7 +75,11 @@ function budgetStopped(state: RunState): boolean {
   );
 }
 
-function verdict(state: RunState, interrupted: boolean): { exitCode: number; failure?: string } {
+function verdict(
+  state: RunState,
+  interrupted: boolean,
+  projectId: string,
+): { exitCode: number; failure?: string } {
   const t = state.totals;
   if (state.projectStatus === ProjectStatus.COMPLETED && t.completed === t.tasks) {
     return { exitCode: Exit.Ok };
@@ -81,7 +90,12 @@ function verdict(state: RunState, interrupted: boolean): { exitCode: number; fai
       failure: 'stopped watching; the project goes on (follow it again with `codeframe watch`)',
     };
   }
-  if (budgetStopped(state)) return { exitCode: Exit.WorkFailed, failure: state.statusReason };
+  if (budgetStopped(state)) {
+    return {
+      exitCode: Exit.WorkFailed,
+      failure: `the project's ${state.statusReason}; raise it with: codeframe budget ${projectId} <usd>`,
+    };
+  }
   const failed = [...state.tasks.values()].filter(
     (task) => task.status === TaskStatus.FAILED || task.status === TaskStatus.CANCELLED,
   );

@@ -2,16 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { MessagesRequest } from './brain.js';
 import {
   conversationText,
   lastToolResults,
   lastUserText,
+  paddedTurn,
   passingTest,
   text,
   toolUse,
 } from './brain-helpers.js';
+import { startFakeAnthropic } from './fake-anthropic.js';
 
 const request: MessagesRequest = {
   model: 'm',
@@ -90,5 +93,27 @@ describe('brain helpers', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('pads a turn to a known output size, so a call has a known cost', async () => {
+    const calls = [
+      [toolUse('write_file', { path: 'a.txt', content: 'a' })],
+      [text('thinking'), toolUse('finish', { summary: 'a longer summary than before' })],
+    ];
+    const fake = await startFakeAnthropic({
+      brain: (req) => paddedTurn(calls[(req.messages.length - 1) / 2]!, 400),
+    });
+    try {
+      const client = new Anthropic({ apiKey: 'k', baseURL: fake.url, maxRetries: 0 });
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'go' }];
+      const first = await client.messages.create({ model: 'm', max_tokens: 10, messages });
+      messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: 'on' });
+      const second = await client.messages.create({ model: 'm', max_tokens: 10, messages });
+      expect([first.usage.output_tokens, second.usage.output_tokens]).toEqual([100, 100]);
+      expect(first.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'write_file' });
+    } finally {
+      await fake.close();
+    }
+    expect(() => paddedTurn([text('x'.repeat(400))], 400)).toThrow(/already 400 characters/);
   });
 });

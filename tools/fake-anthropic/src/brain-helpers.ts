@@ -3,7 +3,14 @@ import type {
   MessageParam,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { MessagesRequest, TextTurnBlock, ToolUseTurnBlock } from './brain.js';
+import type {
+  BrainTurn,
+  MessagesRequest,
+  TextTurnBlock,
+  ToolUseTurnBlock,
+  TurnBlock,
+} from './brain.js';
+import { outputChars } from './usage.js';
 
 // Small readers and builders for writing brains: a brain looks at what the client sent
 // (above all the tool results of its last turn) and answers with text and tool calls.
@@ -31,6 +38,16 @@ export function toolUse(
 export function passingTest(name: string): ToolUseTurnBlock {
   const content = `import { test } from 'node:test';\n\ntest(${JSON.stringify(name)}, () => {});\n`;
   return toolUse('write_file', { path: `${name}.test.mjs`, content });
+}
+
+/**
+ * A turn the fake counts as exactly `chars` characters of output (chars / 4 tokens): the
+ * blocks after a text block that pads them, so that a test knows what each call costs.
+ */
+export function paddedTurn(content: TurnBlock[], chars: number): BrainTurn {
+  const pad = chars - outputChars(content);
+  if (pad < 1) throw new Error(`the turn is already ${chars - pad} characters, over ${chars}`);
+  return { content: [text('x'.repeat(pad)), ...content] };
 }
 
 /** One tool_result the client sent back, with its content flattened to text. */

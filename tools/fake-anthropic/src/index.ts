@@ -12,6 +12,7 @@ export {
   conversationText,
   lastToolResults,
   lastUserText,
+  paddedTurn,
   passingTest,
   type ToolResult,
   text,

@@ -37,7 +37,13 @@ export class TokenMeter {
   }
 }
 
-function outputChars(output: readonly AssistantBlock[]): number {
+/** The characters the meter counts as a turn's output (four a token). */
+export function outputChars(
+  output: readonly (
+    | Pick<Extract<AssistantBlock, { type: 'text' }>, 'type' | 'text'>
+    | { type: 'tool_use'; name: string; input: unknown }
+  )[],
+): number {
   let chars = 0;
   for (const block of output) {
     chars +=

@@ -23,9 +23,17 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** Settings of every service (workers and lead), e.g. CODEFRAME_PRICES_FILE. */
+  env?: Record<string, string>;
+  /** Settings of the lead alone, over `env`. */
+  leadEnv?: Record<string, string>;
+}
+
 export async function startCluster(
   brain: Brain,
   replicas: Partial<Record<string, number>> = {},
+  options: ClusterOptions = {},
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
   const fake = await startFakeAnthropic({ brain });
@@ -36,7 +44,11 @@ export async function startCluster(
       workers[kind].push(
         await startServiceProcess({
           entry: `services/worker-${kind}/dist/main.js`,
-          env: { ANTHROPIC_BASE_URL: fake.url, CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`) },
+          env: {
+            ...options.env,
+            ANTHROPIC_BASE_URL: fake.url,
+            CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`),
+          },
         }),
       );
     }
@@ -47,6 +59,8 @@ export async function startCluster(
     startServiceProcess({
       entry: 'services/lead/dist/main.js',
       env: {
+        ...options.env,
+        ...options.leadEnv,
         ANTHROPIC_BASE_URL: fake.url,
         CODEFRAME_DATA_DIR: join(dir, 'lead'),
         CODEFRAME_WORKERS_BACKEND: addresses('backend'),

@@ -1,4 +1,4 @@
-export { type Cluster, startCluster, watchUntil } from './cluster.js';
+export { type Cluster, type ClusterOptions, startCluster, watchUntil } from './cluster.js';
 export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
   grpcJsClient,

@@ -562,10 +562,13 @@ export class ProjectState {
         this.dirty.blockers = true;
         const taskId = blocker.task_id ?? '';
         if (this.tasks.has(taskId)) this.#touchTask(taskId);
+        // A blocker without a task is the project's own: its budget is spent.
         if (event.type === 'blocker_created') {
-          entry(taskId, 'blocker', 'warn', `asks: ${blocker.question ?? ''}`);
+          const asks = taskId ? 'asks' : 'project waits';
+          entry(taskId, 'blocker', 'warn', `${asks}: ${blocker.question ?? ''}`);
         } else {
-          entry(taskId, 'blocker', 'ok', `blocker answered: ${blocker.answer ?? ''}`);
+          const answered = taskId ? 'blocker answered' : 'project goes on';
+          entry(taskId, 'blocker', 'ok', `${answered}: ${blocker.answer ?? ''}`);
         }
         return;
       }

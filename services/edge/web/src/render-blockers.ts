@@ -73,7 +73,9 @@ export class BlockersView {
     setText(
       this.#title,
       open.length > 0
-        ? `${open.length === 1 ? 'A task needs' : `${open.length} tasks need`} your answer`
+        ? open.every((b) => !b.blocker.task_id)
+          ? 'The project waits on its budget'
+          : `${open.length === 1 ? 'A task needs' : `${open.length} tasks need`} your answer`
         : 'Recently answered',
     );
   }
@@ -87,7 +89,9 @@ export class BlockersView {
       const fresh =
         status === 'BLOCKER_STATUS_RESOLVED'
           ? this.#resolved(state, record)
-          : this.#open(state, record);
+          : !blocker.task_id
+            ? this.#projectWaits(state, record)
+            : this.#open(state, record);
       item?.root.replaceWith(fresh.root);
       item = fresh;
       this.#items.set(id, item);
@@ -106,6 +110,15 @@ export class BlockersView {
   #head(state: ProjectState, record: BlockerRecord, label: string, time: string): HTMLElement {
     const taskId = record.blocker.task_id ?? '';
     const task = state.tasks.get(taskId);
+    // A project's own blocker (its budget is spent) belongs to no task.
+    const about = taskId
+      ? h(
+          'button',
+          { class: 'link blocker-task', type: 'button', onclick: () => this.onSelect(taskId) },
+          h('span', { class: 'mono' }, state.taskKey(taskId)),
+          task?.task.title ? ` · ${task.task.title}` : '',
+        )
+      : h('span', { class: 'blocker-task' }, 'project');
     return h(
       'div',
       { class: 'blocker-head' },
@@ -117,12 +130,7 @@ export class BlockersView {
         },
         label,
       ),
-      h(
-        'button',
-        { class: 'link blocker-task', type: 'button', onclick: () => this.onSelect(taskId) },
-        h('span', { class: 'mono' }, state.taskKey(taskId)),
-        task?.task.title ? ` · ${task.task.title}` : '',
-      ),
+      about,
       h('span', { class: 'blocker-time' }, time),
     );
   }
@@ -176,6 +184,32 @@ export class BlockersView {
       error,
     );
     return { root, status: blocker.status ?? '', textarea, button, sending, error };
+  }
+
+  /** The project waits on its spent budget: no answer box, the command that raises it. */
+  #projectWaits(state: ProjectState, record: BlockerRecord): BlockerElements {
+    const blocker = record.blocker;
+    const error = h('div', { class: 'blocker-error', role: 'alert', hidden: true });
+    const root = h(
+      'div',
+      {
+        class: 'blocker',
+        'data-testid': 'blocker',
+        'data-blocker-id': blocker.id ?? '',
+        'data-status': blocker.status ?? '',
+        'data-tone': 'warn',
+      },
+      this.#head(state, record, 'waiting', `since ${clockTime(blocker.created_at)}`),
+      h('div', { class: 'blocker-question' }, blocker.question ?? ''),
+      h(
+        'div',
+        { class: 'blocker-hint' },
+        'Raise the budget: ',
+        h('code', {}, `codeframe budget ${blocker.project_id ?? ''} <usd>`),
+      ),
+      error,
+    );
+    return { root, status: blocker.status ?? '', error };
   }
 
   #resolved(state: ProjectState, record: BlockerRecord): BlockerElements {

@@ -1,7 +1,9 @@
-// Commands that change things: answer, cancel, pause, resume.
+// Commands that change things: answer, cancel, pause, resume, budget.
+
+import { ProjectStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
 import { Exit, leadError } from '../cli-error.js';
-import { jsonLine, printable } from '../format.js';
+import { formatCost, jsonLine, printable, projectStatusName } from '../format.js';
 
 async function call<T>(ctx: CliContext, request: Promise<T>, done: string): Promise<number> {
   await request.catch((e) => {
@@ -26,3 +28,19 @@ export const pauseCommand = (ctx: CliContext, projectId: string) =>
 
 export const resumeCommand = (ctx: CliContext, projectId: string) =>
   call(ctx, ctx.lead.resumeProject({ projectId }), `project ${projectId} resumed`);
+
+/** Sets a project's budget; a project waiting on its spent budget goes on when it leaves room. */
+export async function budgetCommand(ctx: CliContext, projectId: string, budgetUsd: number) {
+  const { project } = await ctx.lead.setProjectBudget({ projectId, budgetUsd }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  const spent = project?.usage?.costUsd ?? 0;
+  const budget = budgetUsd > 0 ? formatCost(budgetUsd) : 'none';
+  const status = project ? projectStatusName(project.status) : 'unknown';
+  const waiting = project?.status === ProjectStatus.PAUSED && budgetUsd > 0 && spent >= budgetUsd;
+  const done = `project ${projectId} budget ${budget} (${formatCost(spent)} spent): ${status}${
+    waiting ? '; still spent: raise it further to continue' : ''
+  }`;
+  ctx.out(ctx.json ? jsonLine({ ok: true, message: done }) : `${printable(done)}\n`);
+  return Exit.Ok;
+}

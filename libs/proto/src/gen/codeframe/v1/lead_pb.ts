@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/lead.proto.
  */
 export const file_codeframe_v1_lead: GenFile = /*@__PURE__*/
-  fileDesc("Chdjb2RlZnJhbWUvdjEvbGVhZC5wcm90bxIMY29kZWZyYW1lLnYxInAKFENyZWF0ZVByb2plY3RSZXF1ZXN0EgwKBG5hbWUYASABKAkSCwoDcHJkGAIgASgJEhAKCHJlcG9fdXJsGAMgASgJEhIKCmJ1ZGdldF91c2QYBCABKAESFwoPbWF4X2NvbmN1cnJlbmN5GAUgASgFIj8KFUNyZWF0ZVByb2plY3RSZXNwb25zZRImCgdwcm9qZWN0GAEgASgLMhUuY29kZWZyYW1lLnYxLlByb2plY3QiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI8ChJHZXRQcm9qZWN0UmVzcG9uc2USJgoHcHJvamVjdBgBIAEoCzIVLmNvZGVmcmFtZS52MS5Qcm9qZWN0IhUKE0xpc3RQcm9qZWN0c1JlcXVlc3QiPwoUTGlzdFByb2plY3RzUmVzcG9uc2USJwoIcHJvamVjdHMYASADKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIoChJQbGFuUHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI4ChNQbGFuUHJvamVjdFJlc3BvbnNlEiEKBXRhc2tzGAEgAygLMhIuY29kZWZyYW1lLnYxLlRhc2siKQoTU3RhcnRQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIj4KFFN0YXJ0UHJvamVjdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIpChNQYXVzZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiPgoUUGF1c2VQcm9qZWN0UmVzcG9uc2USJgoHcHJvamVjdBgBIAEoCzIVLmNvZGVmcmFtZS52MS5Qcm9qZWN0IioKFFJlc3VtZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiPwoVUmVzdW1lUHJvamVjdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIvChlHZXRQcm9qZWN0U25hcHNob3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkinQEKGkdldFByb2plY3RTbmFwc2hvdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdBIhCgV0YXNrcxgCIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrEicKCGJsb2NrZXJzGAMgAygLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXISCwoDc2VxGAQgASgEIiYKEExpc3RUYXNrc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI2ChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIiEKDkdldFRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkiMwoPR2V0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5jb2RlZnJhbWUudjEuVGFzayIkChFDYW5jZWxUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJIjYKEkNhbmNlbFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIuY29kZWZyYW1lLnYxLlRhc2siIwoQUmV0cnlUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJIjUKEVJldHJ5VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5jb2RlZnJhbWUudjEuVGFzayJDChNMaXN0QmxvY2tlcnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSGAoQaW5jbHVkZV9yZXNvbHZlZBgCIAEoCCI/ChRMaXN0QmxvY2tlcnNSZXNwb25zZRInCghibG9ja2VycxgBIAMoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIjoKFEFuc3dlckJsb2NrZXJSZXF1ZXN0EhIKCmJsb2NrZXJfaWQYASABKAkSDgoGYW5zd2VyGAIgASgJIj8KFUFuc3dlckJsb2NrZXJSZXNwb25zZRImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiOwoSV2F0Y2hFdmVudHNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEQoJYWZ0ZXJfc2VxGAIgASgEMqAKCgtMZWFkU2VydmljZRJYCg1DcmVhdGVQcm9qZWN0EiIuY29kZWZyYW1lLnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiMuY29kZWZyYW1lLnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZRJUCgpHZXRQcm9qZWN0Eh8uY29kZWZyYW1lLnYxLkdldFByb2plY3RSZXF1ZXN0GiAuY29kZWZyYW1lLnYxLkdldFByb2plY3RSZXNwb25zZSIDkAIBEloKDExpc3RQcm9qZWN0cxIhLmNvZGVmcmFtZS52MS5MaXN0UHJvamVjdHNSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLkxpc3RQcm9qZWN0c1Jlc3BvbnNlIgOQAgESUgoLUGxhblByb2plY3QSIC5jb2RlZnJhbWUudjEuUGxhblByb2plY3RSZXF1ZXN0GiEuY29kZWZyYW1lLnYxLlBsYW5Qcm9qZWN0UmVzcG9uc2USVQoMU3RhcnRQcm9qZWN0EiEuY29kZWZyYW1lLnYxLlN0YXJ0UHJvamVjdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuU3RhcnRQcm9qZWN0UmVzcG9uc2USVQoMUGF1c2VQcm9qZWN0EiEuY29kZWZyYW1lLnYxLlBhdXNlUHJvamVjdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuUGF1c2VQcm9qZWN0UmVzcG9uc2USWAoNUmVzdW1lUHJvamVjdBIiLmNvZGVmcmFtZS52MS5SZXN1bWVQcm9qZWN0UmVxdWVzdBojLmNvZGVmcmFtZS52MS5SZXN1bWVQcm9qZWN0UmVzcG9uc2USbAoSR2V0UHJvamVjdFNuYXBzaG90EicuY29kZWZyYW1lLnYxLkdldFByb2plY3RTbmFwc2hvdFJlcXVlc3QaKC5jb2RlZnJhbWUudjEuR2V0UHJvamVjdFNuYXBzaG90UmVzcG9uc2UiA5ACARJRCglMaXN0VGFza3MSHi5jb2RlZnJhbWUudjEuTGlzdFRhc2tzUmVxdWVzdBofLmNvZGVmcmFtZS52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBEksKB0dldFRhc2sSHC5jb2RlZnJhbWUudjEuR2V0VGFza1JlcXVlc3QaHS5jb2RlZnJhbWUudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESTwoKQ2FuY2VsVGFzaxIfLmNvZGVmcmFtZS52MS5DYW5jZWxUYXNrUmVxdWVzdBogLmNvZGVmcmFtZS52MS5DYW5jZWxUYXNrUmVzcG9uc2USTAoJUmV0cnlUYXNrEh4uY29kZWZyYW1lLnYxLlJldHJ5VGFza1JlcXVlc3QaHy5jb2RlZnJhbWUudjEuUmV0cnlUYXNrUmVzcG9uc2USWgoMTGlzdEJsb2NrZXJzEiEuY29kZWZyYW1lLnYxLkxpc3RCbG9ja2Vyc1JlcXVlc3QaIi5jb2RlZnJhbWUudjEuTGlzdEJsb2NrZXJzUmVzcG9uc2UiA5ACARJYCg1BbnN3ZXJCbG9ja2VyEiIuY29kZWZyYW1lLnYxLkFuc3dlckJsb2NrZXJSZXF1ZXN0GiMuY29kZWZyYW1lLnYxLkFuc3dlckJsb2NrZXJSZXNwb25zZRJGCgtXYXRjaEV2ZW50cxIgLmNvZGVmcmFtZS52MS5XYXRjaEV2ZW50c1JlcXVlc3QaEy5jb2RlZnJhbWUudjEuRXZlbnQwAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types]);
+  fileDesc("Chdjb2RlZnJhbWUvdjEvbGVhZC5wcm90bxIMY29kZWZyYW1lLnYxInAKFENyZWF0ZVByb2plY3RSZXF1ZXN0EgwKBG5hbWUYASABKAkSCwoDcHJkGAIgASgJEhAKCHJlcG9fdXJsGAMgASgJEhIKCmJ1ZGdldF91c2QYBCABKAESFwoPbWF4X2NvbmN1cnJlbmN5GAUgASgFIj8KFUNyZWF0ZVByb2plY3RSZXNwb25zZRImCgdwcm9qZWN0GAEgASgLMhUuY29kZWZyYW1lLnYxLlByb2plY3QiJwoRR2V0UHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI8ChJHZXRQcm9qZWN0UmVzcG9uc2USJgoHcHJvamVjdBgBIAEoCzIVLmNvZGVmcmFtZS52MS5Qcm9qZWN0IhUKE0xpc3RQcm9qZWN0c1JlcXVlc3QiPwoUTGlzdFByb2plY3RzUmVzcG9uc2USJwoIcHJvamVjdHMYASADKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIoChJQbGFuUHJvamVjdFJlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI4ChNQbGFuUHJvamVjdFJlc3BvbnNlEiEKBXRhc2tzGAEgAygLMhIuY29kZWZyYW1lLnYxLlRhc2siKQoTU3RhcnRQcm9qZWN0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJIj4KFFN0YXJ0UHJvamVjdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIpChNQYXVzZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiPgoUUGF1c2VQcm9qZWN0UmVzcG9uc2USJgoHcHJvamVjdBgBIAEoCzIVLmNvZGVmcmFtZS52MS5Qcm9qZWN0IioKFFJlc3VtZVByb2plY3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkiPwoVUmVzdW1lUHJvamVjdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCJBChdTZXRQcm9qZWN0QnVkZ2V0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhIKCmJ1ZGdldF91c2QYAiABKAEiQgoYU2V0UHJvamVjdEJ1ZGdldFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdCIvChlHZXRQcm9qZWN0U25hcHNob3RSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkinQEKGkdldFByb2plY3RTbmFwc2hvdFJlc3BvbnNlEiYKB3Byb2plY3QYASABKAsyFS5jb2RlZnJhbWUudjEuUHJvamVjdBIhCgV0YXNrcxgCIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrEicKCGJsb2NrZXJzGAMgAygLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXISCwoDc2VxGAQgASgEIiYKEExpc3RUYXNrc1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCSI2ChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIiEKDkdldFRhc2tSZXF1ZXN0Eg8KB3Rhc2tfaWQYASABKAkiMwoPR2V0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5jb2RlZnJhbWUudjEuVGFzayIkChFDYW5jZWxUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJIjYKEkNhbmNlbFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIuY29kZWZyYW1lLnYxLlRhc2siIwoQUmV0cnlUYXNrUmVxdWVzdBIPCgd0YXNrX2lkGAEgASgJIjUKEVJldHJ5VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5jb2RlZnJhbWUudjEuVGFzayJDChNMaXN0QmxvY2tlcnNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSGAoQaW5jbHVkZV9yZXNvbHZlZBgCIAEoCCI/ChRMaXN0QmxvY2tlcnNSZXNwb25zZRInCghibG9ja2VycxgBIAMoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIjoKFEFuc3dlckJsb2NrZXJSZXF1ZXN0EhIKCmJsb2NrZXJfaWQYASABKAkSDgoGYW5zd2VyGAIgASgJIj8KFUFuc3dlckJsb2NrZXJSZXNwb25zZRImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiOwoSV2F0Y2hFdmVudHNSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSEQoJYWZ0ZXJfc2VxGAIgASgEMoMLCgtMZWFkU2VydmljZRJYCg1DcmVhdGVQcm9qZWN0EiIuY29kZWZyYW1lLnYxLkNyZWF0ZVByb2plY3RSZXF1ZXN0GiMuY29kZWZyYW1lLnYxLkNyZWF0ZVByb2plY3RSZXNwb25zZRJUCgpHZXRQcm9qZWN0Eh8uY29kZWZyYW1lLnYxLkdldFByb2plY3RSZXF1ZXN0GiAuY29kZWZyYW1lLnYxLkdldFByb2plY3RSZXNwb25zZSIDkAIBEloKDExpc3RQcm9qZWN0cxIhLmNvZGVmcmFtZS52MS5MaXN0UHJvamVjdHNSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLkxpc3RQcm9qZWN0c1Jlc3BvbnNlIgOQAgESUgoLUGxhblByb2plY3QSIC5jb2RlZnJhbWUudjEuUGxhblByb2plY3RSZXF1ZXN0GiEuY29kZWZyYW1lLnYxLlBsYW5Qcm9qZWN0UmVzcG9uc2USVQoMU3RhcnRQcm9qZWN0EiEuY29kZWZyYW1lLnYxLlN0YXJ0UHJvamVjdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuU3RhcnRQcm9qZWN0UmVzcG9uc2USVQoMUGF1c2VQcm9qZWN0EiEuY29kZWZyYW1lLnYxLlBhdXNlUHJvamVjdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuUGF1c2VQcm9qZWN0UmVzcG9uc2USWAoNUmVzdW1lUHJvamVjdBIiLmNvZGVmcmFtZS52MS5SZXN1bWVQcm9qZWN0UmVxdWVzdBojLmNvZGVmcmFtZS52MS5SZXN1bWVQcm9qZWN0UmVzcG9uc2USYQoQU2V0UHJvamVjdEJ1ZGdldBIlLmNvZGVmcmFtZS52MS5TZXRQcm9qZWN0QnVkZ2V0UmVxdWVzdBomLmNvZGVmcmFtZS52MS5TZXRQcm9qZWN0QnVkZ2V0UmVzcG9uc2USbAoSR2V0UHJvamVjdFNuYXBzaG90EicuY29kZWZyYW1lLnYxLkdldFByb2plY3RTbmFwc2hvdFJlcXVlc3QaKC5jb2RlZnJhbWUudjEuR2V0UHJvamVjdFNuYXBzaG90UmVzcG9uc2UiA5ACARJRCglMaXN0VGFza3MSHi5jb2RlZnJhbWUudjEuTGlzdFRhc2tzUmVxdWVzdBofLmNvZGVmcmFtZS52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBEksKB0dldFRhc2sSHC5jb2RlZnJhbWUudjEuR2V0VGFza1JlcXVlc3QaHS5jb2RlZnJhbWUudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESTwoKQ2FuY2VsVGFzaxIfLmNvZGVmcmFtZS52MS5DYW5jZWxUYXNrUmVxdWVzdBogLmNvZGVmcmFtZS52MS5DYW5jZWxUYXNrUmVzcG9uc2USTAoJUmV0cnlUYXNrEh4uY29kZWZyYW1lLnYxLlJldHJ5VGFza1JlcXVlc3QaHy5jb2RlZnJhbWUudjEuUmV0cnlUYXNrUmVzcG9uc2USWgoMTGlzdEJsb2NrZXJzEiEuY29kZWZyYW1lLnYxLkxpc3RCbG9ja2Vyc1JlcXVlc3QaIi5jb2RlZnJhbWUudjEuTGlzdEJsb2NrZXJzUmVzcG9uc2UiA5ACARJYCg1BbnN3ZXJCbG9ja2VyEiIuY29kZWZyYW1lLnYxLkFuc3dlckJsb2NrZXJSZXF1ZXN0GiMuY29kZWZyYW1lLnYxLkFuc3dlckJsb2NrZXJSZXNwb25zZRJGCgtXYXRjaEV2ZW50cxIgLmNvZGVmcmFtZS52MS5XYXRjaEV2ZW50c1JlcXVlc3QaEy5jb2RlZnJhbWUudjEuRXZlbnQwAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types]);
 
 /**
  * @generated from message codeframe.v1.CreateProjectRequest
@@ -435,6 +435,78 @@ export const ResumeProjectResponseSchema: GenMessage<ResumeProjectResponse, {jso
   messageDesc(file_codeframe_v1_lead, 13);
 
 /**
+ * --- Budgets that hold (issue 13) ---
+ *
+ * @generated from message codeframe.v1.SetProjectBudgetRequest
+ */
+export type SetProjectBudgetRequest = Message<"codeframe.v1.SetProjectBudgetRequest"> & {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * USD; 0 means no budget. Validated like CreateProject's budget_usd.
+   *
+   * @generated from field: double budget_usd = 2;
+   */
+  budgetUsd: number;
+};
+
+/**
+ * --- Budgets that hold (issue 13) ---
+ *
+ * @generated from message codeframe.v1.SetProjectBudgetRequest
+ */
+export type SetProjectBudgetRequestJson = {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId?: string;
+
+  /**
+   * USD; 0 means no budget. Validated like CreateProject's budget_usd.
+   *
+   * @generated from field: double budget_usd = 2;
+   */
+  budgetUsd?: number | "NaN" | "Infinity" | "-Infinity";
+};
+
+/**
+ * Describes the message codeframe.v1.SetProjectBudgetRequest.
+ * Use `create(SetProjectBudgetRequestSchema)` to create a new message.
+ */
+export const SetProjectBudgetRequestSchema: GenMessage<SetProjectBudgetRequest, {jsonType: SetProjectBudgetRequestJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_lead, 14);
+
+/**
+ * @generated from message codeframe.v1.SetProjectBudgetResponse
+ */
+export type SetProjectBudgetResponse = Message<"codeframe.v1.SetProjectBudgetResponse"> & {
+  /**
+   * @generated from field: codeframe.v1.Project project = 1;
+   */
+  project?: Project | undefined;
+};
+
+/**
+ * @generated from message codeframe.v1.SetProjectBudgetResponse
+ */
+export type SetProjectBudgetResponseJson = {
+  /**
+   * @generated from field: codeframe.v1.Project project = 1;
+   */
+  project?: ProjectJson;
+};
+
+/**
+ * Describes the message codeframe.v1.SetProjectBudgetResponse.
+ * Use `create(SetProjectBudgetResponseSchema)` to create a new message.
+ */
+export const SetProjectBudgetResponseSchema: GenMessage<SetProjectBudgetResponse, {jsonType: SetProjectBudgetResponseJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_lead, 15);
+
+/**
  * @generated from message codeframe.v1.GetProjectSnapshotRequest
  */
 export type GetProjectSnapshotRequest = Message<"codeframe.v1.GetProjectSnapshotRequest"> & {
@@ -459,7 +531,7 @@ export type GetProjectSnapshotRequestJson = {
  * Use `create(GetProjectSnapshotRequestSchema)` to create a new message.
  */
 export const GetProjectSnapshotRequestSchema: GenMessage<GetProjectSnapshotRequest, {jsonType: GetProjectSnapshotRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 14);
+  messageDesc(file_codeframe_v1_lead, 16);
 
 /**
  * @generated from message codeframe.v1.GetProjectSnapshotResponse
@@ -520,7 +592,7 @@ export type GetProjectSnapshotResponseJson = {
  * Use `create(GetProjectSnapshotResponseSchema)` to create a new message.
  */
 export const GetProjectSnapshotResponseSchema: GenMessage<GetProjectSnapshotResponse, {jsonType: GetProjectSnapshotResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 15);
+  messageDesc(file_codeframe_v1_lead, 17);
 
 /**
  * @generated from message codeframe.v1.ListTasksRequest
@@ -547,7 +619,7 @@ export type ListTasksRequestJson = {
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest, {jsonType: ListTasksRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 16);
+  messageDesc(file_codeframe_v1_lead, 18);
 
 /**
  * @generated from message codeframe.v1.ListTasksResponse
@@ -574,7 +646,7 @@ export type ListTasksResponseJson = {
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse, {jsonType: ListTasksResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 17);
+  messageDesc(file_codeframe_v1_lead, 19);
 
 /**
  * @generated from message codeframe.v1.GetTaskRequest
@@ -601,7 +673,7 @@ export type GetTaskRequestJson = {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest, {jsonType: GetTaskRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 18);
+  messageDesc(file_codeframe_v1_lead, 20);
 
 /**
  * @generated from message codeframe.v1.GetTaskResponse
@@ -628,7 +700,7 @@ export type GetTaskResponseJson = {
  * Use `create(GetTaskResponseSchema)` to create a new message.
  */
 export const GetTaskResponseSchema: GenMessage<GetTaskResponse, {jsonType: GetTaskResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 19);
+  messageDesc(file_codeframe_v1_lead, 21);
 
 /**
  * @generated from message codeframe.v1.CancelTaskRequest
@@ -655,7 +727,7 @@ export type CancelTaskRequestJson = {
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest, {jsonType: CancelTaskRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 20);
+  messageDesc(file_codeframe_v1_lead, 22);
 
 /**
  * @generated from message codeframe.v1.CancelTaskResponse
@@ -682,7 +754,7 @@ export type CancelTaskResponseJson = {
  * Use `create(CancelTaskResponseSchema)` to create a new message.
  */
 export const CancelTaskResponseSchema: GenMessage<CancelTaskResponse, {jsonType: CancelTaskResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 21);
+  messageDesc(file_codeframe_v1_lead, 23);
 
 /**
  * @generated from message codeframe.v1.RetryTaskRequest
@@ -709,7 +781,7 @@ export type RetryTaskRequestJson = {
  * Use `create(RetryTaskRequestSchema)` to create a new message.
  */
 export const RetryTaskRequestSchema: GenMessage<RetryTaskRequest, {jsonType: RetryTaskRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 22);
+  messageDesc(file_codeframe_v1_lead, 24);
 
 /**
  * @generated from message codeframe.v1.RetryTaskResponse
@@ -736,7 +808,7 @@ export type RetryTaskResponseJson = {
  * Use `create(RetryTaskResponseSchema)` to create a new message.
  */
 export const RetryTaskResponseSchema: GenMessage<RetryTaskResponse, {jsonType: RetryTaskResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 23);
+  messageDesc(file_codeframe_v1_lead, 25);
 
 /**
  * @generated from message codeframe.v1.ListBlockersRequest
@@ -773,7 +845,7 @@ export type ListBlockersRequestJson = {
  * Use `create(ListBlockersRequestSchema)` to create a new message.
  */
 export const ListBlockersRequestSchema: GenMessage<ListBlockersRequest, {jsonType: ListBlockersRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 24);
+  messageDesc(file_codeframe_v1_lead, 26);
 
 /**
  * @generated from message codeframe.v1.ListBlockersResponse
@@ -800,7 +872,7 @@ export type ListBlockersResponseJson = {
  * Use `create(ListBlockersResponseSchema)` to create a new message.
  */
 export const ListBlockersResponseSchema: GenMessage<ListBlockersResponse, {jsonType: ListBlockersResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 25);
+  messageDesc(file_codeframe_v1_lead, 27);
 
 /**
  * @generated from message codeframe.v1.AnswerBlockerRequest
@@ -837,7 +909,7 @@ export type AnswerBlockerRequestJson = {
  * Use `create(AnswerBlockerRequestSchema)` to create a new message.
  */
 export const AnswerBlockerRequestSchema: GenMessage<AnswerBlockerRequest, {jsonType: AnswerBlockerRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 26);
+  messageDesc(file_codeframe_v1_lead, 28);
 
 /**
  * @generated from message codeframe.v1.AnswerBlockerResponse
@@ -864,7 +936,7 @@ export type AnswerBlockerResponseJson = {
  * Use `create(AnswerBlockerResponseSchema)` to create a new message.
  */
 export const AnswerBlockerResponseSchema: GenMessage<AnswerBlockerResponse, {jsonType: AnswerBlockerResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 27);
+  messageDesc(file_codeframe_v1_lead, 29);
 
 /**
  * @generated from message codeframe.v1.WatchEventsRequest
@@ -905,7 +977,7 @@ export type WatchEventsRequestJson = {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest, {jsonType: WatchEventsRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_lead, 28);
+  messageDesc(file_codeframe_v1_lead, 30);
 
 /**
  * The public API of the lead orchestrator. Clients in any language use it over gRPC,
@@ -976,6 +1048,17 @@ export const LeadService: GenService<{
     methodKind: "unary";
     input: typeof ResumeProjectRequestSchema;
     output: typeof ResumeProjectResponseSchema;
+  },
+  /**
+   * Budgets that hold (issue 13): sets the project's budget; a project waiting on a spent
+   * budget resumes once the new one leaves room, and its budget blocker is resolved.
+   *
+   * @generated from rpc codeframe.v1.LeadService.SetProjectBudget
+   */
+  setProjectBudget: {
+    methodKind: "unary";
+    input: typeof SetProjectBudgetRequestSchema;
+    output: typeof SetProjectBudgetResponseSchema;
   },
   /**
    * The project, its tasks and blockers, and the seq they reflect, in one read.

@@ -685,6 +685,8 @@ export type Blocker = Message<"codeframe.v1.Blocker"> & {
   projectId: string;
 
   /**
+   * Empty for a project's own blocker (its budget is spent: raise it with SetProjectBudget).
+   *
    * @generated from field: string task_id = 3;
    */
   taskId: string;
@@ -732,6 +734,8 @@ export type BlockerJson = {
   projectId?: string;
 
   /**
+   * Empty for a project's own blocker (its budget is spent: raise it with SetProjectBudget).
+   *
    * @generated from field: string task_id = 3;
    */
   taskId?: string;

@@ -1,0 +1,195 @@
+// Budgets that hold: the lead, three workers and fake-anthropic, with a price table that
+// makes every worker call cost the same known amount and planning free.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Brain, paddedTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
+import { BlockerStatus, type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const WORKER_MODEL = 'claude-sonnet-5-5';
+/** Every worker turn is padded to this many characters: 100 output tokens in the fake. */
+const TURN_CHARS = 400;
+/** USD per million output tokens, so that one worker call costs CALL_USD exactly (2^-7). */
+const OUTPUT_PRICE = 78.125;
+const CALL_USD = (TURN_CHARS / 4) * (OUTPUT_PRICE / 1_000_000);
+/** The lead's per-task cap (CODEFRAME_TASK_BUDGET_USD): six calls. */
+const TASK_BUDGET_USD = 6 * CALL_USD;
+/** Turns a task of the three needs to finish: its tests, notes, finish. */
+const TURNS_TO_FINISH = 5;
+
+const plan = (keys: string[]) => ({
+  tasks: keys.map((key) => ({
+    key,
+    title: `Build ${key}`,
+    description: `${key}.js`,
+    kind: 'backend',
+    depends_on: [],
+    acceptance_criteria: ['its test passes'],
+  })),
+});
+
+const padded = (content: TurnBlock[]) => paddedTurn(content, TURN_CHARS);
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Worker calls the fake answered: the ones a cancel did not cut off first, which cost. */
+let answered = 0;
+
+/**
+ * Plans from the PRD's "plan:" line; each task writes its passing test, then a note a turn
+ * until its fifth turn finishes; the task "forever" writes notes and never finishes.
+ */
+const brain: Brain = async (request, ctx) => {
+  if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
+    const keys = /plan: ([\w, ]+)/.exec(JSON.stringify(request.messages))?.[1]?.split(', ') ?? [];
+    return { content: [toolUse('submit_plan', plan(keys))] };
+  }
+  const key = /# Task ([\w-]+):/.exec(JSON.stringify(request.messages[0]?.content))?.[1] ?? '?';
+  const turn = (request.messages.length + 1) / 2;
+  // Slow enough that the three tasks overlap and the lead's cancel arrives mid-run.
+  await sleep(300, ctx.signal);
+  if (!ctx.signal.aborted) answered++;
+  const note = toolUse('write_file', { path: `notes/${key}-${turn}.txt`, content: `${turn}\n` });
+  if (key === 'forever') return padded([note]);
+  if (turn === 1) {
+    return padded([
+      toolUse('write_file', { path: 'package.json', content: '{ "type": "module" }\n' }),
+      toolUse('write_file', {
+        path: `${key}.test.js`,
+        content: `import { test } from 'node:test';\ntest('${key}', () => {});\n`,
+      }),
+    ]);
+  }
+  if (turn < TURNS_TO_FINISH) return padded([note]);
+  return padded([toolUse('finish', { summary: `${key} done` })]);
+};
+
+const finished = (event: Event) =>
+  event.payload.case === 'projectStatus' &&
+  (event.payload.value.status === ProjectStatus.COMPLETED ||
+    event.payload.value.status === ProjectStatus.FAILED);
+
+describe('budgets that hold, with workers against fake-anthropic', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const prices = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.json');
+    writeFileSync(
+      prices,
+      JSON.stringify({
+        [WORKER_MODEL]: { input: 0, output: OUTPUT_PRICE, cacheWrite: 0, cacheRead: 0 },
+        // The lead plans with a model this table makes free: every dollar is a worker's call.
+        'claude-haiku-4-5': { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
+      }),
+    );
+    cluster = await startCluster(
+      brain,
+      {},
+      {
+        env: { CODEFRAME_PRICES_FILE: prices, CODEFRAME_MODEL: WORKER_MODEL },
+        leadEnv: {
+          CODEFRAME_MODEL: 'claude-haiku-4-5',
+          CODEFRAME_TASK_BUDGET_USD: String(TASK_BUDGET_USD),
+        },
+      },
+    );
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it("stops a task at the lead's per-task cap, at most one call past it", async () => {
+    const { client } = cluster;
+    const { project } = await client.createProject({ prd: '# Forever\nplan: forever' });
+    const projectId = project!.id;
+    const before = answered;
+    await client.startProject({ projectId });
+    const events = await watchUntil(cluster, projectId, 0n, finished);
+    expect(events.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.FAILED });
+    const [task] = (await client.listTasks({ projectId })).tasks;
+    expect(task?.status).toBe(TaskStatus.FAILED);
+    expect(task?.error).toMatch(/the task's budget of \$0\.05 is spent/);
+    const spent = task?.usage?.costUsd ?? 0;
+    expect(spent).toBeGreaterThanOrEqual(TASK_BUDGET_USD);
+    expect(spent).toBeLessThanOrEqual(TASK_BUDGET_USD + CALL_USD);
+    expect((answered - before) * CALL_USD).toBeLessThanOrEqual(TASK_BUDGET_USD + CALL_USD);
+    expect(task?.usage?.costUsd).toBe(Number(task?.usage?.calls) * CALL_USD);
+  }, 120_000);
+
+  it('stops three running tasks when the project budget runs out, waits as a blocker, and completes once it is raised', async () => {
+    const { client } = cluster;
+    const budgetUsd = 4.5 * CALL_USD;
+    const { project } = await client.createProject({
+      prd: '# Three\nplan: alpha, beta, gamma',
+      budgetUsd,
+      maxConcurrency: 3,
+    });
+    const projectId = project!.id;
+    const before = answered;
+    await client.startProject({ projectId });
+    const blocked = await watchUntil(
+      cluster,
+      projectId,
+      0n,
+      (e) => e.payload.case === 'blockerCreated' || finished(e),
+    );
+    const created = blocked.at(-1)?.payload;
+    expect(created?.case).toBe('blockerCreated');
+    const blocker = created?.case === 'blockerCreated' ? created.value.blocker : undefined;
+    expect(blocker).toMatchObject({ taskId: '', status: BlockerStatus.OPEN });
+    expect(blocker?.question).toMatch(/^budget spent: raise it to continue/);
+    // All three were running when it ran out.
+    const assigned = new Set(
+      blocked.flatMap((e) =>
+        e.payload.case === 'taskStatusChanged' && e.payload.value.to === TaskStatus.IN_PROGRESS
+          ? [e.payload.value.taskId]
+          : [],
+      ),
+    );
+    expect(assigned.size).toBe(3);
+
+    // The lead stopped them: none runs, none failed; each waits to run again.
+    let { tasks } = await client.listTasks({ projectId });
+    while (tasks.some((t) => t.status !== TaskStatus.PENDING)) {
+      expect(tasks.map((t) => TaskStatus[t.status])).not.toContain('FAILED');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ({ tasks } = await client.listTasks({ projectId }));
+    }
+    const paused = (await client.getProject({ projectId })).project!;
+    expect(paused.status).toBe(ProjectStatus.PAUSED);
+    const spent = paused.usage?.costUsd ?? 0;
+    expect(spent).toBeGreaterThanOrEqual(budgetUsd);
+    // At most one model call past the budget per running task, counted by the lead and by
+    // the fake (calls it answered; the cancel cut the others off before any answer).
+    expect(spent).toBeLessThanOrEqual(budgetUsd + 3 * CALL_USD);
+    const served = answered - before;
+    expect(served * CALL_USD).toBeLessThanOrEqual(budgetUsd + 3 * CALL_USD);
+    expect((await client.listBlockers({ projectId })).blockers.map((b) => b.id)).toEqual([
+      blocker?.id,
+    ]);
+
+    // Nothing more is spent while it waits.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(answered - before).toBe(served);
+
+    const raised = await client.setProjectBudget({ projectId, budgetUsd: 1 });
+    expect(raised.project?.status).toBe(ProjectStatus.RUNNING);
+    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, finished);
+    expect(rest.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
+    expect(rest.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.COMPLETED });
+    ({ tasks } = await client.listTasks({ projectId }));
+    expect(tasks.map((t) => [t.key, TaskStatus[t.status]])).toEqual([
+      ['alpha', 'COMPLETED'],
+      ['beta', 'COMPLETED'],
+      ['gamma', 'COMPLETED'],
+    ]);
+    expect((await client.listBlockers({ projectId })).blockers).toEqual([]);
+  }, 180_000);
+});
