@@ -5,7 +5,6 @@ import {
   emptyUsage,
   type LlmClient,
   LlmError,
-  type MessageParam,
   toProtoUsage,
 } from '@codeframe/llm';
 import {
@@ -19,11 +18,22 @@ import {
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
+import { compactConversation } from './compaction.js';
+import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
+import { Conversation } from './conversation.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import { commitAll, pushBranch, type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
-
+import {
+  CUT_FOLLOW_UP,
+  cutReply,
+  MAX_CUT_TURNS,
+  MAX_NUDGES,
+  refusalError,
+  TEXT_ONLY_NUDGE,
+  turnEnd,
+} from './stop-reason.js';
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
@@ -48,6 +58,8 @@ export interface AgentTaskInput {
   environment: string;
   agentId: string;
   limits: AgentLimits;
+  /** The model's window and how the conversation is kept within it; defaults when unset. */
+  context?: Partial<ContextSettings>;
   logger: Logger;
   /** Aborted when the caller cancels or the task's deadline passes. */
   signal: AbortSignal;
@@ -66,6 +78,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   const task = request.task!;
   const ev = taskEvents(task.id, input.agentId);
   const channel = new EventChannel<TaskEvent>();
+  const context = { ...DEFAULT_CONTEXT, ...input.context };
   const tools = new ToolRunner({
     workspace: input.workspace,
     sandbox: input.sandbox,
@@ -73,12 +86,16 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     commandTimeoutMs: limits.commandTimeoutMs,
     testTimeoutMs: limits.testTimeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
+    maxResultChars: context.toolResultChars,
     events: ev,
     emit: (event) => channel.push(event),
     signal,
   });
   let usage = emptyUsage();
   let corrections = 0;
+  let retriedTooLong = false;
+  let cutTurns = 0;
+  let nudges = 0;
   let tests: TestSummary | undefined;
   const end = (
     outcome: TaskOutcome,
@@ -106,8 +123,10 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   const install = yield* installDependencies({ ...input, events: ev, channel });
   if (signal.aborted) return yield* stopped(signal, end, ev);
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
-  const messages: MessageParam[] = [{ role: 'user', content: prompt }];
+  const conversation = new Conversation(prompt, context);
   const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
+  const compact = (reason: string) =>
+    compactConversation({ llm, system, conversation, signal, channel, ev, reason });
 
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
@@ -116,11 +135,18 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       yield end(TaskOutcome.BUDGET_EXHAUSTED, { error });
       return;
     }
+    if (conversation.prepare(turn).compact && conversation.compactable) {
+      const { compactPercent, windowTokens } = conversation.settings;
+      const reason = `the context reached ${compactPercent}% of the model's ${windowTokens}-token window`;
+      const used = yield* compact(reason);
+      if (signal.aborted) return yield* stopped(signal, end, ev);
+      if (used) usage = addUsage(usage, used);
+    }
     yield ev.agent(AgentState.THINKING, `turn ${turn}`);
     const call = llm.complete({
       system,
       tools: TOOL_DEFINITIONS,
-      messages,
+      messages: conversation.messages,
       signal,
       onRetry: ({ attempt, delayMs, error }) =>
         channel.push(
@@ -136,19 +162,59 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       response = yield* channel.until(call);
     } catch (err) {
       if (signal.aborted) return yield* stopped(signal, end, ev);
+      // Too long for the window (the estimate fell short): compacted, the turn is tried again.
+      if (err instanceof LlmError && err.kind === 'prompt_too_long' && !retriedTooLong) {
+        if (conversation.compactable) {
+          retriedTooLong = true;
+          const used = yield* compact(
+            `the API answered that the prompt is too long (${err.message})`,
+          );
+          if (signal.aborted) return yield* stopped(signal, end, ev);
+          if (used) usage = addUsage(usage, used);
+          turn--;
+          continue;
+        }
+      }
       const error = err instanceof LlmError ? err.message : String(err);
       logger.error({ err }, 'model call failed');
       yield end(TaskOutcome.FAILED, { error: `model call failed: ${error}` });
       return;
     }
+    retriedTooLong = false;
     usage = addUsage(usage, response.usage);
     yield ev.tokens(response.model, toProtoUsage(response.usage), toProtoUsage(usage));
     const content = response.message.content;
-    messages.push({ role: 'assistant', content: content as ContentBlockParam[] });
     for (const block of content) {
       if (block.type === 'text' && block.text.trim())
         yield ev.activity(block.text.trim().slice(0, 500));
     }
+    const stop = turnEnd(response.message.stop_reason);
+    if (stop === 'refused') {
+      const error = refusalError(content);
+      yield ev.activity(error, '', true);
+      yield end(TaskOutcome.FAILED, { error });
+      return;
+    }
+    if (stop === 'cut') {
+      if (++cutTurns >= MAX_CUT_TURNS) {
+        const error = `the model's replies were cut off at the output limit (max_tokens) ${cutTurns} times in a row`;
+        yield ev.activity(error, '', true);
+        yield end(TaskOutcome.FAILED, { error });
+        return;
+      }
+      yield ev.activity(
+        `the reply was cut off (${response.message.stop_reason}); asking the model to continue`,
+      );
+      conversation.push({ role: 'assistant', content: cutReply(content) });
+      conversation.measured(response.usage);
+      conversation.push({ role: 'user', content: [{ type: 'text', text: CUT_FOLLOW_UP }] });
+      continue;
+    }
+    cutTurns = 0;
+    conversation.push({ role: 'assistant', content: content as ContentBlockParam[] });
+    conversation.measured(response.usage);
+    // A paused turn (a long server-side step) goes on when sent back as it is.
+    if (stop === 'paused') continue;
 
     const results: ContentBlockParam[] = [];
     let finish: { id?: string; summary: string } | undefined;
@@ -200,6 +266,13 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     }
 
     const toolsUsed = content.some((b) => b.type === 'tool_use');
+    // Text alone is not finishing: the model is asked once to call finish or go on.
+    if (toolsUsed) nudges = 0;
+    else if (nudges < MAX_NUDGES) {
+      nudges++;
+      conversation.push({ role: 'user', content: [{ type: 'text', text: TEXT_ONLY_NUDGE }] });
+      continue;
+    }
     if (finish || !toolsUsed) {
       const summary = finish?.summary ?? textOf(content);
       yield ev.agent(AgentState.TESTING, 'running the tests');
@@ -245,7 +318,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
         });
       else results.push({ type: 'text', text: feedback });
     }
-    messages.push({ role: 'user', content: results });
+    conversation.push({ role: 'user', content: results });
   }
   const error = `the model used all ${limits.maxTurns} turns without finishing`;
   yield ev.activity(error, '', true);

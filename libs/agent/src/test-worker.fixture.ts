@@ -16,6 +16,7 @@ import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
 import { Capacity } from './capacity.js';
+import type { ContextSettings } from './context-settings.js';
 import type { Workspace } from './git-workspace.js';
 import { detectTestCommand } from './project-files.js';
 import { Sandbox, type SandboxSettings } from './sandbox.js';
@@ -48,10 +49,23 @@ export interface TestWorker {
 
 export async function startTestWorker(
   dir: string,
-  options: { brain: Brain; sandbox?: Partial<SandboxSettings>; commandTimeoutMs?: number },
+  options: {
+    brain: Brain;
+    sandbox?: Partial<SandboxSettings>;
+    commandTimeoutMs?: number;
+    /** The model's window (fake-anthropic answers 400 past it) and the context settings. */
+    context?: Partial<ContextSettings>;
+    /** fake-anthropic's own window, when it differs from the one the worker is told. */
+    fakeWindowTokens?: number;
+    maxOutputBytes?: number;
+    maxTurns?: number;
+  },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
-  const fake = await startFakeAnthropic({ brain: (req, ctx) => worker.brain(req, ctx) });
+  const fake = await startFakeAnthropic({
+    brain: (req, ctx) => worker.brain(req, ctx),
+    contextWindowTokens: options.fakeWindowTokens ?? options.context?.windowTokens,
+  });
   const llm = new LlmClient({
     apiKey: 'k',
     baseUrl: fake.url,
@@ -82,13 +96,14 @@ export async function startTestWorker(
     environment: describeEnvironment(toolchain, sandbox.network),
     limits: {
       maxAttempts: 3,
-      maxTurns: 10,
+      maxTurns: options.maxTurns ?? 10,
       maxCostUsd: 0,
       deadlineMs: 600_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
       testTimeoutMs: 60_000,
-      maxOutputBytes: 100_000,
+      maxOutputBytes: options.maxOutputBytes ?? 100_000,
     },
+    context: options.context,
   };
   const server = await startRpcServer({
     host: '127.0.0.1',

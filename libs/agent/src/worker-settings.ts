@@ -1,6 +1,7 @@
 import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
 import { env } from '@codeframe/runtime';
+import { contextEnvSettings } from './context-settings.js';
 import { sandboxEnvSettings } from './sandbox-settings.js';
 
 /** What every worker service reads from its environment. */
@@ -20,5 +21,6 @@ export function workerSettings(defaultPort: number) {
     commandTimeoutMs: env.int('CODEFRAME_COMMAND_TIMEOUT_MS', 120_000, 100),
     testTimeoutMs: env.int('CODEFRAME_TEST_TIMEOUT_MS', 300_000, 100),
     maxOutputBytes: env.int('CODEFRAME_MAX_OUTPUT_BYTES', 200_000, 1_000),
+    ...contextEnvSettings,
   };
 }

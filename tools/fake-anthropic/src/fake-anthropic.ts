@@ -20,6 +20,8 @@ export interface FakeAnthropicOptions {
   /** Pause between streamed events, to play slow tokens. */
   eventDelayMs?: number;
   logger?: Logger;
+  /** The model's context window in tokens: longer requests get 400 "prompt is too long". */
+  contextWindowTokens?: number;
 }
 
 export interface FakeAnthropic {
@@ -49,6 +51,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     logger,
     meter: new TokenMeter(),
     ids: { message: 0, toolUse: 0 },
+    contextWindowTokens: options.contextWindowTokens,
   };
   const addFaults = (...faults: Fault[]) => {
     for (const fault of faults) checkFault(fault);

@@ -2,6 +2,7 @@ import { ConfigError, type Setting } from '@codeframe/runtime';
 import type { Brain } from '../brain.js';
 import { echoBrain } from './echo.js';
 import { exampleProjectsBrain } from './example-projects.js';
+import { manyFilesBrain } from './many-files.js';
 import { selfCorrectingModuleBrain } from './self-correcting-module.js';
 
 // The brains a fake-anthropic process can play, by name.
@@ -10,6 +11,7 @@ export const brains: Readonly<Record<string, Brain>> = {
   echo: echoBrain,
   examples: exampleProjectsBrain,
   'self-correcting-module': selfCorrectingModuleBrain,
+  'many-files': manyFilesBrain({ files: 30, bytes: 40_000 }),
 };
 
 export const brainNames = (): string[] => Object.keys(brains);
