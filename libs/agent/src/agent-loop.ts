@@ -72,6 +72,8 @@ const FAILURE_FOR_MODEL = 8_000;
  * calls finish; the worker then runs the tests itself and feeds failures back (a
  * correction_attempt each time, up to maxAttempts); passing work is committed and pushed.
  * The last event carries the TaskResult. A task whose tests still fail never completes.
+ * The conversation (conversation.ts) stays within the model's window: results capped,
+ * superseded ones elided, compacted near the window; stop_reason is read (stop-reason.ts).
  */
 export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
   const { request, role, llm, limits, signal, logger } = input;
@@ -126,7 +128,7 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
   const conversation = new Conversation(prompt, context);
   const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
   const compact = (reason: string) =>
-    compactConversation({ llm, system, conversation, signal, channel, ev, reason });
+    compactConversation({ llm, system, conversation, signal, channel, ev, reason, usage });
 
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
@@ -138,9 +140,11 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
     if (conversation.prepare(turn).compact && conversation.compactable) {
       const { compactPercent, windowTokens } = conversation.settings;
       const reason = `the context reached ${compactPercent}% of the model's ${windowTokens}-token window`;
-      const used = yield* compact(reason);
+      usage = yield* compact(reason);
       if (signal.aborted) return yield* stopped(signal, end, ev);
-      if (used) usage = addUsage(usage, used);
+      // The turn starts again, so the budget is checked before its call.
+      turn--;
+      continue;
     }
     yield ev.agent(AgentState.THINKING, `turn ${turn}`);
     const call = llm.complete({
@@ -166,11 +170,8 @@ export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskE
       if (err instanceof LlmError && err.kind === 'prompt_too_long' && !retriedTooLong) {
         if (conversation.compactable) {
           retriedTooLong = true;
-          const used = yield* compact(
-            `the API answered that the prompt is too long (${err.message})`,
-          );
+          usage = yield* compact(`the API answered that the prompt is too long (${err.message})`);
           if (signal.aborted) return yield* stopped(signal, end, ev);
-          if (used) usage = addUsage(usage, used);
           turn--;
           continue;
         }

@@ -22,21 +22,24 @@ export interface CompactionInput {
   ev: TaskEventFactory;
   /** Why now, for the event: the share reached, or the API's refusal. */
   reason: string;
+  /** The task's usage so far, which the compaction's calls add to. */
+  usage: UsageTotals;
 }
 
 /**
  * A compaction turn: the model is asked for a summary of its progress, and the conversation
  * continues from the first prompt and that summary; a context_compacted event says how
  * many tokens it went from and to. When even that request is too long for the window, the
- * summary is put together from the conversation itself. Returns the call's usage.
+ * summary is put together from the conversation itself. Returns the task's usage with
+ * the compaction's calls added.
  */
 export async function* compactConversation(
   input: CompactionInput,
-): AsyncGenerator<TaskEvent, UsageTotals | undefined> {
+): AsyncGenerator<TaskEvent, UsageTotals> {
   const { llm, conversation, channel, ev } = input;
   yield ev.activity(`compacting the conversation: ${input.reason}`);
   let summary: string | undefined;
-  let usage: UsageTotals | undefined;
+  let usage = input.usage;
   // Whole first; when that is too long for the window, with every result and file cut short.
   for (const messages of [
     conversation.compactionMessages(),
@@ -52,7 +55,7 @@ export async function* compactConversation(
           signal: input.signal,
         }),
       );
-      usage = usage ? addUsage(usage, response.usage) : response.usage;
+      usage = addUsage(usage, response.usage);
       yield ev.tokens(response.model, toProtoUsage(response.usage), toProtoUsage(usage));
       summary = textOf(response.message.content);
       break;
