@@ -5,7 +5,6 @@ import {
   emptyUsage,
   type LlmClient,
   LlmError,
-  type MessageParam,
   toProtoUsage,
 } from '@codeframe/llm';
 import {
@@ -19,11 +18,23 @@ import {
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
+import { compactConversation } from './compaction.js';
+import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
+import { Conversation } from './conversation.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import { forkFromMain, type Workspace, WorkspaceError } from './git-workspace.js';
 import type { Sandbox } from './sandbox.js';
 import { WorkSaver } from './save-work.js';
+import {
+  CUT_FOLLOW_UP,
+  cutReply,
+  MAX_CUT_TURNS,
+  MAX_NUDGES,
+  refusalError,
+  TEXT_ONLY_NUDGE,
+  turnEnd,
+} from './stop-reason.js';
 import {
   DEFAULT_STUCK_THRESHOLDS,
   StuckDetector,
@@ -58,6 +69,8 @@ export interface AgentTaskInput {
   environment: string;
   agentId: string;
   limits: AgentLimits;
+  /** The model's window and how the conversation is kept within it; defaults when unset. */
+  context?: Partial<ContextSettings>;
   logger: Logger;
   /** Aborted when the caller cancels or the task's deadline passes. */
   signal: AbortSignal;
@@ -71,6 +84,8 @@ const FAILURE_FOR_MODEL = 8_000;
  * correction_attempt each time, up to maxAttempts); passing work is committed and pushed.
  * The last event carries the TaskResult. A task whose tests still fail never completes, nor
  * one whose run does not count (no test ran, fewer than its base had: see test-verdict.ts).
+ * The conversation (conversation.ts) stays within the model's window: results capped,
+ * superseded ones elided, compacted near the window; stop_reason is read (stop-reason.ts).
  */
 export async function* runAgentTask(input: AgentTaskInput): AsyncGenerator<TaskEvent> {
   const work = new WorkSaver(input);
@@ -87,6 +102,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   const task = request.task!;
   const ev = taskEvents(task.id, input.agentId);
   const channel = new EventChannel<TaskEvent>();
+  const context = { ...DEFAULT_CONTEXT, ...input.context };
   const tools = new ToolRunner({
     workspace: input.workspace,
     sandbox: input.sandbox,
@@ -94,6 +110,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     commandTimeoutMs: limits.commandTimeoutMs,
     testTimeoutMs: limits.testTimeoutMs,
     maxOutputBytes: limits.maxOutputBytes,
+    maxResultChars: context.toolResultChars,
     events: ev,
     emit: (event) => channel.push(event),
     signal,
@@ -102,6 +119,9 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   const stuckAt = limits.stuck ?? DEFAULT_STUCK_THRESHOLDS;
   const stuck = new StuckDetector(stuckAt);
   let corrections = 0;
+  let retriedTooLong = false;
+  let cutTurns = 0;
+  let nudges = 0;
   let tests: TestSummary | undefined;
   // An end without completion saves the work so far first (a finished task or a question
   // saved theirs already): its wip commit goes into the result.
@@ -148,8 +168,10 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   });
   if (signal.aborted) return yield* stopped(signal, end, ev);
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
-  const messages: MessageParam[] = [{ role: 'user', content: prompt }];
+  const conversation = new Conversation(prompt, context);
   const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
+  const compact = (reason: string) =>
+    compactConversation({ llm, system, conversation, signal, channel, ev, reason, usage });
 
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
@@ -158,11 +180,20 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       yield end(TaskOutcome.BUDGET_EXHAUSTED, { error });
       return;
     }
+    if (conversation.prepare(turn).compact && conversation.compactable) {
+      const { compactPercent, windowTokens } = conversation.settings;
+      const reason = `the context reached ${compactPercent}% of the model's ${windowTokens}-token window`;
+      usage = yield* compact(reason);
+      if (signal.aborted) return yield* stopped(signal, end, ev);
+      // The turn starts again, so the budget is checked before its call.
+      turn--;
+      continue;
+    }
     yield ev.agent(AgentState.THINKING, `turn ${turn}`);
     const call = llm.complete({
       system,
       tools: TOOL_DEFINITIONS,
-      messages,
+      messages: conversation.messages,
       signal,
       onRetry: ({ attempt, delayMs, error }) =>
         channel.push(
@@ -178,19 +209,56 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       response = yield* channel.until(call);
     } catch (err) {
       if (signal.aborted) return yield* stopped(signal, end, ev);
+      // Too long for the window (the estimate fell short): compacted, the turn is tried again.
+      if (err instanceof LlmError && err.kind === 'prompt_too_long' && !retriedTooLong) {
+        if (conversation.compactable) {
+          retriedTooLong = true;
+          usage = yield* compact(`the API answered that the prompt is too long (${err.message})`);
+          if (signal.aborted) return yield* stopped(signal, end, ev);
+          turn--;
+          continue;
+        }
+      }
       const error = err instanceof LlmError ? err.message : String(err);
       logger.error({ err }, 'model call failed');
       yield end(TaskOutcome.FAILED, { error: `model call failed: ${error}` });
       return;
     }
+    retriedTooLong = false;
     usage = addUsage(usage, response.usage);
     yield ev.tokens(response.model, toProtoUsage(response.usage), toProtoUsage(usage));
     const content = response.message.content;
-    messages.push({ role: 'assistant', content: content as ContentBlockParam[] });
     for (const block of content) {
       if (block.type === 'text' && block.text.trim())
         yield ev.activity(block.text.trim().slice(0, 500));
     }
+    const stop = turnEnd(response.message.stop_reason);
+    if (stop === 'refused') {
+      const error = refusalError(content);
+      yield ev.activity(error, '', true);
+      yield end(TaskOutcome.FAILED, { error });
+      return;
+    }
+    if (stop === 'cut') {
+      if (++cutTurns >= MAX_CUT_TURNS) {
+        const error = `the model's replies were cut off at the output limit (max_tokens) ${cutTurns} times in a row`;
+        yield ev.activity(error, '', true);
+        yield end(TaskOutcome.FAILED, { error });
+        return;
+      }
+      yield ev.activity(
+        `the reply was cut off (${response.message.stop_reason}); asking the model to continue`,
+      );
+      conversation.push({ role: 'assistant', content: cutReply(content) });
+      conversation.measured(response.usage);
+      conversation.push({ role: 'user', content: [{ type: 'text', text: CUT_FOLLOW_UP }] });
+      continue;
+    }
+    cutTurns = 0;
+    conversation.push({ role: 'assistant', content: content as ContentBlockParam[] });
+    conversation.measured(response.usage);
+    // A paused turn (a long server-side step) goes on when sent back as it is.
+    if (stop === 'paused') continue;
 
     const results: ContentBlockParam[] = [];
     let finish: { id?: string; summary: string } | undefined;
@@ -242,6 +310,13 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     }
 
     const toolsUsed = content.some((b) => b.type === 'tool_use');
+    // Text alone is not finishing: the model is asked once to call finish or go on.
+    if (toolsUsed) nudges = 0;
+    else if (nudges < MAX_NUDGES) {
+      nudges++;
+      conversation.push({ role: 'user', content: [{ type: 'text', text: TEXT_ONLY_NUDGE }] });
+      continue;
+    }
     if (finish || !toolsUsed) {
       const summary = finish?.summary ?? textOf(content);
       yield ev.agent(AgentState.TESTING, 'running the tests');
@@ -299,7 +374,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       yield ev.activity(`nudged: ${loop.pattern}`, '', true);
       results.push({ type: 'text', text: stuckNudge(loop, stuckAt) });
     }
-    messages.push({ role: 'user', content: results });
+    conversation.push({ role: 'user', content: results });
   }
   const error = `the model used all ${limits.maxTurns} turns without finishing`;
   yield ev.activity(error, '', true);

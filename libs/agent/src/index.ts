@@ -6,6 +6,7 @@ export {
 } from './agent-loop.js';
 export { type AgentRole, sharedInstructions } from './agent-role.js';
 export { Capacity } from './capacity.js';
+export { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 export { type AllowedHost, isAllowed, parseAllowedHost } from './egress-proxy.js';
 export { EventChannel } from './event-channel.js';
 export {

@@ -7,6 +7,7 @@ import { startRpcServer } from '@codeframe/rpc';
 import { loadConfig, runService } from '@codeframe/runtime';
 import type { AgentRole } from './agent-role.js';
 import { Capacity } from './capacity.js';
+import { contextSettings } from './context-settings.js';
 import { Sandbox } from './sandbox.js';
 import { sandboxSettings } from './sandbox-settings.js';
 import { describeEnvironment, probeToolchain } from './toolchain.js';
@@ -80,6 +81,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
         maxOutputBytes: config.maxOutputBytes,
         stuck: { nudgeAfter: config.stuckNudgeAfter, stopAfter: config.stuckStopAfter },
       },
+      context: contextSettings(config),
     };
     const server = await startRpcServer({
       host: config.host,

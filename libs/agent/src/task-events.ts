@@ -47,6 +47,16 @@ export function taskEvents(taskId: string, agentId: string) {
       }),
     tokens: (model: string, call: Usage, total: Usage) =>
       event(taskId, { case: 'tokenUsage', value: { taskId, model, call, total } }),
+    compacted: (tokensBefore: number, tokensAfter: number, reason: string) =>
+      event(taskId, {
+        case: 'contextCompacted',
+        value: {
+          taskId,
+          tokensBefore: BigInt(tokensBefore),
+          tokensAfter: BigInt(tokensAfter),
+          reason,
+        },
+      }),
     result: (result: TaskResult) => event(taskId, { case: 'result', value: result }),
   };
 }

@@ -17,6 +17,7 @@ import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
 import type { AgentLimits } from './agent-loop.js';
 import { Capacity } from './capacity.js';
+import type { ContextSettings } from './context-settings.js';
 import type { Workspace } from './git-workspace.js';
 import { detectTestCommand } from './project-files.js';
 import { Sandbox, type SandboxSettings } from './sandbox.js';
@@ -58,10 +59,19 @@ export async function startTestWorker(
     prices?: PriceTable;
     /** Defaults for limits a request leaves at 0, over the fixture's own. */
     limits?: Partial<AgentLimits>;
+    /** The model's window (fake-anthropic answers 400 past it) and the context settings. */
+    context?: Partial<ContextSettings>;
+    /** fake-anthropic's own window, when it differs from the one the worker is told. */
+    fakeWindowTokens?: number;
+    maxOutputBytes?: number;
+    maxTurns?: number;
   },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
-  const fake = await startFakeAnthropic({ brain: (req, ctx) => worker.brain(req, ctx) });
+  const fake = await startFakeAnthropic({
+    brain: (req, ctx) => worker.brain(req, ctx),
+    contextWindowTokens: options.fakeWindowTokens ?? options.context?.windowTokens,
+  });
   const llm = new LlmClient({
     apiKey: 'k',
     baseUrl: fake.url,
@@ -98,14 +108,15 @@ export async function startTestWorker(
     environment: describeEnvironment(toolchain, sandbox.network),
     limits: {
       maxAttempts: 3,
-      maxTurns: 10,
+      maxTurns: options.maxTurns ?? 10,
       maxCostUsd: 0,
       deadlineMs: 600_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
       testTimeoutMs: 60_000,
-      maxOutputBytes: 100_000,
+      maxOutputBytes: options.maxOutputBytes ?? 100_000,
       ...options.limits,
     },
+    context: options.context,
   };
   const server = await startRpcServer({
     host: '127.0.0.1',

@@ -1,13 +1,24 @@
 import type { Tool } from '@codeframe/llm';
 
 const path = { type: 'string', description: 'Path relative to the repository root.' } as const;
+const offset = {
+  type: 'integer',
+  minimum: 1,
+  description: 'The first line to show, counting from 1 (default: 1).',
+} as const;
+const limit = {
+  type: 'integer',
+  minimum: 1,
+  description: 'How many lines to show (default: all, within the size a result may have).',
+} as const;
 
 /** The tools the agent offers the model, each with the JSON schema of its input. */
 export const TOOL_DEFINITIONS: Tool[] = [
   {
     name: 'read_file',
-    description: 'Read a UTF-8 text file of the repository.',
-    input_schema: { type: 'object', properties: { path }, required: ['path'] },
+    description:
+      'Read a UTF-8 text file of the repository, whole or a range of its lines (offset, limit). A long file comes back with its middle cut; page through it with offset and limit.',
+    input_schema: { type: 'object', properties: { path, offset, limit }, required: ['path'] },
   },
   {
     name: 'write_file',
@@ -51,6 +62,16 @@ export const TOOL_DEFINITIONS: Tool[] = [
       type: 'object',
       properties: { command: { type: 'string' }, timeout_ms: { type: 'integer', minimum: 1 } },
       required: ['command'],
+    },
+  },
+  {
+    name: 'read_output',
+    description:
+      'Read lines of a command or test output that came back cut, by the id the cut line names ("out-1"); offset and limit choose the lines.',
+    input_schema: {
+      type: 'object',
+      properties: { id: { type: 'string' }, offset, limit },
+      required: ['id'],
     },
   },
   {

@@ -54,14 +54,50 @@ describe('reads only regular files, bounded and without blocking', () => {
     await handle.close();
     const read = await call('read_file', { path: 'sparse.bin' });
     expect(read.isError).toBe(false);
-    expect(read.content.length).toBeLessThan(200_000);
-    expect(read.content).toMatch(/truncated: showing the first 100000 of 587202560 bytes/);
+    expect(read.content.length).toBeLessThanOrEqual(50_000);
+    expect(read.content).toMatch(/truncated: read_file reads the first 8388608 of 587202560 bytes/);
     const edit = await call('edit_file', { path: 'sparse.bin', old_text: 'tail', new_text: 'x' });
     expect(edit.isError).toBe(true);
     expect(edit.content).toMatch(/"sparse\.bin" is 587202560 bytes.*too large for edit_file/);
     const search = await call('search', { pattern: 'tail' });
     expect(search.isError).toBe(false);
     await rm(join(dir, 'sparse.bin'));
+  });
+
+  it('pages through a file by lines, and cuts a long one in the middle saying how to see the rest', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}`);
+    await writeFile(join(dir, 'long.txt'), `${lines.join('\n')}\n`);
+    const page = await call('read_file', { path: 'long.txt', offset: 10, limit: 2 });
+    expect(page).toEqual({
+      content:
+        'line 10\nline 11\n…(lines 10–11 of 20000; call read_file with offset 12 for the next)',
+      isError: false,
+    });
+    const end = await call('read_file', { path: 'long.txt', offset: 19_999 });
+    expect(end.content).toBe('line 19999\nline 20000\n…(lines 19999–20000 of 20000)');
+    const whole = await call('read_file', { path: 'long.txt' });
+    expect(whole.content.length).toBeLessThanOrEqual(50_000);
+    expect(whole.content).toMatch(/^line 1\nline 2\n/);
+    expect(whole.content).toMatch(/\nline 20000\n$/);
+    const [, from, to] =
+      /…\[cut: lines (\d+)–(\d+) of 20000 \(\d+ characters\) are not shown, the result being longer than 50000 characters; call read_file with "path": "long.txt" and "offset" and "limit" \(lines\) to read them\]…/.exec(
+        whole.content,
+      ) ?? [];
+    // What is shown and what is said to be cut add up to the whole file.
+    expect(whole.content).toContain(`\nline ${Number(from) - 1}\n`);
+    expect(whole.content).toContain(`\nline ${Number(to) + 1}\n`);
+    expect(whole.content).not.toContain(`\nline ${Number(from) + 1}\n`);
+    for (const bad of [{ offset: 0 }, { limit: -1 }, { offset: '2' }]) {
+      const refused = await call('read_file', { path: 'long.txt', ...bad });
+      expect(refused.isError).toBe(true);
+      expect(refused.content).toMatch(/must be a whole number of lines, 1 or more/);
+    }
+    const missing = await call('read_output', { id: 'out-9' });
+    expect(missing).toEqual({
+      content: 'no saved output "out-9": none is saved (the oldest are dropped after 20)',
+      isError: true,
+    });
+    await rm(join(dir, 'long.txt'));
   });
 
   it('reads through no symlink swapped in for the file', async () => {

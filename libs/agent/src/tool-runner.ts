@@ -5,9 +5,12 @@ import { RE2JS } from 're2js';
 import type { Workspace } from './git-workspace.js';
 import { PathEscapeError, resolveInWorktree } from './path-guard.js';
 import type { CommandResult, Sandbox } from './sandbox.js';
+import { SavedOutputs } from './saved-outputs.js';
 import type { TaskEventFactory } from './task-events.js';
 import { runTests, type TestRun } from './test-runner.js';
+import { pageFooter, pageOf } from './text-pages.js';
 import { TOOL_NAMES } from './tool-definitions.js';
+import { capToolResult, DEFAULT_TOOL_RESULT_CHARS } from './tool-result-cap.js';
 import {
   FileToolError,
   fileError,
@@ -37,10 +40,12 @@ export interface ToolRunnerOptions {
   events: TaskEventFactory;
   emit: (event: TaskEvent) => void;
   signal: AbortSignal;
+  /** Characters of one result the model gets; longer ones keep their head and tail. */
+  maxResultChars?: number;
 }
 
-/** Bytes of a file read_file shows. */
-const MAX_READ = 100_000;
+/** Bytes of a file read_file pages through (the model sees at most maxResultChars). */
+const MAX_READ = 8 * 1024 * 1024;
 /** The largest file edit_file loads to change. */
 const MAX_EDIT = 4 * 1024 * 1024;
 const MAX_LIST = 500;
@@ -63,6 +68,25 @@ function str(input: Record<string, unknown>, key: string, optional = false): str
   return value;
 }
 
+/** A positive whole number the model may leave out. */
+function count(input: Record<string, unknown>, key: string): number | undefined {
+  const value = input[key];
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new BadInput(`"${key}" must be a whole number of lines, 1 or more`);
+  }
+  return value as number;
+}
+
+/** The lines of `text` that `offset` and `limit` ask for, with a footer saying where. */
+function paged(input: Record<string, unknown>, text: string, more: string): string {
+  const offset = count(input, 'offset');
+  const limit = count(input, 'limit');
+  if (offset === undefined && limit === undefined) return text;
+  const page = pageOf(text, offset ?? 1, limit);
+  return `${page.text}\n${pageFooter(page, more)}`;
+}
+
 /**
  * Runs the model's tool calls inside the worktree. Every call comes back as a result: a bad
  * call (unknown tool, wrong input, a path outside the worktree or to a FIFO, a file system
@@ -73,6 +97,9 @@ export class ToolRunner {
   readonly #worktree: string;
 
   readonly #aborted: Promise<ToolOutcome>;
+
+  /** Whole outputs of commands the model saw cut, for read_output. */
+  readonly #saved = new SavedOutputs();
 
   constructor(private readonly options: ToolRunnerOptions) {
     this.#worktree = options.workspace.path;
@@ -91,7 +118,9 @@ export class ToolRunner {
     try {
       // A call still running when the task is cancelled is left behind, so that the task
       // ends (and frees its slot and worktree) whatever the call waits for.
-      return await Promise.race([this.#dispatch(name, input ?? {}), this.#aborted]);
+      const outcome = await Promise.race([this.#dispatch(name, input ?? {}), this.#aborted]);
+      const max = this.options.maxResultChars ?? DEFAULT_TOOL_RESULT_CHARS;
+      return { ...outcome, content: capToolResult(name, input, outcome.content, max, this.#saved) };
     } catch (err) {
       const path = typeof input?.path === 'string' ? JSON.stringify(input.path) : name;
       const error = fileError(err, path);
@@ -111,10 +140,16 @@ export class ToolRunner {
         const path = str(input, 'path');
         const file = await resolveInWorktree(worktree, path);
         const read = await readRegularFile(file, JSON.stringify(path), MAX_READ);
-        const content = read.truncated
-          ? `${read.text}\n…(truncated: showing the first ${MAX_READ} of ${read.size} bytes; use run_command with sed or grep for the rest)`
-          : read.text;
-        return { content, isError: false };
+        const content = paged(input, read.text, 'call read_file');
+        const cut = read.truncated
+          ? `\n…(truncated: read_file reads the first ${MAX_READ} of ${read.size} bytes; use run_command with sed or grep for the rest)`
+          : '';
+        return { content: `${content}${cut}`, isError: false };
+      }
+      case 'read_output': {
+        const saved = this.#saved.get(str(input, 'id'));
+        if ('error' in saved) return { content: saved.error, isError: true };
+        return { content: paged(input, saved.text, 'call read_output'), isError: false };
       }
       case 'write_file': {
         const path = str(input, 'path');

@@ -305,7 +305,7 @@ describe('tool calls that once stalled or crashed the worker', () => {
     expect(results[2]).toMatch(/^error: "n{300}\.txt": a name in the path is too long/);
     expect(results[3]).toMatch(/^error: "package\.json\/below": package\.json is a file/);
     expect(results[4]).toMatch(
-      /^ok: [\s\S]*truncated: showing the first 100000 of 587202560 bytes/,
+      /^ok: [\s\S]*truncated: read_file reads the first 8388608 of 587202560 bytes/,
     );
     expect(await sandboxed.describe()).toMatchObject({ load: 0 });
   });

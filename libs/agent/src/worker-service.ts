@@ -15,6 +15,7 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
 import type { Capacity } from './capacity.js';
+import type { ContextSettings } from './context-settings.js';
 import {
   prepareWorktree,
   removeWorktree,
@@ -44,6 +45,8 @@ export interface WorkerRuntime {
   environment: string;
   /** Defaults for limits a request leaves at 0. */
   limits: AgentLimits & { deadlineMs: number };
+  /** The model's window and the size of tool results; defaults when unset. */
+  context?: Partial<ContextSettings>;
 }
 
 /** The WorkerService of one replica: Describe, and ExecuteTask streaming the agent loop. */
@@ -108,6 +111,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           environment: rt.environment,
           agentId: rt.identity.workerId,
           limits,
+          context: rt.context,
           logger: log,
           signal,
         });

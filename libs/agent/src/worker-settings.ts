@@ -1,6 +1,7 @@
 import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
 import { env } from '@codeframe/runtime';
+import { contextEnvSettings } from './context-settings.js';
 import { sandboxEnvSettings } from './sandbox-settings.js';
 
 /** What every worker service reads from its environment. */
@@ -26,5 +27,6 @@ export function workerSettings(defaultPort: number) {
      * the task `stuck: <pattern>`. */
     stuckNudgeAfter: env.int('CODEFRAME_STUCK_NUDGE_AFTER', 3, 1, 1000),
     stuckStopAfter: env.int('CODEFRAME_STUCK_STOP_AFTER', 5, 1, 1000),
+    ...contextEnvSettings,
   };
 }

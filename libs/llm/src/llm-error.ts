@@ -7,7 +7,9 @@ export type LlmErrorKind =
   | 'connection'
   | 'cancelled'
   | 'auth'
-  | 'invalid_request';
+  | 'invalid_request'
+  /** 400: the request holds more tokens than the model's window; compact and send again. */
+  | 'prompt_too_long';
 
 /** A model call that failed, classified for the retry policy and for people. */
 export class LlmError extends Error {
@@ -64,6 +66,13 @@ export function classifyLlmError(err: unknown, signal?: AbortSignal): LlmError {
       return new LlmError(
         'auth',
         `the model API refused the credentials (${status}): check ANTHROPIC_API_KEY`,
+        status,
+      );
+    }
+    if (status === 400 && /prompt is too long/i.test(err.message)) {
+      return new LlmError(
+        'prompt_too_long',
+        `the conversation is longer than the model's window (400): ${err.message}`,
         status,
       );
     }

@@ -35,6 +35,10 @@ export function eventLine(event: Event, state: RunState): string | undefined {
     }
     case 'correctionAttempt':
       return `${key(payload.value.taskId)}: correcting after failing tests (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
+    case 'contextCompacted': {
+      const { tokensBefore, tokensAfter, reason } = payload.value;
+      return `${key(payload.value.taskId)}: conversation compacted, about ${tokensBefore} → ${tokensAfter} tokens (${p(reason)})`;
+    }
     case 'commitCreated': {
       const c = payload.value;
       const what = c.branch === 'main' ? 'merged into main' : `committed on ${p(c.branch)}`;

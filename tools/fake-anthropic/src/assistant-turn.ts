@@ -13,7 +13,14 @@ export interface AssistantTurn {
   stopSequence: string | null;
 }
 
-const STOP_REASONS = ['end_turn', 'tool_use', 'max_tokens', 'stop_sequence'];
+const STOP_REASONS = [
+  'end_turn',
+  'tool_use',
+  'max_tokens',
+  'stop_sequence',
+  'pause_turn',
+  'refusal',
+];
 
 export class BadTurn extends Error {}
 

@@ -32,7 +32,13 @@ export interface ToolUseTurnBlock {
 
 export type TurnBlock = TextTurnBlock | ToolUseTurnBlock;
 
-export type TurnStopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
+export type TurnStopReason =
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'pause_turn'
+  | 'refusal';
 
 export interface BrainTurn {
   content: TurnBlock[];

@@ -23,6 +23,8 @@ export interface FakeAnthropicOptions {
   /** The simulated prompt cache: its clock (for TTL tests) and minimum cacheable length. */
   promptCache?: PromptCacheOptions;
   logger?: Logger;
+  /** The model's context window in tokens: longer requests get 400 "prompt is too long". */
+  contextWindowTokens?: number;
 }
 
 export interface FakeAnthropic {
@@ -52,6 +54,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     logger,
     meter: new TokenMeter(options.promptCache),
     ids: { message: 0, toolUse: 0 },
+    contextWindowTokens: options.contextWindowTokens,
   };
   const addFaults = (...faults: Fault[]) => {
     for (const fault of faults) checkFault(fault);

@@ -19,12 +19,14 @@ export {
   toolUse,
 } from './brain-helpers.js';
 export { brainNames, brains } from './brains/index.js';
+export { fileName, type ManyFilesOptions, manyFilesBrain } from './brains/many-files.js';
 export {
   BUGGY_MODULE,
   FIXED_MODULE,
   selfCorrectingModuleBrain,
 } from './brains/self-correcting-module.js';
 export { STEP_BY_STEP_TASK, stepByStepModuleBrain } from './brains/step-by-step-module.js';
+export { requestTokens } from './context-window.js';
 export {
   type FakeAnthropic,
   type FakeAnthropicOptions,

@@ -12,6 +12,7 @@ await runService('fake-anthropic', async (log) => {
     port: config.port,
     brain: config.brain.brain,
     logger: log,
+    contextWindowTokens: config.contextWindowTokens || undefined,
   });
   log.info(
     { listener: 'http', port: fake.port, url: fake.url, brain: config.brain.name },

@@ -4,6 +4,7 @@ import { type Logger, sleep } from '@codeframe/runtime';
 import { sendError } from './api-error.js';
 import { type AssistantTurn, assistantTurn, BadTurn } from './assistant-turn.js';
 import type { Brain, MessagesRequest } from './brain.js';
+import { windowAnswer } from './context-window.js';
 import { writeEventStream } from './event-stream.js';
 import { type Fault, faultAnswer } from './faults.js';
 import { messageEvents } from './message-events.js';
@@ -21,6 +22,8 @@ export interface EndpointState {
   logger: Logger;
   meter: TokenMeter;
   ids: { message: number; toolUse: number };
+  /** Requests with more tokens than this are answered 400 "prompt is too long". */
+  contextWindowTokens?: number;
 }
 
 /**
@@ -67,6 +70,11 @@ export async function handleMessages(
       const status = parsed.tooLarge ? 413 : 400;
       const type = parsed.tooLarge ? 'request_too_large' : 'invalid_request_error';
       return sendError(res, requestId, { status, type, message: parsed.problem });
+    }
+    const tooLong = windowAnswer(parsed.body, state.contextWindowTokens);
+    if (tooLong) {
+      record.rejected = tooLong.message;
+      return sendError(res, requestId, tooLong);
     }
     const turn = await askBrain(state, parsed.body, index, abort.signal);
     if (abort.signal.aborted) return;

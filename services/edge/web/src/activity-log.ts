@@ -14,6 +14,7 @@ export type LogKind =
   | 'assigned'
   | 'test'
   | 'correction'
+  | 'compaction'
   | 'commit'
   | 'blocker'
   | 'project'

@@ -515,6 +515,17 @@ export class ProjectState {
         );
         return;
       }
+      case 'context_compacted': {
+        const before = Number(event.tokens_before ?? 0);
+        const after = Number(event.tokens_after ?? 0);
+        entry(
+          event.task_id ?? '',
+          'compaction',
+          'neutral',
+          `conversation compacted: about ${before} → ${after} tokens${event.reason ? ` (${event.reason})` : ''}`,
+        );
+        return;
+      }
       case 'commit_created': {
         const taskId = event.task_id ?? '';
         const commit: CommitRecord = {

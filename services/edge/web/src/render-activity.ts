@@ -16,6 +16,7 @@ const icons: Record<LogKind, string> = {
   assigned: '⇢',
   test: '✓',
   correction: '↻',
+  compaction: '⇊',
   commit: '●',
   blocker: '?',
   project: '◆',
