@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Brain, text, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, firstUserText, text, toolUse } from '@codeframe/fake-anthropic';
 import { grpcJsClient } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -200,7 +200,7 @@ describe('memory across attempts (worker)', () => {
     git(['--git-dir', bare, 'branch', 'attempts/again/1', 'task/again']);
     const seen: string[] = [];
     brain = (req) => {
-      seen.push(JSON.stringify(req.messages[0]?.content));
+      seen.push(firstUserText(req));
       return req.messages.length === 1
         ? { content: [toolUse('read_file', { path: 'notes.txt' })] }
         : { content: [toolUse('list_files', {})] };
@@ -220,7 +220,7 @@ describe('memory across attempts (worker)', () => {
         branch: 'attempts/again/1',
       },
     } as Json);
-    const first = JSON.parse(seen[0]!) as string;
+    const first = seen[0]!;
     expect(first).toContain('## Your previous attempt (attempt 1) did not complete');
     expect(first).toContain('It ended failed: the tests still fail after 3 correction attempts');
     expect(first).toContain('not ok 1 - adds two numbers');
@@ -236,7 +236,7 @@ describe('memory across attempts (worker)', () => {
     const url = repo();
     const seen: string[] = [];
     brain = (req) => {
-      seen.push(JSON.stringify(req.messages[0]?.content));
+      seen.push(firstUserText(req));
       return { content: [toolUse('list_files', {})] };
     };
     await worker.execute({
@@ -252,7 +252,7 @@ describe('memory across attempts (worker)', () => {
         branch: 'attempts/moved/2',
       },
     } as Json);
-    const first = JSON.parse(seen[0]!) as string;
+    const first = seen[0]!;
     expect(first).toContain('It ended cancelled: the task was cancelled');
     expect(first).toContain(
       'This checkout starts from main, which moved on since; the earlier work is on branch attempts/moved/2',

@@ -1,7 +1,7 @@
 // Memory across attempts, end to end: a retried or re-dispatched task starts with the earlier
 // attempt's failure and from its work; a dependent is told what its dependency delivered.
 import { execFileSync } from 'node:child_process';
-import { type Brain, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, firstUserText, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ const brain: Brain = async (request, { signal }) => {
     return { content: [toolUse('submit_plan', PLANS[scenario] ?? {})] };
   const key = /# Task ([\w-]+):/.exec(first)?.[1] ?? '';
   const turn = (request.messages.length + 1) / 2;
-  if (turn === 1) firsts.push(JSON.parse(first) as string);
+  if (turn === 1) firsts.push(firstUserText(request));
   const retried = first.includes('Your previous attempt');
   if (retried || key === 'base' || key === 'user') {
     // A retry reads the earlier work first, then completes on its next turn.

@@ -81,8 +81,17 @@ export function lastToolResults(request: MessagesRequest): ToolResult[] {
 
 /** The text of the last user message (its string content or text blocks), '' when none. */
 export function lastUserText(request: MessagesRequest): string {
-  const lastUser = (request.messages ?? []).findLast((m) => m.role === 'user');
-  return blocksOf(lastUser)
+  return textOf((request.messages ?? []).findLast((m) => m.role === 'user'));
+}
+
+/** The text of the first message, the task's prompt (a string or text blocks, as the
+ * client marked it for the cache), '' when none. */
+export function firstUserText(request: MessagesRequest): string {
+  return textOf(request.messages?.[0]);
+}
+
+function textOf(message: MessageParam | undefined): string {
+  return blocksOf(message)
     .flatMap((block) => (block.type === 'text' ? [block.text] : []))
     .join('\n');
 }

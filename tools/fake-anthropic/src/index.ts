@@ -10,6 +10,7 @@ export type {
 } from './brain.js';
 export {
   conversationText,
+  firstUserText,
   lastToolResults,
   lastUserText,
   paddedTurn,

@@ -1,5 +1,5 @@
 import type { Brain } from '../brain.js';
-import { conversationText, lastUserText, text, toolUse } from '../brain-helpers.js';
+import { conversationText, lastUserText, passingTest, text, toolUse } from '../brain-helpers.js';
 
 export interface ManyFilesOptions {
   /** How many files the task makes and then reads, one a turn. */
@@ -44,8 +44,10 @@ export function manyFilesBrain({ files, bytes }: ManyFilesOptions): Brain {
           text(`Making ${files} files of ${bytes} bytes.`),
           toolUse('write_file', {
             path: 'package.json',
-            content: '{"scripts":{"test":"node -e 0"}}',
+            content: '{"scripts":{"test":"node --test"}}',
           }),
+          // The worker passes a run only when a test ran.
+          passingTest('many-files'),
           toolUse('run_command', { command: make }),
         ],
       };
