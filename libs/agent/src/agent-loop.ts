@@ -18,7 +18,7 @@ import {
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
-import { compactConversation } from './compaction.js';
+import { compactConversation, textOf } from './compaction.js';
 import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 import { Conversation } from './conversation.js';
 import { installDependencies } from './dependency-install.js';
@@ -410,13 +410,6 @@ export class DeadlineError extends Error {
   constructor(ms: number) {
     super(`the task ran past its deadline of ${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`);
   }
-}
-
-function textOf(content: { type: string; text?: string }[]): string {
-  return content
-    .map((b) => (b.type === 'text' ? (b.text ?? '') : ''))
-    .join('\n')
-    .trim();
 }
 
 function describeCall(name: string, input: Record<string, unknown>): string {

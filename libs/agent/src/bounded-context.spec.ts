@@ -116,7 +116,7 @@ describe('bounded context', () => {
 
   it('keeps 30 turns that each read a different 40 KB file under a small window, compacting, and completes', async () => {
     const window = 60_000;
-    const w = await worker({ context: { windowTokens: window }, maxTurns: 40 });
+    const w = await worker({ context: { windowTokens: window }, limits: { maxTurns: 40 } });
     w.brain = manyFilesBrain({ files: 30, bytes: 40_000 });
     const { events } = await w.execute({
       task: { id: 'many', title: 'read many files' },
@@ -143,7 +143,7 @@ describe('bounded context', () => {
 
   it('compacts and tries again when the API answers that the prompt is too long', async () => {
     // The worker believes in a 200k window; the model behind the API has 30k.
-    const w = await worker({ fakeWindowTokens: 30_000, maxTurns: 30 });
+    const w = await worker({ fakeWindowTokens: 30_000, limits: { maxTurns: 30 } });
     w.brain = manyFilesBrain({ files: 6, bytes: 40_000 });
     const { events } = await w.execute({
       task: { id: 'too-long', title: 'read files' },

@@ -69,7 +69,8 @@ export async function* compactConversation(
   return usage;
 }
 
-function textOf(content: { type: string; text?: string }[]): string {
+/** The text blocks of a reply, joined. */
+export function textOf(content: { type: string; text?: string }[]): string {
   return content
     .map((b) => (b.type === 'text' ? (b.text ?? '') : ''))
     .join('\n')

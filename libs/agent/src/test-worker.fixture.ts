@@ -64,7 +64,6 @@ export async function startTestWorker(
     /** fake-anthropic's own window, when it differs from the one the worker is told. */
     fakeWindowTokens?: number;
     maxOutputBytes?: number;
-    maxTurns?: number;
   },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
@@ -108,7 +107,7 @@ export async function startTestWorker(
     environment: describeEnvironment(toolchain, sandbox.network),
     limits: {
       maxAttempts: 3,
-      maxTurns: options.maxTurns ?? 10,
+      maxTurns: 10,
       maxCostUsd: 0,
       deadlineMs: 600_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,

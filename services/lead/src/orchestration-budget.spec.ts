@@ -2,7 +2,7 @@
 // makes every worker call cost the same known amount and planning free.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Brain, paddedTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, idle, paddedTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
 import { BlockerStatus, type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,15 +31,6 @@ const plan = (keys: string[]) => ({
 
 const padded = (content: TurnBlock[]) => paddedTurn(content, TURN_CHARS);
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
 /** Worker calls the fake answered: the ones a cancel did not cut off first, which cost. */
 let answered = 0;
 
@@ -55,7 +46,7 @@ const brain: Brain = async (request, ctx) => {
   const key = /# Task ([\w-]+):/.exec(JSON.stringify(request.messages[0]?.content))?.[1] ?? '?';
   const turn = (request.messages.length + 1) / 2;
   // Slow enough that the three tasks overlap and the lead's cancel arrives mid-run.
-  await sleep(300, ctx.signal);
+  await idle(300, ctx.signal);
   if (!ctx.signal.aborted) answered++;
   const note = toolUse('write_file', { path: `notes/${key}-${turn}.txt`, content: `${turn}\n` });
   if (key === 'forever') return padded([note]);

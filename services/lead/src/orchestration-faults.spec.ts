@@ -2,40 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Brain, passingTest, text, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, idle, passingTest, planTask, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const task = (key: string, depends_on: string[] = []) => ({
-  key,
-  title: `Task ${key}`,
-  description: '',
-  kind: 'backend',
-  depends_on,
-  acceptance_criteria: [],
-});
 const PLANS: Record<string, Record<string, unknown>> = {
-  'worker-dies': { tasks: [task('slow')] },
-  'lead-dies': { tasks: [task('one'), task('two', ['one'])] },
-  cancel: { tasks: [task('long'), task('after', ['long'])] },
-  blocker: { tasks: [task('ask')] },
-  cyclic: { tasks: [task('a', ['b']), task('b', ['a'])] },
-  budget: { tasks: [task('one'), task('two', ['one'])] },
-  retry: { tasks: [task('flaky')] },
-  'merge-refused': { tasks: [task('one')] },
-  conflict: { tasks: [task('left'), task('right')] },
+  'worker-dies': { tasks: [planTask('slow')] },
+  'lead-dies': { tasks: [planTask('one'), planTask('two', ['one'])] },
+  cancel: { tasks: [planTask('long'), planTask('after', ['long'])] },
+  blocker: { tasks: [planTask('ask')] },
+  cyclic: { tasks: [planTask('a', ['b']), planTask('b', ['a'])] },
+  budget: { tasks: [planTask('one'), planTask('two', ['one'])] },
+  retry: { tasks: [planTask('flaky')] },
+  'merge-refused': { tasks: [planTask('one')] },
+  conflict: { tasks: [planTask('left'), planTask('right')] },
 };
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 let flakyRuns = 0;
 
@@ -53,9 +36,9 @@ const brain: Brain = async (request, { signal }) => {
   ];
   if (request.messages.length > 1 && key !== 'long')
     return { content: [toolUse('finish', { summary: 'done' })] };
-  if (key === 'slow' || key === 'two') await sleep(2_000, signal);
+  if (key === 'slow' || key === 'two') await idle(2_000, signal);
   if (key === 'long') {
-    await sleep(300, signal);
+    await idle(300, signal);
     // A different search each turn: working, not going in circles.
     return { content: [toolUse('search', { pattern: `step ${request.messages.length}` })] };
   }
@@ -85,7 +68,7 @@ const brain: Brain = async (request, { signal }) => {
   }
   if (key === 'left' || key === 'right') {
     // Both write the same file at the same time from the same main: the second merge conflicts.
-    await sleep(500, signal);
+    await idle(500, signal);
     return {
       content: [
         toolUse('write_file', { path: 'shared.txt', content: `${key}\n` }),

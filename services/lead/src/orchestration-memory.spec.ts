@@ -1,34 +1,17 @@
 // Memory across attempts, end to end: a retried or re-dispatched task starts with the earlier
 // attempt's failure and from its work; a dependent is told what its dependency delivered.
 import { execFileSync } from 'node:child_process';
-import { type Brain, firstUserText, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, firstUserText, idle, planTask, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus } from '@codeframe/proto';
 import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const task = (key: string, depends_on: string[] = []) => ({
-  key,
-  title: `Task ${key}`,
-  description: '',
-  kind: 'backend',
-  depends_on,
-  acceptance_criteria: [],
-});
 const PLANS: Record<string, Record<string, unknown>> = {
-  failing: { tasks: [task('flaky')] },
-  cancelled: { tasks: [task('long')] },
-  broken: { tasks: [task('slow')] },
-  delivered: { tasks: [task('base'), task('user', ['base'])] },
+  failing: { tasks: [planTask('flaky')] },
+  cancelled: { tasks: [planTask('long')] },
+  broken: { tasks: [planTask('slow')] },
+  delivered: { tasks: [planTask('base'), planTask('user', ['base'])] },
 };
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 
 const PASSING = "import { test } from 'node:test';\ntest('x', () => {});\n";
 const FAILING =
@@ -70,7 +53,7 @@ const brain: Brain = async (request, { signal }) => {
   }
   if (key === 'flaky') return { content: [toolUse('finish', { summary: 'x' })] };
   // long and slow: wait to be cancelled or killed.
-  await sleep(30_000, signal);
+  await idle(30_000, signal);
   return { content: [toolUse('list_files', {})] };
 };
 

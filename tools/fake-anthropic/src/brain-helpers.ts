@@ -50,6 +50,30 @@ export function paddedTurn(content: TurnBlock[], chars: number): BrainTurn {
   return { content: [text('x'.repeat(pad)), ...content] };
 }
 
+/** A task of a `submit_plan` answer, as the lead's planner expects it. */
+export function planTask(key: string, dependsOn: string[] = [], kind = 'backend') {
+  return {
+    key,
+    title: `Task ${key}`,
+    description: '',
+    kind,
+    depends_on: dependsOn,
+    acceptance_criteria: [],
+  };
+}
+
+/** Waits `ms`, or until `signal` aborts (a cancelled request): a brain that is slow on
+ * purpose, never one that throws when its client goes away. */
+export function idle(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** One tool_result the client sent back, with its content flattened to text. */
 export interface ToolResult {
   toolUseId: string;

@@ -1,16 +1,14 @@
 import type { ErrorAnswer } from './api-error.js';
 import type { MessagesRequest } from './brain.js';
+import { promptBlocks } from './prompt-blocks.js';
 
 // The model's context window, as the real API enforces it: a request holding more tokens
 // than the window is answered 400 invalid_request_error "prompt is too long: N tokens > M
 // maximum", so clients can be tested on keeping their conversations short.
 
-const CHARS_PER_TOKEN = 4;
-
-/** The request's input tokens, counted as the fake's usage counts them. */
+/** The request's input tokens, counted block by block as the fake's usage counts them. */
 export function requestTokens(request: MessagesRequest): number {
-  const { system, messages, tools } = request;
-  return Math.ceil(JSON.stringify({ system, messages, tools }).length / CHARS_PER_TOKEN);
+  return promptBlocks(request).at(-1)?.prefixTokens ?? 0;
 }
 
 /** The error answer of a request too long for `windowTokens`; undefined when it fits. */

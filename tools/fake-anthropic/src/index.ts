@@ -11,10 +11,12 @@ export type {
 export {
   conversationText,
   firstUserText,
+  idle,
   lastToolResults,
   lastUserText,
   paddedTurn,
   passingTest,
+  planTask,
   type ToolResult,
   text,
   toolUse,
