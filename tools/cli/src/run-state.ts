@@ -22,7 +22,10 @@ export interface TaskView {
   testRuns: number;
   corrections: number;
   commits: number;
+  /** Input tokens neither read from nor written to the prompt cache (the API's input_tokens). */
   inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   outputTokens: number;
   costUsd: number;
   error: string;
@@ -38,7 +41,7 @@ export class RunState {
   commits = 0;
   merges = 0;
   /** Usage of model calls without a task (planning). */
-  planningTokens = { input: 0, output: 0, costUsd: 0 };
+  planningTokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, costUsd: 0 };
   firstEventAt: Date | undefined;
   lastEventAt: Date | undefined;
 
@@ -105,10 +108,14 @@ export class RunState {
         const task = this.tasks.get(payload.value.taskId);
         if (task) {
           task.inputTokens += Number(call.inputTokens);
+          task.cacheReadTokens += Number(call.cacheReadInputTokens);
+          task.cacheWriteTokens += Number(call.cacheCreationInputTokens);
           task.outputTokens += Number(call.outputTokens);
           task.costUsd += call.costUsd;
         } else {
           this.planningTokens.input += Number(call.inputTokens);
+          this.planningTokens.cacheRead += Number(call.cacheReadInputTokens);
+          this.planningTokens.cacheWrite += Number(call.cacheCreationInputTokens);
           this.planningTokens.output += Number(call.outputTokens);
           this.planningTokens.costUsd += call.costUsd;
         }
@@ -158,6 +165,8 @@ export class RunState {
       testsPassed: sum((t) => t.tests?.passed ?? 0),
       testsFailed: sum((t) => t.tests?.failed ?? 0),
       inputTokens: sum((t) => t.inputTokens) + this.planningTokens.input,
+      cacheReadTokens: sum((t) => t.cacheReadTokens) + this.planningTokens.cacheRead,
+      cacheWriteTokens: sum((t) => t.cacheWriteTokens) + this.planningTokens.cacheWrite,
       outputTokens: sum((t) => t.outputTokens) + this.planningTokens.output,
       costUsd: sum((t) => t.costUsd) + this.planningTokens.costUsd,
     };
@@ -181,6 +190,8 @@ export class RunState {
       corrections: 0,
       commits: 0,
       inputTokens: Number(task.usage?.inputTokens ?? 0n),
+      cacheReadTokens: Number(task.usage?.cacheReadInputTokens ?? 0n),
+      cacheWriteTokens: Number(task.usage?.cacheCreationInputTokens ?? 0n),
       outputTokens: Number(task.usage?.outputTokens ?? 0n),
       costUsd: task.usage?.costUsd ?? 0,
       error: task.error,

@@ -20,7 +20,7 @@ export function runSummary(state: RunState, wallMs: number): string {
       String(task.attempt),
       String(task.corrections),
       task.tests ? `${task.tests.passed}/${task.tests.passed + task.tests.failed}` : '-',
-      formatTokens(task.inputTokens + task.outputTokens),
+      formatTokens(promptTokens(task) + task.outputTokens),
       formatCost(task.costUsd),
     ]),
   ];
@@ -31,9 +31,24 @@ export function runSummary(state: RunState, wallMs: number): string {
       t.cancelled ? `, ${t.cancelled} cancelled` : ''
     } · attempts ${t.attempts} · corrections ${t.corrections} · test runs ${t.testRuns}`,
     `commits ${state.commits} · merges into main ${state.merges} · tokens ${formatTokens(
-      t.inputTokens,
-    )} in / ${formatTokens(t.outputTokens)} out · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
+      promptTokens(t),
+    )} in${cacheShare(t)} / ${formatTokens(t.outputTokens)} out · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
   ].join('\n');
+}
+
+interface PromptUsage {
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/** Every input token: the uncached ones and those read from or written to the cache. */
+const promptTokens = (u: PromptUsage) => u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+
+/** " (88% read from the cache)", or nothing when no input was counted. */
+function cacheShare(u: PromptUsage): string {
+  const all = promptTokens(u);
+  return all > 0 ? ` (${Math.round((100 * u.cacheReadTokens) / all)}% read from the cache)` : '';
 }
 
 /** The summary as data, for `--json`. */
@@ -49,6 +64,8 @@ export function runSummaryJson(state: RunState, wallMs: number) {
       corrections: task.corrections,
       tests: task.tests ? { passed: task.tests.passed, failed: task.tests.failed } : null,
       input_tokens: task.inputTokens,
+      cache_read_input_tokens: task.cacheReadTokens,
+      cache_creation_input_tokens: task.cacheWriteTokens,
       output_tokens: task.outputTokens,
       cost_usd: task.costUsd,
     })),

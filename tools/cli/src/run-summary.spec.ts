@@ -1,0 +1,52 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { type Event, EventSchema, TaskKind } from '@codeframe/proto';
+import { describe, expect, it } from 'vitest';
+import { RunState } from './run-state.js';
+import { runSummary, runSummaryJson } from './run-summary.js';
+
+let seq = 0n;
+const event = (payload: MessageInitShape<typeof EventSchema>['payload']): Event =>
+  create(EventSchema, { projectId: 'p', seq: ++seq, payload });
+
+const call = (taskId: string, input: number, read: number, written: number) =>
+  event({
+    case: 'tokenUsage',
+    value: {
+      taskId,
+      model: 'm',
+      call: {
+        inputTokens: BigInt(input),
+        cacheReadInputTokens: BigInt(read),
+        cacheCreationInputTokens: BigInt(written),
+        outputTokens: 50n,
+        costUsd: 0.01,
+        calls: 1,
+      },
+    },
+  });
+
+describe('the run summary', () => {
+  it('counts every input token, the cached ones too, and says what share the cache gave', () => {
+    const state = new RunState();
+    state.apply(
+      event({
+        case: 'planReady',
+        value: { tasks: [{ id: 't1', key: 'api', title: 'API', kind: TaskKind.BACKEND }] },
+      }),
+    );
+    // Planning (no task), then two turns of the task: the second reads the first's prefix.
+    state.apply(call('', 100, 0, 0));
+    state.apply(call('t1', 0, 0, 1_200));
+    state.apply(call('t1', 100, 1_200, 300));
+    const summary = runSummary(state, 1_000);
+    expect(summary).toContain('tokens 2.9k in (41% read from the cache) / 150 out');
+    // The task's row: 2,800 input and 100 output tokens.
+    expect(summary).toMatch(/api\s+backend\s+.*2\.9k\s+\$0\.020/);
+    const json = runSummaryJson(state, 1_000);
+    expect(json.tasks[0]).toMatchObject({
+      input_tokens: 100,
+      cache_read_input_tokens: 1_200,
+      cache_creation_input_tokens: 1_500,
+    });
+  });
+});
