@@ -127,11 +127,20 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
   });
 }
 
-/** Collects output up to a byte budget shared by both streams, decoding UTF-8 safely. */
+/**
+ * Collects output within a byte budget shared by both streams: the first half of it as the
+ * output came (streamed live to onOutput, decoding UTF-8 safely), and the last bytes in the
+ * other half, so an error printed at the end of a long output is kept; a line in each
+ * stream says how much was dropped between them.
+ */
 class CappedOutput {
-  #left: number;
-  #truncated = false;
-  readonly #chunks: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
+  #headLeft: number;
+  readonly #tailMax: number;
+  #tailSize = 0;
+  readonly #head: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
+  /** The latest chunks past the head, oldest first, within #tailMax bytes. */
+  readonly #tail: { stream: OutputStream; bytes: Buffer }[] = [];
+  readonly #dropped: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
   readonly #decoders: Record<OutputStream, StringDecoder> = {
     stdout: new StringDecoder('utf8'),
     stderr: new StringDecoder('utf8'),
@@ -141,24 +150,53 @@ class CappedOutput {
     maxBytes: number,
     private readonly onOutput?: (stream: OutputStream, chunk: string) => void,
   ) {
-    this.#left = maxBytes;
+    this.#headLeft = Math.ceil(maxBytes / 2);
+    this.#tailMax = Math.floor(maxBytes / 2);
   }
 
   add(stream: OutputStream, chunk: Buffer): void {
-    if (chunk.length > this.#left) this.#truncated = true;
-    const kept = chunk.subarray(0, Math.max(0, this.#left));
-    if (kept.length === 0) return;
-    this.#left -= kept.length;
-    this.#chunks[stream].push(kept);
-    const text = this.#decoders[stream].write(kept);
-    if (text) this.onOutput?.(stream, text);
+    const kept = chunk.subarray(0, Math.max(0, this.#headLeft));
+    if (kept.length > 0) {
+      this.#headLeft -= kept.length;
+      this.#head[stream].push(kept);
+      const text = this.#decoders[stream].write(kept);
+      if (text) this.onOutput?.(stream, text);
+    }
+    const rest = chunk.subarray(kept.length);
+    if (rest.length > 0) this.#addTail(stream, rest);
+  }
+
+  #addTail(stream: OutputStream, bytes: Buffer): void {
+    this.#tail.push({ stream, bytes });
+    this.#tailSize += bytes.length;
+    while (this.#tailSize > this.#tailMax) {
+      const first = this.#tail[0]!;
+      const over = this.#tailSize - this.#tailMax;
+      const cut = Math.min(over, first.bytes.length);
+      this.#dropped[first.stream] += cut;
+      this.#tailSize -= cut;
+      if (cut === first.bytes.length) this.#tail.shift();
+      else first.bytes = first.bytes.subarray(cut);
+    }
   }
 
   collected(): Pick<CommandResult, 'stdout' | 'stderr' | 'truncated'> {
+    const text = (stream: OutputStream) => {
+      const head = Buffer.concat(this.#head[stream]).toString('utf8');
+      const tail = Buffer.concat(
+        this.#tail.filter((t) => t.stream === stream).map((t) => t.bytes),
+      ).toString('utf8');
+      const dropped = this.#dropped[stream];
+      const gap =
+        dropped > 0
+          ? `\n…[${dropped} bytes of ${stream} dropped here: the output passed its cap]…\n`
+          : '';
+      return `${head}${gap}${tail}`;
+    };
     return {
-      stdout: Buffer.concat(this.#chunks.stdout).toString('utf8'),
-      stderr: Buffer.concat(this.#chunks.stderr).toString('utf8'),
-      truncated: this.#truncated,
+      stdout: text('stdout'),
+      stderr: text('stderr'),
+      truncated: this.#dropped.stdout + this.#dropped.stderr > 0,
     };
   }
 }
