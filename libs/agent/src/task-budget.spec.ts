@@ -88,4 +88,26 @@ describe('a task at its cost cap', () => {
     expect(spent).toBeLessThanOrEqual(cap + CALL_USD);
     expect(calls).toBe(3);
   });
+
+  it('refuses limits no budget can mean, naming the field, before any work', async () => {
+    const before = answered;
+    for (const [field, limits] of [
+      ['limits.max_cost_usd', { maxCostUsd: -1 }],
+      ['limits.max_cost_usd', { maxCostUsd: Number.NaN }],
+      ['limits.max_turns', { maxTurns: -3 }],
+      ['limits.max_attempts', { maxAttempts: -1 }],
+      ['limits.deadline_ms', { deadlineMs: -5 }],
+    ] as const) {
+      const { events, error } = await worker.execute({
+        task: { id: 'bad-limits', title: 'spend' },
+        repoUrl: repo(),
+        baseRef: 'main',
+        limits,
+      });
+      expect(events).toEqual([]);
+      expect(error?.code).toBe(3); // INVALID_ARGUMENT
+      expect(String(error?.details)).toContain(field);
+    }
+    expect(answered).toBe(before);
+  });
 });

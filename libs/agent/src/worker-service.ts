@@ -167,6 +167,20 @@ function validated(req: ExecuteTaskRequest, kind: TaskKind): ExecuteTaskRequest 
       `this worker runs ${TaskKind[kind].toLowerCase()} tasks, not ${TaskKind[task.kind].toLowerCase()} ones`,
     );
   }
+  const limits = req.limits;
+  if (limits) {
+    if (!Number.isFinite(limits.maxCostUsd) || limits.maxCostUsd < 0)
+      throw invalidArgument(
+        'limits.max_cost_usd',
+        'must be 0 (no cap) or a positive amount of USD',
+      );
+    if (limits.maxTurns < 0)
+      throw invalidArgument('limits.max_turns', "must be 0 (the worker's default) or more");
+    if (limits.maxAttempts < 0)
+      throw invalidArgument('limits.max_attempts', "must be 0 (the worker's default) or more");
+    if (limits.deadlineMs < 0n)
+      throw invalidArgument('limits.deadline_ms', "must be 0 (the worker's default) or more");
+  }
   if (!req.repoUrl)
     throw invalidArgument('repo_url', 'required: a git URL this worker can fetch and push to');
   if (!req.baseRef)
