@@ -129,12 +129,13 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
 
 /**
  * Collects output within a byte budget shared by both streams: the first half of it as the
- * output came (streamed live to onOutput, decoding UTF-8 safely), and the last bytes in the
- * other half, so an error printed at the end of a long output is kept; a line in each
- * stream says how much was dropped between them.
+ * output came, and the last bytes in the other half, so an error printed at the end of a
+ * long output is kept; a line in each stream says how much was dropped between them. The
+ * first `maxBytes` go live to onOutput as they come (decoding UTF-8 safely).
  */
 class CappedOutput {
   #headLeft: number;
+  #streamLeft: number;
   readonly #tailMax: number;
   #tailSize = 0;
   readonly #head: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
@@ -151,16 +152,21 @@ class CappedOutput {
     private readonly onOutput?: (stream: OutputStream, chunk: string) => void,
   ) {
     this.#headLeft = Math.ceil(maxBytes / 2);
+    this.#streamLeft = maxBytes;
     this.#tailMax = Math.floor(maxBytes / 2);
   }
 
   add(stream: OutputStream, chunk: Buffer): void {
+    const live = chunk.subarray(0, Math.max(0, this.#streamLeft));
+    if (live.length > 0) {
+      this.#streamLeft -= live.length;
+      const text = this.#decoders[stream].write(live);
+      if (text) this.onOutput?.(stream, text);
+    }
     const kept = chunk.subarray(0, Math.max(0, this.#headLeft));
     if (kept.length > 0) {
       this.#headLeft -= kept.length;
       this.#head[stream].push(kept);
-      const text = this.#decoders[stream].write(kept);
-      if (text) this.onOutput?.(stream, text);
     }
     const rest = chunk.subarray(kept.length);
     if (rest.length > 0) this.#addTail(stream, rest);
