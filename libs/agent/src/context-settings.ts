@@ -22,10 +22,24 @@ export const DEFAULT_CONTEXT: ContextSettings = {
 
 /** The variables a worker reads for them. */
 export const contextEnvSettings = {
-  contextWindowTokens: env.int('CODEFRAME_CONTEXT_WINDOW_TOKENS', 200_000, 1_000),
-  contextCompactPercent: env.int('CODEFRAME_CONTEXT_COMPACT_PERCENT', 70, 10, 95),
-  contextElidePercent: env.int('CODEFRAME_CONTEXT_ELIDE_PERCENT', 40, 5, 95),
-  toolResultChars: env.int('CODEFRAME_TOOL_RESULT_CHARS', DEFAULT_TOOL_RESULT_CHARS, 2_000),
+  contextWindowTokens: env.int(
+    'CODEFRAME_CONTEXT_WINDOW_TOKENS',
+    DEFAULT_CONTEXT.windowTokens,
+    1_000,
+  ),
+  contextCompactPercent: env.int(
+    'CODEFRAME_CONTEXT_COMPACT_PERCENT',
+    DEFAULT_CONTEXT.compactPercent,
+    10,
+    95,
+  ),
+  contextElidePercent: env.int(
+    'CODEFRAME_CONTEXT_ELIDE_PERCENT',
+    DEFAULT_CONTEXT.elidePercent,
+    5,
+    95,
+  ),
+  toolResultChars: env.int('CODEFRAME_TOOL_RESULT_CHARS', DEFAULT_CONTEXT.toolResultChars, 2_000),
 };
 
 export function contextSettings(config: {

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Brain, firstUserText, text, toolUse } from '@codeframe/fake-anthropic';
+import { type Brain, firstUserText, idle, text, toolUse } from '@codeframe/fake-anthropic';
 import { grpcJsClient } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,15 +21,6 @@ const writesThenLoops: Brain = (req) =>
   req.messages.length === 1
     ? { content: [toolUse('write_file', { path: 'notes.txt', content: 'half done\n' })] }
     : { content: [toolUse('list_files', {})] };
-
-const waitForAbort = (signal: AbortSignal, ms: number) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 describe('memory across attempts (worker)', () => {
   let dir: string;
@@ -87,7 +78,7 @@ describe('memory across attempts (worker)', () => {
     });
     brain = async (req, ctx) => {
       if (req.messages.length === 1) return writesThenLoops(req, ctx);
-      await waitForAbort(ctx.signal, 20_000);
+      await idle(20_000, ctx.signal);
       return { content: [text('late')] };
     };
     const late = await worker.execute({
@@ -115,7 +106,7 @@ describe('memory across attempts (worker)', () => {
     brain = async (req, ctx) => {
       if (req.messages.length === 1) return writesThenLoops(req, ctx);
       cancelNow();
-      await waitForAbort(ctx.signal, 20_000);
+      await idle(20_000, ctx.signal);
       return { content: [text('late')] };
     };
     const client = grpcJsClient(

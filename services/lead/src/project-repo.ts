@@ -164,29 +164,18 @@ export interface BranchOptions {
 export async function keepBranch(
   options: BranchOptions & { from: string; to: string },
 ): Promise<string | null> {
-  const { dataDir, repoUrl, credentials, signal, from, to } = options;
-  const clone = cloneOf(dataDir, repoUrl);
-  return serialised(clone, async () => {
-    for (const name of [from, to]) await checkBranchName(name, repoUrl, signal);
-    const heads = await remoteHeads(repoUrl, [MAIN, from], signal, credentials);
-    if (!heads.has(from) || !heads.has(MAIN)) return null;
-    await ensureClone(clone, repoUrl, signal);
-    await fetchBoth(clone, repoUrl, from, signal, credentials);
-    if (
-      await isAncestor(clone, `refs/remotes/origin/${from}`, `refs/remotes/origin/${MAIN}`, signal)
-    )
-      return null;
+  const { repoUrl, credentials, signal, from, to } = options;
+  return withFetched(options, from, [to], async (clone, sha) => {
+    const origin = (name: string) => `refs/remotes/origin/${name}`;
+    if (await isAncestor(clone, origin(from), origin(MAIN), signal)) return null;
     try {
       await runGit(
-        [
-          'push',
-          '--quiet',
-          '--no-verify',
-          '--force',
-          'origin',
-          `refs/remotes/origin/${from}:refs/heads/${to}`,
-        ],
-        { cwd: clone, signal, credentials },
+        ['push', '--quiet', '--no-verify', '--force', 'origin', `${origin(from)}:refs/heads/${to}`],
+        {
+          cwd: clone,
+          signal,
+          credentials,
+        },
       );
     } catch (err) {
       throw failure(
@@ -195,26 +184,39 @@ export async function keepBranch(
         err,
       );
     }
-    return heads.get(from)!;
+    return sha;
   });
 }
 
 /** Whether branch `branch` of the repo exists and contains the repo's current main. */
 export async function containsMain(options: BranchOptions & { branch: string }): Promise<boolean> {
-  const { dataDir, repoUrl, credentials, signal, branch } = options;
+  const { branch, signal } = options;
+  const contains = await withFetched(options, branch, [], (clone) =>
+    isAncestor(clone, `refs/remotes/origin/${MAIN}`, `refs/remotes/origin/${branch}`, signal),
+  );
+  return contains ?? false;
+}
+
+/**
+ * `fn` in the repo's merge clone (serialised with its merges) once main and `branch` are
+ * fetched, given `branch`'s sha; null when either is missing. Every name is checked first.
+ */
+async function withFetched<T>(
+  options: BranchOptions,
+  branch: string,
+  others: string[],
+  fn: (clone: string, sha: string) => Promise<T>,
+): Promise<T | null> {
+  const { dataDir, repoUrl, credentials, signal } = options;
   const clone = cloneOf(dataDir, repoUrl);
   return serialised(clone, async () => {
-    await checkBranchName(branch, repoUrl, signal);
+    for (const name of [branch, ...others]) await checkBranchName(name, repoUrl, signal);
     const heads = await remoteHeads(repoUrl, [MAIN, branch], signal, credentials);
-    if (!heads.has(branch) || !heads.has(MAIN)) return false;
+    const sha = heads.get(branch);
+    if (!sha || !heads.has(MAIN)) return null;
     await ensureClone(clone, repoUrl, signal);
     await fetchBoth(clone, repoUrl, branch, signal, credentials);
-    return isAncestor(
-      clone,
-      `refs/remotes/origin/${MAIN}`,
-      `refs/remotes/origin/${branch}`,
-      signal,
-    );
+    return fn(clone, sha);
   });
 }
 
