@@ -151,13 +151,19 @@ describe('fan-out', () => {
         ._socket;
       socket.pause();
       await cluster.client.startProject({ projectId });
-      await reader.waitFor(isEnd, 60_000);
+      const metrics = async () =>
+        (await fetch(`http://127.0.0.1:${tight.ports.http}/metrics`)).text();
+      // Resumed once the edge gave up on it, the client reads what was queued, then the
+      // close frame (left paused for the rest of the run, its socket may be shut first).
+      await expect
+        .poll(metrics, { timeout: 60_000, interval: 100 })
+        .toMatch(/^codeframe_edge_slow_client_closes_total 1$/m);
       socket.resume();
       expect(await stalled.closed).toBe(4003);
+      await reader.waitFor(isEnd, 60_000);
       expect(seqs(reader.events)).toEqual(range(1, reader.events.length));
       expect(reader.events.filter((f) => f.type === 'command_output').length).toBeGreaterThan(8);
-      const metrics = await (await fetch(`http://127.0.0.1:${tight.ports.http}/metrics`)).text();
-      expect(metrics).toMatch(/^codeframe_edge_slow_client_closes_total 1$/m);
+      expect(await metrics()).toMatch(/^codeframe_edge_slow_client_closes_total 1$/m);
       reader.close();
     } finally {
       await tight.stop();
