@@ -10,6 +10,7 @@ import { Capacity } from './capacity.js';
 import { contextSettings } from './context-settings.js';
 import { Sandbox } from './sandbox.js';
 import { sandboxSettings } from './sandbox-settings.js';
+import { SAVE_TIMEOUT_MS } from './save-work.js';
 import { describeEnvironment, probeToolchain } from './toolchain.js';
 import { workerService } from './worker-service.js';
 import { workerSettings } from './worker-settings.js';
@@ -112,6 +113,10 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
     return {
       stop: async () => {
         await server.close();
+        // A task whose call was cancelled still pushes its work and removes its worktree:
+        // the process waits for that (its git children would outlive it otherwise).
+        if (!(await capacity.idle(SAVE_TIMEOUT_MS + 5_000)))
+          log.warn({ tasks: capacity.load }, 'tasks still saving their work at exit');
         await sandbox.close();
         await rm(stateDir, { recursive: true, force: true });
       },

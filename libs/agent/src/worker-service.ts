@@ -118,11 +118,11 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
         yield* resultOnError(run, request, rt.identity.workerId, log);
       } finally {
         clearTimeout(timer);
-        release();
         if (workspace)
           await removeWorktree(workspace, request.branch).catch((err) =>
             log.warn({ err }, 'could not remove the worktree'),
           );
+        release();
       }
     },
   };

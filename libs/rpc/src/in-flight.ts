@@ -4,7 +4,8 @@ interface Closable {
   once(event: 'close', listener: () => void): unknown;
 }
 
-/** Counts requests whose responses have not closed, so a shutdown can wait for them. */
+/** Counts work that has not ended (requests whose responses have not closed, tasks whose
+ * cleanup has not run), so a shutdown can wait for it. */
 export class InFlight {
   #count = 0;
   readonly #idle = new EventTarget();
@@ -13,15 +14,24 @@ export class InFlight {
     return this.#count;
   }
 
-  track(res: Closable): void {
+  /** Counts one more; call the returned function when it ends (later calls do nothing). */
+  begin(): () => void {
     this.#count++;
-    res.once('close', () => {
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
       this.#count--;
       if (this.#count === 0) this.#idle.dispatchEvent(new Event('idle'));
-    });
+    };
   }
 
-  /** Resolves true when no request is in flight, false if `ms` passes first. */
+  /** Counts a response until it closes. */
+  track(res: Closable): void {
+    res.once('close', this.begin());
+  }
+
+  /** Resolves true when nothing is in flight, false if `ms` passes first. */
   async idle(ms: number): Promise<boolean> {
     if (this.#count === 0) return true;
     const timeout = AbortSignal.timeout(ms);

@@ -11,6 +11,7 @@ export {
   isLocalhostName,
   parseHost,
 } from './host-names.js';
+export { InFlight } from './in-flight.js';
 export {
   createRpcClient,
   createRpcTransport,

@@ -3,16 +3,23 @@
 // for a bad PORT, and a clean exit 0 on SIGTERM with a server stream open.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   FIXED_MODULE,
+  idle,
   selfCorrectingModuleBrain,
   startFakeAnthropic,
+  toolUse,
 } from '@codeframe/fake-anthropic';
-import { Health, HealthCheckResponse_ServingStatus as Status } from '@codeframe/proto';
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as Status,
+  TaskKind,
+  WorkerService,
+} from '@codeframe/proto';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +156,63 @@ export function describeWorkerConformance(options: {
     } finally {
       client.close();
       await worker.stop();
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("pushes a running task's work before it exits on SIGTERM, however slow the push", async () => {
+    const dir = await mkdtemp(join(tmpdir(), `worker-${options.kind}-stop-`));
+    // Writes a file, then thinks until the call is cancelled.
+    const fake = await startFakeAnthropic({
+      brain: async (request, { signal }) => {
+        if (request.messages.length === 1)
+          return { content: [toolUse('write_file', { path: 'draft.txt', content: 'draft\n' })] };
+        await idle(60_000, signal);
+        throw new Error('not reached');
+      },
+    });
+    const worker = await startServiceProcess({
+      entry: options.entry,
+      env: {
+        ANTHROPIC_BASE_URL: fake.url,
+        CODEFRAME_WORK_DIR: join(dir, 'work'),
+        CODEFRAME_SHUTDOWN_GRACE_MS: '300',
+      },
+    });
+    try {
+      const bare = seedBareRepo(dir);
+      // The project repository takes its time to accept a push.
+      writeFileSync(join(bare, 'hooks', 'pre-receive'), '#!/bin/sh\nsleep 2\n');
+      chmodSync(join(bare, 'hooks', 'pre-receive'), 0o755);
+      const client = createClient(
+        WorkerService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${worker.port}` }),
+      );
+      const events = (async () => {
+        const call = client.executeTask({
+          projectId: 'p1',
+          task: {
+            id: 'stop-1',
+            title: 'Draft',
+            kind: TaskKind[options.kind.toUpperCase() as 'BACKEND'],
+          },
+          repoUrl: `file://${bare}`,
+          baseRef: 'main',
+        });
+        for await (const _ of call);
+      })().catch(() => {});
+      await expect.poll(() => fake.requests.length, { timeout: 15_000 }).toBe(2);
+      expect(await worker.stop('SIGTERM')).toBe(0);
+      // Pushed before the process ended, not by a git left running after it.
+      expect(
+        execFileSync('git', ['--git-dir', bare, 'show', 'task/stop-1:draft.txt'], {
+          encoding: 'utf8',
+        }),
+      ).toBe('draft\n');
+      await events;
+    } finally {
+      await worker.stop('SIGKILL');
       await fake.close();
       await rm(dir, { recursive: true, force: true });
     }
