@@ -194,7 +194,6 @@ export class Orchestrator {
         Code.FailedPrecondition,
       );
     }
-    this.#reportedBlocked.clear();
     await this.state.setTaskStatus(task, TaskStatus.PENDING, 'retry requested');
     const project = await this.state.project(task.projectId);
     if (project.status === ProjectStatus.FAILED) {
@@ -216,6 +215,7 @@ export class Orchestrator {
     const task = await this.state.task(blocker.taskId);
     if (task.status === TaskStatus.BLOCKED) {
       await this.state.setTaskStatus(task, TaskStatus.PENDING, 'the blocker was answered');
+      await this.state.emit(task.projectId, { case: 'taskUnblocked', value: { taskId: task.id } });
       this.schedule(task.projectId);
     }
     return blocker;
@@ -295,6 +295,7 @@ export class Orchestrator {
       });
       this.#reportedBlocked.add(taskId);
     }
+    await this.#reportUnblocked(projectId, tasks, blockedByFailure);
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
     if (readyTasks(tasks).length > 0 && (await this.budget.enforce(projectId))) return;
@@ -343,6 +344,19 @@ export class Orchestrator {
     const orphans = tasks.filter((t) => RUNNING_STATES.has(t.status) && !this.#running.has(t.id));
     for (const task of orphans) await this.state.setTaskStatus(task, TaskStatus.PENDING, reason);
     return orphans.length > 0 ? this.o.store.listTasks(projectId) : tasks;
+  }
+
+  /** A dependent reported blocked is unblocked once it is ready again: its failed
+   * dependency was retried and completed. (One that failed again stays blocked, unreported.) */
+  async #reportUnblocked(projectId: string, tasks: Task[], blocked: Map<string, string[]>) {
+    const ready = new Set(readyTasks(tasks).map((t) => t.id));
+    for (const task of tasks) {
+      if (!this.#reportedBlocked.has(task.id) || blocked.has(task.id)) continue;
+      if (ready.has(task.id)) {
+        await this.state.emit(projectId, { case: 'taskUnblocked', value: { taskId: task.id } });
+      } else if (!FINAL_STATES.has(task.status)) continue;
+      this.#reportedBlocked.delete(task.id);
+    }
   }
 
   /** A fault of the lead's own while running a task fails that task, never the lead. */
