@@ -199,8 +199,9 @@ describe('faults and control', () => {
     const c = cluster;
     const projectId = await startProject(c, 'blocker');
     const waiting = await watchUntil(c, projectId, 0n, (e) => e.payload.case === 'blockerCreated');
-    const blocker = (waiting.at(-1)!.payload.value as { blocker: { id: string; question: string } })
-      .blocker;
+    const blocker = (
+      waiting.at(-1)!.payload.value as { blocker: { id: string; question: string; taskId: string } }
+    ).blocker;
     expect(blocker.question).toBe('Which port should the server use?');
     const { blockers } = await c.client.listBlockers({ projectId });
     expect(blockers.map((b) => b.id)).toEqual([blocker.id]);
