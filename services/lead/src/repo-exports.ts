@@ -32,7 +32,8 @@ export function exportedNames(language: SourceLanguage, text: string): string[] 
   if (language === 'python') {
     // A module that lists its public names says so itself.
     const all = /^__all__\s*=\s*[[(]([^\])]{0,4000})/m.exec(text);
-    if (all) return [...all[1]!.matchAll(/['"](\w+)['"]/g)].map((m) => m[1]!).slice(0, MAX_NAMES);
+    const listed = [...(all?.[1] ?? '').matchAll(/['"](\w+)['"]/g)].map((m) => m[1]!);
+    if (listed.length > 0) return listed.slice(0, MAX_NAMES);
   }
   const names = new Set<string>();
   const scan = { js: jsExports, python: pythonExports, go: goExports }[language];

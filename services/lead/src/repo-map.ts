@@ -6,7 +6,8 @@ import type { TreeEntry } from './repo-tree.js';
 // A map of an existing repository for the planner and for each task: the tree (paths and
 // sizes), the manifests, the test setup, and the main modules with their exported names,
 // rendered within a token budget. Built from git's objects alone: files are read as text,
-// never run; large and binary files are listed, never read.
+// never run; large and binary files are listed, never read; of the sources, only the lines
+// that may export a name are read (one git grep), each up to 400 characters.
 
 export interface ModuleExports {
   path: string;
@@ -24,11 +25,19 @@ export interface RepoMap {
   modules: ModuleExports[];
 }
 
-/** Reads a blob's text; called only for files the map looks into. */
-export type BlobReader = (entry: TreeEntry) => Promise<string>;
+/** How the map reads the commit: a blob's text, and the lines of files that may export. */
+export interface RepoReader {
+  read(entry: TreeEntry): Promise<string>;
+  /** The lines of these files that match EXPORT_LINE, by path (binary files have none). */
+  exportLines(paths: string[]): Promise<Map<string, string[]>>;
+}
 
 /** Files larger than this are listed, never read. */
 export const READ_LIMIT_BYTES = 256 * 1024;
+/** Lines that may export a name, in any language the map reads (a POSIX extended regex). */
+export const EXPORT_LINE =
+  '^[[:space:]]*(export|module\\.exports|exports\\.|def |async def |class |func |type |var |const |__all__).{0,400}';
+const MAX_SOURCES = 2_000;
 const MAX_MODULES = 300;
 const MAX_MANIFESTS = 20;
 const GENERATED =
@@ -41,33 +50,33 @@ const byDepth = (a: TreeEntry, b: TreeEntry) =>
   depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : 1);
 const readable = (e: TreeEntry) =>
   e.kind === 'file' && e.size <= READ_LIMIT_BYTES && !GENERATED.test(e.path);
-const isText = (text: string) => !text.includes('\0');
 
 export async function buildRepoMap(
   sha: string,
   entries: TreeEntry[],
-  read: BlobReader,
+  reader: RepoReader,
 ): Promise<RepoMap> {
   const candidates = entries.filter(readable).sort(byDepth);
   const manifests: ManifestSummary[] = [];
   for (const entry of candidates) {
     if (manifests.length >= MAX_MANIFESTS) break;
     if (!MANIFEST_NAMES.has(entry.path.slice(entry.path.lastIndexOf('/') + 1))) continue;
-    const text = await read(entry);
-    if (isText(text)) manifests.push(summariseManifest(entry.path, text));
+    const text = await reader.read(entry);
+    if (!text.includes('\0')) manifests.push(summariseManifest(entry.path, text));
   }
   const testFiles = entries
     .filter((e) => e.kind === 'file' && !GENERATED.test(e.path) && TEST_FILE.test(e.path))
     .map((e) => e.path);
+  const sources = candidates
+    .filter((e) => sourceLanguage(e.path) && !TEST_FILE.test(e.path))
+    .slice(0, MAX_SOURCES);
+  const lines = await reader.exportLines(sources.map((e) => e.path));
   const modules: ModuleExports[] = [];
-  for (const entry of candidates) {
+  for (const { path } of sources) {
     if (modules.length >= MAX_MODULES) break;
-    const language = sourceLanguage(entry.path);
-    if (!language || TEST_FILE.test(entry.path)) continue;
-    const text = await read(entry);
-    if (!isText(text)) continue;
-    const names = exportedNames(language, text);
-    if (names.length > 0) modules.push({ path: entry.path, names });
+    const found = lines.get(path);
+    const names = found ? exportedNames(sourceLanguage(path)!, found.join('\n')) : [];
+    if (names.length > 0) modules.push({ path, names });
   }
   const frameworks = new Set(manifests.flatMap((m) => m.frameworks));
   if (manifests.some((m) => m.testCommand?.includes('node --test'))) frameworks.add('node:test');

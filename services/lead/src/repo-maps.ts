@@ -1,9 +1,16 @@
 import type { Project, Task } from '@codeframe/proto';
 import { GitFailure, type Logger } from '@codeframe/runtime';
 import type { RepoAccess } from './project-repos.js';
-import { buildRepoMap, mapIndex, type RepoMap, renderRepoMap, taskRepoMap } from './repo-map.js';
+import {
+  buildRepoMap,
+  EXPORT_LINE,
+  mapIndex,
+  type RepoMap,
+  renderRepoMap,
+  taskRepoMap,
+} from './repo-map.js';
 import { fetchMain, type RepoSnapshot, RepoSnapshotError } from './repo-snapshot.js';
-import { listTree, readBlob } from './repo-tree.js';
+import { grepTree, listTree, readBlob } from './repo-tree.js';
 
 /** The map's size for the planner when CODEFRAME_REPO_MAP_TOKENS is not set. */
 export const DEFAULT_REPO_MAP_TOKENS = 8_000;
@@ -21,7 +28,10 @@ export async function mapRepository(
 async function mapSnapshot({ gitDir, sha }: RepoSnapshot): Promise<RepoMap | undefined> {
   const entries = await listTree(gitDir, sha);
   if (entries.length === 0) return undefined;
-  return buildRepoMap(sha, entries, (e) => readBlob(gitDir, e.object));
+  return buildRepoMap(sha, entries, {
+    read: (e) => readBlob(gitDir, e.object),
+    exportLines: (paths) => grepTree(gitDir, sha, EXPORT_LINE, paths),
+  });
 }
 
 export interface RepoMapsOptions {
