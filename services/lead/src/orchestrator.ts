@@ -14,6 +14,7 @@ import {
 } from './project-budget.js';
 import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
+import { DEFAULT_REPO_MAP_TOKENS, RepoMaps } from './repo-maps.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
@@ -34,6 +35,8 @@ export interface OrchestratorOptions {
   repoUrls?: RepoUrlSettings;
   /** What every task is dispatched with besides its share of the project's budget. */
   taskLimits?: TaskLimitSettings;
+  /** The size of an existing repository's map for the planner (a task gets half); 0: none. */
+  repoMapTokens?: number;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -61,6 +64,7 @@ export class Orchestrator {
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
   readonly #dispatch: TaskDispatch;
+  readonly #maps: RepoMaps;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
@@ -69,6 +73,12 @@ export class Orchestrator {
       state: this.state,
       running: () => this.#running.values(),
       schedule: (projectId) => this.schedule(projectId),
+    });
+    this.#maps = new RepoMaps({
+      dataDir: o.dataDir,
+      logger: o.logger,
+      repoAccess: (project) => this.repos.access(project),
+      tokens: o.repoMapTokens ?? DEFAULT_REPO_MAP_TOKENS,
     });
     this.#dispatch = new TaskDispatch({
       state: this.state,
@@ -80,6 +90,7 @@ export class Orchestrator {
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
+      repositoryMap: (project, task) => this.#maps.forTask(project, task),
     });
   }
 
@@ -99,7 +110,8 @@ export class Orchestrator {
     try {
       await this.repos.url(project);
       const environment = planningEnvironment(this.o.pool.sandboxes());
-      const plan = await planFromPrd(this.o.llm, project.prd, environment);
+      const repo = await this.#maps.forPlanning(project);
+      const plan = await planFromPrd(this.o.llm, project.prd, environment, undefined, repo);
       await this.o.store.addUsage(projectId, undefined, plan.usage);
       // Planning's tokens are an event too, so a watcher's totals match the project's.
       await this.state.emit(projectId, {
