@@ -144,7 +144,7 @@ function mapHeader(map: RepoMap): string {
  */
 export function taskRepoMap(map: RepoMap, taskText: string, budgetTokens: number): string {
   const { files } = mapIndex(map);
-  const named = pathsIn(taskText).filter((p) => files.has(p));
+  const named = [...new Set(pathsIn(taskText))].filter((p) => files.has(p));
   if (named.length === 0) return renderRepoMap(map, budgetTokens);
   const dirs = new Set(named.map(dirOf));
   const stems = named.map((p) => p.slice(p.lastIndexOf('/') + 1).replace(/\..*$/, ''));
