@@ -1,4 +1,9 @@
-import type { ContentBlockParam, MessageParam, UsageTotals } from '@codeframe/llm';
+import {
+  CHARS_PER_TOKEN,
+  type ContentBlockParam,
+  type MessageParam,
+  type UsageTotals,
+} from '@codeframe/llm';
 import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 import { elideSuperseded } from './tool-result-elision.js';
 
@@ -9,8 +14,6 @@ import { elideSuperseded } from './tool-result-elision.js';
 
 /** Turns between two batches of elision, so the prompt cache is rarely invalidated. */
 const ELIDE_EVERY_TURNS = 8;
-/** A deliberately high estimate of tokens per character for what usage has not counted. */
-const CHARS_PER_TOKEN = 3;
 
 export const COMPACTION_REQUEST =
   "The conversation is getting too long for the model's context window, so it will be replaced by a summary of your progress that you continue from. Write that summary now: the files you created or changed and what they hold now; the decisions you made and why; the latest failing test or command output, quoted exactly; what is left to do, and open questions. Reply with the summary as text only; call no tool.";

@@ -22,4 +22,5 @@ export {
   priceOf,
 } from './price-table.js';
 export { toProtoUsage } from './proto-usage.js';
+export { CHARS_PER_TOKEN, estimateTokens } from './token-estimate.js';
 export { type ApiUsage, addUsage, emptyUsage, priceCall, type UsageTotals } from './usage.js';

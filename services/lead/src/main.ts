@@ -7,6 +7,7 @@ import { openSqliteStore } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import { leadService, storeErrors } from './lead-service.js';
 import { Orchestrator } from './orchestrator.js';
+import { DEFAULT_REPO_MAP_TOKENS } from './repo-maps.js';
 import { WorkerPool } from './worker-pool.js';
 
 await runService('lead', async (log) => {
@@ -24,6 +25,7 @@ await runService('lead', async (log) => {
     taskMaxTurns: env.int('CODEFRAME_TASK_MAX_TURNS', 0, 0, 1000),
     taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 0, 0),
     probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
+    repoMapTokens: env.int('CODEFRAME_REPO_MAP_TOKENS', DEFAULT_REPO_MAP_TOKENS, 0, 200_000),
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
@@ -58,6 +60,7 @@ await runService('lead', async (log) => {
       maxTurns: config.taskMaxTurns,
       deadlineMs: config.taskDeadlineMs,
     },
+    repoMapTokens: config.repoMapTokens,
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

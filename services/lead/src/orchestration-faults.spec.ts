@@ -15,7 +15,7 @@ const PLANS: Record<string, Record<string, unknown>> = {
   blocker: { tasks: [planTask('ask')] },
   cyclic: { tasks: [planTask('a', ['b']), planTask('b', ['a'])] },
   budget: { tasks: [planTask('one'), planTask('two', ['one'])] },
-  retry: { tasks: [planTask('flaky')] },
+  retry: { tasks: [planTask('flaky'), planTask('after', ['flaky'])] },
   'merge-refused': { tasks: [planTask('one')] },
   conflict: { tasks: [planTask('left'), planTask('right')] },
 };
@@ -199,8 +199,9 @@ describe('faults and control', () => {
     const c = cluster;
     const projectId = await startProject(c, 'blocker');
     const waiting = await watchUntil(c, projectId, 0n, (e) => e.payload.case === 'blockerCreated');
-    const blocker = (waiting.at(-1)!.payload.value as { blocker: { id: string; question: string } })
-      .blocker;
+    const blocker = (
+      waiting.at(-1)!.payload.value as { blocker: { id: string; question: string; taskId: string } }
+    ).blocker;
     expect(blocker.question).toBe('Which port should the server use?');
     const { blockers } = await c.client.listBlockers({ projectId });
     expect(blockers.map((b) => b.id)).toEqual([blocker.id]);
@@ -208,6 +209,12 @@ describe('faults and control', () => {
     const events = await watchUntil(c, projectId, 0n, ended);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     expect(events.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
+    // The answer makes the task ready again: unblocked, then dispatched again.
+    const resolved = events.findIndex((e) => e.payload.case === 'blockerResolved');
+    const unblocked = events.findIndex((e) => e.payload.case === 'taskUnblocked');
+    expect(events[unblocked]?.payload.value).toMatchObject({ taskId: blocker.taskId });
+    expect(unblocked).toBeGreaterThan(resolved);
+    expect(events.slice(unblocked).some((e) => e.payload.case === 'taskAssigned')).toBe(true);
     // The resumed task started from what it pushed before asking.
     const { tasks } = await c.client.listTasks({ projectId });
     const repo = `${c.dir}/lead/repos/${projectId}.git`;
@@ -263,16 +270,38 @@ describe('faults and control', () => {
     expect(tasks.map((t) => TaskStatus[t.status])).toEqual(['PENDING', 'PENDING']);
   }, 60_000);
 
-  it('retries a failed task on request, and the project then completes', async () => {
+  it('retries a failed task on request: its blocked dependent is unblocked once it completes, and the project then completes', async () => {
     cluster = await startCluster(brain);
     const projectId = await startProject(cluster, 'retry');
     const first = await watchUntil(cluster, projectId, 0n, ended);
     expect(statusOf(first.at(-1)!)).toBe('FAILED');
     const { tasks } = await cluster.client.listTasks({ projectId });
-    expect(TaskStatus[tasks[0]!.status]).toBe('FAILED');
-    await cluster.client.retryTask({ taskId: tasks[0]!.id });
+    const [flaky, dependent] = tasks;
+    expect(tasks.map((t) => TaskStatus[t.status])).toEqual(['FAILED', 'PENDING']);
+    const blocked = first.filter((e) => e.payload.case === 'taskBlocked');
+    expect(blocked.map((e) => e.payload.value)).toMatchObject([
+      { taskId: dependent!.id, blockedBy: [flaky!.id] },
+    ]);
+    await cluster.client.retryTask({ taskId: flaky!.id });
     const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, ended);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
+    const at = (found: (e: Event) => boolean) => after.findIndex(found);
+    const unblocked = at((e) => e.payload.case === 'taskUnblocked');
+    expect(after[unblocked]?.payload.value).toMatchObject({ taskId: dependent!.id });
+    expect(after.filter((e) => e.payload.case === 'taskUnblocked')).toHaveLength(1);
+    // Ready again only once its dependency completed, and before it is dispatched.
+    const completed = at(
+      (e) =>
+        e.payload.case === 'taskStatusChanged' &&
+        e.payload.value.taskId === flaky!.id &&
+        e.payload.value.to === TaskStatus.COMPLETED,
+    );
+    const assigned = at(
+      (e) => e.payload.case === 'taskAssigned' && e.payload.value.taskId === dependent!.id,
+    );
+    expect(completed).toBeGreaterThan(0);
+    expect(unblocked).toBeGreaterThan(completed);
+    expect(assigned).toBeGreaterThan(unblocked);
   }, 90_000);
 
   it('fails a task whose merge the repository refuses, and keeps running', async () => {

@@ -14,6 +14,7 @@ import {
 } from './project-budget.js';
 import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
+import { DEFAULT_REPO_MAP_TOKENS, RepoMaps } from './repo-maps.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
@@ -34,6 +35,8 @@ export interface OrchestratorOptions {
   repoUrls?: RepoUrlSettings;
   /** What every task is dispatched with besides its share of the project's budget. */
   taskLimits?: TaskLimitSettings;
+  /** The size of an existing repository's map for the planner (a task gets half); 0: none. */
+  repoMapTokens?: number;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -61,6 +64,7 @@ export class Orchestrator {
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
   readonly #dispatch: TaskDispatch;
+  readonly #maps: RepoMaps;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
@@ -69,6 +73,12 @@ export class Orchestrator {
       state: this.state,
       running: () => this.#running.values(),
       schedule: (projectId) => this.schedule(projectId),
+    });
+    this.#maps = new RepoMaps({
+      dataDir: o.dataDir,
+      logger: o.logger,
+      repoAccess: (project) => this.repos.access(project),
+      tokens: o.repoMapTokens ?? DEFAULT_REPO_MAP_TOKENS,
     });
     this.#dispatch = new TaskDispatch({
       state: this.state,
@@ -80,6 +90,7 @@ export class Orchestrator {
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
+      repositoryMap: (project, task) => this.#maps.forTask(project, task),
     });
   }
 
@@ -99,7 +110,8 @@ export class Orchestrator {
     try {
       await this.repos.url(project);
       const environment = planningEnvironment(this.o.pool.sandboxes());
-      const plan = await planFromPrd(this.o.llm, project.prd, environment);
+      const repo = await this.#maps.forPlanning(project);
+      const plan = await planFromPrd(this.o.llm, project.prd, environment, undefined, repo);
       await this.o.store.addUsage(projectId, undefined, plan.usage);
       // Planning's tokens are an event too, so a watcher's totals match the project's.
       await this.state.emit(projectId, {
@@ -194,7 +206,6 @@ export class Orchestrator {
         Code.FailedPrecondition,
       );
     }
-    this.#reportedBlocked.clear();
     await this.state.setTaskStatus(task, TaskStatus.PENDING, 'retry requested');
     const project = await this.state.project(task.projectId);
     if (project.status === ProjectStatus.FAILED) {
@@ -216,6 +227,7 @@ export class Orchestrator {
     const task = await this.state.task(blocker.taskId);
     if (task.status === TaskStatus.BLOCKED) {
       await this.state.setTaskStatus(task, TaskStatus.PENDING, 'the blocker was answered');
+      await this.state.emit(task.projectId, { case: 'taskUnblocked', value: { taskId: task.id } });
       this.schedule(task.projectId);
     }
     return blocker;
@@ -295,6 +307,7 @@ export class Orchestrator {
       });
       this.#reportedBlocked.add(taskId);
     }
+    await this.#reportUnblocked(projectId, tasks, blockedByFailure);
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
     if (project.status !== ProjectStatus.RUNNING) return;
     if (readyTasks(tasks).length > 0 && (await this.budget.enforce(projectId))) return;
@@ -343,6 +356,19 @@ export class Orchestrator {
     const orphans = tasks.filter((t) => RUNNING_STATES.has(t.status) && !this.#running.has(t.id));
     for (const task of orphans) await this.state.setTaskStatus(task, TaskStatus.PENDING, reason);
     return orphans.length > 0 ? this.o.store.listTasks(projectId) : tasks;
+  }
+
+  /** A dependent reported blocked is unblocked once it is ready again: its failed
+   * dependency was retried and completed. (One that failed again stays blocked, unreported.) */
+  async #reportUnblocked(projectId: string, tasks: Task[], blocked: Map<string, string[]>) {
+    const ready = new Set(readyTasks(tasks).map((t) => t.id));
+    for (const task of tasks) {
+      if (!this.#reportedBlocked.has(task.id) || blocked.has(task.id)) continue;
+      if (ready.has(task.id)) {
+        await this.state.emit(projectId, { case: 'taskUnblocked', value: { taskId: task.id } });
+      } else if (!FINAL_STATES.has(task.status)) continue;
+      this.#reportedBlocked.delete(task.id);
+    }
   }
 
   /** A fault of the lead's own while running a task fails that task, never the lead. */

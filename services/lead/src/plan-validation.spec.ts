@@ -49,4 +49,31 @@ describe('validatePlan', () => {
       reason({ tasks: [task('a', ['c']), task('b', ['a']), task('c', ['b']), task('d')] }),
     ).toBe("the plan's dependencies form a cycle: a → c → b → a");
   });
+
+  it("reads a task's files into its description, checked against the repository", () => {
+    const repo = { files: new Set(['src/slug.js', 'package.json']), dirs: new Set(['src']) };
+    const files = (list: unknown) => ({ tasks: [{ ...task('a'), files: list }] });
+    const check = validatePlan(files(['src/slug.js', 'test/limit.test.js', 'src/slug.js']), repo);
+    expect(check.ok && check.tasks[0]!.description).toBe(
+      'd\n\nFiles: src/slug.js (exists), test/limit.test.js (new)',
+    );
+    expect(validatePlan(files([]), repo).ok && true).toBe(true);
+    const refused = (list: unknown) => {
+      const c = validatePlan(files(list), repo);
+      return c.ok ? undefined : c.reason;
+    };
+    expect(refused('src/slug.js')).toBe('task "a": "files" must be a list of paths');
+    expect(refused(['src'])).toBe(
+      'task "a": file "src" is a directory of the repository: name its files',
+    );
+    expect(refused(['package.json/x'])).toBe(
+      'task "a": file "package.json/x" is below "package.json", which is a file of the repository',
+    );
+    for (const bad of ['/etc/passwd', '../up.js', 'src/./a.js', 'a//b', '', 'a\nb', 'a\\b']) {
+      expect(refused([bad])).toMatch(/is not a relative path inside the repository/);
+    }
+    expect(refused(Array.from({ length: 51 }, (_, i) => `f${i}`))).toBe(
+      'task "a": "files" names 51 paths; at most 50 are allowed',
+    );
+  });
 });

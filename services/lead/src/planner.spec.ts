@@ -10,7 +10,7 @@ import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
 import { TaskKind, ToolSchema } from '@codeframe/proto';
 import { silentLogger } from '@codeframe/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PlanError, planFromPrd, planningEnvironment } from './planner.js';
+import { PlanError, type PlanningRepo, planFromPrd, planningEnvironment } from './planner.js';
 
 const cyclic = {
   tasks: [
@@ -58,7 +58,7 @@ afterEach(async () => {
   await fake?.close();
 });
 
-async function plan(brain: Brain, environment = '') {
+async function plan(brain: Brain, environment = '', repo?: PlanningRepo) {
   fake = await startFakeAnthropic({ brain });
   const llm = new LlmClient({
     apiKey: 'k',
@@ -70,7 +70,7 @@ async function plan(brain: Brain, environment = '') {
     maxTokens: 1024,
     logger: silentLogger,
   });
-  return planFromPrd(llm, '# Todo\nA todo API.', environment);
+  return planFromPrd(llm, '# Todo\nA todo API.', environment, undefined, repo);
 }
 
 describe('planFromPrd', () => {
@@ -119,5 +119,31 @@ describe('planFromPrd', () => {
     await expect(plan(() => ({ content: [text('Here is my plan: ...')] }))).rejects.toThrow(
       /no plan was submitted/,
     );
+  });
+
+  it('plans changes to an existing repository: its map follows the spec, its paths check the files', async () => {
+    const repo: PlanningRepo = {
+      text: 'Repository map of main at abc: 1 files\n## Tree (path, size)\nsrc/todo.js  1 KB',
+      index: { files: new Set(['src/todo.js']), dirs: new Set(['src']) },
+    };
+    const named = (files: string[]) => ({ tasks: [{ ...good.tasks[0]!, files }] });
+    const result = await plan(
+      (req) => ({
+        content: [
+          toolUse('submit_plan', named(req.messages.length === 1 ? ['src'] : ['src/todo.js'])),
+        ],
+      }),
+      '',
+      repo,
+    );
+    const first = fake!.requests[0]!.body;
+    const prompt = `# Product spec\n\n# Todo\nA todo API.\n\n# Repository map\n\n${repo.text}`;
+    expect(JSON.stringify(first.messages[0]!.content)).toContain(JSON.stringify(prompt));
+    expect(JSON.stringify(first.system)).toContain('an existing repository, mapped after it');
+    expect(JSON.stringify(first.tools)).toContain('"files"');
+    expect(JSON.stringify(fake!.requests[1]!.body.messages.at(-1))).toContain(
+      'file \\"src\\" is a directory of the repository: name its files',
+    );
+    expect(result.tasks[0]!.description).toBe('REST\n\nFiles: src/todo.js (exists)');
   });
 });

@@ -8,7 +8,7 @@ import {
   type UsageTotals,
 } from '@codeframe/llm';
 import { type DescribeResponse, TaskKind } from '@codeframe/proto';
-import { type PlannedTask, validatePlan } from './plan-validation.js';
+import { type PlannedTask, type RepoPaths, validatePlan } from './plan-validation.js';
 
 const string = { type: 'string' } as const;
 const strings = { type: 'array', items: string } as const;
@@ -32,6 +32,11 @@ export const SUBMIT_PLAN_TOOL: Tool = {
             kind: { type: 'string', enum: ['backend', 'frontend', 'test'] },
             depends_on: { ...strings, description: 'Keys of tasks that must be done first.' },
             acceptance_criteria: strings,
+            files: {
+              ...strings,
+              description:
+                'Paths of the files the task changes or adds, relative to the repository root: existing files from the repository map, and new ones.',
+            },
           },
           required: ['key', 'title', 'description', 'kind', 'depends_on', 'acceptance_criteria'],
         },
@@ -45,6 +50,14 @@ const SYSTEM = `You are the lead engineer of a small autonomous team: backend, f
 Plan the work for the product spec you are given as a graph of tasks and submit it with the submit_plan tool.
 Each task is one coherent change an engineer can finish and test alone. Use depends_on only where a task needs another's code; independent tasks run at the same time.
 Give every task acceptance criteria that its tests can check.`;
+
+const BROWNFIELD = `The product spec asks for work on an existing repository, mapped after it: plan changes to that code rather than a new project. Extend its modules, follow its conventions and keep its existing tests passing; in each task's files, name the existing files it changes (as the map spells them) and the new ones it adds.`;
+
+/** The repository a plan starts from: its map for the prompt, its paths for the check. */
+export interface PlanningRepo {
+  text: string;
+  index: RepoPaths;
+}
 
 /** What a worker kind's replicas said of their sandbox in Describe. */
 export type WorkerSandbox = Pick<DescribeResponse, 'kind' | 'toolchain' | 'allowedHosts'>;
@@ -77,7 +90,8 @@ export interface PlanResult {
 }
 
 /**
- * Asks the model for a plan of the PRD through submit_plan and validates it; an invalid
+ * Asks the model for a plan of the PRD (and of the repository it starts from, when there is
+ * one: its map follows the spec) through submit_plan and validates it; an invalid
  * plan is sent back with the reason once, and a second invalid plan fails with the reason.
  */
 export async function planFromPrd(
@@ -85,9 +99,12 @@ export async function planFromPrd(
   prd: string,
   environment = '',
   signal?: AbortSignal,
+  repo?: PlanningRepo,
 ): Promise<PlanResult> {
-  const messages: MessageParam[] = [{ role: 'user', content: `# Product spec\n\n${prd}` }];
-  const system = environment ? `${SYSTEM}\n\n${environment}` : SYSTEM;
+  const spec = `# Product spec\n\n${prd}`;
+  const content = repo ? `${spec}\n\n# Repository map\n\n${repo.text}` : spec;
+  const messages: MessageParam[] = [{ role: 'user', content }];
+  const system = [SYSTEM, repo && BROWNFIELD, environment].filter(Boolean).join('\n\n');
   let usage = emptyUsage();
   for (let round = 1; ; round++) {
     const res = await llm.complete({ system, tools: [SUBMIT_PLAN_TOOL], messages, signal });
@@ -95,7 +112,7 @@ export async function planFromPrd(
     const call = res.message.content.find((b) => b.type === 'tool_use' && b.name === 'submit_plan');
     const check =
       call?.type === 'tool_use'
-        ? validatePlan(call.input)
+        ? validatePlan(call.input, repo?.index)
         : { ok: false as const, reason: 'no plan was submitted: call the submit_plan tool' };
     if (check.ok) return { tasks: check.tasks, usage };
     if (round === 2) throw new PlanError(`the model's plan is invalid: ${check.reason}`);

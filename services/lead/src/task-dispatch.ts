@@ -35,6 +35,8 @@ export interface DispatchOptions {
   /** Stops the project's running tasks when its budget is spent. */
   budget: ProjectBudget;
   taskLimits: TaskLimitSettings;
+  /** The part of the repository map a task's request carries ('' for none). */
+  repositoryMap?: (project: Project, task: Task) => Promise<string>;
 }
 
 /** A dispatch in flight: cancelling it ends the worker's stream. */
@@ -95,6 +97,7 @@ export class TaskDispatch {
       context: memory.context,
       previousAttempt: memory.previousAttempt,
       limits: taskLimits(project, this.o.taskLimits),
+      repositoryMap: (await this.o.repositoryMap?.(project, task)) ?? '',
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;

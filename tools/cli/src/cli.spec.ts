@@ -138,6 +138,16 @@ describe('failures: one sentence and a non-zero status', () => {
     );
   });
 
+  it('a --repo the lead refuses: its reason, and no project', async () => {
+    const run = await cli(['run', 'examples/slugkit/PRD.md', '--repo', '/etc']);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^codeframe: .*"\/etc" is a local repository: local repositories are refused/,
+    );
+    const { projects } = await cluster.client.listProjects({});
+    expect(projects.some((p) => p.name.startsWith('Slugkit'))).toBe(false);
+  });
+
   it('a project stopped by its budget: exit 1 with the reason; `budget` raises it and it completes', async () => {
     const run = await cli(['run', 'examples/todo-api/PRD.md', '--budget', '0.001']);
     expect(run.code).toBe(1);

@@ -35,6 +35,8 @@ options:
   --name <name>             run: the project's name (default: the PRD's first heading)
   --budget <usd>            run: stop the project's tasks once this much is spent
   --concurrency <n>         run: tasks running at once (default: the lead's)
+  --repo <url>              run: start from this existing repository (the lead maps it for
+                            the planner and the tasks) instead of an empty one
   --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
   -h, --help                this help
 
@@ -58,6 +60,7 @@ const OPTIONS = {
   name: { type: 'string' },
   budget: { type: 'string' },
   concurrency: { type: 'string' },
+  repo: { type: 'string' },
   dashboard: { type: 'string' },
   from: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -106,6 +109,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return runCommand(ctx, {
         prdPath: args[0]!,
         ...(values.name ? { name: values.name } : {}),
+        ...(values.repo ? { repoUrl: values.repo } : {}),
         ...(values.budget !== undefined ? { budgetUsd: positive('--budget', values.budget) } : {}),
         ...(values.concurrency !== undefined
           ? { maxConcurrency: Math.floor(positive('--concurrency', values.concurrency)) }

@@ -34,4 +34,24 @@ describe('eventLine', () => {
       "store: conversation compacted, about 141000 → 4200 tokens (the context reached 70% of the model's 200000-token window)",
     );
   });
+
+  it('prints a task unblocked by its key', () => {
+    const state = new RunState();
+    state.apply(
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 1n,
+        payload: {
+          case: 'planReady',
+          value: { tasks: [{ id: 't2', key: 'after', title: 'After', kind: TaskKind.BACKEND }] },
+        },
+      }),
+    );
+    const unblocked = create(EventSchema, {
+      projectId: 'p',
+      seq: 2n,
+      payload: { case: 'taskUnblocked', value: { taskId: 't2' } },
+    });
+    expect(eventLine(unblocked, state)).toBe('after: unblocked, ready to start');
+  });
 });

@@ -62,6 +62,8 @@ export function eventLine(event: Event, state: RunState): string | undefined {
     }
     case 'taskBlocked':
       return `${key(payload.value.taskId)}: cannot start: ${p(payload.value.reason)}`;
+    case 'taskUnblocked':
+      return `${key(payload.value.taskId)}: unblocked, ready to start`;
     case 'projectStatus': {
       const { status, reason } = payload.value;
       const cost = formatCost(state.totals.costUsd);

@@ -35,6 +35,8 @@ export interface MainJobOptions {
   leadUrl: string;
   edgeUrl: string;
   signal: AbortSignal;
+  /** The existing repository the run starts from (an example with a seed/). */
+  repoUrl?: string;
 }
 
 /** Runs `codeframe run <prd>` with the terminal as its output; resolves to its exit status. */
@@ -49,6 +51,7 @@ export async function runPrd(options: MainJobOptions): Promise<number> {
       options.leadUrl,
       '--dashboard',
       options.edgeUrl,
+      ...(options.repoUrl ? ['--repo', options.repoUrl] : []),
     ],
     { cwd: options.root, stdio: ['ignore', 'inherit', 'inherit'] },
   );

@@ -101,6 +101,28 @@ describe('npm start (the launcher)', () => {
     expect(tests.stdout).toMatch(/# pass 10\n# fail 0/);
   }, 180_000);
 
+  it('--example slugkit changes an existing repository: the seed is its first commit, its tests still pass', async () => {
+    const run = await runToExit(entry, anyPorts, {
+      args: ['--once', '--example', 'slugkit'],
+      timeoutMs: 150_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /The example changes an existing project: its repository is file:\/\/\S+-repos\/slugkit-[0-9a-f]+\.git/,
+    );
+    expect(run.stdout).toMatch(/tasks 2\/2 completed/);
+    const checkout = /repository {2}(\S+)/.exec(run.stdout)?.[1];
+    const first = execFileSync('git', ['log', '--reverse', '--format=%s', 'main'], {
+      cwd: checkout,
+      encoding: 'utf8',
+    }).split('\n')[0];
+    expect(first).toBe('chore: slugkit before the change');
+    const tests = spawnSync('npm', ['test'], { cwd: checkout, encoding: 'utf8' });
+    expect(tests.status).toBe(0);
+    expect(tests.stdout).toMatch(/# pass 10\n# fail 0/);
+  }, 180_000);
+
   it('keeps serving the dashboard after the run; SIGINT leaves no process behind', async () => {
     const launcher = spawn(process.execPath, [entry, '--example', 'csv-stats'], {
       cwd: WORKSPACE_ROOT,

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
 import type { ChildService } from './child-service.js';
 import { seedExamplePackages } from './example-packages.js';
+import { exampleRepoRoot, seedExampleRepo } from './example-repo.js';
 import { LaunchError, Launcher } from './launcher.js';
 import {
   type BuiltProject,
@@ -129,7 +130,16 @@ async function main(): Promise<number> {
     out(`Building ${relative(root, prd)} with: codeframe run ${relative(root, prd)}\n`);
     const interrupted = new AbortController();
     void signalled.then(() => interrupted.abort());
-    const run = runPrd({ root, prd, leadUrl, edgeUrl, signal: interrupted.signal });
+    let repoUrl: string | undefined;
+    try {
+      repoUrl = await seedExampleRepo(prd, exampleRepoRoot(config.dataDir));
+    } catch (err) {
+      out(`✗ could not make the example's existing repository: ${(err as Error).message}`);
+      await launcher.stop();
+      return 1;
+    }
+    if (repoUrl) out(`The example changes an existing project: its repository is ${repoUrl}\n`);
+    const run = runPrd({ root, prd, leadUrl, edgeUrl, repoUrl, signal: interrupted.signal });
     const outcome = await Promise.race([run, launcher.crashed()]);
     if (typeof outcome !== 'number') {
       interrupted.abort();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { env } from '@codeframe/runtime';
+import { exampleRepoRoot } from './example-repo.js';
 
 /** A service the launcher runs. */
 export interface ServiceSpec {
@@ -92,6 +93,8 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
     rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort, (started) => ({
       ...modelEnv(started),
       CODEFRAME_DATA_DIR: resolve(config.dataDir),
+      // The examples that change an existing project start from a repository made here.
+      CODEFRAME_REPO_ROOT: exampleRepoRoot(config.dataDir),
       CODEFRAME_WORKERS_BACKEND: `${config.host}:${started.get('worker-backend')?.rpc}`,
       CODEFRAME_WORKERS_FRONTEND: `${config.host}:${started.get('worker-frontend')?.rpc}`,
       CODEFRAME_WORKERS_TEST: `${config.host}:${started.get('worker-test')?.rpc}`,

@@ -10,6 +10,8 @@ export interface RunOptions {
   name?: string;
   budgetUsd?: number;
   maxConcurrency?: number;
+  /** An existing repository to start from; the lead's own empty one without it. */
+  repoUrl?: string;
 }
 
 /** The project's name: the option, else the PRD's first heading, else the file's name. */
@@ -37,6 +39,7 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
       prd,
       budgetUsd: options.budgetUsd ?? 0,
       maxConcurrency: options.maxConcurrency ?? 0,
+      repoUrl: options.repoUrl ?? '',
     })
     .then((r) => r.project!)
     .catch((e) => {

@@ -54,6 +54,8 @@ function projectFile(example: Example, path: string): string {
  * repository, writes the task's files, and finishes. A task with a `mistake` first writes
  * a bug; when the worker reports the failing tests, it fixes it, so every run shows a
  * self-correction. Which example is recognised by the PRD's title in the conversation.
+ * An example with a seed/ directory starts from an existing repository holding it (the
+ * launcher pushes it as the first commit); its project/ holds the files after the change.
  */
 export const exampleProjectsBrain: Brain = (request) => {
   const conversation = conversationText(request);
@@ -69,11 +71,18 @@ export const exampleProjectsBrain: Brain = (request) => {
     };
   }
   if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
+    // Given a map of the repository it starts from, the plan names the files each task
+    // changes or adds, as a model planning changes to existing code does.
+    const mapped = conversation.includes('\n# Repository map\n');
     return {
       content: [
-        text(`Planning ${example.title}: ${example.tasks.length} tasks.`),
+        text(
+          `Planning ${example.title}: ${example.tasks.length} tasks${mapped ? ', on the mapped repository' : ''}.`,
+        ),
         toolUse('submit_plan', {
-          tasks: example.tasks.map(({ files: _f, mistake: _m, commands: _c, ...task }) => task),
+          tasks: example.tasks.map(({ files, mistake: _m, commands: _c, ...task }) =>
+            mapped ? { ...task, files } : task,
+          ),
         }),
       ],
     };

@@ -1,0 +1,2 @@
+export { slugify, stripAccents } from './slug.js';
+export { uniqueSlugger } from './unique.js';

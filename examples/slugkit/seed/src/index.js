@@ -1,0 +1,1 @@
+export { slugify, stripAccents } from './slug.js';
