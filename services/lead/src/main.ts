@@ -24,6 +24,9 @@ await runService('lead', async (log) => {
     taskMaxTurns: env.int('CODEFRAME_TASK_MAX_TURNS', 0, 0, 1000),
     taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 0, 0),
     probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
+    // A project that does not say is reviewed before each merge unless this is off.
+    review: env.boolean('CODEFRAME_REVIEW', true),
+    reviewMaxRounds: env.int('CODEFRAME_REVIEW_MAX_ROUNDS', 2, 0, 20),
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
@@ -58,6 +61,7 @@ await runService('lead', async (log) => {
       maxTurns: config.taskMaxTurns,
       deadlineMs: config.taskDeadlineMs,
     },
+    review: { byDefault: config.review, maxRounds: config.reviewMaxRounds },
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

@@ -17,6 +17,7 @@ import { ProjectState } from './project-state.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
+import { DEFAULT_REVIEW, type ReviewSettings } from './task-review.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface OrchestratorOptions {
@@ -34,6 +35,8 @@ export interface OrchestratorOptions {
   repoUrls?: RepoUrlSettings;
   /** What every task is dispatched with besides its share of the project's budget. */
   taskLimits?: TaskLimitSettings;
+  /** Whether completed tasks are reviewed before they merge, and how often sent back. */
+  review?: ReviewSettings;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -60,10 +63,12 @@ export class Orchestrator {
   readonly state: ProjectState;
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
+  readonly review: ReviewSettings;
   readonly #dispatch: TaskDispatch;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
+    this.review = o.review ?? DEFAULT_REVIEW;
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
     this.budget = new ProjectBudget({
       state: this.state,
@@ -80,6 +85,8 @@ export class Orchestrator {
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
+      llm: o.llm,
+      review: this.review,
     });
   }
 
