@@ -35,6 +35,8 @@ options:
   --name <name>             run: the project's name (default: the PRD's first heading)
   --budget <usd>            run: stop the project's tasks once this much is spent
   --concurrency <n>         run: tasks running at once (default: the lead's)
+  --review on|off           run: review each task's diff before it merges (default: the
+                            lead's, CODEFRAME_REVIEW)
   --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
   -h, --help                this help
 
@@ -58,6 +60,7 @@ const OPTIONS = {
   name: { type: 'string' },
   budget: { type: 'string' },
   concurrency: { type: 'string' },
+  review: { type: 'string' },
   dashboard: { type: 'string' },
   from: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -110,6 +113,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...(values.concurrency !== undefined
           ? { maxConcurrency: Math.floor(positive('--concurrency', values.concurrency)) }
           : {}),
+        ...(values.review !== undefined ? { review: onOff('--review', values.review) } : {}),
       });
     case 'projects':
       return projectsCommand(ctx);
@@ -164,4 +168,9 @@ function positive(option: string, raw: string): number {
     throw new CliError(`${option} must be a positive number, got "${raw}"`, Exit.Usage);
   }
   return n;
+}
+
+function onOff(option: string, raw: string): boolean {
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new CliError(`${option} must be "on" or "off", got "${raw}"`, Exit.Usage);
 }

@@ -10,6 +10,8 @@ export interface RunOptions {
   name?: string;
   budgetUsd?: number;
   maxConcurrency?: number;
+  /** Whether each task is reviewed before it merges; absent: the lead's default. */
+  review?: boolean;
 }
 
 /** The project's name: the option, else the PRD's first heading, else the file's name. */
@@ -37,6 +39,7 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
       prd,
       budgetUsd: options.budgetUsd ?? 0,
       maxConcurrency: options.maxConcurrency ?? 0,
+      review: options.review,
     })
     .then((r) => r.project!)
     .catch((e) => {
