@@ -37,6 +37,7 @@ export interface ProjectRow extends UsageRow {
   status: number;
   budget_usd: number;
   max_concurrency: number;
+  review: number;
   last_seq: number;
   created_at: number;
   updated_at: number;
@@ -79,6 +80,7 @@ export interface AttemptRow {
   error: string | null;
   test_output: string | null;
   branch: string | null;
+  review: string | null;
 }
 
 export interface BlockerRow {
@@ -116,6 +118,7 @@ export function toProject(row: ProjectRow): Project {
     status: row.status as ProjectStatus,
     budgetUsd: row.budget_usd,
     maxConcurrency: row.max_concurrency,
+    review: row.review !== 0,
     usage: usageOf(row),
     taskCount: row.task_count,
     completedTaskCount: row.completed_task_count,
@@ -165,6 +168,7 @@ export function toAttempt(row: AttemptRow): Attempt {
   if (row.error !== null) attempt.error = row.error;
   if (row.test_output !== null) attempt.testOutput = row.test_output;
   if (row.branch !== null) attempt.branch = row.branch;
+  if (row.review !== null) attempt.review = row.review;
   return attempt;
 }
 

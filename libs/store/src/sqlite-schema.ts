@@ -137,6 +137,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE blockers_new RENAME TO blockers;
   CREATE INDEX blockers_project ON blockers (project_id, status);
   `,
+  // 5: a project says whether its tasks are reviewed before they merge; an attempt the
+  // review sent back keeps what the review asked for, for the next attempt.
+  `
+  ALTER TABLE projects ADD COLUMN review INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE attempts ADD COLUMN review TEXT;
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */

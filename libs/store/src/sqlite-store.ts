@@ -71,7 +71,7 @@ class SqliteStore implements Store {
       this.sql.transaction(() => {
         this.sql.run(
           `INSERT INTO projects (id, name, prd, repo_url, repo_key, status, budget_usd,
-             max_concurrency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             max_concurrency, review, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           id,
           input.name,
           input.prd,
@@ -80,6 +80,7 @@ class SqliteStore implements Store {
           ProjectStatus.CREATED,
           input.budgetUsd,
           input.maxConcurrency,
+          input.review === false ? 0 : 1,
           now,
           now,
         );

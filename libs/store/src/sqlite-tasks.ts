@@ -150,6 +150,7 @@ export class SqliteTasks {
         error: null,
         test_output: null,
         branch: null,
+        review: null,
       };
       this.sql.run(
         'INSERT INTO attempts (id, task_id, number, worker, started_at) VALUES (?, ?, ?, ?, ?)',
@@ -180,11 +181,12 @@ export class SqliteTasks {
       );
     }
     this.sql.run(
-      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ?, test_output = ? WHERE id = ?',
+      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ?, test_output = ?, review = ? WHERE id = ?',
       Date.now(),
       outcome,
       end.error ?? null,
       end.testOutput ?? null,
+      end.review ?? null,
       attemptId,
     );
   }

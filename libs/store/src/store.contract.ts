@@ -121,6 +121,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await store.getProject(id))?.budgetUsd).toBe(7.5);
         await refusal(store.setProjectBudget('nope', 1), 'not_found');
       });
+
+      it('keeps whether its tasks are reviewed: on unless the project says off', async () => {
+        expect((await store.createProject(PROJECT)).review).toBe(true);
+        const off = await store.createProject({ ...PROJECT, review: false });
+        expect(off.review).toBe(false);
+        expect((await store.getProject(off.id))?.review).toBe(false);
+        expect((await store.createProject({ ...PROJECT, review: true })).review).toBe(true);
+      });
     });
 
     describe('repository credentials', () => {
@@ -303,6 +311,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           branch: `attempts/${a!.id}/1`,
         });
         await refusal(store.setAttemptBranch('x', 'attempts/x/1'), 'not_found');
+      });
+
+      it('keeps what the review asked of an attempt it sent back', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        const attempt = await store.startAttempt(a!.id, 'w1');
+        await store.finishAttempt(attempt.id, 'changes_requested', {
+          review: 'src/add.js:3: add a test for negative numbers',
+        });
+        expect((await store.listAttempts(a!.id))[0]).toMatchObject({
+          outcome: 'changes_requested',
+          review: 'src/add.js:3: add a test for negative numbers',
+        });
+        const second = await store.startAttempt(a!.id, 'w1');
+        await store.finishAttempt(second.id, 'completed');
+        expect((await store.listAttempts(a!.id))[1]!.review).toBeUndefined();
       });
 
       it('keeps what a task delivered: its summary and files changed', async () => {

@@ -26,6 +26,8 @@ export interface NewProject {
   budgetUsd: number;
   /** 0 means the lead's default. */
   maxConcurrency: number;
+  /** Whether each completed task is reviewed before it merges; absent: it is. */
+  review?: boolean;
 }
 
 /** What git needs to reach a private repository; never part of a Project. */
@@ -75,12 +77,16 @@ export interface Attempt {
   testOutput?: string;
   /** The branch its work was kept on, `attempts/<task id>/<n>`. */
   branch?: string;
+  /** What the review that sent its work back asked to change. */
+  review?: string;
 }
 
 /** What a finished attempt leaves for the next one, besides its outcome. */
 export interface AttemptEnd {
   error?: string;
   testOutput?: string;
+  /** What the review asked to change, when it sent the work back. */
+  review?: string;
 }
 
 /** Usage to add to a running total (plain numbers: one call never nears 2^53 tokens). */

@@ -12,7 +12,14 @@ import {
 } from '@codeframe/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoBrain, demoPrd, freePort, Gate, startEdge } from './edge-cluster.test-support.js';
+import {
+  DEMO_REVIEW_COMMENT,
+  demoBrain,
+  demoPrd,
+  freePort,
+  Gate,
+  startEdge,
+} from './edge-cluster.test-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'dashboard-test-secret-0123456789';
@@ -51,10 +58,16 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function openRun(name: string, options: Parameters<typeof demoPrd>[1], budgetUsd = 0) {
+async function openRun(
+  name: string,
+  options: Parameters<typeof demoPrd>[1],
+  budgetUsd = 0,
+  review?: boolean,
+) {
   const { project } = await cluster.client.createProject({
     prd: demoPrd(name, options),
     budgetUsd,
+    review,
   });
   const projectId = project!.id;
   const token = await signEdgeToken(SECRET, {
@@ -118,6 +131,30 @@ describe('the dashboard', () => {
     const { blockers } = await cluster.client.listBlockers({ projectId, includeResolved: true });
     expect(blockers.map((b) => b.answer)).toEqual(['teal']);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("shows a reviewed task's verdicts in its drawer: changes requested, then approved", async () => {
+    const { projectId, problems } = await openRun('reviewed', { steps: 1 }, 0, true);
+    await cluster.client.startProject({ projectId });
+    await page.waitForSelector(
+      '[data-testid="project-status"][data-status="PROJECT_STATUS_COMPLETED"]',
+      { timeout: 90_000 },
+    );
+    await page.locator('[data-testid="task"]', { hasText: 'Build the api' }).click();
+    const reviews = page.locator(
+      '[data-testid="task-drawer"] [data-testid="task-reviews"] .review',
+    );
+    await reviews.nth(1).waitFor();
+    expect(await reviews.count()).toBe(2);
+    expect(await reviews.nth(0).getAttribute('data-verdict')).toBe('changes-requested');
+    const asked = await reviews.nth(0).textContent();
+    expect(asked).toContain('attempt 1: changes requested (1 comment)');
+    expect(asked).toContain('The api does not say it was reviewed.');
+    expect(asked).toContain(`api.txt:1 ${DEMO_REVIEW_COMMENT}`);
+    expect(await reviews.nth(1).getAttribute('data-verdict')).toBe('approved');
+    expect(await reviews.nth(1).textContent()).toContain('attempt 2 approved');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-review.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
 

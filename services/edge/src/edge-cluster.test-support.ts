@@ -55,13 +55,16 @@ const task = (key: string, kind: string, depends_on: string[] = []) => ({
  * Plans api (backend) and page (frontend) side by side, then checks (test) after both.
  * Each task searches `steps` times, then writes its file and a passing test and finishes
  * (the test task's test is new, so its tests ran); with `ask: yes`
- * the page first asks "Which colour should the page use?" and writes the answer.
+ * the page first asks "Which colour should the page use?" and writes the answer. Asked for a
+ * review (a project with review on), it approves every task but the api's first attempt:
+ * that one is asked to say in api.txt that it was reviewed, and its second attempt does.
  */
 export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
   return async (request, { signal }) => {
     await gate.pass(signal);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     const first = JSON.stringify(request.messages[0]?.content);
+    if (JSON.stringify(request.tools ?? []).includes('submit_review')) return demoReview(first);
     if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
       return {
         content: [
@@ -106,13 +109,32 @@ export function demoBrain(gate = new Gate(), delayMs = 20): Brain {
     if (calls === steps) {
       return {
         content: [
-          toolUse('write_file', { path: `${key}.txt`, content: `${key}\n` }),
+          toolUse('write_file', {
+            path: `${key}.txt`,
+            content: first.includes('asked for changes') ? `${key}, reviewed\n` : `${key}\n`,
+          }),
           passingTest(key),
           toolUse('finish', { summary: key }),
         ],
       };
     }
     return { content: [toolUse('finish', { summary: 'done' })] };
+  };
+}
+
+export const DEMO_REVIEW_COMMENT = 'say in api.txt that the api was reviewed';
+
+function demoReview(prompt: string) {
+  const key = /# Review of task ([\w-]+)/.exec(prompt)?.[1];
+  const asks = key === 'api' && !prompt.includes('+api, reviewed');
+  return {
+    content: [
+      toolUse('submit_review', {
+        verdict: asks ? 'request_changes' : 'approve',
+        summary: asks ? 'The api does not say it was reviewed.' : `The ${key} is fine.`,
+        comments: asks ? [{ path: 'api.txt', line: 1, body: DEMO_REVIEW_COMMENT }] : [],
+      }),
+    ],
   };
 }
 

@@ -17,7 +17,8 @@ import type { ProjectState } from './project-state.js';
 // whatever its end; when an attempt ends without completing, the lead keeps that work on a
 // branch of its own, `attempts/<id>/<n>` (git cannot nest a branch below `task/<id>`), and
 // the next attempt is told how the earlier one ended (error, failing test output, branch)
-// and starts from its work when that is sound. A dependent is told what its dependencies
+// and starts from its work when that is sound (work the review sent back: with what the review
+// asked for, outcome "changes_requested"). A dependent is told what its dependencies
 // delivered.
 
 /** Ends after which the next attempt needs no memory: a completed attempt runs again only
@@ -71,6 +72,7 @@ export class AttemptMemory {
       error: last.error ?? (last.outcome ? '' : 'the lead stopped while this attempt ran'),
       testOutput: last.testOutput ?? '',
       branch: branch ?? '',
+      review: last.review ?? '',
     });
     return remembered;
   }

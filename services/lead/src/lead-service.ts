@@ -84,6 +84,7 @@ export function leadService({
           ...repo,
           budgetUsd: req.budgetUsd,
           maxConcurrency: req.maxConcurrency,
+          review: req.review ?? orchestrator.review.byDefault,
         })
         .catch((err) => {
           // The store keeps each repository one project's (by its key): that is this field.

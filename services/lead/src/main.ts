@@ -26,6 +26,9 @@ await runService('lead', async (log) => {
     taskDeadlineMs: env.int('CODEFRAME_TASK_DEADLINE_MS', 0, 0),
     probeIntervalMs: env.int('CODEFRAME_WORKER_PROBE_MS', 2_000, 100),
     repoMapTokens: env.int('CODEFRAME_REPO_MAP_TOKENS', DEFAULT_REPO_MAP_TOKENS, 0, 200_000),
+    // A project that does not say is reviewed before each merge unless this is off.
+    review: env.boolean('CODEFRAME_REVIEW', true),
+    reviewMaxRounds: env.int('CODEFRAME_REVIEW_MAX_ROUNDS', 2, 0, 20),
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
@@ -61,6 +64,7 @@ await runService('lead', async (log) => {
       deadlineMs: config.taskDeadlineMs,
     },
     repoMapTokens: config.repoMapTokens,
+    review: { byDefault: config.review, maxRounds: config.reviewMaxRounds },
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

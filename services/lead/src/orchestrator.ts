@@ -18,6 +18,7 @@ import { DEFAULT_REPO_MAP_TOKENS, RepoMaps } from './repo-maps.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
+import { DEFAULT_REVIEW, type ReviewSettings } from './task-review.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface OrchestratorOptions {
@@ -37,6 +38,8 @@ export interface OrchestratorOptions {
   taskLimits?: TaskLimitSettings;
   /** The size of an existing repository's map for the planner (a task gets half); 0: none. */
   repoMapTokens?: number;
+  /** Whether completed tasks are reviewed before they merge, and how often sent back. */
+  review?: ReviewSettings;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -63,11 +66,13 @@ export class Orchestrator {
   readonly state: ProjectState;
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
+  readonly review: ReviewSettings;
   readonly #dispatch: TaskDispatch;
   readonly #maps: RepoMaps;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
+    this.review = o.review ?? DEFAULT_REVIEW;
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
     this.budget = new ProjectBudget({
       state: this.state,
@@ -91,6 +96,8 @@ export class Orchestrator {
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
       repositoryMap: (project, task) => this.#maps.forTask(project, task),
+      llm: o.llm,
+      review: this.review,
     });
   }
 

@@ -1,14 +1,7 @@
-import {
-  addUsage,
-  type ContentBlockParam,
-  emptyUsage,
-  type LlmClient,
-  type MessageParam,
-  type Tool,
-  type UsageTotals,
-} from '@codeframe/llm';
+import type { LlmClient, MessageParam, Tool, UsageTotals } from '@codeframe/llm';
 import { type DescribeResponse, TaskKind } from '@codeframe/proto';
 import { type PlannedTask, type RepoPaths, validatePlan } from './plan-validation.js';
+import { askForToolCall } from './tool-answer.js';
 
 const string = { type: 'string' } as const;
 const strings = { type: 'array', items: string } as const;
@@ -105,25 +98,19 @@ export async function planFromPrd(
   const content = repo ? `${spec}\n\n# Repository map\n\n${repo.text}` : spec;
   const messages: MessageParam[] = [{ role: 'user', content }];
   const system = [SYSTEM, repo && BROWNFIELD, environment].filter(Boolean).join('\n\n');
-  let usage = emptyUsage();
-  for (let round = 1; ; round++) {
-    const res = await llm.complete({ system, tools: [SUBMIT_PLAN_TOOL], messages, signal });
-    usage = addUsage(usage, res.usage);
-    const call = res.message.content.find((b) => b.type === 'tool_use' && b.name === 'submit_plan');
-    const check =
-      call?.type === 'tool_use'
-        ? validatePlan(call.input, repo?.index)
-        : { ok: false as const, reason: 'no plan was submitted: call the submit_plan tool' };
-    if (check.ok) return { tasks: check.tasks, usage };
-    if (round === 2) throw new PlanError(`the model's plan is invalid: ${check.reason}`);
-    messages.push({ role: 'assistant', content: res.message.content as ContentBlockParam[] });
-    const feedback = `The plan is invalid: ${check.reason}. Submit a corrected plan with submit_plan.`;
-    messages.push({
-      role: 'user',
-      content:
-        call?.type === 'tool_use'
-          ? [{ type: 'tool_result', tool_use_id: call.id, content: feedback, is_error: true }]
-          : feedback,
-    });
-  }
+  const answer = await askForToolCall(llm, {
+    system,
+    tool: SUBMIT_PLAN_TOOL,
+    messages,
+    signal,
+    read: (input) => {
+      const check = validatePlan(input, repo?.index);
+      return check.ok ? { ok: true, value: check.tasks } : check;
+    },
+    noCall: 'no plan was submitted: call the submit_plan tool',
+    feedback: (reason) =>
+      `The plan is invalid: ${reason}. Submit a corrected plan with submit_plan.`,
+  });
+  if (!answer.ok) throw new PlanError(`the model's plan is invalid: ${answer.reason}`);
+  return { tasks: answer.value, usage: answer.usage };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  branchDiff,
   containsMain,
   createProjectRepo,
   keepBranch,
@@ -246,5 +247,18 @@ describe('keepBranch and containsMain', () => {
   it('refuses a branch name git would not take', async () => {
     const err = await refusal(keepBranch({ dataDir, repoUrl, from: 'task/a', to: 'attempts/..' }));
     expect(err.code).toBe('unknown_branch');
+  });
+});
+
+describe('branchDiff', () => {
+  it('is what a branch changes from where it left main, even after main moved on; null when missing', async () => {
+    await pushTask('task/diffed', { 'diffed.js': 'export const d = 1;\n' });
+    await pushTask('task/moved', { 'moved.txt': 'm\n' });
+    mergedSha(await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/moved', message: 'm' }));
+    const diff = await branchDiff({ dataDir, repoUrl, branch: 'task/diffed' });
+    expect(diff?.patch).toContain('+++ b/diffed.js\n@@ -0,0 +1 @@\n+export const d = 1;');
+    expect(diff?.patch).not.toContain('moved.txt');
+    expect(diff?.numstat).toBe('1\t0\tdiffed.js\n');
+    expect(await branchDiff({ dataDir, repoUrl, branch: 'task/none' })).toBeNull();
   });
 });

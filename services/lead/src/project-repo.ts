@@ -197,6 +197,28 @@ export async function containsMain(options: BranchOptions & { branch: string }):
   return contains ?? false;
 }
 
+/** What branch `branch` changes against main, from their merge base: the patch and the
+ * per-file line counts (`git diff --numstat`, "-" for binary files); null when either
+ * branch is missing. No external diff driver or textconv runs (the repository names them). */
+export async function branchDiff(
+  options: BranchOptions & { branch: string },
+): Promise<{ patch: string; numstat: string } | null> {
+  const { branch, signal } = options;
+  return withFetched(options, branch, [], async (clone) => {
+    const range = `refs/remotes/origin/${MAIN}...refs/remotes/origin/${branch}`;
+    const diff = (...args: string[]) =>
+      runGit(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M', ...args, range], {
+        cwd: clone,
+        signal,
+      });
+    try {
+      return { patch: await diff(), numstat: await diff('--numstat') };
+    } catch (err) {
+      throw failure('git_failed', `could not read the diff of "${branch}" in ${clone}`, err);
+    }
+  });
+}
+
 /**
  * `fn` in the repo's merge clone (serialised with its merges) once main and `branch` are
  * fetched, given `branch`'s sha; null when either is missing. Every name is checked first.

@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import type { LlmClient } from '@codeframe/llm';
 import {
   BlockerAnswerSchema,
   ExecuteTaskRequestSchema,
@@ -21,6 +22,7 @@ import {
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
+import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 export interface DispatchOptions {
@@ -37,6 +39,9 @@ export interface DispatchOptions {
   taskLimits: TaskLimitSettings;
   /** The part of the repository map a task's request carries ('' for none). */
   repositoryMap?: (project: Project, task: Task) => Promise<string>;
+  /** The reviewer's model and settings: a completed task is reviewed before its merge. */
+  llm: LlmClient;
+  review: ReviewSettings;
 }
 
 /** A dispatch in flight: cancelling it ends the worker's stream. */
@@ -51,9 +56,11 @@ export type RunningTask = StoppableRun;
 export class TaskDispatch {
   readonly #conflictReruns = new Map<string, number>();
   readonly #memory: AttemptMemory;
+  readonly #review: TaskReview;
 
   constructor(private readonly o: DispatchOptions) {
     this.#memory = new AttemptMemory(o);
+    this.#review = new TaskReview({ ...o, settings: o.review });
   }
 
   private get state(): ProjectState {
@@ -181,14 +188,21 @@ export class TaskDispatch {
       );
       return;
     }
-    const outcome = TaskOutcome[result.outcome].toLowerCase();
+    // Completed work is reviewed before it merges; work the review sends back is kept.
+    const review =
+      result.outcome === TaskOutcome.COMPLETED
+        ? await this.#review.before(project, current, attempt, result, run)
+        : undefined;
+    const outcome = review?.outcome ?? TaskOutcome[result.outcome].toLowerCase();
     await this.state.store.finishAttempt(attempt.id, outcome, {
       error: result.error || undefined,
       testOutput: failingTestOutput(result),
+      review: review?.review,
     });
     // The worker pushed before it answered: its work is kept now (a cancelled or broken
     // attempt's is kept when the task runs again, once the worker had time to push).
     if (outcome !== 'completed' && outcome !== 'blocked') await this.#memory.keep(project, attempt);
+    if (review?.settle) return review.settle(await this.state.task(task.id));
     await this.#settle(project, current, result);
   }
 

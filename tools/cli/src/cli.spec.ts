@@ -31,7 +31,8 @@ describe('codeframe run', () => {
   let summary: Line;
 
   beforeAll(async () => {
-    const run = await cli(['run', 'examples/csv-stats/PRD.md', '--json']);
+    // The cluster's lead reviews nothing by default; this project asks for review.
+    const run = await cli(['run', 'examples/csv-stats/PRD.md', '--json', '--review', 'on']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);
@@ -50,6 +51,23 @@ describe('codeframe run', () => {
     ]);
     expect(tasks.find((t) => t.key === 'stats')?.corrections).toBe(1);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('reviews each task before its merge: the review sends cli back for its test, then approves', () => {
+    const cli = (
+      events.find((e) => e.type === 'plan_ready')!.tasks as { id: string; key: string }[]
+    ).find((t) => t.key === 'cli')!;
+    const reviews = events.filter((e) => e.type === 'review_completed');
+    expect(reviews.filter((r) => r.approved)).toHaveLength(4);
+    const ofCli = reviews.filter((r) => r.task_id === cli.id);
+    expect(ofCli).toMatchObject([
+      {
+        attempt: 1,
+        comments: [{ path: 'bin/csv-stats.js', body: expect.stringMatching(/without a test/) }],
+      },
+      { attempt: 2, approved: true },
+    ]);
+    expect(ofCli[0]!.approved ?? false).toBe(false);
   });
 
   it('runs independent tasks at once and respects dependencies', () => {
@@ -80,7 +98,8 @@ describe('codeframe run', () => {
     expect(projects.code).toBe(0);
     expect(projects.stdout).toMatch(new RegExp(`${projectId}\\s+CSV Stats\\s+completed\\s+4/4`));
     const tasks = await cli(['tasks', projectId]);
-    expect(tasks.stdout).toMatch(/^cli\s+\S+\s+backend\s+completed\s+1\s+parser,stats\s+10\/10/m);
+    // Attempt 2: the review sent the first back for its missing test.
+    expect(tasks.stdout).toMatch(/^cli\s+\S+\s+backend\s+completed\s+2\s+parser,stats\s+10\/10/m);
     const status = await cli(['status', projectId]);
     expect(status.stdout).toMatch(/status\s+completed/);
     expect(status.stdout).toMatch(/repository file:\/\//);
@@ -89,6 +108,10 @@ describe('codeframe run', () => {
     expect(watched.stdout).toMatch(/^\d\d:\d\d:\d\d project completed/m);
     expect(watched.stdout).not.toMatch(/plan ready/);
     expect(watched.stdout).toMatch(/tasks 4\/4 completed/);
+    expect(watched.stdout).toMatch(
+      /cli: review of attempt 1: ✗ changes requested: The change adds code without a test that checks it\.\n {4}bin\/csv-stats\.js:\d+: bin\/csv-stats\.js changes without a test/,
+    );
+    expect(watched.stdout).toMatch(/cli: review of attempt 2: ✓ approved/);
   });
 });
 
@@ -136,6 +159,9 @@ describe('failures: one sentence and a non-zero status', () => {
     expect((await cli(['run', 'x.md', '--budget', 'lots'])).stderr).toMatch(
       /--budget must be a positive number/,
     );
+    const review = await cli(['run', 'x.md', '--review', 'maybe']);
+    expect(review.code).toBe(2);
+    expect(review.stderr).toBe('codeframe: --review must be "on" or "off", got "maybe"\n');
   });
 
   it('a --repo the lead refuses: its reason, and no project', async () => {

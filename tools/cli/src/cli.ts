@@ -37,6 +37,8 @@ options:
   --concurrency <n>         run: tasks running at once (default: the lead's)
   --repo <url>              run: start from this existing repository (the lead maps it for
                             the planner and the tasks) instead of an empty one
+  --review on|off           run: review each task's diff before it merges (default: the
+                            lead's, CODEFRAME_REVIEW)
   --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
   -h, --help                this help
 
@@ -61,6 +63,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   concurrency: { type: 'string' },
   repo: { type: 'string' },
+  review: { type: 'string' },
   dashboard: { type: 'string' },
   from: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -114,6 +117,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...(values.concurrency !== undefined
           ? { maxConcurrency: Math.floor(positive('--concurrency', values.concurrency)) }
           : {}),
+        ...(values.review !== undefined ? { review: onOff('--review', values.review) } : {}),
       });
     case 'projects':
       return projectsCommand(ctx);
@@ -168,4 +172,9 @@ function positive(option: string, raw: string): number {
     throw new CliError(`${option} must be a positive number, got "${raw}"`, Exit.Usage);
   }
   return n;
+}
+
+function onOff(option: string, raw: string): boolean {
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new CliError(`${option} must be "on" or "off", got "${raw}"`, Exit.Usage);
 }

@@ -54,4 +54,47 @@ describe('eventLine', () => {
     });
     expect(eventLine(unblocked, state)).toBe('after: unblocked, ready to start');
   });
+
+  it('prints a review verdict with its comments, escaped', () => {
+    const state = new RunState();
+    state.apply(
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 1n,
+        payload: {
+          case: 'planReady',
+          value: { tasks: [{ id: 't1', key: 'cli', title: 'CLI', kind: TaskKind.BACKEND }] },
+        },
+      }),
+    );
+    const review = (approved: boolean, comments: { path: string; line: number; body: string }[]) =>
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 2n,
+        payload: {
+          case: 'reviewCompleted',
+          value: {
+            taskId: 't1',
+            attempt: approved ? 2 : 1,
+            approved,
+            summary: 'Untested.',
+            comments,
+          },
+        },
+      });
+    expect(
+      eventLine(
+        review(false, [
+          { path: 'bin/cli.js', line: 3, body: 'add a test\u001b[31m' },
+          { path: 'README.md', line: 0, body: 'say how to run it' },
+        ]),
+        state,
+      ),
+    ).toBe(
+      'cli: review of attempt 1: ✗ changes requested: Untested.\n    bin/cli.js:3: add a test\\x1b[31m\n    README.md: say how to run it',
+    );
+    expect(eventLine(review(true, []), state)).toBe(
+      'cli: review of attempt 2: ✓ approved: Untested.',
+    );
+  });
 });

@@ -39,6 +39,14 @@ export function eventLine(event: Event, state: RunState): string | undefined {
       const { tokensBefore, tokensAfter, reason } = payload.value;
       return `${key(payload.value.taskId)}: conversation compacted, about ${tokensBefore} → ${tokensAfter} tokens (${p(reason)})`;
     }
+    case 'reviewCompleted': {
+      const r = payload.value;
+      const verdict = r.approved ? '✓ approved' : '✗ changes requested';
+      const comments = r.comments.map(
+        (c) => `\n    ${p(c.path)}${c.line > 0 ? `:${c.line}` : ''}: ${p(c.body)}`,
+      );
+      return `${key(r.taskId)}: review of attempt ${r.attempt}: ${verdict}${r.summary ? `: ${p(r.summary)}` : ''}${comments.join('')}`;
+    }
     case 'commitCreated': {
       const c = payload.value;
       const what = c.branch === 'main' ? 'merged into main' : `committed on ${p(c.branch)}`;

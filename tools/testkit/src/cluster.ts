@@ -26,7 +26,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** Settings of every service (workers and lead), e.g. CODEFRAME_PRICES_FILE. */
   env?: Record<string, string>;
-  /** Settings of the lead alone, over `env`. */
+  /** Settings of the lead alone, over `env`. The lead reviews no task before its merge
+   * unless they set CODEFRAME_REVIEW (most brains here play engineers, not reviewers). */
   leadEnv?: Record<string, string>;
 }
 
@@ -59,6 +60,7 @@ export async function startCluster(
     startServiceProcess({
       entry: 'services/lead/dist/main.js',
       env: {
+        CODEFRAME_REVIEW: 'off',
         ...options.env,
         ...options.leadEnv,
         ANTHROPIC_BASE_URL: fake.url,

@@ -89,6 +89,16 @@ export interface CorrectionRecord {
   failure: string;
 }
 
+/** A reviewer's verdict on one attempt of the task, before its merge. */
+export interface ReviewRecord {
+  seq: number;
+  timestamp: string;
+  attempt: number;
+  approved: boolean;
+  summary: string;
+  comments: { path: string; line: number; body: string }[];
+}
+
 export interface CommitRecord {
   seq: number;
   timestamp: string;
@@ -108,6 +118,7 @@ export interface TaskRecord {
   agent?: AgentRecord;
   tests: TestRun[];
   corrections: CorrectionRecord[];
+  reviews: ReviewRecord[];
   commits: CommitRecord[];
   files: Map<string, FileChangeKind>;
   /** The reason given with the last status change. */
@@ -515,6 +526,35 @@ export class ProjectState {
         );
         return;
       }
+      case 'review_completed': {
+        const taskId = event.task_id ?? '';
+        const review: ReviewRecord = {
+          ...base,
+          attempt: event.attempt ?? 0,
+          approved: event.approved ?? false,
+          summary: event.summary ?? '',
+          comments: (event.comments ?? []).map((c) => ({
+            path: c.path ?? '',
+            line: c.line ?? 0,
+            body: c.body ?? '',
+          })),
+        };
+        const record = this.tasks.get(taskId);
+        if (record) {
+          record.reviews.push(review);
+          this.#touchTask(taskId);
+        }
+        const verdict = review.approved
+          ? 'approved'
+          : `changes requested (${plural(review.comments.length, 'comment')})`;
+        entry(
+          taskId,
+          'review',
+          review.approved ? 'ok' : 'warn',
+          `review of attempt ${review.attempt}: ${verdict}`,
+        );
+        return;
+      }
       case 'context_compacted': {
         const before = Number(event.tokens_before ?? 0);
         const after = Number(event.tokens_after ?? 0);
@@ -690,6 +730,7 @@ export class ProjectState {
       agent: previous?.agent,
       tests: previous?.tests ?? [],
       corrections: previous?.corrections ?? [],
+      reviews: previous?.reviews ?? [],
       commits: previous?.commits ?? [],
       files: previous?.files ?? new Map(),
       reason: previous?.reason ?? '',

@@ -1,9 +1,10 @@
-// The detail drawer of one task: description, tests with their output, corrections,
-// commits, files changed and usage.
+// The detail drawer of one task: description, tests with their output, reviews,
+// corrections, commits, files changed and usage.
 import { type Child, fill, h } from './dom.js';
 import { clockTime, duration, plural, shortSha, tokens, usd } from './format.js';
 import type { ProjectState, TaskRecord } from './project-state.js';
 import type { FileChangeKind } from './protocol.js';
+import { reviewSection } from './render-reviews.js';
 import { agentStateStyle, taskKindLabel, taskStatusStyle } from './status-style.js';
 
 const fileChange: Record<FileChangeKind, { label: string; tone: string }> = {
@@ -273,6 +274,7 @@ export class TaskDrawer {
             }),
       ),
       this.#questions(state, id),
+      reviewSection(record),
       record.corrections.length > 0
         ? section(
             'Corrections',

@@ -69,6 +69,8 @@ export async function startBenchCluster(options: {
         CODEFRAME_WORKERS_TEST: addresses('test'),
         CODEFRAME_WORKER_PROBE_MS: '200',
         CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
+        // The benchmarks' brains play engineers, not reviewers.
+        CODEFRAME_REVIEW: 'off',
         ...probe,
       },
     });

@@ -79,6 +79,8 @@ export async function runPipeline(
         CODEFRAME_WORKERS_TEST: address,
         CODEFRAME_WORKER_PROBE_MS: '200',
         CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
+        // The benchmarks' brains play engineers, not reviewers.
+        CODEFRAME_REVIEW: 'off',
       },
     });
     services.push(lead);

@@ -12,6 +12,8 @@ export interface RunOptions {
   maxConcurrency?: number;
   /** An existing repository to start from; the lead's own empty one without it. */
   repoUrl?: string;
+  /** Whether each task is reviewed before it merges; absent: the lead's default. */
+  review?: boolean;
 }
 
 /** The project's name: the option, else the PRD's first heading, else the file's name. */
@@ -40,6 +42,7 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
       budgetUsd: options.budgetUsd ?? 0,
       maxConcurrency: options.maxConcurrency ?? 0,
       repoUrl: options.repoUrl ?? '',
+      review: options.review,
     })
     .then((r) => r.project!)
     .catch((e) => {

@@ -2,7 +2,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Brain, BrainTurn } from '../brain.js';
-import { conversationText, lastToolResults, text, toolUse } from '../brain-helpers.js';
+import {
+  conversationText,
+  firstUserText,
+  lastToolResults,
+  text,
+  toolUse,
+} from '../brain-helpers.js';
+import { isReviewRequest, reviewTurn } from './diff-reviewer.js';
 
 /** The examples directory of the workspace: examples/<name>/{PRD.md,plan.json,project/}. */
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../../../examples/', import.meta.url));
@@ -20,6 +27,9 @@ interface ExampleTask {
   commands?: string[];
   /** A bug the first attempt makes and the correction after the failing tests removes. */
   mistake?: { file: string; right: string; wrong: string };
+  /** A test file of `files` the first attempt forgets; the review asks for it, and the
+   * attempt the review sent back writes it. */
+  forgets?: string;
 }
 
 interface Example {
@@ -53,11 +63,14 @@ function projectFile(example: Example, path: string): string {
  * it plans the PRD's tasks with their dependencies; for each task it looks at the
  * repository, writes the task's files, and finishes. A task with a `mistake` first writes
  * a bug; when the worker reports the failing tests, it fixes it, so every run shows a
- * self-correction. Which example is recognised by the PRD's title in the conversation.
- * An example with a seed/ directory starts from an existing repository holding it (the
- * launcher pushes it as the first commit); its project/ holds the files after the change.
+ * self-correction; a task that `forgets` a test leaves it out until a review asks for it.
+ * Review requests get a reviewer that reads the diff (diff-reviewer.ts). Which example is
+ * recognised by the PRD's title in the conversation. An example with a seed/ directory
+ * starts from an existing repository holding it (the launcher pushes it as the first
+ * commit); its project/ holds the files after the change.
  */
 export const exampleProjectsBrain: Brain = (request) => {
+  if (isReviewRequest(request)) return reviewTurn(request);
   const conversation = conversationText(request);
   const example = loadExamples().find((e) => conversation.includes(`# ${e.title}\n`));
   if (!example) {
@@ -124,10 +137,14 @@ function taskTurn(example: Example, task: ExampleTask, request: Parameters<Brain
     };
   }
   if (turns === (commands.length > 0 ? 2 : 1)) {
+    const reviewed = /review of your previous attempt .* asked for changes/.test(
+      firstUserText(request),
+    );
+    const files = task.files.filter((path) => reviewed || path !== task.forgets);
     return {
       content: [
-        text(`Writing ${task.files.join(', ')}.`),
-        ...task.files.map((path) => {
+        text(`Writing ${files.join(', ')}${reviewed ? ', as the review asked' : ''}.`),
+        ...files.map((path) => {
           const content = projectFile(example, path);
           return toolUse('write_file', {
             path,
