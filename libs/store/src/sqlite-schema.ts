@@ -137,6 +137,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE blockers_new RENAME TO blockers;
   CREATE INDEX blockers_project ON blockers (project_id, status);
   `,
+  // 5: the latest result of each quality gate a task ran (lint, typecheck, skipped tests).
+  `
+  ALTER TABLE tasks ADD COLUMN gates TEXT NOT NULL DEFAULT '[]'; -- JSON array of QualityGate
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */
