@@ -21,6 +21,7 @@ import {
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
+import { clearGates, recordGate } from './task-gates.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 export interface DispatchOptions {
@@ -65,6 +66,7 @@ export class TaskDispatch {
       worker: replica.address,
     });
     const attempt = await this.state.store.startAttempt(task.id, replica.address);
+    await clearGates(this.state.store, task.id);
     await this.state.setTaskStatus(
       task,
       TaskStatus.ASSIGNED,
@@ -110,6 +112,9 @@ export class TaskDispatch {
         if (!payload.case) continue;
         if (payload.case === 'taskStatusChanged') {
           await this.state.store.updateTask(task.id, { status: payload.value.to });
+        }
+        if (payload.case === 'qualityGate') {
+          await recordGate(this.state.store, task.id, payload.value);
         }
         if (payload.case === 'tokenUsage' && payload.value.call) {
           const call = payload.value.call;

@@ -34,4 +34,31 @@ describe('eventLine', () => {
       "store: conversation compacted, about 141000 → 4200 tokens (the context reached 70% of the model's 200000-token window)",
     );
   });
+
+  it('prints a quality gate: passed, or failed with the start of its output', () => {
+    const state = new RunState();
+    state.apply(
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 1n,
+        payload: {
+          case: 'planReady',
+          value: { tasks: [{ id: 't1', key: 'math', title: 'Math', kind: TaskKind.BACKEND }] },
+        },
+      }),
+    );
+    const gate = (passed: boolean, summary: string) =>
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 2n,
+        payload: {
+          case: 'qualityGate',
+          value: { taskId: 't1', name: 'lint', command: 'npm run lint', passed, summary },
+        },
+      });
+    expect(eventLine(gate(false, 'exit code 1\nmath.js:2: uses var\nmore'), state)).toBe(
+      'math: ✗ lint failed (npm run lint): exit code 1 math.js:2: uses var',
+    );
+    expect(eventLine(gate(true, 'exit code 0'), state)).toBe('math: ✓ lint passed (npm run lint)');
+  });
 });

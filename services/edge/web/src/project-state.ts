@@ -15,6 +15,7 @@ import type {
   Usage,
 } from './protocol.js';
 import { isTerminalTask, projectStatusStyle, type Tone, taskStatusStyle } from './status-style.js';
+import { withGate } from './task-gates.js';
 
 export interface UsageTotals {
   input: number;
@@ -347,6 +348,8 @@ export class ProjectState {
         if (record) {
           record.task.status = to;
           if (event.attempt) record.task.attempt = event.attempt;
+          // Each attempt runs its gates afresh (the lead clears them too).
+          record.task.gates = [];
           record.reason = event.reason ?? '';
           const troubled =
             to === 'TASK_STATUS_FAILED' ||
@@ -512,6 +515,23 @@ export class ProjectState {
           'warn',
           `correction attempt ${correction.attempt} of ${correction.maxAttempts}`,
           correction.failure ? { detail: { label: 'failure', text: correction.failure } } : {},
+        );
+        return;
+      }
+      case 'quality_gate': {
+        const taskId = event.task_id ?? '';
+        const record = this.tasks.get(taskId);
+        if (record) {
+          record.task.gates = withGate(record.task.gates ?? [], event);
+          this.#touchTask(taskId);
+        }
+        const { name = '', command = '', passed = false, summary = '' } = event;
+        entry(
+          taskId,
+          'gate',
+          passed ? 'ok' : 'bad',
+          `${name} ${passed ? 'passed' : 'failed'}${command ? ` (${command})` : ''}`,
+          summary && !passed ? { detail: { label: 'output', text: summary } } : {},
         );
         return;
       }
