@@ -348,8 +348,6 @@ export class ProjectState {
         if (record) {
           record.task.status = to;
           if (event.attempt) record.task.attempt = event.attempt;
-          // Each attempt runs its gates afresh (the lead clears them too).
-          record.task.gates = [];
           record.reason = event.reason ?? '';
           const troubled =
             to === 'TASK_STATUS_FAILED' ||
@@ -381,6 +379,8 @@ export class ProjectState {
         if (record) {
           record.task.worker = event.worker ?? '';
           if (event.attempt) record.task.attempt = event.attempt;
+          // Each attempt runs its gates afresh (the lead clears them too).
+          record.task.gates = [];
           if (event.kind && event.kind !== 'TASK_KIND_UNSPECIFIED') record.task.kind = event.kind;
           this.#touchTask(taskId);
         }
