@@ -362,8 +362,9 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
         });
         return;
       }
-      if (corrections >= limits.maxAttempts) {
-        const error = `${verdict.reason} after ${corrections} correction attempts`;
+      if (corrections >= limits.maxAttempts || (!verdict.ok && verdict.final)) {
+        const tries = verdict.final ? '' : ` after ${corrections} correction attempts`;
+        const error = `${verdict.reason}${tries}`;
         yield ev.activity(error, '', true);
         yield end(TaskOutcome.FAILED, { error, summary });
         return;

@@ -1,6 +1,6 @@
 import type { Task, TaskEvent } from '@codeframe/proto';
 import type { EventChannel } from './event-channel.js';
-import type { Workspace } from './git-workspace.js';
+import { type Workspace, WorkspaceError } from './git-workspace.js';
 import { type ProjectGate, projectGates } from './project-gates.js';
 import type { Sandbox } from './sandbox.js';
 import { checkSkippedTests } from './skipped-tests.js';
@@ -40,6 +40,8 @@ export type GateVerdict =
       feedback: string;
       /** Each failing gate's output, for the model and the correction event. */
       output: string;
+      /** No correction can mend it (the worktree's git was tampered with): the task ends. */
+      final?: boolean;
     };
 
 /** The name of the worker's own gate. */
@@ -57,6 +59,8 @@ interface GateRun {
   /** How it ended ("exit code 1") and its output, for the model when it failed. */
   status: string;
   output: string;
+  /** Why the work cannot be checked, nor committed. */
+  broken?: string;
 }
 
 export class QualityGates {
@@ -78,6 +82,8 @@ export class QualityGates {
     const skip = yield* channel.until(this.#skippedTests(run));
     runs.push(skip);
     yield events.gate({ ...skip, attempt });
+    if (skip.broken)
+      return { ok: false, reason: skip.broken, feedback: '', output: '', final: true };
     for (const gate of await this.#gates()) {
       if (this.o.signal.aborted) break;
       yield events.activity(`running the ${gate.name} gate: ${gate.command}`, 'run_command');
@@ -137,7 +143,8 @@ export class QualityGates {
     } catch (err) {
       const summary = `could not compare the work with its base: ${String(err)}`;
       const failed = { command: 'git diff', passed: false, summary, status: '', output: summary };
-      return { name: SKIPPED_TESTS, ...failed };
+      const broken = err instanceof WorkspaceError ? err.message : undefined;
+      return { name: SKIPPED_TESTS, ...failed, broken };
     }
   }
 
