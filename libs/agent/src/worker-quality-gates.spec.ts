@@ -11,10 +11,11 @@ import {
 } from '@codeframe/fake-anthropic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  doing,
   git,
   type Json,
-  outcome,
   repoMaker,
+  runTask,
   startTestWorker,
   type TestWorker,
   type WireEvent,
@@ -28,14 +29,6 @@ const testFile = (body: string) =>
   `import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n${body}\n`;
 const PASSING = testFile("test('passes', () => assert.equal(1, 1));");
 const MODULE = { 'package.json': '{ "type": "module" }\n' };
-
-/** Does `first` in its first turn, then finishes again whatever the worker answers. */
-const doing =
-  (...first: ReturnType<typeof toolUse>[]): Brain =>
-  (req) =>
-    req.messages.length === 1
-      ? { content: [...first, toolUse('finish', { summary: 'done' })] }
-      : { content: [toolUse('finish', { summary: 'done again' })] };
 
 const gatesOf = (events: WireEvent[]) =>
   events.flatMap((e) => (e.qualityGate ? [e.qualityGate as Json] : []));
@@ -56,14 +49,8 @@ describe('quality gates after the tests pass', () => {
   });
 
   const run = async (brain: Brain, task: Json, files?: Record<string, string>) => {
-    worker.brain = brain;
-    const before = worker.fake.requests.length;
-    const bare = repo(files);
-    const { events } = await worker.execute({ task, repoUrl: bare, baseRef: 'main' });
-    const sent = worker.fake.requests
-      .slice(before)
-      .map((r) => JSON.stringify(r.body.messages.at(-1)));
-    return { events, result: outcome(events), gates: gatesOf(events), sent, bare };
+    const ran = await runTask(worker, repo, brain, task, files);
+    return { ...ran, gates: gatesOf(ran.events) };
   };
 
   it('feeds a failing lint back as a correction and completes once it passes', async () => {
