@@ -4,19 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { eventLine } from './event-lines.js';
 import { RunState } from './run-state.js';
 
+/** A run's state after a plan of one task `t1` with `key`. */
+function planned(key: string): RunState {
+  const state = new RunState();
+  state.apply(
+    create(EventSchema, {
+      projectId: 'p',
+      seq: 1n,
+      payload: {
+        case: 'planReady',
+        value: { tasks: [{ id: 't1', key, title: key, kind: TaskKind.BACKEND }] },
+      },
+    }),
+  );
+  return state;
+}
+
 describe('eventLine', () => {
   it('prints a compaction of a task conversation with its tokens before and after', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'store', title: 'Store', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('store');
     const compacted = create(EventSchema, {
       projectId: 'p',
       seq: 2n,
@@ -36,17 +42,7 @@ describe('eventLine', () => {
   });
 
   it('prints a quality gate: passed, or failed with the start of its output', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'math', title: 'Math', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('math');
     const gate = (passed: boolean, summary: string) =>
       create(EventSchema, {
         projectId: 'p',
