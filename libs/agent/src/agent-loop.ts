@@ -24,6 +24,7 @@ import { Conversation } from './conversation.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import { forkFromMain, type Workspace, WorkspaceError } from './git-workspace.js';
+import { QualityGates } from './quality-gates.js';
 import type { Sandbox } from './sandbox.js';
 import { WorkSaver } from './save-work.js';
 import {
@@ -47,6 +48,7 @@ import { measureBaseline } from './test-baseline.js';
 import { testVerdict } from './test-verdict.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { ToolRunner } from './tool-runner.js';
+import type { Tool } from './toolchain.js';
 
 export interface AgentLimits {
   maxAttempts: number;
@@ -67,6 +69,8 @@ export interface AgentTaskInput {
   sandbox: Sandbox;
   /** What the sandbox has and allows, for the prompt (describeEnvironment). */
   environment: string;
+  /** What the sandbox can run, for the quality gates (tsc, ruff, mypy); none if unset. */
+  toolchain?: readonly Tool[];
   agentId: string;
   limits: AgentLimits;
   /** The model's window and how the conversation is kept within it; defaults when unset. */
@@ -157,9 +161,10 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   const install = yield* installDependencies({ ...input, events: ev, channel });
   if (signal.aborted) return yield* stopped(signal, end, ev);
   // What the base's tests count, so that finishing with fewer of them does not pass.
+  const from = yield* channel.until(continuedFrom(input));
   const baseline = yield* measureBaseline({
     workspace: input.workspace,
-    from: yield* channel.until(continuedFrom(input)),
+    from,
     runTests: () => tools.runTests(),
     testCommand: () => role.testCommand(input.workspace.path),
     signal,
@@ -167,6 +172,16 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     channel,
   });
   if (signal.aborted) return yield* stopped(signal, end, ev);
+  // The project's lint and type checks, and no skipped test, after the tests pass.
+  const gates = await QualityGates.prepare({
+    ...input,
+    toolchain: input.toolchain ?? [],
+    task,
+    baseSha: from?.sha ?? input.workspace.baseSha,
+    baseline,
+    events: ev,
+    channel,
+  });
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
   const conversation = new Conversation(prompt, context);
   const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
@@ -324,7 +339,11 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       if (signal.aborted) return yield* stopped(signal, end, ev);
       tests = run.summary;
       yield ev.testResult(run.summary, corrections);
-      const verdict = testVerdict({ run, baseline, task, kind: role.kind });
+      const tested = testVerdict({ run, baseline, task, kind: role.kind });
+      const verdict = tested.ok
+        ? yield* gates.check(run, corrections)
+        : { ...tested, output: run.output };
+      if (signal.aborted) return yield* stopped(signal, end, ev);
       if (verdict.ok) {
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
@@ -343,14 +362,15 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
         });
         return;
       }
-      if (corrections >= limits.maxAttempts) {
-        const error = `${verdict.reason} after ${corrections} correction attempts`;
+      if (corrections >= limits.maxAttempts || (!verdict.ok && verdict.final)) {
+        const tries = verdict.final ? '' : ` after ${corrections} correction attempts`;
+        const error = `${verdict.reason}${tries}`;
         yield ev.activity(error, '', true);
         yield end(TaskOutcome.FAILED, { error, summary });
         return;
       }
       corrections++;
-      const failure = run.output.slice(-FAILURE_FOR_MODEL);
+      const failure = verdict.output.slice(-FAILURE_FOR_MODEL);
       yield ev.correction(corrections, limits.maxAttempts, failure);
       yield ev.agent(AgentState.CORRECTING, `attempt ${corrections} of ${limits.maxAttempts}`);
       const feedback = `${verdict.feedback} (Correction attempt ${corrections} of ${limits.maxAttempts}.)\n\n${failure}`;

@@ -244,6 +244,50 @@ export async function whileCheckedOutAt<T>(
   }
 }
 
+/**
+ * Paths the worktree changed or added since `sha`, untracked ones included (what a commit
+ * would take), dependency folders left out; deleted paths are not listed.
+ */
+export async function changedSince(
+  ws: Workspace,
+  sha: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  await verifyWorkspace(ws);
+  const pathspec = ['--', '.', ...EXCLUDES];
+  const changed = await worktreeGit(
+    ws,
+    [
+      'diff',
+      '--name-only',
+      '--no-ext-diff',
+      '--no-renames',
+      '--diff-filter=d',
+      '-z',
+      sha,
+      ...pathspec,
+    ],
+    signal,
+  );
+  const untracked = await worktreeGit(
+    ws,
+    ['ls-files', '--others', '--exclude-standard', '-z', ...pathspec],
+    signal,
+  );
+  return [...new Set(`${changed}\0${untracked}`.split('\0').filter(Boolean))];
+}
+
+/** The text of `path` at commit `sha`, or undefined when the commit has no such file. */
+export async function fileAtCommit(
+  ws: Workspace,
+  sha: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const args = ['--git-dir', ws.commonDir, 'cat-file', 'blob', `${sha}:${path}`];
+  return runGit(args, { signal }).catch(() => undefined);
+}
+
 /** Deletes the worktree and its local branch; the pushed branch stays in the repository. */
 export async function removeWorktree(ws: Workspace, branch?: string): Promise<void> {
   await rm(ws.path, { recursive: true, force: true });

@@ -29,6 +29,17 @@ async function packageJson(worktree: string): Promise<Record<string, unknown> | 
   }
 }
 
+/** The package.json scripts that are commands (strings), by name; none without a package.json. */
+export async function packageScripts(worktree: string): Promise<Record<string, string>> {
+  const scripts = (await packageJson(worktree))?.scripts;
+  if (!scripts || typeof scripts !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(scripts).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].trim() !== '',
+    ),
+  );
+}
+
 /** The package manager the lockfile (or package.json's packageManager) names; npm if none. */
 export async function packageManager(worktree: string): Promise<PackageManager> {
   if (await exists(join(worktree, 'pnpm-lock.yaml'))) return 'pnpm';

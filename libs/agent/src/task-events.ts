@@ -57,6 +57,24 @@ export function taskEvents(taskId: string, agentId: string) {
           reason,
         },
       }),
+    gate: (gate: {
+      name: string;
+      command: string;
+      passed: boolean;
+      summary: string;
+      attempt: number;
+    }) =>
+      event(taskId, {
+        case: 'qualityGate',
+        value: {
+          taskId,
+          name: gate.name,
+          command: gate.command,
+          passed: gate.passed,
+          summary: gate.summary,
+          attempt: gate.attempt,
+        },
+      }),
     result: (result: TaskResult) => event(taskId, { case: 'result', value: result }),
   };
 }

@@ -13,6 +13,8 @@ import { walkFiles } from './worktree-files.js';
 export interface TestBaseline {
   passed: number;
   failed: number;
+  /** Skipped (and todo) tests: a task that skips more does not pass (skipped-tests.ts). */
+  skipped: number;
   command: string;
 }
 
@@ -42,6 +44,9 @@ const WALK = { skip: new Set(['.git', 'node_modules', '.venv', 'venv']), maxEntr
 /** Measured bases by commit and command; a run in progress is shared. */
 const measured = new Map<string, Promise<TestBaseline>>();
 const MEASURED_MAX = 64;
+
+/** Whether a path is a test file by its name. */
+export const isTestFile = (path: string): boolean => TEST_FILE.test(path);
 
 /** Whether the checkout holds anything a test command would run. */
 export async function hasTests(worktree: string): Promise<boolean> {
@@ -75,7 +80,7 @@ export async function* measureBaseline(
     run = inBase(() => input.runTests()).then(({ summary }) => {
       // A run cut short by the task's end counted only part of the tests.
       if (signal.aborted) throw new Error('the task stopped before the tests ended');
-      return { passed: summary.passed, failed: summary.failed, command };
+      return { passed: summary.passed, failed: summary.failed, skipped: summary.skipped, command };
     });
     remember(key, run);
   }

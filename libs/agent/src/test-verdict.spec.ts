@@ -15,7 +15,12 @@ const run = (passed: number, failed = 0, green = failed === 0): TestRun => ({
 });
 const task = (fields: Partial<{ title: string; description: string; kind: TaskKind }> = {}) =>
   create(TaskSchema, { title: 'Add add()', ...fields });
-const base = (passed: number, failed = 0) => ({ passed, failed, command: 'npm test --silent' });
+const base = (passed: number, failed = 0) => ({
+  passed,
+  failed,
+  skipped: 0,
+  command: 'npm test --silent',
+});
 const verdict = (r: TestRun, b = base(0), t = task(), kind = TaskKind.BACKEND) =>
   testVerdict({ run: r, baseline: b, task: t, kind });
 

@@ -185,6 +185,35 @@ export function planting(commands: string[]): Brain {
       : { content: [toolUse('finish', { summary: 'planted' })] };
 }
 
+/** Does `first` in its first turn, then finishes again whatever the worker answers. */
+export const doing =
+  (...first: ReturnType<typeof toolUse>[]): Brain =>
+  (req) =>
+    req.messages.length === 1
+      ? { content: [...first, toolUse('finish', { summary: 'done' })] }
+      : { content: [toolUse('finish', { summary: 'done again' })] };
+
+/**
+ * Runs `task` on a new repository seeded with `files`, the worker playing `brain`: the
+ * events, the result, the last message of each model request, the repository's URL.
+ */
+export async function runTask(
+  worker: TestWorker,
+  repo: (files?: Record<string, string>) => string,
+  brain: Brain,
+  task: Json,
+  files?: Record<string, string>,
+) {
+  worker.brain = brain;
+  const before = worker.fake.requests.length;
+  const bare = repo(files);
+  const { events } = await worker.execute({ task, repoUrl: bare, baseRef: 'main' });
+  const sent = worker.fake.requests
+    .slice(before)
+    .map((r) => JSON.stringify(r.body.messages.at(-1)));
+  return { events, result: outcome(events), sent, bare };
+}
+
 /** The TaskResult a stream ended with. */
 export const outcome = (events: WireEvent[]) => events.at(-1)?.result as Json | undefined;
 

@@ -24,6 +24,9 @@ const PROBES: [name: string, version: string][] = [
   ['java', 'java -version'],
   ['git', 'git --version'],
   ['chromium', 'chromium --version'],
+  ['tsc', 'tsc --version'],
+  ['ruff', 'ruff --version'],
+  ['mypy', 'mypy --version'],
   ['make', 'make --version'],
   ['gcc', 'gcc --version'],
 ];
@@ -67,7 +70,7 @@ export function parseProbe(output: string): Tool[] {
 function cleanVersion(line: string): string {
   return line
     .replace(
-      /^(go version go|openjdk version |git version |Python |cargo |rustc |Chromium |GNU Make |gcc \(.*?\) |pytest )/,
+      /^(go version go|openjdk version |git version |Python |cargo |rustc |Chromium |GNU Make |gcc \(.*?\) |pytest |Version |ruff |mypy )/,
       '',
     )
     .replace(/"/g, '')

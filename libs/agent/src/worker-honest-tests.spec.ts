@@ -5,10 +5,12 @@ import { type Brain, toolUse } from '@codeframe/fake-anthropic';
 import { TaskKind } from '@codeframe/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  doing,
   git,
   type Json,
   outcome,
   repoMaker,
+  runTask,
   startTestWorker,
   type TestWorker,
 } from './test-worker.fixture.js';
@@ -21,14 +23,6 @@ const testFile = (name: string, body: string) =>
 const MODULE = { 'package.json': '{ "type": "module" }\n' };
 const PASSING = testFile('passes', 'assert.equal(1, 1);');
 const FAILING = testFile('fails', 'assert.equal(1, 2);');
-
-/** Does `first` in its first turn, then finishes again whatever the worker answers. */
-const doing =
-  (...first: ReturnType<typeof toolUse>[]): Brain =>
-  (req) =>
-    req.messages.length === 1
-      ? { content: [...first, toolUse('finish', { summary: 'done' })] }
-      : { content: [toolUse('finish', { summary: 'done again' })] };
 
 describe('the test gate at finish', () => {
   let dir: string;
@@ -53,18 +47,12 @@ describe('the test gate at finish', () => {
     task: Json,
     files?: Record<string, string>,
   ) => {
-    worker.brain = brain;
-    const before = worker.fake.requests.length;
-    const bare = repo(files);
-    const { events } = await worker.execute({ task, repoUrl: bare, baseRef: 'main' });
+    const { events, ...ran } = await runTask(worker, repo, brain, task, files);
     const activity = events
       .map((e) => (e.activityUpdate as Json | undefined)?.message)
       .filter(Boolean)
       .join('\n');
-    const sent = worker.fake.requests
-      .slice(before)
-      .map((r) => JSON.stringify(r.body.messages.at(-1)));
-    return { result: outcome(events), activity, sent, bare };
+    return { ...ran, activity };
   };
 
   it('does not pass a worktree with no tests, and tells the model why', async () => {

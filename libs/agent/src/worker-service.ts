@@ -109,6 +109,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           llm: rt.llm,
           sandbox: rt.sandbox,
           environment: rt.environment,
+          toolchain: rt.toolchain,
           agentId: rt.identity.workerId,
           limits,
           context: rt.context,

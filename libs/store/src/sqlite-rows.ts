@@ -1,6 +1,6 @@
 // Rows as SQLite returns them, and their protobuf shapes. Times are stored as milliseconds
 // since the epoch, enums as their numbers, bigints as plain integers.
-import { create, fromBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   type Blocker,
@@ -9,6 +9,7 @@ import {
   type Project,
   ProjectSchema,
   type ProjectStatus,
+  QualityGateSchema,
   type Task,
   type TaskKind,
   TaskSchema,
@@ -65,6 +66,7 @@ export interface TaskRow extends UsageRow {
   error: string;
   summary: string;
   files_changed: string;
+  gates: string;
   created_at: number;
   updated_at: number;
 }
@@ -150,6 +152,7 @@ export function toTask(row: TaskRow, dependsOn: string[]): Task {
     error: row.error,
     summary: row.summary,
     filesChanged: JSON.parse(row.files_changed) as string[],
+    gates: (JSON.parse(row.gates) as JsonValue[]).map((g) => fromJson(QualityGateSchema, g)),
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),
   });

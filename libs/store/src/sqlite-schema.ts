@@ -143,6 +143,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE projects ADD COLUMN review INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE attempts ADD COLUMN review TEXT;
   `,
+  // 6: the latest result of each quality gate a task ran (lint, typecheck, skipped tests).
+  `
+  ALTER TABLE tasks ADD COLUMN gates TEXT NOT NULL DEFAULT '[]'; -- JSON array of QualityGate
+  `,
 ];
 
 /** Connection settings every open needs; WAL lets readers run beside the one writer. */

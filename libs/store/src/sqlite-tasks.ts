@@ -1,7 +1,7 @@
 // Plans, tasks and their attempts in SQLite.
 import { randomUUID } from 'node:crypto';
-import { toBinary } from '@bufbuild/protobuf';
-import { type Task, TaskStatus, TestSummarySchema } from '@codeframe/proto';
+import { toBinary, toJson } from '@bufbuild/protobuf';
+import { QualityGateSchema, type Task, TaskStatus, TestSummarySchema } from '@codeframe/proto';
 import { validatePlan } from './plan-validation.js';
 import { type AttemptRow, type TaskRow, toAttempt, toTask } from './sqlite-rows.js';
 import { requireProject, type Statements } from './sqlite-statements.js';
@@ -26,6 +26,7 @@ const PATCH_COLUMNS: { [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[
     attempt: ['attempt', (v) => v],
     summary: ['summary', (v) => v],
     filesChanged: ['files_changed', (v) => JSON.stringify(v ?? [])],
+    gates: ['gates', (v) => JSON.stringify((v ?? []).map((g) => toJson(QualityGateSchema, g)))],
   };
 
 export class SqliteTasks {

@@ -7,6 +7,7 @@ import {
   PlanReadySchema,
   ProgressUpdateSchema,
   ProjectStatus,
+  QualityGateSchema,
   TaskKind,
   TaskStatus,
   TaskStatusChangedSchema,
@@ -338,6 +339,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           summary: 'Added add()',
           filesChanged: ['math.js'],
         });
+      });
+
+      it("keeps the latest result of each of a task's quality gates", async () => {
+        const { id } = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        expect((await store.getTask(a!.id))?.gates).toEqual([]);
+        const gates = [
+          create(QualityGateSchema, {
+            taskId: a!.id,
+            name: 'lint',
+            command: 'npm run lint',
+            passed: false,
+            summary: 'exit code 1\nmath.js:2: uses var',
+            attempt: 1,
+          }),
+          create(QualityGateSchema, { taskId: a!.id, name: 'skipped-tests', passed: true }),
+        ];
+        await store.updateTask(a!.id, { gates });
+        expect((await store.getTask(a!.id))?.gates).toEqual(gates);
+        expect((await store.listTasks(id))[0]?.gates).toEqual(gates);
+        await store.updateTask(a!.id, { gates: [] });
+        expect((await store.getTask(a!.id))?.gates).toEqual([]);
       });
 
       it('refuses unknown ids and finishing twice', async () => {

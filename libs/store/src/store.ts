@@ -6,6 +6,7 @@ import type {
   Event,
   Project,
   ProjectStatus,
+  QualityGate,
   Task,
   TaskKind,
   TaskStatus,
@@ -60,6 +61,8 @@ export interface TaskPatch {
   /** What the task delivered, for its dependents. */
   summary?: string;
   filesChanged?: string[];
+  /** The latest result of each quality gate, replacing the list. */
+  gates?: QualityGate[];
 }
 
 /** One dispatch of a task to a worker. */

@@ -198,7 +198,13 @@ describe('the dashboard', () => {
     const log = await page.locator('[data-testid="activity-log"]').innerText();
     expect(log).toMatch(/plan ready/);
     expect(log).toMatch(/project completed|completed/i);
+    expect(log).toMatch(/skipped-tests passed/);
     expect(await bodyData()).toMatchObject({ gaps: '0', duplicates: '0' });
+    // A task's drawer shows its quality gates (the worker's skipped-tests check here).
+    await page.locator('[data-testid="task"]').first().click();
+    const gate = page.locator('[data-testid="task-drawer"] [data-testid="quality-gate"]');
+    await gate.first().waitFor();
+    expect(await gate.first().innerText()).toMatch(/✓\s*skipped-tests passed/);
   }, 120_000);
 
   it('catches up with no missing event after the edge restarts', async () => {

@@ -22,6 +22,7 @@ import {
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
+import { clearGates, recordGate } from './task-gates.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
@@ -74,6 +75,7 @@ export class TaskDispatch {
       worker: replica.address,
     });
     const attempt = await this.state.store.startAttempt(task.id, replica.address);
+    await clearGates(this.state.store, task.id);
     await this.state.setTaskStatus(
       task,
       TaskStatus.ASSIGNED,
@@ -120,6 +122,9 @@ export class TaskDispatch {
         if (!payload.case) continue;
         if (payload.case === 'taskStatusChanged') {
           await this.state.store.updateTask(task.id, { status: payload.value.to });
+        }
+        if (payload.case === 'qualityGate') {
+          await recordGate(this.state.store, task.id, payload.value);
         }
         if (payload.case === 'tokenUsage' && payload.value.call) {
           const call = payload.value.call;

@@ -4,19 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { eventLine } from './event-lines.js';
 import { RunState } from './run-state.js';
 
+/** A run's state after a plan of one task `t1` with `key`. */
+function planned(key: string): RunState {
+  const state = new RunState();
+  state.apply(
+    create(EventSchema, {
+      projectId: 'p',
+      seq: 1n,
+      payload: {
+        case: 'planReady',
+        value: { tasks: [{ id: 't1', key, title: key, kind: TaskKind.BACKEND }] },
+      },
+    }),
+  );
+  return state;
+}
+
 describe('eventLine', () => {
   it('prints a compaction of a task conversation with its tokens before and after', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'store', title: 'Store', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('store');
     const compacted = create(EventSchema, {
       projectId: 'p',
       seq: 2n,
@@ -96,5 +102,22 @@ describe('eventLine', () => {
     expect(eventLine(review(true, []), state)).toBe(
       'cli: review of attempt 2: ✓ approved: Untested.',
     );
+  });
+
+  it('prints a quality gate: passed, or failed with the start of its output', () => {
+    const state = planned('math');
+    const gate = (passed: boolean, summary: string) =>
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 2n,
+        payload: {
+          case: 'qualityGate',
+          value: { taskId: 't1', name: 'lint', command: 'npm run lint', passed, summary },
+        },
+      });
+    expect(eventLine(gate(false, 'exit code 1\nmath.js:2: uses var\nmore'), state)).toBe(
+      'math: ✗ lint failed (npm run lint): exit code 1 math.js:2: uses var',
+    );
+    expect(eventLine(gate(true, 'exit code 0'), state)).toBe('math: ✓ lint passed (npm run lint)');
   });
 });

@@ -35,6 +35,12 @@ export function eventLine(event: Event, state: RunState): string | undefined {
     }
     case 'correctionAttempt':
       return `${key(payload.value.taskId)}: correcting after failing tests (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
+    case 'qualityGate': {
+      const g = payload.value;
+      const how = g.passed ? `✓ ${p(g.name)} passed` : `✗ ${p(g.name)} failed`;
+      const why = g.passed ? '' : `: ${p(g.summary.split('\n').slice(0, 2).join(' '))}`;
+      return `${key(g.taskId)}: ${how} (${p(g.command)})${why}`;
+    }
     case 'contextCompacted': {
       const { tokensBefore, tokensAfter, reason } = payload.value;
       return `${key(payload.value.taskId)}: conversation compacted, about ${tokensBefore} → ${tokensAfter} tokens (${p(reason)})`;

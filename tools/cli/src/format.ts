@@ -1,4 +1,4 @@
-import { AgentState, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { AgentState, ProjectStatus, type QualityGate, TaskStatus } from '@codeframe/proto';
 import { isControlCharacter } from '@codeframe/runtime';
 
 export const taskStatusName = (s: TaskStatus) => (TaskStatus[s] ?? 'UNKNOWN').toLowerCase();
@@ -8,6 +8,11 @@ export const agentStateName = (s: AgentState) =>
   s === AgentState.UNSPECIFIED
     ? 'starting'
     : (AgentState[s] ?? 'UNKNOWN').toLowerCase().replace('_', ' ');
+
+/** A task's quality gates in one cell, `lint ✓ typecheck ✗`; '-' when it ran none. */
+export function gatesCell(gates: readonly QualityGate[]): string {
+  return gates.map((g) => `${printable(g.name)} ${g.passed ? '✓' : '✗'}`).join(' ') || '-';
+}
 
 export function formatTokens(n: number): string {
   if (n < 1_000) return String(n);

@@ -22,6 +22,12 @@ export {
   toolUse,
 } from './brain-helpers.js';
 export { brainNames, brains } from './brains/index.js';
+export {
+  CONST_MODULE,
+  lintCorrectingModuleBrain,
+  VAR_LINT,
+  VAR_MODULE,
+} from './brains/lint-correcting-module.js';
 export { fileName, type ManyFilesOptions, manyFilesBrain } from './brains/many-files.js';
 export {
   BUGGY_MODULE,

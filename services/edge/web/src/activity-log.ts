@@ -16,6 +16,7 @@ export type LogKind =
   | 'correction'
   | 'compaction'
   | 'review'
+  | 'gate'
   | 'commit'
   | 'blocker'
   | 'project'

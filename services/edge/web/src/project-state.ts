@@ -15,6 +15,7 @@ import type {
   Usage,
 } from './protocol.js';
 import { isTerminalTask, projectStatusStyle, type Tone, taskStatusStyle } from './status-style.js';
+import { withGate } from './task-gates.js';
 
 export interface UsageTotals {
   input: number;
@@ -389,6 +390,8 @@ export class ProjectState {
         if (record) {
           record.task.worker = event.worker ?? '';
           if (event.attempt) record.task.attempt = event.attempt;
+          // Each attempt runs its gates afresh (the lead clears them too).
+          record.task.gates = [];
           if (event.kind && event.kind !== 'TASK_KIND_UNSPECIFIED') record.task.kind = event.kind;
           this.#touchTask(taskId);
         }
@@ -552,6 +555,23 @@ export class ProjectState {
           'review',
           review.approved ? 'ok' : 'warn',
           `review of attempt ${review.attempt}: ${verdict}`,
+        );
+        return;
+      }
+      case 'quality_gate': {
+        const taskId = event.task_id ?? '';
+        const record = this.tasks.get(taskId);
+        if (record) {
+          record.task.gates = withGate(record.task.gates ?? [], event);
+          this.#touchTask(taskId);
+        }
+        const { name = '', command = '', passed = false, summary = '' } = event;
+        entry(
+          taskId,
+          'gate',
+          passed ? 'ok' : 'bad',
+          `${name} ${passed ? 'passed' : 'failed'}${command ? ` (${command})` : ''}`,
+          summary && !passed ? { detail: { label: 'output', text: summary } } : {},
         );
         return;
       }

@@ -20,6 +20,7 @@ export type Task = BrowserSnapshot['tasks'][number];
 export type Blocker = BrowserSnapshot['blockers'][number];
 export type Usage = NonNullable<Task['usage']>;
 export type TestSummary = NonNullable<Task['tests']>;
+export type QualityGate = NonNullable<Task['gates']>[number];
 
 export type TaskStatus = NonNullable<Task['status']>;
 export type TaskKind = NonNullable<Task['kind']>;

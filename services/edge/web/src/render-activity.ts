@@ -18,6 +18,7 @@ const icons: Record<LogKind, string> = {
   correction: '↻',
   compaction: '⇊',
   review: '◎',
+  gate: '▣',
   commit: '●',
   blocker: '?',
   project: '◆',

@@ -1,9 +1,9 @@
-// The detail drawer of one task: description, tests with their output, reviews,
+// The detail drawer of one task: description, tests with their output, quality gates, reviews,
 // corrections, commits, files changed and usage.
 import { type Child, fill, h } from './dom.js';
 import { clockTime, duration, plural, shortSha, tokens, usd } from './format.js';
 import type { ProjectState, TaskRecord } from './project-state.js';
-import type { FileChangeKind } from './protocol.js';
+import type { FileChangeKind, QualityGate } from './protocol.js';
 import { reviewSection } from './render-reviews.js';
 import { agentStateStyle, taskKindLabel, taskStatusStyle } from './status-style.js';
 
@@ -29,6 +29,38 @@ function collapsible(key: string, summary: Child, text: string, open = false): H
     { class: 'drawer-details', 'data-key': key, open },
     h('summary', null, summary),
     h('pre', null, text),
+  );
+}
+
+/** The latest result of each of the task's quality gates; none before its tests passed. */
+function gatesSection(gates: readonly QualityGate[]): HTMLElement | null {
+  if (gates.length === 0) return null;
+  const failed = gates.filter((g) => !g.passed).length;
+  return section(
+    'Quality gates',
+    failed ? `${failed} failed` : gates.length,
+    gates.map((g) =>
+      h(
+        'div',
+        { class: 'run', 'data-tone': g.passed ? 'ok' : 'bad', 'data-testid': 'quality-gate' },
+        h(
+          'div',
+          { class: 'run-line' },
+          h('span', { class: 'run-mark' }, g.passed ? '✓' : '✗'),
+          h('b', null, `${g.name ?? ''} ${g.passed ? 'passed' : 'failed'}`),
+          h('span', { class: 'muted' }, g.attempt ? `correction ${g.attempt}` : 'first run'),
+        ),
+        g.command ? h('div', { class: 'mono run-command' }, `$ ${g.command}`) : null,
+        g.summary
+          ? collapsible(
+              `gate-${g.name}`,
+              g.passed ? 'summary' : 'output tail',
+              g.summary,
+              !g.passed,
+            )
+          : null,
+      ),
+    ),
   );
 }
 
@@ -273,6 +305,7 @@ export class TaskDrawer {
               );
             }),
       ),
+      gatesSection(task.gates ?? []),
       this.#questions(state, id),
       reviewSection(record),
       record.corrections.length > 0

@@ -6,6 +6,7 @@ import { Exit, leadError } from '../cli-error.js';
 import {
   formatCost,
   formatTokens,
+  gatesCell,
   jsonLine,
   printable,
   projectStatusName,
@@ -80,10 +81,11 @@ export async function tasksCommand(ctx: CliContext, projectId: string): Promise<
     String(t.attempt),
     t.dependsOn.map((id) => keyOf.get(id) ?? id).join(',') || '-',
     t.tests ? `${t.tests.passed}/${t.tests.passed + t.tests.failed}` : '-',
+    gatesCell(t.gates),
     t.mergeSha.slice(0, 7) || '-',
   ]);
   ctx.out(
-    `${table([['key', 'id', 'kind', 'status', 'attempt', 'after', 'tests', 'merge'], ...rows])}\n`,
+    `${table([['key', 'id', 'kind', 'status', 'attempt', 'after', 'tests', 'gates', 'merge'], ...rows])}\n`,
   );
   return Exit.Ok;
 }

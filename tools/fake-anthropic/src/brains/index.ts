@@ -2,6 +2,7 @@ import { ConfigError, type Setting } from '@codeframe/runtime';
 import type { Brain } from '../brain.js';
 import { echoBrain } from './echo.js';
 import { exampleProjectsBrain } from './example-projects.js';
+import { lintCorrectingModuleBrain } from './lint-correcting-module.js';
 import { manyFilesBrain } from './many-files.js';
 import { selfCorrectingModuleBrain } from './self-correcting-module.js';
 import { stepByStepModuleBrain } from './step-by-step-module.js';
@@ -12,6 +13,7 @@ export const brains: Readonly<Record<string, Brain>> = {
   echo: echoBrain,
   examples: exampleProjectsBrain,
   'self-correcting-module': selfCorrectingModuleBrain,
+  'lint-correcting-module': lintCorrectingModuleBrain,
   'step-by-step-module': stepByStepModuleBrain(10),
   'many-files': manyFilesBrain({ files: 30, bytes: 40_000 }),
 };

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/types.proto.
  */
 export const file_codeframe_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("Chhjb2RlZnJhbWUvdjEvdHlwZXMucHJvdG8SDGNvZGVmcmFtZS52MSKtAQoFVXNhZ2USFAoMaW5wdXRfdG9rZW5zGAEgASgDEhUKDW91dHB1dF90b2tlbnMYAiABKAMSHwoXY2FjaGVfcmVhZF9pbnB1dF90b2tlbnMYAyABKAMSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgDEhAKCGNvc3RfdXNkGAUgASgBEg0KBWNhbGxzGAYgASgFEhAKCHVucHJpY2VkGAcgASgIIpoBCgtUZXN0U3VtbWFyeRIOCgZwYXNzZWQYASABKAUSDgoGZmFpbGVkGAIgASgFEg8KB3NraXBwZWQYAyABKAUSEwoLZHVyYXRpb25fbXMYBCABKAMSEQoJZnJhbWV3b3JrGAUgASgJEg8KB2NvbW1hbmQYBiABKAkSEQoJZXhpdF9jb2RlGAcgASgFEg4KBm91dHB1dBgIIAEoCSKPAwoHUHJvamVjdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgsKA3ByZBgDIAEoCRIQCghyZXBvX3VybBgEIAEoCRIrCgZzdGF0dXMYBSABKA4yGy5jb2RlZnJhbWUudjEuUHJvamVjdFN0YXR1cxISCgpidWRnZXRfdXNkGAYgASgBEhcKD21heF9jb25jdXJyZW5jeRgHIAEoBRIiCgV1c2FnZRgIIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRISCgp0YXNrX2NvdW50GAkgASgFEhwKFGNvbXBsZXRlZF90YXNrX2NvdW50GAogASgFEhkKEWZhaWxlZF90YXNrX2NvdW50GAsgASgFEhAKCGxhc3Rfc2VxGAwgASgEEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJldmlldxgPIAEoCCKVBAoEVGFzaxIKCgJpZBgBIAEoCRISCgpwcm9qZWN0X2lkGAIgASgJEgsKA2tleRgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIkCgRraW5kGAYgASgOMhYuY29kZWZyYW1lLnYxLlRhc2tLaW5kEhIKCmRlcGVuZHNfb24YByADKAkSGwoTYWNjZXB0YW5jZV9jcml0ZXJpYRgIIAMoCRIoCgZzdGF0dXMYCSABKA4yGC5jb2RlZnJhbWUudjEuVGFza1N0YXR1cxIPCgdhdHRlbXB0GAogASgFEg4KBndvcmtlchgLIAEoCRIOCgZicmFuY2gYDCABKAkSEgoKY29tbWl0X3NoYRgNIAEoCRIRCgltZXJnZV9zaGEYDiABKAkSKAoFdGVzdHMYDyABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSIgoFdXNhZ2UYECABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USDQoFZXJyb3IYESABKAkSLgoKY3JlYXRlZF9hdBgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc3VtbWFyeRgZIAEoCRIVCg1maWxlc19jaGFuZ2VkGBogAygJIuoBCgdCbG9ja2VyEgoKAmlkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSDwoHdGFza19pZBgDIAEoCRIQCghxdWVzdGlvbhgEIAEoCRIOCgZhbnN3ZXIYBSABKAkSKwoGc3RhdHVzGAYgASgOMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJTdGF0dXMSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVzb2x2ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKDUJsb2NrZXJBbnN3ZXISEgoKYmxvY2tlcl9pZBgBIAEoCRIQCghxdWVzdGlvbhgCIAEoCRIOCgZhbnN3ZXIYAyABKAkqaAoIVGFza0tpbmQSGQoVVEFTS19LSU5EX1VOU1BFQ0lGSUVEEAASFQoRVEFTS19LSU5EX0JBQ0tFTkQQARIWChJUQVNLX0tJTkRfRlJPTlRFTkQQAhISCg5UQVNLX0tJTkRfVEVTVBADKuABCgpUYXNrU3RhdHVzEhsKF1RBU0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVEFTS19TVEFUVVNfUEVORElORxABEhgKFFRBU0tfU1RBVFVTX0FTU0lHTkVEEAISGwoXVEFTS19TVEFUVVNfSU5fUFJPR1JFU1MQAxIXChNUQVNLX1NUQVRVU19CTE9DS0VEEAQSGQoVVEFTS19TVEFUVVNfQ09NUExFVEVEEAUSFgoSVEFTS19TVEFUVVNfRkFJTEVEEAYSGQoVVEFTS19TVEFUVVNfQ0FOQ0VMTEVEEAcq9AEKDVByb2plY3RTdGF0dXMSHgoaUFJPSkVDVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZQUk9KRUNUX1NUQVRVU19DUkVBVEVEEAESGwoXUFJPSkVDVF9TVEFUVVNfUExBTk5JTkcQAhIaChZQUk9KRUNUX1NUQVRVU19QTEFOTkVEEAMSGgoWUFJPSkVDVF9TVEFUVVNfUlVOTklORxAEEhkKFVBST0pFQ1RfU1RBVFVTX1BBVVNFRBAFEhwKGFBST0pFQ1RfU1RBVFVTX0NPTVBMRVRFRBAGEhkKFVBST0pFQ1RfU1RBVFVTX0ZBSUxFRBAHKmUKDUJsb2NrZXJTdGF0dXMSHgoaQkxPQ0tFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNCTE9DS0VSX1NUQVRVU19PUEVOEAESGwoXQkxPQ0tFUl9TVEFUVVNfUkVTT0xWRUQQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Chhjb2RlZnJhbWUvdjEvdHlwZXMucHJvdG8SDGNvZGVmcmFtZS52MSKtAQoFVXNhZ2USFAoMaW5wdXRfdG9rZW5zGAEgASgDEhUKDW91dHB1dF90b2tlbnMYAiABKAMSHwoXY2FjaGVfcmVhZF9pbnB1dF90b2tlbnMYAyABKAMSIwobY2FjaGVfY3JlYXRpb25faW5wdXRfdG9rZW5zGAQgASgDEhAKCGNvc3RfdXNkGAUgASgBEg0KBWNhbGxzGAYgASgFEhAKCHVucHJpY2VkGAcgASgIIpoBCgtUZXN0U3VtbWFyeRIOCgZwYXNzZWQYASABKAUSDgoGZmFpbGVkGAIgASgFEg8KB3NraXBwZWQYAyABKAUSEwoLZHVyYXRpb25fbXMYBCABKAMSEQoJZnJhbWV3b3JrGAUgASgJEg8KB2NvbW1hbmQYBiABKAkSEQoJZXhpdF9jb2RlGAcgASgFEg4KBm91dHB1dBgIIAEoCSJvCgtRdWFsaXR5R2F0ZRIPCgd0YXNrX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDwoHY29tbWFuZBgDIAEoCRIOCgZwYXNzZWQYBCABKAgSDwoHc3VtbWFyeRgFIAEoCRIPCgdhdHRlbXB0GAYgASgFIo8DCgdQcm9qZWN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSCwoDcHJkGAMgASgJEhAKCHJlcG9fdXJsGAQgASgJEisKBnN0YXR1cxgFIAEoDjIbLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzEhIKCmJ1ZGdldF91c2QYBiABKAESFwoPbWF4X2NvbmN1cnJlbmN5GAcgASgFEiIKBXVzYWdlGAggASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhIKCnRhc2tfY291bnQYCSABKAUSHAoUY29tcGxldGVkX3Rhc2tfY291bnQYCiABKAUSGQoRZmFpbGVkX3Rhc2tfY291bnQYCyABKAUSEAoIbGFzdF9zZXEYDCABKAQSLgoKY3JlYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmV2aWV3GA8gASgIIr8ECgRUYXNrEgoKAmlkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkSCwoDa2V5GAMgASgJEg0KBXRpdGxlGAQgASgJEhMKC2Rlc2NyaXB0aW9uGAUgASgJEiQKBGtpbmQYBiABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSEgoKZGVwZW5kc19vbhgHIAMoCRIbChNhY2NlcHRhbmNlX2NyaXRlcmlhGAggAygJEigKBnN0YXR1cxgJIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEg8KB2F0dGVtcHQYCiABKAUSDgoGd29ya2VyGAsgASgJEg4KBmJyYW5jaBgMIAEoCRISCgpjb21taXRfc2hhGA0gASgJEhEKCW1lcmdlX3NoYRgOIAEoCRIoCgV0ZXN0cxgPIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIiCgV1c2FnZRgQIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRINCgVlcnJvchgRIAEoCRIuCgpjcmVhdGVkX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzdW1tYXJ5GBkgASgJEhUKDWZpbGVzX2NoYW5nZWQYGiADKAkSKAoFZ2F0ZXMYGyADKAsyGS5jb2RlZnJhbWUudjEuUXVhbGl0eUdhdGUi6gEKB0Jsb2NrZXISCgoCaWQYASABKAkSEgoKcHJvamVjdF9pZBgCIAEoCRIPCgd0YXNrX2lkGAMgASgJEhAKCHF1ZXN0aW9uGAQgASgJEg4KBmFuc3dlchgFIAEoCRIrCgZzdGF0dXMYBiABKA4yGy5jb2RlZnJhbWUudjEuQmxvY2tlclN0YXR1cxIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXNvbHZlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRQoNQmxvY2tlckFuc3dlchISCgpibG9ja2VyX2lkGAEgASgJEhAKCHF1ZXN0aW9uGAIgASgJEg4KBmFuc3dlchgDIAEoCSpoCghUYXNrS2luZBIZChVUQVNLX0tJTkRfVU5TUEVDSUZJRUQQABIVChFUQVNLX0tJTkRfQkFDS0VORBABEhYKElRBU0tfS0lORF9GUk9OVEVORBACEhIKDlRBU0tfS0lORF9URVNUEAMq4AEKClRhc2tTdGF0dXMSGwoXVEFTS19TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNUQVNLX1NUQVRVU19QRU5ESU5HEAESGAoUVEFTS19TVEFUVVNfQVNTSUdORUQQAhIbChdUQVNLX1NUQVRVU19JTl9QUk9HUkVTUxADEhcKE1RBU0tfU1RBVFVTX0JMT0NLRUQQBBIZChVUQVNLX1NUQVRVU19DT01QTEVURUQQBRIWChJUQVNLX1NUQVRVU19GQUlMRUQQBhIZChVUQVNLX1NUQVRVU19DQU5DRUxMRUQQByr0AQoNUHJvamVjdFN0YXR1cxIeChpQUk9KRUNUX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFlBST0pFQ1RfU1RBVFVTX0NSRUFURUQQARIbChdQUk9KRUNUX1NUQVRVU19QTEFOTklORxACEhoKFlBST0pFQ1RfU1RBVFVTX1BMQU5ORUQQAxIaChZQUk9KRUNUX1NUQVRVU19SVU5OSU5HEAQSGQoVUFJPSkVDVF9TVEFUVVNfUEFVU0VEEAUSHAoYUFJPSkVDVF9TVEFUVVNfQ09NUExFVEVEEAYSGQoVUFJPSkVDVF9TVEFUVVNfRkFJTEVEEAcqZQoNQmxvY2tlclN0YXR1cxIeChpCTE9DS0VSX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0JMT0NLRVJfU1RBVFVTX09QRU4QARIbChdCTE9DS0VSX1NUQVRVU19SRVNPTFZFRBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Tokens and cost of one model call, or a sum of them.
@@ -227,6 +227,107 @@ export const TestSummarySchema: GenMessage<TestSummary, {jsonType: TestSummaryJs
   messageDesc(file_codeframe_v1_types, 1);
 
 /**
+ * One of a task's quality gates after its tests passed: a check the project defines (lint,
+ * type check) run in the worker's sandbox, or the worker's own check that the task added no
+ * skipped or disabled tests. A failing gate goes back to the model like a failing test.
+ *
+ * @generated from message codeframe.v1.QualityGate
+ */
+export type QualityGate = Message<"codeframe.v1.QualityGate"> & {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * "lint", "typecheck", "ruff", "mypy", "skipped-tests".
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The command the gate ran ("npm run lint"); what it compared for a check without one.
+   *
+   * @generated from field: string command = 3;
+   */
+  command: string;
+
+  /**
+   * @generated from field: bool passed = 4;
+   */
+  passed: boolean;
+
+  /**
+   * One or a few lines: how it ended and its last output, capped.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary: string;
+
+  /**
+   * The correction attempt this run belongs to (0 for the first run), as in TestResult.
+   *
+   * @generated from field: int32 attempt = 6;
+   */
+  attempt: number;
+};
+
+/**
+ * One of a task's quality gates after its tests passed: a check the project defines (lint,
+ * type check) run in the worker's sandbox, or the worker's own check that the task added no
+ * skipped or disabled tests. A failing gate goes back to the model like a failing test.
+ *
+ * @generated from message codeframe.v1.QualityGate
+ */
+export type QualityGateJson = {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId?: string;
+
+  /**
+   * "lint", "typecheck", "ruff", "mypy", "skipped-tests".
+   *
+   * @generated from field: string name = 2;
+   */
+  name?: string;
+
+  /**
+   * The command the gate ran ("npm run lint"); what it compared for a check without one.
+   *
+   * @generated from field: string command = 3;
+   */
+  command?: string;
+
+  /**
+   * @generated from field: bool passed = 4;
+   */
+  passed?: boolean;
+
+  /**
+   * One or a few lines: how it ended and its last output, capped.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary?: string;
+
+  /**
+   * The correction attempt this run belongs to (0 for the first run), as in TestResult.
+   *
+   * @generated from field: int32 attempt = 6;
+   */
+  attempt?: number;
+};
+
+/**
+ * Describes the message codeframe.v1.QualityGate.
+ * Use `create(QualityGateSchema)` to create a new message.
+ */
+export const QualityGateSchema: GenMessage<QualityGate, {jsonType: QualityGateJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_types, 2);
+
+/**
  * @generated from message codeframe.v1.Project
  */
 export type Project = Message<"codeframe.v1.Project"> & {
@@ -415,7 +516,7 @@ export type ProjectJson = {
  * Use `create(ProjectSchema)` to create a new message.
  */
 export const ProjectSchema: GenMessage<Project, {jsonType: ProjectJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_types, 2);
+  messageDesc(file_codeframe_v1_types, 3);
 
 /**
  * @generated from message codeframe.v1.Task
@@ -544,6 +645,13 @@ export type Task = Message<"codeframe.v1.Task"> & {
    * @generated from field: repeated string files_changed = 26;
    */
   filesChanged: string[];
+
+  /**
+   * The latest result of each quality gate the task ran (its latest attempt).
+   *
+   * @generated from field: repeated codeframe.v1.QualityGate gates = 27;
+   */
+  gates: QualityGate[];
 };
 
 /**
@@ -673,6 +781,13 @@ export type TaskJson = {
    * @generated from field: repeated string files_changed = 26;
    */
   filesChanged?: string[];
+
+  /**
+   * The latest result of each quality gate the task ran (its latest attempt).
+   *
+   * @generated from field: repeated codeframe.v1.QualityGate gates = 27;
+   */
+  gates?: QualityGateJson[];
 };
 
 /**
@@ -680,7 +795,7 @@ export type TaskJson = {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task, {jsonType: TaskJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_types, 3);
+  messageDesc(file_codeframe_v1_types, 4);
 
 /**
  * A question a task asked a human; the task waits until it is answered.
@@ -785,7 +900,7 @@ export type BlockerJson = {
  * Use `create(BlockerSchema)` to create a new message.
  */
 export const BlockerSchema: GenMessage<Blocker, {jsonType: BlockerJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_types, 4);
+  messageDesc(file_codeframe_v1_types, 5);
 
 /**
  * An answer given to an earlier blocker, passed back to the worker on resume.
@@ -836,7 +951,7 @@ export type BlockerAnswerJson = {
  * Use `create(BlockerAnswerSchema)` to create a new message.
  */
 export const BlockerAnswerSchema: GenMessage<BlockerAnswer, {jsonType: BlockerAnswerJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_types, 5);
+  messageDesc(file_codeframe_v1_types, 6);
 
 /**
  * The kind of worker a task needs. Each kind is its own deployable service.
