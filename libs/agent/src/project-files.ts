@@ -29,6 +29,13 @@ async function packageJson(worktree: string): Promise<Record<string, unknown> | 
   }
 }
 
+/** The `start` script of the worktree's package.json, when it has one. */
+export async function startScript(worktree: string): Promise<string | undefined> {
+  const scripts = (await packageJson(worktree))?.scripts as Record<string, unknown> | undefined;
+  const start = scripts?.start;
+  return typeof start === 'string' && start.trim() ? start : undefined;
+}
+
 /** The package manager the lockfile (or package.json's packageManager) names; npm if none. */
 export async function packageManager(worktree: string): Promise<PackageManager> {
   if (await exists(join(worktree, 'pnpm-lock.yaml'))) return 'pnpm';
