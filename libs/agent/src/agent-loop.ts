@@ -18,6 +18,7 @@ import {
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
+import { type BrowserCheckSettings, browserVerdict } from './browser-verdict.js';
 import { compactConversation, textOf } from './compaction.js';
 import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 import { Conversation } from './conversation.js';
@@ -71,6 +72,8 @@ export interface AgentTaskInput {
   limits: AgentLimits;
   /** The model's window and how the conversation is kept within it; defaults when unset. */
   context?: Partial<ContextSettings>;
+  /** Whether and how long a frontend's pages are checked in Chromium; unset: not at all. */
+  browserCheck?: BrowserCheckSettings;
   logger: Logger;
   /** Aborted when the caller cancels or the task's deadline passes. */
   signal: AbortSignal;
@@ -324,7 +327,11 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       if (signal.aborted) return yield* stopped(signal, end, ev);
       tests = run.summary;
       yield ev.testResult(run.summary, corrections);
-      const verdict = testVerdict({ run, baseline, task, kind: role.kind });
+      let verdict = testVerdict({ run, baseline, task, kind: role.kind });
+      let output = run.output;
+      // A frontend's pages are then opened in Chromium (browser-verdict.ts).
+      if (verdict.ok) ({ verdict, output } = yield* browserVerdict(input, ev, corrections, output));
+      if (signal.aborted) return yield* stopped(signal, end, ev);
       if (verdict.ok) {
         yield ev.agent(AgentState.COMMITTING);
         const message = `${role.commitType}: ${task.title}\n\n${summary}\n\nTask: ${task.id}`;
@@ -350,7 +357,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
         return;
       }
       corrections++;
-      const failure = run.output.slice(-FAILURE_FOR_MODEL);
+      const failure = output.slice(-FAILURE_FOR_MODEL);
       yield ev.correction(corrections, limits.maxAttempts, failure);
       yield ev.agent(AgentState.CORRECTING, `attempt ${corrections} of ${limits.maxAttempts}`);
       const feedback = `${verdict.feedback} (Correction attempt ${corrections} of ${limits.maxAttempts}.)\n\n${failure}`;

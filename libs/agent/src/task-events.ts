@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
 import {
   type AgentState,
+  type BrowserCheckSchema,
   type FileChangeKind,
   type TaskEvent,
   TaskEventSchema,
@@ -57,6 +58,9 @@ export function taskEvents(taskId: string, agentId: string) {
           reason,
         },
       }),
+    browserCheck: (
+      check: Omit<MessageInitShape<typeof BrowserCheckSchema>, 'taskId' | '$typeName'>,
+    ) => event(taskId, { case: 'browserCheck', value: { ...check, taskId } }),
     result: (result: TaskResult) => event(taskId, { case: 'result', value: result }),
   };
 }
