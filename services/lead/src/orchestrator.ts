@@ -15,6 +15,7 @@ import {
 import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
+import { TaskArtifacts } from './task-artifacts.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -60,11 +61,14 @@ export class Orchestrator {
   readonly state: ProjectState;
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
+  /** The files kept for tasks (browser-check screenshots). */
+  readonly artifacts: TaskArtifacts;
   readonly #dispatch: TaskDispatch;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
+    this.artifacts = new TaskArtifacts(o.dataDir);
     this.budget = new ProjectBudget({
       state: this.state,
       running: () => this.#running.values(),

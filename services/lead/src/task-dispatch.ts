@@ -21,6 +21,7 @@ import {
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
+import { TaskArtifacts } from './task-artifacts.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 export interface DispatchOptions {
@@ -49,9 +50,11 @@ export type RunningTask = StoppableRun;
 export class TaskDispatch {
   readonly #conflictReruns = new Map<string, number>();
   readonly #memory: AttemptMemory;
+  readonly #artifacts: TaskArtifacts;
 
   constructor(private readonly o: DispatchOptions) {
     this.#memory = new AttemptMemory(o);
+    this.#artifacts = new TaskArtifacts(o.dataDir);
   }
 
   private get state(): ProjectState {
@@ -123,6 +126,9 @@ export class TaskDispatch {
             unpriced: call.unpriced,
           });
         }
+        // A browser check's screenshot is kept as an artifact; the log gets its id, not its bytes.
+        if (payload.case === 'browserCheck')
+          payload.value = await this.#artifacts.keepScreenshot(task, attempt.number, payload.value);
         await this.state.emit(project.id, payload as EventPayload);
         if (payload.case === 'tokenUsage') await this.o.budget.enforce(project.id);
       }
