@@ -15,6 +15,7 @@ export type LogKind =
   | 'test'
   | 'correction'
   | 'compaction'
+  | 'browser'
   | 'commit'
   | 'blocker'
   | 'project'

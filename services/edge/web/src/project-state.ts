@@ -89,6 +89,19 @@ export interface CorrectionRecord {
   failure: string;
 }
 
+/** A browser check of the task's page (browser_check), with its screenshot's artifact id. */
+export interface BrowserCheckRecord {
+  seq: number;
+  timestamp: string;
+  passed: boolean;
+  attempt: number;
+  url: string;
+  consoleErrors: string[];
+  missing: string[];
+  error: string;
+  screenshot: string;
+}
+
 export interface CommitRecord {
   seq: number;
   timestamp: string;
@@ -108,6 +121,7 @@ export interface TaskRecord {
   agent?: AgentRecord;
   tests: TestRun[];
   corrections: CorrectionRecord[];
+  browserChecks: BrowserCheckRecord[];
   commits: CommitRecord[];
   files: Map<string, FileChangeKind>;
   /** The reason given with the last status change. */
@@ -515,6 +529,41 @@ export class ProjectState {
         );
         return;
       }
+      case 'browser_check': {
+        const taskId = event.task_id ?? '';
+        const check: BrowserCheckRecord = {
+          ...base,
+          passed: event.passed ?? false,
+          attempt: event.attempt ?? 0,
+          url: event.url ?? '',
+          consoleErrors: event.console_errors ?? [],
+          missing: event.missing ?? [],
+          error: event.error ?? '',
+          screenshot: event.screenshot ?? '',
+        };
+        const record = this.tasks.get(taskId);
+        if (record) {
+          record.browserChecks.push(check);
+          if (check.screenshot && !(record.task.artifacts ?? []).includes(check.screenshot))
+            record.task.artifacts = [...(record.task.artifacts ?? []), check.screenshot];
+          this.#touchTask(taskId);
+        }
+        const problems = [
+          check.error,
+          ...check.consoleErrors,
+          ...check.missing.map((m) => `missing ${m}`),
+        ].filter(Boolean);
+        entry(
+          taskId,
+          'browser',
+          check.passed ? 'ok' : 'bad',
+          check.passed
+            ? 'page checked in Chromium: loaded, no console errors'
+            : `page failed its browser check (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'})`,
+          problems.length ? { detail: { label: 'findings', text: problems.join('\n') } } : {},
+        );
+        return;
+      }
       case 'context_compacted': {
         const before = Number(event.tokens_before ?? 0);
         const after = Number(event.tokens_after ?? 0);
@@ -690,6 +739,7 @@ export class ProjectState {
       agent: previous?.agent,
       tests: previous?.tests ?? [],
       corrections: previous?.corrections ?? [],
+      browserChecks: previous?.browserChecks ?? [],
       commits: previous?.commits ?? [],
       files: previous?.files ?? new Map(),
       reason: previous?.reason ?? '',

@@ -17,6 +17,7 @@ const icons: Record<LogKind, string> = {
   test: '✓',
   correction: '↻',
   compaction: '⇊',
+  browser: '▣',
   commit: '●',
   blocker: '?',
   project: '◆',
