@@ -44,6 +44,8 @@ function browserCheck(): void {
   const config = JSON.parse(process.env.CODEFRAME_BROWSER_CHECK ?? '{}') as CheckConfig;
   const url = `http://localhost:${config.port}/`;
   const report: CheckReport = { url, consoleErrors: [], missing: [], screenshot: false };
+  /** What a page loads to show itself: a failure of one of these fails the check. */
+  const LOADED = ['document', 'script', 'stylesheet', 'image', 'font'];
   const line = (text: string) => text.split('\n')[0]!.slice(0, 500);
   const TYPES: Record<string, string> = {
     '.html': 'text/html; charset=utf-8',
@@ -131,11 +133,32 @@ function browserCheck(): void {
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // Failed loads are counted from the responses (below), not from the console's
+      // "Failed to load resource" lines, which name no resource and include the page's own
+      // fetch and XHR calls: those the page handles itself, or they throw uncaught.
       page.on('console', (message) => {
-        // The browser's own favicon request is not the page's error.
-        if (message.type() !== 'error' || message.location().url.endsWith('/favicon.ico')) return;
+        if (message.type() !== 'error' || message.text().startsWith('Failed to load resource'))
+          return;
         report.consoleErrors.push(line(message.text()));
       });
+      const failed = new Set<string>();
+      const failedLoad = (request: import('playwright-core').Request, why: string) => {
+        const pathname = new URL(request.url()).pathname;
+        // The browser's own favicon request is not the page's.
+        if (!LOADED.includes(request.resourceType()) || pathname === '/favicon.ico') return;
+        // A 404 is then also a failed request (net::ERR_ABORTED): one line per resource.
+        if (failed.has(request.url())) return;
+        failed.add(request.url());
+        report.consoleErrors.push(
+          line(`failed to load ${pathname} (${request.resourceType()}): ${why}`),
+        );
+      };
+      page.on('response', (response) => {
+        if (response.status() >= 400) failedLoad(response.request(), `HTTP ${response.status()}`);
+      });
+      page.on('requestfailed', (request) =>
+        failedLoad(request, request.failure()?.errorText ?? 'failed'),
+      );
       page.on('pageerror', (err) =>
         report.consoleErrors.push(line(`uncaught ${err.name}: ${err.message}`)),
       );

@@ -5,20 +5,22 @@ import { packageManager, startScript } from './project-files.js';
 // Which projects get a browser check, how their pages are served, and which elements their
 // acceptance criteria name.
 
-/** How the check serves the pages: the project's own `start` script on $PORT, or a static
- * folder (the worktree's root, public/ or dist/, whichever has an index.html first). */
+/** How the check serves the pages: a static folder (the worktree's root, public/ or dist/,
+ * whichever has an index.html first), else the project's own `start` script on $PORT. Static
+ * pages come first: they need no server, so a page is checked even before the backend task
+ * that will serve it has merged (its API calls failing are the page's to handle). */
 export type BrowserTarget = { mode: 'start'; command: string } | { mode: 'static'; dir: string };
 
 const STATIC_DIRS = ['', 'public', 'dist'];
 
 /** The worktree's pages, or undefined when it serves none (a library, a backend API). */
 export async function browserTarget(worktree: string): Promise<BrowserTarget | undefined> {
-  if (await startScript(worktree))
-    return { mode: 'start', command: `${await packageManager(worktree)} start` };
   for (const dir of STATIC_DIRS) {
     const st = await lstat(join(worktree, dir, 'index.html')).catch(() => null);
     if (st?.isFile()) return { mode: 'static', dir };
   }
+  if (await startScript(worktree))
+    return { mode: 'start', command: `${await packageManager(worktree)} start` };
   return undefined;
 }
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   BROKEN_PAGE_CRITERION,
   type Brain,
@@ -5,9 +7,11 @@ import {
   toolUse,
 } from '@codeframe/fake-anthropic';
 import { type BrowserCheck, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, runToExit, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = 'tools/cli/dist/main.js';
 
 // A frontend task end to end: the worker-frontend opens the page in Chromium, the first page
 // throws, the correction fixes it; the lead keeps both screenshots as the task's artifacts
@@ -79,6 +83,15 @@ describe('a frontend task checked in a real browser', () => {
       .getArtifact({ artifactId: `${tasks[0]!.id}/../../lead.sqlite` })
       .catch((e) => e);
     expect(ConnectError.from(refused).code).toBe(Code.InvalidArgument);
+    // The CLI lists the task's artifacts and saves one.
+    const cli = (args: string[]) =>
+      runToExit(CLI, { CODEFRAME_LEAD_URL: cluster.leadUrl }, { args, timeoutMs: 30_000 });
+    const listed = await cli(['tasks', projectId]);
+    expect(listed.stdout).toContain(`artifacts of page: ${tasks[0]!.artifacts.join(' ')}`);
+    const file = join(cluster.dir, 'shot.png');
+    const saved = await cli(['artifact', tasks[0]!.artifacts[1]!, '-o', file]);
+    expect(saved.code).toBe(0);
+    expect((await readFile(file)).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     const missing = await client
       .getArtifact({ artifactId: `${tasks[0]!.id}/9-9-screenshot.png` })
       .catch((e) => e);
