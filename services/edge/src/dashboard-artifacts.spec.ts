@@ -3,12 +3,7 @@
 // them at /api/artifacts to a token that grants the project, and the drawer links them.
 import { existsSync } from 'node:fs';
 import { signEdgeToken } from '@codeframe/events';
-import {
-  BROKEN_PAGE_CRITERION,
-  type Brain,
-  brokenPageBrain,
-  toolUse,
-} from '@codeframe/fake-anthropic';
+import { brokenPageBrain } from '@codeframe/fake-anthropic';
 import { type Cluster, type ServiceProcess, startCluster, watchUntil } from '@codeframe/testkit';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,23 +11,6 @@ import { freePort, startEdge } from './edge-cluster.test-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'artifacts-test-secret-0123456789';
-const PLAN = {
-  tasks: [
-    {
-      key: 'page',
-      title: 'Greeting page',
-      description: 'index.html greets the visitor',
-      kind: 'frontend',
-      depends_on: [],
-      acceptance_criteria: [BROKEN_PAGE_CRITERION],
-    },
-  ],
-};
-const brain: Brain = (request, ctx) =>
-  JSON.stringify(request.tools ?? []).includes('submit_plan')
-    ? { content: [toolUse('submit_plan', PLAN)] }
-    : brokenPageBrain(request, ctx);
-
 let cluster: Cluster;
 let edge: ServiceProcess;
 let edgePort: number;
@@ -43,7 +21,7 @@ beforeAll(async () => {
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
     );
-  cluster = await startCluster(brain);
+  cluster = await startCluster(brokenPageBrain);
   edgePort = await freePort();
   edge = await startEdge(cluster.leadUrl, {
     PORT: String(edgePort),

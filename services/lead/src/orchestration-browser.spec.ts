@@ -1,11 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BROKEN_PAGE_CRITERION,
-  type Brain,
-  brokenPageBrain,
-  toolUse,
-} from '@codeframe/fake-anthropic';
+import { brokenPageBrain } from '@codeframe/fake-anthropic';
 import { type BrowserCheck, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { type Cluster, runToExit, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -17,28 +12,10 @@ const CLI = 'tools/cli/dist/main.js';
 // throws, the correction fixes it; the lead keeps both screenshots as the task's artifacts
 // (the log holds their ids, not their bytes) and serves them with GetArtifact.
 
-const PLAN = {
-  tasks: [
-    {
-      key: 'page',
-      title: 'Greeting page',
-      description: 'index.html greets the visitor',
-      kind: 'frontend',
-      depends_on: [],
-      acceptance_criteria: [BROKEN_PAGE_CRITERION],
-    },
-  ],
-};
-
-const brain: Brain = (request, ctx) =>
-  JSON.stringify(request.tools ?? []).includes('submit_plan')
-    ? { content: [toolUse('submit_plan', PLAN)] }
-    : brokenPageBrain(request, ctx);
-
 describe('a frontend task checked in a real browser', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await startCluster(brain);
+    cluster = await startCluster(brokenPageBrain);
   }, 60_000);
   afterAll(() => cluster?.stop());
 

@@ -28,13 +28,29 @@ import { greeting } from './greeting.js';
 test('greets by name', () => assert.equal(greeting('web'), 'Hello, web!'));
 `;
 
+/** The plan it submits when the lead asks: the page, one frontend task. */
+const PLAN = {
+  tasks: [
+    {
+      key: 'page',
+      title: 'Greeting page',
+      description: 'index.html greets the visitor',
+      kind: 'frontend',
+      depends_on: [],
+      acceptance_criteria: [BROKEN_PAGE_CRITERION],
+    },
+  ],
+};
+
 /**
- * Writes a static page (index.html, app.js) and a tested module; app.js renders into an
+ * Plans one frontend task when asked for a plan. As the task's model, it writes a static page (index.html, app.js) and a tested module; app.js renders into an
  * element the page does not have, so it throws in the console and #greeting never appears.
  * The tests pass; when the worker answers that the page failed its browser check, it fixes
  * the selector and finishes again.
  */
 export const brokenPageBrain: Brain = (request) => {
+  if (JSON.stringify(request.tools ?? []).includes('submit_plan'))
+    return { content: [toolUse('submit_plan', PLAN)] };
   if (request.messages.length === 1) {
     return {
       content: [
