@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { type BrowserCheck, BrowserCheckSchema, type Task } from '@codeframe/proto';
 import { invalidArgument, notFound } from '@codeframe/rpc';
+import type { Logger } from '@codeframe/runtime';
 
 // Files the lead keeps for a task: the screenshots of its browser checks, sent by the worker
 // as bytes on the BrowserCheck event. They live under <data dir>/artifacts/<project>/<task>/
@@ -16,7 +17,10 @@ const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const FILE = /^(\d{1,6})-(\d{1,6})-screenshot\.png$/;
 
 export class TaskArtifacts {
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly logger?: Logger,
+  ) {}
 
   #dir(projectId: string, taskId: string): string {
     if (!SAFE_ID.test(projectId) || !SAFE_ID.test(taskId))
@@ -48,10 +52,16 @@ export class TaskArtifacts {
     const dir = this.#dir(task.projectId, task.id);
     const attempt = Math.max(0, Math.min(999_999, Math.trunc(check.attempt)));
     const file = `${dispatchAttempt}-${attempt}-screenshot.png`;
-    await mkdir(dir, { recursive: true });
-    // Written whole, then renamed: a reader never sees half a file.
-    await writeFile(join(dir, `.${file}.tmp`), png);
-    await rename(join(dir, `.${file}.tmp`), join(dir, file));
+    try {
+      await mkdir(dir, { recursive: true });
+      // Written whole, then renamed: a reader never sees half a file.
+      await writeFile(join(dir, `.${file}.tmp`), png);
+      await rename(join(dir, `.${file}.tmp`), join(dir, file));
+    } catch (err) {
+      // A screenshot the lead cannot keep (a full disk) costs the screenshot, not the task.
+      this.logger?.warn({ err, taskId: task.id }, 'could not keep a browser-check screenshot');
+      return kept;
+    }
     kept.screenshot = `${task.id}/${file}`;
     return kept;
   }

@@ -54,7 +54,7 @@ export class TaskDispatch {
 
   constructor(private readonly o: DispatchOptions) {
     this.#memory = new AttemptMemory(o);
-    this.#artifacts = new TaskArtifacts(o.dataDir);
+    this.#artifacts = new TaskArtifacts(o.dataDir, o.logger);
   }
 
   private get state(): ProjectState {
