@@ -18,13 +18,14 @@ import {
 } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
 import { type AgentRole, sharedInstructions } from './agent-role.js';
+import { type BrowserCheckSettings, browserVerdict } from './browser-verdict.js';
 import { compactConversation, textOf } from './compaction.js';
 import { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 import { Conversation } from './conversation.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import { forkFromMain, type Workspace, WorkspaceError } from './git-workspace.js';
-import { QualityGates } from './quality-gates.js';
+import { type GateVerdict, QualityGates } from './quality-gates.js';
 import type { Sandbox } from './sandbox.js';
 import { WorkSaver } from './save-work.js';
 import {
@@ -75,6 +76,8 @@ export interface AgentTaskInput {
   limits: AgentLimits;
   /** The model's window and how the conversation is kept within it; defaults when unset. */
   context?: Partial<ContextSettings>;
+  /** Whether and how long a frontend's pages are checked in Chromium; unset: not at all. */
+  browserCheck?: BrowserCheckSettings;
   logger: Logger;
   /** Aborted when the caller cancels or the task's deadline passes. */
   signal: AbortSignal;
@@ -340,9 +343,11 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       tests = run.summary;
       yield ev.testResult(run.summary, corrections);
       const tested = testVerdict({ run, baseline, task, kind: role.kind });
-      const verdict = tested.ok
+      let verdict: GateVerdict = tested.ok
         ? yield* gates.check(run, corrections)
         : { ...tested, output: run.output };
+      // A frontend's pages are then opened in Chromium (browser-verdict.ts).
+      if (verdict.ok) verdict = yield* browserVerdict(input, ev, corrections);
       if (signal.aborted) return yield* stopped(signal, end, ev);
       if (verdict.ok) {
         yield ev.agent(AgentState.COMMITTING);

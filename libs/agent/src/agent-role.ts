@@ -9,6 +9,8 @@ export interface AgentRole {
   commitType: string;
   /** The command that runs the tests in a worktree. */
   testCommand(worktree: string): Promise<string>;
+  /** Whether the role's pages are opened in Chromium once its tests pass (browser-verdict.ts). */
+  browserCheck?: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@ export {
   runAgentTask,
 } from './agent-loop.js';
 export { type AgentRole, sharedInstructions } from './agent-role.js';
+export { type BrowserCheckSettings, browserCheckEnvSettings } from './browser-verdict.js';
 export { Capacity } from './capacity.js';
 export { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 export { type AllowedHost, isAllowed, parseAllowedHost } from './egress-proxy.js';

@@ -40,6 +40,13 @@ export async function packageScripts(worktree: string): Promise<Record<string, s
   );
 }
 
+/** The `start` script of the worktree's package.json, when it has one. */
+export async function startScript(worktree: string): Promise<string | undefined> {
+  const scripts = (await packageJson(worktree))?.scripts as Record<string, unknown> | undefined;
+  const start = scripts?.start;
+  return typeof start === 'string' && start.trim() ? start : undefined;
+}
+
 /** The package manager the lockfile (or package.json's packageManager) names; npm if none. */
 export async function packageManager(worktree: string): Promise<PackageManager> {
   if (await exists(join(worktree, 'pnpm-lock.yaml'))) return 'pnpm';

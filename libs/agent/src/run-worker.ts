@@ -83,6 +83,10 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
         stuck: { nudgeAfter: config.stuckNudgeAfter, stopAfter: config.stuckStopAfter },
       },
       context: contextSettings(config),
+      browserCheck: {
+        enabled: config.browserCheck === 'on',
+        timeoutMs: config.browserCheckTimeoutMs,
+      },
     };
     const server = await startRpcServer({
       host: config.host,

@@ -87,6 +87,13 @@ export interface SandboxWorkspace {
   commonDir?: string;
 }
 
+/** One of the worker's own files or folders, bound into a command's sandbox at `target`. */
+export interface SandboxBind {
+  source: string;
+  target: string;
+  writable?: boolean;
+}
+
 export interface CommandMounts {
   workspace: SandboxWorkspace;
   cacheDir: string;
@@ -96,6 +103,7 @@ export interface CommandMounts {
   shimDir?: string;
   proxySocket?: string;
   tmpBytes: number;
+  binds?: readonly SandboxBind[];
 }
 
 /**
@@ -121,6 +129,11 @@ export function commandMounts(m: CommandMounts): string[] {
   if (gitDir && commonDir) {
     args.push('--ro-bind', commonDir, commonDir, '--tmpfs', join(commonDir, 'worktrees'));
     args.push('--ro-bind', gitDir, gitDir, '--ro-bind', join(path, '.git'), join(path, '.git'));
+  }
+  for (const b of m.binds ?? []) {
+    if (!isAbsolute(b.target))
+      throw new Error(`a sandbox bind target must be absolute, not "${b.target}"`);
+    args.push(b.writable ? '--bind' : '--ro-bind', b.source, b.target);
   }
   // The root itself (where bubblewrap made the mount points) is read-only too.
   args.push('--remount-ro', '/', '--chdir', path);

@@ -14,6 +14,7 @@ import {
   SANDBOX_INIT,
   SANDBOX_PROXY_SOCKET,
   SANDBOX_SHIMS,
+  type SandboxBind,
   type SandboxWorkspace,
   systemMounts,
 } from './sandbox-mounts.js';
@@ -25,7 +26,7 @@ import {
 // It and everything it starts die together when it exits, times out or is cancelled.
 
 export type SandboxMode = 'bwrap' | 'none';
-export type { CommandResult, OutputStream, SandboxWorkspace };
+export type { CommandResult, OutputStream, SandboxBind, SandboxWorkspace };
 
 export interface SandboxSettings {
   mode: SandboxMode;
@@ -56,6 +57,10 @@ export interface CommandOptions {
   env?: Record<string, string>;
   /** Output as it arrives, within the same cap. */
   onOutput?: (stream: OutputStream, chunk: string) => void;
+  /** The worker's own files bound in (bwrap only), read-only unless `writable`. */
+  binds?: readonly SandboxBind[];
+  /** false: no way out at all, not even to the registries (no proxy in the sandbox). */
+  network?: boolean;
 }
 
 /** The sandbox cannot run here; the message says what to install or set. */
@@ -205,7 +210,8 @@ export class Sandbox {
       );
     });
     const workspace = { ...options.workspace, path: cwd };
-    const env = this.#env(options.env);
+    const network = options.network !== false;
+    const env = this.#env(options.env, network);
     const base = {
       cwd,
       env,
@@ -228,7 +234,7 @@ export class Sandbox {
       const result = await runProcess({
         ...base,
         env: { PATH: SYSTEM_PATH },
-        argv: this.#argv(options.command, workspace, cgroup?.procsFiles ?? [], env),
+        argv: this.#argv(options, workspace, cgroup?.procsFiles ?? [], env, network),
         onStatusLine: (line) => {
           try {
             const parsed = JSON.parse(line) as InitReport;
@@ -251,15 +257,17 @@ export class Sandbox {
 
   /** The whole argv: join the cgroups, set the rlimits, then bubblewrap and the supervisor. */
   #argv(
-    command: string,
+    options: CommandOptions,
     workspace: SandboxWorkspace,
     procsFiles: readonly string[],
     env: Record<string, string>,
+    network: boolean,
   ): string[] {
     const { limits } = this.settings;
-    const { proxy, system, initScript, passwdFile, groupFile, shimDir } = this.parts;
+    const { system, initScript, passwdFile, groupFile, shimDir } = this.parts;
+    const proxy = network ? this.parts.proxy : undefined;
     const init: InitConfig = {
-      command,
+      command: options.command,
       env,
       proxySocket: proxy ? SANDBOX_PROXY_SOCKET : undefined,
       proxyPort: PROXY_PORT,
@@ -300,6 +308,7 @@ export class Sandbox {
         shimDir,
         proxySocket: proxy?.socketPath,
         tmpBytes: limits.tmpBytes,
+        binds: options.binds,
       }),
       '--',
       process.execPath,
@@ -309,7 +318,7 @@ export class Sandbox {
   }
 
   /** The environment a command gets: none of the worker's own (its keys stay its own). */
-  #env(extra: Record<string, string> = {}): Record<string, string> {
+  #env(extra: Record<string, string> = {}, network = true): Record<string, string> {
     const inside = this.mode === 'bwrap';
     const cache = inside ? SANDBOX_CACHE : this.settings.cacheDir;
     const env: Record<string, string> = {
@@ -340,7 +349,7 @@ export class Sandbox {
       const value = process.env[name];
       if (value?.startsWith('/')) env[name] = value;
     }
-    if (inside && this.parts.proxy) {
+    if (inside && network && this.parts.proxy) {
       const proxy = `http://127.0.0.1:${PROXY_PORT}`;
       for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'])
         env[name] = proxy;

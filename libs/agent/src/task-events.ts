@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
 import {
   type AgentState,
+  type BrowserCheckSchema,
   type FileChangeKind,
   type TaskEvent,
   TaskEventSchema,
@@ -75,6 +76,9 @@ export function taskEvents(taskId: string, agentId: string) {
           attempt: gate.attempt,
         },
       }),
+    browserCheck: (
+      check: Omit<MessageInitShape<typeof BrowserCheckSchema>, 'taskId' | '$typeName'>,
+    ) => event(taskId, { case: 'browserCheck', value: { ...check, taskId } }),
     result: (result: TaskResult) => event(taskId, { case: 'result', value: result }),
   };
 }

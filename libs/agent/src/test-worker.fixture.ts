@@ -64,6 +64,8 @@ export async function startTestWorker(
     /** fake-anthropic's own window, when it differs from the one the worker is told. */
     fakeWindowTokens?: number;
     maxOutputBytes?: number;
+    /** The role checks its pages in Chromium (as the frontend's does). */
+    browserCheck?: boolean;
   },
 ): Promise<TestWorker> {
   const worker = { brain: options.brain } as TestWorker;
@@ -99,6 +101,7 @@ export async function startTestWorker(
       systemPrompt: 'You are a test backend engineer.',
       commitType: 'feat',
       testCommand: detectTestCommand,
+      browserCheck: options.browserCheck,
     },
     llm,
     workDir: join(dir, 'work'),
@@ -116,6 +119,7 @@ export async function startTestWorker(
       ...options.limits,
     },
     context: options.context,
+    browserCheck: { enabled: true, timeoutMs: 90_000 },
   };
   const server = await startRpcServer({
     host: '127.0.0.1',

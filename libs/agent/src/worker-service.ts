@@ -14,6 +14,7 @@ import { type Logger, newErrorId } from '@codeframe/runtime';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
 import type { AgentRole } from './agent-role.js';
+import type { BrowserCheckSettings } from './browser-verdict.js';
 import type { Capacity } from './capacity.js';
 import type { ContextSettings } from './context-settings.js';
 import {
@@ -47,6 +48,8 @@ export interface WorkerRuntime {
   limits: AgentLimits & { deadlineMs: number };
   /** The model's window and the size of tool results; defaults when unset. */
   context?: Partial<ContextSettings>;
+  /** Whether a frontend's pages are checked in Chromium; unset: never. */
+  browserCheck?: BrowserCheckSettings;
 }
 
 /** The WorkerService of one replica: Describe, and ExecuteTask streaming the agent loop. */
@@ -113,6 +116,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
           agentId: rt.identity.workerId,
           limits,
           context: rt.context,
+          browserCheck: rt.browserCheck,
           logger: log,
           signal,
         });

@@ -1,6 +1,7 @@
 import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
 import { env } from '@codeframe/runtime';
+import { browserCheckEnvSettings } from './browser-verdict.js';
 import { contextEnvSettings } from './context-settings.js';
 import { sandboxEnvSettings } from './sandbox-settings.js';
 
@@ -28,5 +29,6 @@ export function workerSettings(defaultPort: number) {
     stuckNudgeAfter: env.int('CODEFRAME_STUCK_NUDGE_AFTER', 3, 1, 1000),
     stuckStopAfter: env.int('CODEFRAME_STUCK_STOP_AFTER', 5, 1, 1000),
     ...contextEnvSettings,
+    ...browserCheckEnvSettings,
   };
 }

@@ -130,7 +130,7 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
         reply.send(
           '404 Not Found',
           dashboard
-            ? 'not found: the edge serves /, /ws, /api/projects, /healthz and /metrics\n'
+            ? 'not found: the edge serves /, /ws, /api/projects, /api/artifacts, /healthz and /metrics\n'
             : 'the dashboard is not built: run `npm run build`\n',
           { 'content-type': 'text/plain' },
         );

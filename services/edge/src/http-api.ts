@@ -58,4 +58,32 @@ export function routeHttpApi(app: UWS.TemplatedApp, options: HttpApiOptions): vo
       ok(reply, toBrowserSnapshot(await lead.getProjectSnapshot({ projectId })));
     }),
   );
+
+  // A task's artifact (a browser check's screenshot), from the lead's GetArtifact, for the
+  // task drawer's link; only for a token that grants the artifact's project.
+  app.get(
+    '/api/artifacts/:task/:file',
+    guard.http('artifact', async (reply, req) => {
+      const token = tokenOf(req);
+      const artifactId = `${req.getParameter(0) ?? ''}/${req.getParameter(1) ?? ''}`;
+      const grant = await auth.grantFor(token);
+      const artifact = await lead.getArtifact({ artifactId });
+      if (!grantAllows(grant, artifact.projectId)) {
+        reply.json(
+          '403 Forbidden',
+          { error: `your token does not grant this artifact's project` },
+          NO_STORE,
+        );
+        return;
+      }
+      reply.send('200 OK', Buffer.from(artifact.content), {
+        // The image as an image, never sniffed into anything else.
+        'content-type':
+          artifact.mediaType === 'image/png' ? 'image/png' : 'application/octet-stream',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+        'cache-control': 'private, max-age=3600',
+      });
+    }),
+  );
 }

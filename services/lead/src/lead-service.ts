@@ -132,16 +132,17 @@ export function leadService({
       return {
         seq,
         project: await project(req.projectId),
-        tasks: await store.listTasks(req.projectId),
+        tasks: await orchestrator.artifacts.fill(await store.listTasks(req.projectId)),
         blockers: await store.listBlockers(req.projectId, true),
       };
     },
     async listTasks(req) {
       await project(req.projectId);
-      return { tasks: await store.listTasks(req.projectId) };
+      return { tasks: await orchestrator.artifacts.fill(await store.listTasks(req.projectId)) };
     },
     async getTask(req) {
-      return { task: await task(req.taskId) };
+      const [found] = await orchestrator.artifacts.fill([await task(req.taskId)]);
+      return { task: found };
     },
     async cancelTask(req) {
       await task(req.taskId);
@@ -166,6 +167,19 @@ export function leadService({
     async *watchEvents(req, ctx) {
       await project(req.projectId);
       yield* hub.watch(req.projectId, req.afterSeq, ctx.signal);
+    },
+    async getArtifact(req) {
+      const id = required('artifact_id', req.artifactId);
+      const { task, content } = await orchestrator.artifacts.read(id, (taskId) =>
+        store.getTask(taskId),
+      );
+      return {
+        artifactId: id,
+        projectId: task.projectId,
+        taskId: task.id,
+        mediaType: 'image/png',
+        content,
+      };
     },
   };
 }

@@ -16,6 +16,7 @@ import { ProjectRepos } from './project-repos.js';
 import { ProjectState } from './project-state.js';
 import { DEFAULT_REPO_MAP_TOKENS, RepoMaps } from './repo-maps.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
+import { TaskArtifacts } from './task-artifacts.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
 import { DEFAULT_REVIEW, type ReviewSettings } from './task-review.js';
@@ -67,6 +68,8 @@ export class Orchestrator {
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
   readonly review: ReviewSettings;
+  /** The files kept for tasks (browser-check screenshots). */
+  readonly artifacts: TaskArtifacts;
   readonly #dispatch: TaskDispatch;
   readonly #maps: RepoMaps;
 
@@ -74,6 +77,7 @@ export class Orchestrator {
     this.state = new ProjectState(o.store, o.hub);
     this.review = o.review ?? DEFAULT_REVIEW;
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
+    this.artifacts = new TaskArtifacts(o.dataDir);
     this.budget = new ProjectBudget({
       state: this.state,
       running: () => this.#running.values(),

@@ -22,6 +22,7 @@ import {
 import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
+import { TaskArtifacts } from './task-artifacts.js';
 import { clearGates, recordGate } from './task-gates.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
@@ -58,10 +59,12 @@ export class TaskDispatch {
   readonly #conflictReruns = new Map<string, number>();
   readonly #memory: AttemptMemory;
   readonly #review: TaskReview;
+  readonly #artifacts: TaskArtifacts;
 
   constructor(private readonly o: DispatchOptions) {
     this.#memory = new AttemptMemory(o);
     this.#review = new TaskReview({ ...o, settings: o.review });
+    this.#artifacts = new TaskArtifacts(o.dataDir, o.logger);
   }
 
   private get state(): ProjectState {
@@ -138,6 +141,9 @@ export class TaskDispatch {
             unpriced: call.unpriced,
           });
         }
+        // A browser check's screenshot is kept as an artifact; the log gets its id, not its bytes.
+        if (payload.case === 'browserCheck')
+          payload.value = await this.#artifacts.keepScreenshot(task, attempt.number, payload.value);
         await this.state.emit(project.id, payload as EventPayload);
         if (payload.case === 'tokenUsage') await this.o.budget.enforce(project.id);
       }

@@ -8,7 +8,12 @@ import {
   pauseCommand,
   resumeCommand,
 } from './commands/control.js';
-import { projectsCommand, statusCommand, tasksCommand } from './commands/inspect.js';
+import {
+  artifactCommand,
+  projectsCommand,
+  statusCommand,
+  tasksCommand,
+} from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
 import { connectLead } from './lead-client.js';
@@ -19,7 +24,8 @@ commands:
   run <prd.md>              create a project from the PRD, plan it, build it, watch it to the end
   projects                  list the projects
   status <project>          a project's status, usage and open blockers
-  tasks <project>           a project's tasks
+  tasks <project>           a project's tasks (and their artifacts: browser-check screenshots)
+  artifact <id>             save an artifact (-o <file>; default: its file name, here)
   watch <project>           follow a project live until it ends (--from <seq> resumes after a seq)
   answer <blocker> <text>   answer a blocker; its task resumes
   cancel <task>             cancel a task
@@ -40,6 +46,7 @@ options:
   --review on|off           run: review each task's diff before it merges (default: the
                             lead's, CODEFRAME_REVIEW)
   --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
+  -o, --output <file>       artifact: where to save it
   -h, --help                this help
 
 exit status: 0 every task completed (or the command succeeded); 1 the work failed or was
@@ -66,6 +73,7 @@ const OPTIONS = {
   review: { type: 'string' },
   dashboard: { type: 'string' },
   from: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -127,6 +135,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     case 'tasks':
       need(1, 'a project id');
       return tasksCommand(ctx, args[0]!);
+    case 'artifact':
+      need(1, 'an artifact id (codeframe tasks lists them)');
+      return artifactCommand(ctx, args[0]!, values.output);
     case 'watch': {
       need(1, 'a project id');
       const from = values.from ?? '0';

@@ -120,4 +120,39 @@ describe('eventLine', () => {
     );
     expect(eventLine(gate(true, 'exit code 0'), state)).toBe('math: ✓ lint passed (npm run lint)');
   });
+
+  it('prints a browser check: its findings when it failed, the command that saves its screenshot', () => {
+    const state = new RunState();
+    state.apply(
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 1n,
+        payload: {
+          case: 'planReady',
+          value: { tasks: [{ id: 't1', key: 'page', title: 'Page', kind: TaskKind.FRONTEND }] },
+        },
+      }),
+    );
+    const check = (value: object) =>
+      eventLine(
+        create(EventSchema, {
+          projectId: 'p',
+          seq: 2n,
+          payload: { case: 'browserCheck', value: { taskId: 't1', ...value } },
+        }),
+        state,
+      );
+    expect(
+      check({
+        consoleErrors: ['uncaught TypeError: x is null', 'boom'],
+        missing: ['#greeting'],
+        screenshot: 't1/1-0-screenshot.png',
+      }),
+    ).toBe(
+      'page: ✗ page failed its browser check: 2 console errors (uncaught TypeError: x is null); missing #greeting\n    screenshot: codeframe artifact t1/1-0-screenshot.png',
+    );
+    expect(check({ passed: true, screenshot: 't1/1-1-screenshot.png' })).toBe(
+      'page: ✓ page checked in Chromium\n    screenshot: codeframe artifact t1/1-1-screenshot.png',
+    );
+  });
 });

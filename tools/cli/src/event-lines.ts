@@ -41,6 +41,18 @@ export function eventLine(event: Event, state: RunState): string | undefined {
       const why = g.passed ? '' : `: ${p(g.summary.split('\n').slice(0, 2).join(' '))}`;
       return `${key(g.taskId)}: ${how} (${p(g.command)})${why}`;
     }
+    case 'browserCheck': {
+      const c = payload.value;
+      const shot = c.screenshot ? `\n    screenshot: codeframe artifact ${p(c.screenshot)}` : '';
+      if (c.passed) return `${key(c.taskId)}: ✓ page checked in Chromium${shot}`;
+      const why = [
+        c.error && p(c.error),
+        c.consoleErrors.length &&
+          `${c.consoleErrors.length} console errors (${p(c.consoleErrors[0]!)})`,
+        c.missing.length && `missing ${c.missing.map(p).join(', ')}`,
+      ].filter(Boolean);
+      return `${key(c.taskId)}: ✗ page failed its browser check: ${why.join('; ')}${shot}`;
+    }
     case 'contextCompacted': {
       const { tokensBefore, tokensAfter, reason } = payload.value;
       return `${key(payload.value.taskId)}: conversation compacted, about ${tokensBefore} → ${tokensAfter} tokens (${p(reason)})`;

@@ -21,6 +21,12 @@ export {
   text,
   toolUse,
 } from './brain-helpers.js';
+export {
+  BROKEN_APP,
+  BROKEN_PAGE_CRITERION,
+  brokenPageBrain,
+  FIXED_APP,
+} from './brains/broken-page.js';
 export { brainNames, brains } from './brains/index.js';
 export {
   CONST_MODULE,

@@ -87,7 +87,7 @@ describe('node tools/fake-anthropic/dist/main.js', () => {
     const proc = start({ CODEFRAME_FAKE_BRAIN: 'oracle' });
     expect(await proc.exited).toBe(78);
     expect(proc.stderr()).toBe(
-      'fake-anthropic: configuration error: CODEFRAME_FAKE_BRAIN="oracle" is not a known brain (known brains: echo, examples, self-correcting-module, lint-correcting-module, step-by-step-module, many-files)\n',
+      'fake-anthropic: configuration error: CODEFRAME_FAKE_BRAIN="oracle" is not a known brain (known brains: echo, examples, self-correcting-module, lint-correcting-module, step-by-step-module, many-files, broken-page)\n',
     );
   });
 });

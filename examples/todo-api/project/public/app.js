@@ -45,7 +45,11 @@ async function run(change) {
   } catch (e) {
     error.textContent = e.message;
   }
-  render(await api('GET', '/todos'));
+  try {
+    render(await api('GET', '/todos'));
+  } catch (e) {
+    error.textContent = `cannot load the todos: ${e.message}`;
+  }
 }
 
 form.addEventListener('submit', (event) => {

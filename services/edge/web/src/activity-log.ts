@@ -17,6 +17,7 @@ export type LogKind =
   | 'compaction'
   | 'review'
   | 'gate'
+  | 'browser'
   | 'commit'
   | 'blocker'
   | 'project'

@@ -2,7 +2,7 @@
 // whatever changed once per animation frame.
 import type { AuthToken } from './auth-token.js';
 import { h } from './dom.js';
-import { ApiError, type EdgeApi } from './edge-api.js';
+import { ApiError, artifactHref, type EdgeApi } from './edge-api.js';
 import { ProjectState } from './project-state.js';
 import { ProjectSync } from './project-sync.js';
 import type { Project } from './protocol.js';
@@ -51,7 +51,11 @@ export class Dashboard {
     this.#commits = new CommitsView(select);
     this.#blockers = new BlockersView((id, answer) => this.sync.answer(id, answer), select);
     this.#activity = new ActivityView(select);
-    this.#drawer = new TaskDrawer(() => this.select(undefined), select);
+    this.#drawer = new TaskDrawer(
+      () => this.select(undefined),
+      select,
+      (id) => artifactHref(id, token.value),
+    );
     this.#picker = new ProjectPicker(
       (id) => this.switchProject(id),
       () => void this.#loadProjects(),

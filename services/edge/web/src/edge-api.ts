@@ -19,6 +19,14 @@ export class ApiError extends Error {
   }
 }
 
+/** Where the edge serves an artifact (a screenshot) for a link; the token rides along as
+ * `?token=`, since a link cannot send a header. */
+export function artifactHref(artifactId: string, token: string | undefined): string {
+  const [task = '', file = ''] = artifactId.split('/');
+  const path = `/api/artifacts/${encodeURIComponent(task)}/${encodeURIComponent(file)}`;
+  return token ? `${path}?token=${encodeURIComponent(token)}` : path;
+}
+
 export class EdgeApi {
   constructor(private readonly token: AuthToken) {}
 

@@ -100,6 +100,19 @@ export interface ReviewRecord {
   comments: { path: string; line: number; body: string }[];
 }
 
+/** A browser check of the task's page (browser_check), with its screenshot's artifact id. */
+export interface BrowserCheckRecord {
+  seq: number;
+  timestamp: string;
+  passed: boolean;
+  attempt: number;
+  url: string;
+  consoleErrors: string[];
+  missing: string[];
+  error: string;
+  screenshot: string;
+}
+
 export interface CommitRecord {
   seq: number;
   timestamp: string;
@@ -120,6 +133,7 @@ export interface TaskRecord {
   tests: TestRun[];
   corrections: CorrectionRecord[];
   reviews: ReviewRecord[];
+  browserChecks: BrowserCheckRecord[];
   commits: CommitRecord[];
   files: Map<string, FileChangeKind>;
   /** The reason given with the last status change. */
@@ -575,6 +589,41 @@ export class ProjectState {
         );
         return;
       }
+      case 'browser_check': {
+        const taskId = event.task_id ?? '';
+        const check: BrowserCheckRecord = {
+          ...base,
+          passed: event.passed ?? false,
+          attempt: event.attempt ?? 0,
+          url: event.url ?? '',
+          consoleErrors: event.console_errors ?? [],
+          missing: event.missing ?? [],
+          error: event.error ?? '',
+          screenshot: event.screenshot ?? '',
+        };
+        const record = this.tasks.get(taskId);
+        if (record) {
+          record.browserChecks.push(check);
+          if (check.screenshot && !(record.task.artifacts ?? []).includes(check.screenshot))
+            record.task.artifacts = [...(record.task.artifacts ?? []), check.screenshot];
+          this.#touchTask(taskId);
+        }
+        const problems = [
+          check.error,
+          ...check.consoleErrors,
+          ...check.missing.map((m) => `missing ${m}`),
+        ].filter(Boolean);
+        entry(
+          taskId,
+          'browser',
+          check.passed ? 'ok' : 'bad',
+          check.passed
+            ? 'page checked in Chromium: loaded, no console errors'
+            : `page failed its browser check (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'})`,
+          problems.length ? { detail: { label: 'findings', text: problems.join('\n') } } : {},
+        );
+        return;
+      }
       case 'context_compacted': {
         const before = Number(event.tokens_before ?? 0);
         const after = Number(event.tokens_after ?? 0);
@@ -751,6 +800,7 @@ export class ProjectState {
       tests: previous?.tests ?? [],
       corrections: previous?.corrections ?? [],
       reviews: previous?.reviews ?? [],
+      browserChecks: previous?.browserChecks ?? [],
       commits: previous?.commits ?? [],
       files: previous?.files ?? new Map(),
       reason: previous?.reason ?? '',

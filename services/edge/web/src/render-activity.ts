@@ -19,6 +19,7 @@ const icons: Record<LogKind, string> = {
   compaction: '⇊',
   review: '◎',
   gate: '▣',
+  browser: '◨',
   commit: '●',
   blocker: '?',
   project: '◆',

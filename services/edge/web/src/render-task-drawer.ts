@@ -73,6 +73,8 @@ export class TaskDrawer {
   constructor(
     private readonly onClose: () => void,
     private readonly onSelect: (taskId: string) => void,
+    /** The link to an artifact (a browser check's screenshot) on the edge. */
+    private readonly artifactHref: (artifactId: string) => string = (id) => `/api/artifacts/${id}`,
   ) {
     this.el = h(
       'aside',
@@ -140,6 +142,58 @@ export class TaskDrawer {
             : h('div', { class: 'muted' }, 'Waiting for an answer (see the top of the page).'),
         );
       }),
+    );
+  }
+
+  /** The page's checks in Chromium, with links to their screenshots (the task's artifacts). */
+  #browserChecks(record: TaskRecord): HTMLElement | null {
+    const checks = [...record.browserChecks].reverse();
+    const shown = new Set(checks.map((c) => c.screenshot));
+    const others = (record.task.artifacts ?? []).filter((a) => !shown.has(a));
+    if (checks.length === 0 && others.length === 0) return null;
+    const link = (id: string, label: string) =>
+      h(
+        'a',
+        {
+          class: 'link',
+          href: this.artifactHref(id),
+          target: '_blank',
+          rel: 'noopener',
+          'data-testid': 'artifact-link',
+        },
+        label,
+      );
+    return section(
+      'Browser checks',
+      checks.length || '',
+      checks.map((c) => {
+        const problems = [
+          c.error,
+          ...c.consoleErrors,
+          ...c.missing.map((m) => `missing ${m}`),
+        ].filter(Boolean);
+        return h(
+          'div',
+          { class: 'run', 'data-tone': c.passed ? 'ok' : 'bad' },
+          h(
+            'div',
+            { class: 'run-line' },
+            h('span', { class: 'run-mark' }, c.passed ? '✓' : '✗'),
+            h(
+              'b',
+              null,
+              c.passed ? 'page loaded cleanly' : `${plural(problems.length, 'problem')}`,
+            ),
+            h('span', { class: 'muted' }, c.attempt ? `correction ${c.attempt}` : 'first check'),
+            c.screenshot ? link(c.screenshot, 'screenshot') : null,
+            h('span', { class: 'run-time' }, clockTime(c.timestamp)),
+          ),
+          problems.length
+            ? collapsible(`browser-${c.seq}`, 'findings', problems.join('\n'), !c.passed)
+            : null,
+        );
+      }),
+      others.map((id) => h('div', { class: 'run' }, link(id, id.split('/')[1] ?? id))),
     );
   }
 
@@ -308,6 +362,7 @@ export class TaskDrawer {
       gatesSection(task.gates ?? []),
       this.#questions(state, id),
       reviewSection(record),
+      this.#browserChecks(record),
       record.corrections.length > 0
         ? section(
             'Corrections',

@@ -1,8 +1,11 @@
 // Read-only commands: projects, status, tasks.
+
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { toBrowserProject, toBrowserTask } from '@codeframe/events';
 import { BlockerStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
-import { Exit, leadError } from '../cli-error.js';
+import { CliError, Exit, leadError } from '../cli-error.js';
 import {
   formatCost,
   formatTokens,
@@ -86,6 +89,31 @@ export async function tasksCommand(ctx: CliContext, projectId: string): Promise<
   ]);
   ctx.out(
     `${table([['key', 'id', 'kind', 'status', 'attempt', 'after', 'tests', 'gates', 'merge'], ...rows])}\n`,
+  );
+  // Screenshots of browser checks, newest last: `codeframe artifact <id>` saves one.
+  for (const t of tasks.filter((t) => t.artifacts.length > 0))
+    ctx.out(
+      `artifacts of ${printable(t.key)}: ${t.artifacts.map((a) => printable(a)).join(' ')}\n`,
+    );
+  return Exit.Ok;
+}
+
+/** Saves an artifact (a screenshot) to `output`, by default its file name in the current
+ * folder. */
+export async function artifactCommand(
+  ctx: CliContext,
+  artifactId: string,
+  output: string | undefined,
+): Promise<number> {
+  const artifact = await ctx.lead.getArtifact({ artifactId }).catch((e) => {
+    throw leadError(e, ctx.target.url);
+  });
+  const file = output ?? basename(artifact.artifactId);
+  await writeFile(file, artifact.content).catch((e: Error) => {
+    throw new CliError(`cannot write ${file}: ${e.message}`, Exit.Usage);
+  });
+  ctx.out(
+    `${printable(artifact.artifactId)} (${artifact.mediaType}, ${artifact.content.length} bytes) saved to ${printable(file)}\n`,
   );
   return Exit.Ok;
 }

@@ -108,7 +108,9 @@ export const exampleProjectsBrain: Brain = (request) => {
 
 function taskTurn(example: Example, task: ExampleTask, request: Parameters<Brain>[0]): BrainTurn {
   const { mistake } = task;
-  const failed = lastToolResults(request).some((r) => r.isError && /tests failed/i.test(r.text));
+  const failed = lastToolResults(request).some(
+    (r) => r.isError && /tests failed|browser check/i.test(r.text),
+  );
   if (failed && mistake) {
     return {
       content: [

@@ -1,5 +1,6 @@
 import { ConfigError, type Setting } from '@codeframe/runtime';
 import type { Brain } from '../brain.js';
+import { brokenPageBrain } from './broken-page.js';
 import { echoBrain } from './echo.js';
 import { exampleProjectsBrain } from './example-projects.js';
 import { lintCorrectingModuleBrain } from './lint-correcting-module.js';
@@ -16,6 +17,7 @@ export const brains: Readonly<Record<string, Brain>> = {
   'lint-correcting-module': lintCorrectingModuleBrain,
   'step-by-step-module': stepByStepModuleBrain(10),
   'many-files': manyFilesBrain({ files: 30, bytes: 40_000 }),
+  'broken-page': brokenPageBrain,
 };
 
 export const brainNames = (): string[] => Object.keys(brains);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/events.proto.
  */
 export const file_codeframe_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEivgkKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSABCCQoHcGF5bG9hZCKTAQoRVGFza1N0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRImCgRmcm9tGAIgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSJAoCdG8YAyABKA4yGC5jb2RlZnJhbWUudjEuVGFza1N0YXR1cxIOCgZyZWFzb24YBCABKAkSDwoHYXR0ZW1wdBgFIAEoBSJmCgxUYXNrQXNzaWduZWQSDwoHdGFza19pZBgBIAEoCRIOCgZ3b3JrZXIYAiABKAkSJAoEa2luZBgDIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgdhdHRlbXB0GAQgASgFIkIKC1Rhc2tCbG9ja2VkEg8KB3Rhc2tfaWQYASABKAkSEgoKYmxvY2tlZF9ieRgCIAMoCRIOCgZyZWFzb24YAyABKAkiIAoNVGFza1VuYmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJInAKEkFnZW50U3RhdHVzQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEicKBXN0YXRlGAMgASgOMhguY29kZWZyYW1lLnYxLkFnZW50U3RhdGUSDgoGZGV0YWlsGAQgASgJIlIKDkFjdGl2aXR5VXBkYXRlEg8KB3Rhc2tfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIMCgR0b29sGAMgASgJEhAKCGlzX2Vycm9yGAQgASgIImgKDlByb2dyZXNzVXBkYXRlEg0KBXRvdGFsGAEgASgFEhEKCWNvbXBsZXRlZBgCIAEoBRIOCgZmYWlsZWQYAyABKAUSEwoLaW5fcHJvZ3Jlc3MYBCABKAUSDwoHYmxvY2tlZBgFIAEoBSJaCgpUZXN0UmVzdWx0Eg8KB3Rhc2tfaWQYASABKAkSKgoHc3VtbWFyeRgCIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIPCgdhdHRlbXB0GAMgASgFIlwKEUNvcnJlY3Rpb25BdHRlbXB0Eg8KB3Rhc2tfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoBRIUCgxtYXhfYXR0ZW1wdHMYAyABKAUSDwoHZmFpbHVyZRgEIAEoCSJlCg1Db21taXRDcmVhdGVkEg8KB3Rhc2tfaWQYASABKAkSCwoDc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEhUKDWZpbGVzX2NoYW5nZWQYBSADKAkiOAoOQmxvY2tlckNyZWF0ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIjkKD0Jsb2NrZXJSZXNvbHZlZBImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiLgoJUGxhblJlYWR5EiEKBXRhc2tzGAEgAygLMhIuY29kZWZyYW1lLnYxLlRhc2siUwoUUHJvamVjdFN0YXR1c0NoYW5nZWQSKwoGc3RhdHVzGAEgASgOMhsuY29kZWZyYW1lLnYxLlByb2plY3RTdGF0dXMSDgoGcmVhc29uGAIgASgJInMKClRva2VuVXNhZ2USDwoHdGFza19pZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIhCgRjYWxsGAMgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEiIKBXRvdGFsGAQgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlIloKC0ZpbGVDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSDAoEcGF0aBgCIAEoCRIsCgZjaGFuZ2UYAyABKA4yHC5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZUtpbmQiYwoNQ29tbWFuZE91dHB1dBIPCgd0YXNrX2lkGAEgASgJEg8KB2NvbW1hbmQYAiABKAkSDgoGc3RyZWFtGAMgASgJEg0KBWNodW5rGAQgASgJEhEKCXRydW5jYXRlZBgFIAEoCCJgChBDb250ZXh0Q29tcGFjdGVkEg8KB3Rhc2tfaWQYASABKAkSFQoNdG9rZW5zX2JlZm9yZRgCIAEoAxIUCgx0b2tlbnNfYWZ0ZXIYAyABKAMSDgoGcmVhc29uGAQgASgJIoUBCg9SZXZpZXdDb21wbGV0ZWQSDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgFEhAKCGFwcHJvdmVkGAMgASgIEi0KCGNvbW1lbnRzGAQgAygLMhsuY29kZWZyYW1lLnYxLlJldmlld0NvbW1lbnQSDwoHc3VtbWFyeRgFIAEoCSI5Cg1SZXZpZXdDb21tZW50EgwKBHBhdGgYASABKAkSDAoEbGluZRgCIAEoBRIMCgRib2R5GAMgASgJKpwCCgpBZ2VudFN0YXRlEhsKF0FHRU5UX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQQUdFTlRfU1RBVEVfSURMRRABEhkKFUFHRU5UX1NUQVRFX1BSRVBBUklORxACEhgKFEFHRU5UX1NUQVRFX1RISU5LSU5HEAMSHAoYQUdFTlRfU1RBVEVfUlVOTklOR19UT09MEAQSFwoTQUdFTlRfU1RBVEVfVEVTVElORxAFEhoKFkFHRU5UX1NUQVRFX0NPUlJFQ1RJTkcQBhIaChZBR0VOVF9TVEFURV9DT01NSVRUSU5HEAcSIQodQUdFTlRfU1RBVEVfV0FJVElOR19GT1JfSFVNQU4QCBIUChBBR0VOVF9TVEFURV9ET05FEAkqjQEKDkZpbGVDaGFuZ2VLaW5kEiAKHEZJTEVfQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIcChhGSUxFX0NIQU5HRV9LSU5EX0NSRUFURUQQARIdChlGSUxFX0NIQU5HRV9LSU5EX01PRElGSUVEEAISHAoYRklMRV9DSEFOR0VfS0lORF9ERUxFVEVEEANiBnByb3RvMw", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEi8wkKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIAEIJCgdwYXlsb2FkIpMBChFUYXNrU3RhdHVzQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEiYKBGZyb20YAiABKA4yGC5jb2RlZnJhbWUudjEuVGFza1N0YXR1cxIkCgJ0bxgDIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEg4KBnJlYXNvbhgEIAEoCRIPCgdhdHRlbXB0GAUgASgFImYKDFRhc2tBc3NpZ25lZBIPCgd0YXNrX2lkGAEgASgJEg4KBndvcmtlchgCIAEoCRIkCgRraW5kGAMgASgOMhYuY29kZWZyYW1lLnYxLlRhc2tLaW5kEg8KB2F0dGVtcHQYBCABKAUiQgoLVGFza0Jsb2NrZWQSDwoHdGFza19pZBgBIAEoCRISCgpibG9ja2VkX2J5GAIgAygJEg4KBnJlYXNvbhgDIAEoCSIgCg1UYXNrVW5ibG9ja2VkEg8KB3Rhc2tfaWQYASABKAkicAoSQWdlbnRTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSJwoFc3RhdGUYAyABKA4yGC5jb2RlZnJhbWUudjEuQWdlbnRTdGF0ZRIOCgZkZXRhaWwYBCABKAkiUgoOQWN0aXZpdHlVcGRhdGUSDwoHdGFza19pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEgwKBHRvb2wYAyABKAkSEAoIaXNfZXJyb3IYBCABKAgiaAoOUHJvZ3Jlc3NVcGRhdGUSDQoFdG90YWwYASABKAUSEQoJY29tcGxldGVkGAIgASgFEg4KBmZhaWxlZBgDIAEoBRITCgtpbl9wcm9ncmVzcxgEIAEoBRIPCgdibG9ja2VkGAUgASgFIloKClRlc3RSZXN1bHQSDwoHdGFza19pZBgBIAEoCRIqCgdzdW1tYXJ5GAIgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5Eg8KB2F0dGVtcHQYAyABKAUiXAoRQ29ycmVjdGlvbkF0dGVtcHQSDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgFEhQKDG1heF9hdHRlbXB0cxgDIAEoBRIPCgdmYWlsdXJlGAQgASgJImUKDUNvbW1pdENyZWF0ZWQSDwoHdGFza19pZBgBIAEoCRILCgNzaGEYAiABKAkSDgoGYnJhbmNoGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSFQoNZmlsZXNfY2hhbmdlZBgFIAMoCSI4Cg5CbG9ja2VyQ3JlYXRlZBImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiOQoPQmxvY2tlclJlc29sdmVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciIuCglQbGFuUmVhZHkSIQoFdGFza3MYASADKAsyEi5jb2RlZnJhbWUudjEuVGFzayJTChRQcm9qZWN0U3RhdHVzQ2hhbmdlZBIrCgZzdGF0dXMYASABKA4yGy5jb2RlZnJhbWUudjEuUHJvamVjdFN0YXR1cxIOCgZyZWFzb24YAiABKAkicwoKVG9rZW5Vc2FnZRIPCgd0YXNrX2lkGAEgASgJEg0KBW1vZGVsGAIgASgJEiEKBGNhbGwYAyABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USIgoFdG90YWwYBCABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2UiWgoLRmlsZUNoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIMCgRwYXRoGAIgASgJEiwKBmNoYW5nZRgDIAEoDjIcLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlS2luZCJjCg1Db21tYW5kT3V0cHV0Eg8KB3Rhc2tfaWQYASABKAkSDwoHY29tbWFuZBgCIAEoCRIOCgZzdHJlYW0YAyABKAkSDQoFY2h1bmsYBCABKAkSEQoJdHJ1bmNhdGVkGAUgASgIImAKEENvbnRleHRDb21wYWN0ZWQSDwoHdGFza19pZBgBIAEoCRIVCg10b2tlbnNfYmVmb3JlGAIgASgDEhQKDHRva2Vuc19hZnRlchgDIAEoAxIOCgZyZWFzb24YBCABKAkihQEKD1Jldmlld0NvbXBsZXRlZBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSEAoIYXBwcm92ZWQYAyABKAgSLQoIY29tbWVudHMYBCADKAsyGy5jb2RlZnJhbWUudjEuUmV2aWV3Q29tbWVudBIPCgdzdW1tYXJ5GAUgASgJIjkKDVJldmlld0NvbW1lbnQSDAoEcGF0aBgBIAEoCRIMCgRsaW5lGAIgASgFEgwKBGJvZHkYAyABKAkisQEKDEJyb3dzZXJDaGVjaxIPCgd0YXNrX2lkGAEgASgJEgsKA3VybBgCIAEoCRIOCgZwYXNzZWQYAyABKAgSFgoOY29uc29sZV9lcnJvcnMYBCADKAkSDwoHbWlzc2luZxgFIAMoCRISCgpzY3JlZW5zaG90GAYgASgJEg8KB2F0dGVtcHQYByABKAUSDQoFZXJyb3IYCCABKAkSFgoOc2NyZWVuc2hvdF9wbmcYCSABKAwqnAIKCkFnZW50U3RhdGUSGwoXQUdFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9TVEFURV9JRExFEAESGQoVQUdFTlRfU1RBVEVfUFJFUEFSSU5HEAISGAoUQUdFTlRfU1RBVEVfVEhJTktJTkcQAxIcChhBR0VOVF9TVEFURV9SVU5OSU5HX1RPT0wQBBIXChNBR0VOVF9TVEFURV9URVNUSU5HEAUSGgoWQUdFTlRfU1RBVEVfQ09SUkVDVElORxAGEhoKFkFHRU5UX1NUQVRFX0NPTU1JVFRJTkcQBxIhCh1BR0VOVF9TVEFURV9XQUlUSU5HX0ZPUl9IVU1BThAIEhQKEEFHRU5UX1NUQVRFX0RPTkUQCSqNAQoORmlsZUNoYW5nZUtpbmQSIAocRklMRV9DSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhwKGEZJTEVfQ0hBTkdFX0tJTkRfQ1JFQVRFRBABEh0KGUZJTEVfQ0hBTkdFX0tJTkRfTU9ESUZJRUQQAhIcChhGSUxFX0NIQU5HRV9LSU5EX0RFTEVURUQQA2IGcHJvdG8z", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * One entry of a project's append-only event log. The lead assigns seq when it persists
@@ -165,6 +165,12 @@ export type Event = Message<"codeframe.v1.Event"> & {
      */
     value: ReviewCompleted;
     case: "reviewCompleted";
+  } | {
+    /**
+     * @generated from field: codeframe.v1.BrowserCheck browser_check = 31;
+     */
+    value: BrowserCheck;
+    case: "browserCheck";
   } | { case: undefined; value?: undefined };
 };
 
@@ -291,6 +297,11 @@ export type EventJson = {
    * @generated from field: codeframe.v1.ReviewCompleted review_completed = 29;
    */
   reviewCompleted?: ReviewCompletedJson;
+
+  /**
+   * @generated from field: codeframe.v1.BrowserCheck browser_check = 31;
+   */
+  browserCheck?: BrowserCheckJson;
 };
 
 /**
@@ -1383,6 +1394,151 @@ export type ReviewCommentJson = {
  */
 export const ReviewCommentSchema: GenMessage<ReviewComment, {jsonType: ReviewCommentJson}> = /*@__PURE__*/
   messageDesc(file_codeframe_v1_events, 20);
+
+/**
+ * A frontend task's pages opened in headless Chromium after its tests passed (in the
+ * worker's sandbox): whether the page loaded without console errors and with the elements
+ * its acceptance criteria name. A failed check goes back to the model as a correction.
+ *
+ * @generated from message codeframe.v1.BrowserCheck
+ */
+export type BrowserCheck = Message<"codeframe.v1.BrowserCheck"> & {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * The page as the check opened it, inside the sandbox ("http://localhost:3000/").
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed: boolean;
+
+  /**
+   * Console errors and uncaught page errors, in order, each cut to a line.
+   *
+   * @generated from field: repeated string console_errors = 4;
+   */
+  consoleErrors: string[];
+
+  /**
+   * Selectors named in the acceptance criteria that the page lacks.
+   *
+   * @generated from field: repeated string missing = 5;
+   */
+  missing: string[];
+
+  /**
+   * The screenshot's artifact id (GetArtifact); empty when none was taken.
+   *
+   * @generated from field: string screenshot = 6;
+   */
+  screenshot: string;
+
+  /**
+   * The correction attempt the check ran in (0: the first finish).
+   *
+   * @generated from field: int32 attempt = 7;
+   */
+  attempt: number;
+
+  /**
+   * Why the page could not be checked at all: the server did not start, the page did not load.
+   *
+   * @generated from field: string error = 8;
+   */
+  error: string;
+
+  /**
+   * The PNG itself, worker to lead only: the lead stores it as an artifact, sets
+   * screenshot to its id and clears this before the event is persisted.
+   *
+   * @generated from field: bytes screenshot_png = 9;
+   */
+  screenshotPng: Uint8Array;
+};
+
+/**
+ * A frontend task's pages opened in headless Chromium after its tests passed (in the
+ * worker's sandbox): whether the page loaded without console errors and with the elements
+ * its acceptance criteria name. A failed check goes back to the model as a correction.
+ *
+ * @generated from message codeframe.v1.BrowserCheck
+ */
+export type BrowserCheckJson = {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId?: string;
+
+  /**
+   * The page as the check opened it, inside the sandbox ("http://localhost:3000/").
+   *
+   * @generated from field: string url = 2;
+   */
+  url?: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed?: boolean;
+
+  /**
+   * Console errors and uncaught page errors, in order, each cut to a line.
+   *
+   * @generated from field: repeated string console_errors = 4;
+   */
+  consoleErrors?: string[];
+
+  /**
+   * Selectors named in the acceptance criteria that the page lacks.
+   *
+   * @generated from field: repeated string missing = 5;
+   */
+  missing?: string[];
+
+  /**
+   * The screenshot's artifact id (GetArtifact); empty when none was taken.
+   *
+   * @generated from field: string screenshot = 6;
+   */
+  screenshot?: string;
+
+  /**
+   * The correction attempt the check ran in (0: the first finish).
+   *
+   * @generated from field: int32 attempt = 7;
+   */
+  attempt?: number;
+
+  /**
+   * Why the page could not be checked at all: the server did not start, the page did not load.
+   *
+   * @generated from field: string error = 8;
+   */
+  error?: string;
+
+  /**
+   * The PNG itself, worker to lead only: the lead stores it as an artifact, sets
+   * screenshot to its id and clears this before the event is persisted.
+   *
+   * @generated from field: bytes screenshot_png = 9;
+   */
+  screenshotPng?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.BrowserCheck.
+ * Use `create(BrowserCheckSchema)` to create a new message.
+ */
+export const BrowserCheckSchema: GenMessage<BrowserCheck, {jsonType: BrowserCheckJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_events, 21);
 
 /**
  * @generated from enum codeframe.v1.AgentState
