@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/events.proto.
  */
 export const file_codeframe_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEi0AgKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAQgkKB3BheWxvYWQikwEKEVRhc2tTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSJgoEZnJvbRgCIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEiQKAnRvGAMgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSDgoGcmVhc29uGAQgASgJEg8KB2F0dGVtcHQYBSABKAUiZgoMVGFza0Fzc2lnbmVkEg8KB3Rhc2tfaWQYASABKAkSDgoGd29ya2VyGAIgASgJEiQKBGtpbmQYAyABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHYXR0ZW1wdBgEIAEoBSJCCgtUYXNrQmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJEhIKCmJsb2NrZWRfYnkYAiADKAkSDgoGcmVhc29uGAMgASgJIiAKDVRhc2tVbmJsb2NrZWQSDwoHdGFza19pZBgBIAEoCSJwChJBZ2VudFN0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRInCgVzdGF0ZRgDIAEoDjIYLmNvZGVmcmFtZS52MS5BZ2VudFN0YXRlEg4KBmRldGFpbBgEIAEoCSJSCg5BY3Rpdml0eVVwZGF0ZRIPCgd0YXNrX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEdG9vbBgDIAEoCRIQCghpc19lcnJvchgEIAEoCCJoCg5Qcm9ncmVzc1VwZGF0ZRINCgV0b3RhbBgBIAEoBRIRCgljb21wbGV0ZWQYAiABKAUSDgoGZmFpbGVkGAMgASgFEhMKC2luX3Byb2dyZXNzGAQgASgFEg8KB2Jsb2NrZWQYBSABKAUiWgoKVGVzdFJlc3VsdBIPCgd0YXNrX2lkGAEgASgJEioKB3N1bW1hcnkYAiABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHYXR0ZW1wdBgDIAEoBSJcChFDb3JyZWN0aW9uQXR0ZW1wdBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSFAoMbWF4X2F0dGVtcHRzGAMgASgFEg8KB2ZhaWx1cmUYBCABKAkiZQoNQ29tbWl0Q3JlYXRlZBIPCgd0YXNrX2lkGAEgASgJEgsKA3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIVCg1maWxlc19jaGFuZ2VkGAUgAygJIjgKDkJsb2NrZXJDcmVhdGVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciI5Cg9CbG9ja2VyUmVzb2x2ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIi4KCVBsYW5SZWFkeRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIlMKFFByb2plY3RTdGF0dXNDaGFuZ2VkEisKBnN0YXR1cxgBIAEoDjIbLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzEg4KBnJlYXNvbhgCIAEoCSJzCgpUb2tlblVzYWdlEg8KB3Rhc2tfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSIQoEY2FsbBgDIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIiCgV0b3RhbBgEIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZSJaCgtGaWxlQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSLAoGY2hhbmdlGAMgASgOMhwuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VLaW5kImMKDUNvbW1hbmRPdXRwdXQSDwoHdGFza19pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBnN0cmVhbRgDIAEoCRINCgVjaHVuaxgEIAEoCRIRCgl0cnVuY2F0ZWQYBSABKAgiYAoQQ29udGV4dENvbXBhY3RlZBIPCgd0YXNrX2lkGAEgASgJEhUKDXRva2Vuc19iZWZvcmUYAiABKAMSFAoMdG9rZW5zX2FmdGVyGAMgASgDEg4KBnJlYXNvbhgEIAEoCSqcAgoKQWdlbnRTdGF0ZRIbChdBR0VOVF9TVEFURV9VTlNQRUNJRklFRBAAEhQKEEFHRU5UX1NUQVRFX0lETEUQARIZChVBR0VOVF9TVEFURV9QUkVQQVJJTkcQAhIYChRBR0VOVF9TVEFURV9USElOS0lORxADEhwKGEFHRU5UX1NUQVRFX1JVTk5JTkdfVE9PTBAEEhcKE0FHRU5UX1NUQVRFX1RFU1RJTkcQBRIaChZBR0VOVF9TVEFURV9DT1JSRUNUSU5HEAYSGgoWQUdFTlRfU1RBVEVfQ09NTUlUVElORxAHEiEKHUFHRU5UX1NUQVRFX1dBSVRJTkdfRk9SX0hVTUFOEAgSFAoQQUdFTlRfU1RBVEVfRE9ORRAJKo0BCg5GaWxlQ2hhbmdlS2luZBIgChxGSUxFX0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYRklMRV9DSEFOR0VfS0lORF9DUkVBVEVEEAESHQoZRklMRV9DSEFOR0VfS0lORF9NT0RJRklFRBACEhwKGEZJTEVfQ0hBTkdFX0tJTkRfREVMRVRFRBADYgZwcm90bzM", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEihQkKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjMKDW1haW5fdmVyaWZpZWQYHiABKAsyGi5jb2RlZnJhbWUudjEuTWFpblZlcmlmaWVkSABCCQoHcGF5bG9hZCKTAQoRVGFza1N0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRImCgRmcm9tGAIgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSJAoCdG8YAyABKA4yGC5jb2RlZnJhbWUudjEuVGFza1N0YXR1cxIOCgZyZWFzb24YBCABKAkSDwoHYXR0ZW1wdBgFIAEoBSJmCgxUYXNrQXNzaWduZWQSDwoHdGFza19pZBgBIAEoCRIOCgZ3b3JrZXIYAiABKAkSJAoEa2luZBgDIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgdhdHRlbXB0GAQgASgFIkIKC1Rhc2tCbG9ja2VkEg8KB3Rhc2tfaWQYASABKAkSEgoKYmxvY2tlZF9ieRgCIAMoCRIOCgZyZWFzb24YAyABKAkiIAoNVGFza1VuYmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJInAKEkFnZW50U3RhdHVzQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEicKBXN0YXRlGAMgASgOMhguY29kZWZyYW1lLnYxLkFnZW50U3RhdGUSDgoGZGV0YWlsGAQgASgJIlIKDkFjdGl2aXR5VXBkYXRlEg8KB3Rhc2tfaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIMCgR0b29sGAMgASgJEhAKCGlzX2Vycm9yGAQgASgIImgKDlByb2dyZXNzVXBkYXRlEg0KBXRvdGFsGAEgASgFEhEKCWNvbXBsZXRlZBgCIAEoBRIOCgZmYWlsZWQYAyABKAUSEwoLaW5fcHJvZ3Jlc3MYBCABKAUSDwoHYmxvY2tlZBgFIAEoBSJaCgpUZXN0UmVzdWx0Eg8KB3Rhc2tfaWQYASABKAkSKgoHc3VtbWFyeRgCIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIPCgdhdHRlbXB0GAMgASgFIlwKEUNvcnJlY3Rpb25BdHRlbXB0Eg8KB3Rhc2tfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoBRIUCgxtYXhfYXR0ZW1wdHMYAyABKAUSDwoHZmFpbHVyZRgEIAEoCSJlCg1Db21taXRDcmVhdGVkEg8KB3Rhc2tfaWQYASABKAkSCwoDc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIPCgdtZXNzYWdlGAQgASgJEhUKDWZpbGVzX2NoYW5nZWQYBSADKAkiOAoOQmxvY2tlckNyZWF0ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIjkKD0Jsb2NrZXJSZXNvbHZlZBImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiLgoJUGxhblJlYWR5EiEKBXRhc2tzGAEgAygLMhIuY29kZWZyYW1lLnYxLlRhc2sifQoUUHJvamVjdFN0YXR1c0NoYW5nZWQSKwoGc3RhdHVzGAEgASgOMhsuY29kZWZyYW1lLnYxLlByb2plY3RTdGF0dXMSDgoGcmVhc29uGAIgASgJEigKBG1haW4YAyABKAsyGi5jb2RlZnJhbWUudjEuTWFpblZlcmlmaWVkInMKClRva2VuVXNhZ2USDwoHdGFza19pZBgBIAEoCRINCgVtb2RlbBgCIAEoCRIhCgRjYWxsGAMgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEiIKBXRvdGFsGAQgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlIloKC0ZpbGVDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSDAoEcGF0aBgCIAEoCRIsCgZjaGFuZ2UYAyABKA4yHC5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZUtpbmQiYwoNQ29tbWFuZE91dHB1dBIPCgd0YXNrX2lkGAEgASgJEg8KB2NvbW1hbmQYAiABKAkSDgoGc3RyZWFtGAMgASgJEg0KBWNodW5rGAQgASgJEhEKCXRydW5jYXRlZBgFIAEoCCJgChBDb250ZXh0Q29tcGFjdGVkEg8KB3Rhc2tfaWQYASABKAkSFQoNdG9rZW5zX2JlZm9yZRgCIAEoAxIUCgx0b2tlbnNfYWZ0ZXIYAyABKAMSDgoGcmVhc29uGAQgASgJIpABCgxNYWluVmVyaWZpZWQSDwoHdGFza19pZBgBIAEoCRISCgpjb21taXRfc2hhGAIgASgJEg4KBnBhc3NlZBgDIAEoCBIoCgV0ZXN0cxgEIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIPCgdzdW1tYXJ5GAUgASgJEhAKCHJldmVydGVkGAYgASgIKpwCCgpBZ2VudFN0YXRlEhsKF0FHRU5UX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQQUdFTlRfU1RBVEVfSURMRRABEhkKFUFHRU5UX1NUQVRFX1BSRVBBUklORxACEhgKFEFHRU5UX1NUQVRFX1RISU5LSU5HEAMSHAoYQUdFTlRfU1RBVEVfUlVOTklOR19UT09MEAQSFwoTQUdFTlRfU1RBVEVfVEVTVElORxAFEhoKFkFHRU5UX1NUQVRFX0NPUlJFQ1RJTkcQBhIaChZBR0VOVF9TVEFURV9DT01NSVRUSU5HEAcSIQodQUdFTlRfU1RBVEVfV0FJVElOR19GT1JfSFVNQU4QCBIUChBBR0VOVF9TVEFURV9ET05FEAkqjQEKDkZpbGVDaGFuZ2VLaW5kEiAKHEZJTEVfQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIcChhGSUxFX0NIQU5HRV9LSU5EX0NSRUFURUQQARIdChlGSUxFX0NIQU5HRV9LSU5EX01PRElGSUVEEAISHAoYRklMRV9DSEFOR0VfS0lORF9ERUxFVEVEEANiBnByb3RvMw", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * One entry of a project's append-only event log. The lead assigns seq when it persists
@@ -151,6 +151,12 @@ export type Event = Message<"codeframe.v1.Event"> & {
      */
     value: ContextCompacted;
     case: "contextCompacted";
+  } | {
+    /**
+     * @generated from field: codeframe.v1.MainVerified main_verified = 30;
+     */
+    value: MainVerified;
+    case: "mainVerified";
   } | { case: undefined; value?: undefined };
 };
 
@@ -265,6 +271,11 @@ export type EventJson = {
    * @generated from field: codeframe.v1.ContextCompacted context_compacted = 27;
    */
   contextCompacted?: ContextCompactedJson;
+
+  /**
+   * @generated from field: codeframe.v1.MainVerified main_verified = 30;
+   */
+  mainVerified?: MainVerifiedJson;
 };
 
 /**
@@ -942,6 +953,15 @@ export type ProjectStatusChanged = Message<"codeframe.v1.ProjectStatusChanged"> 
    * @generated from field: string reason = 2;
    */
   reason: string;
+
+  /**
+   * --- A main that stays green ---
+   * On the final status: the tests of the final main on a fresh checkout. A project ends
+   * COMPLETED only when they pass; absent when verification is off (CODEFRAME_VERIFY_MAIN).
+   *
+   * @generated from field: codeframe.v1.MainVerified main = 3;
+   */
+  main?: MainVerified | undefined;
 };
 
 /**
@@ -957,6 +977,15 @@ export type ProjectStatusChangedJson = {
    * @generated from field: string reason = 2;
    */
   reason?: string;
+
+  /**
+   * --- A main that stays green ---
+   * On the final status: the tests of the final main on a fresh checkout. A project ends
+   * COMPLETED only when they pass; absent when verification is off (CODEFRAME_VERIFY_MAIN).
+   *
+   * @generated from field: codeframe.v1.MainVerified main = 3;
+   */
+  main?: MainVerifiedJson;
 };
 
 /**
@@ -1223,6 +1252,107 @@ export type ContextCompactedJson = {
  */
 export const ContextCompactedSchema: GenMessage<ContextCompacted, {jsonType: ContextCompactedJson}> = /*@__PURE__*/
   messageDesc(file_codeframe_v1_events, 18);
+
+/**
+ * --- A main that stays green ---
+ * The project's tests ran on a fresh checkout of main after a task's merge (on a worker).
+ * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ *
+ * @generated from message codeframe.v1.MainVerified
+ */
+export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
+  /**
+   * The task whose merge was verified; empty for the check of the final main.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * The commit of main that was tested.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed: boolean;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 4;
+   */
+  tests?: TestSummary | undefined;
+
+  /**
+   * One line: "main is green: 3 passed" or what failed.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary: string;
+
+  /**
+   * main was moved back to its commit before the merge.
+   *
+   * @generated from field: bool reverted = 6;
+   */
+  reverted: boolean;
+};
+
+/**
+ * --- A main that stays green ---
+ * The project's tests ran on a fresh checkout of main after a task's merge (on a worker).
+ * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ *
+ * @generated from message codeframe.v1.MainVerified
+ */
+export type MainVerifiedJson = {
+  /**
+   * The task whose merge was verified; empty for the check of the final main.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId?: string;
+
+  /**
+   * The commit of main that was tested.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha?: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed?: boolean;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 4;
+   */
+  tests?: TestSummaryJson;
+
+  /**
+   * One line: "main is green: 3 passed" or what failed.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary?: string;
+
+  /**
+   * main was moved back to its commit before the merge.
+   *
+   * @generated from field: bool reverted = 6;
+   */
+  reverted?: boolean;
+};
+
+/**
+ * Describes the message codeframe.v1.MainVerified.
+ * Use `create(MainVerifiedSchema)` to create a new message.
+ */
+export const MainVerifiedSchema: GenMessage<MainVerified, {jsonType: MainVerifiedJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_events, 19);
 
 /**
  * @generated from enum codeframe.v1.AgentState

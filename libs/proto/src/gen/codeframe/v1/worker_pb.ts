@@ -16,7 +16,155 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSKxAgoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJEjcKEHByZXZpb3VzX2F0dGVtcHQYFCABKAsyHS5jb2RlZnJhbWUudjEuUHJldmlvdXNBdHRlbXB0ImYKD1ByZXZpb3VzQXR0ZW1wdBIOCgZudW1iZXIYASABKAUSDwoHb3V0Y29tZRgCIAEoCRINCgVlcnJvchgDIAEoCRITCgt0ZXN0X291dHB1dBgEIAEoCRIOCgZicmFuY2gYBSABKAkikAIKClRhc2tSZXN1bHQSKgoHb3V0Y29tZRgBIAEoDjIZLmNvZGVmcmFtZS52MS5UYXNrT3V0Y29tZRISCgpjb21taXRfc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIVCg1maWxlc19jaGFuZ2VkGAQgAygJEigKBXRlc3RzGAUgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5EiIKBXVzYWdlGAYgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhsKE2NvcnJlY3Rpb25fYXR0ZW1wdHMYByABKAUSDwoHc3VtbWFyeRgIIAEoCRINCgVlcnJvchgJIAEoCRIQCghxdWVzdGlvbhgKIAEoCSK3BQoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoTdGFza19zdGF0dXNfY2hhbmdlZBgKIAEoCzIfLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzQ2hhbmdlZEgAEkAKFGFnZW50X3N0YXR1c19jaGFuZ2VkGA4gASgLMiAuY29kZWZyYW1lLnYxLkFnZW50U3RhdHVzQ2hhbmdlZEgAEjcKD2FjdGl2aXR5X3VwZGF0ZRgPIAEoCzIcLmNvZGVmcmFtZS52MS5BY3Rpdml0eVVwZGF0ZUgAEi8KC3Rlc3RfcmVzdWx0GBEgASgLMhguY29kZWZyYW1lLnYxLlRlc3RSZXN1bHRIABI9ChJjb3JyZWN0aW9uX2F0dGVtcHQYEiABKAsyHy5jb2RlZnJhbWUudjEuQ29ycmVjdGlvbkF0dGVtcHRIABI1Cg5jb21taXRfY3JlYXRlZBgTIAEoCzIbLmNvZGVmcmFtZS52MS5Db21taXRDcmVhdGVkSAASLwoLdG9rZW5fdXNhZ2UYGCABKAsyGC5jb2RlZnJhbWUudjEuVG9rZW5Vc2FnZUgAEjEKDGZpbGVfY2hhbmdlZBgZIAEoCzIZLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlZEgAEjUKDmNvbW1hbmRfb3V0cHV0GBogASgLMhsuY29kZWZyYW1lLnYxLkNvbW1hbmRPdXRwdXRIABI7ChFjb250ZXh0X2NvbXBhY3RlZBgbIAEoCzIeLmNvZGVmcmFtZS52MS5Db250ZXh0Q29tcGFjdGVkSAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCIzCgRUb29sEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRwYXRoGAMgASgJItoBChBEZXNjcmliZVJlc3BvbnNlEiQKBGtpbmQYASABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHdmVyc2lvbhgCIAEoCRIQCghjYXBhY2l0eRgDIAEoBRIMCgRsb2FkGAQgASgFEhEKCXdvcmtlcl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIlCgl0b29sY2hhaW4YByADKAsyEi5jb2RlZnJhbWUudjEuVG9vbBIVCg1hbGxvd2VkX2hvc3RzGAggAygJEg8KB3NhbmRib3gYCSABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTKrAQoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESTgoIRGVzY3JpYmUSHS5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXF1ZXN0Gh4uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiSAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhAKCHJlcG9fdXJsGAIgASgJEgsKA3JlZhgDIAEoCSKEAQoUVmVyaWZ5Q29tbWl0UmVzcG9uc2USDgoGcGFzc2VkGAEgASgIEhIKCmNvbW1pdF9zaGEYAiABKAkSKAoFdGVzdHMYAyABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgEIAEoCRINCgVlcnJvchgFIAEoCSJgCgpUYXNrTGltaXRzEhQKDG1heF9hdHRlbXB0cxgBIAEoBRIUCgxtYXhfY29zdF91c2QYAiABKAESEwoLZGVhZGxpbmVfbXMYAyABKAMSEQoJbWF4X3R1cm5zGAQgASgFIrECChJFeGVjdXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIgCgR0YXNrGAIgASgLMhIuY29kZWZyYW1lLnYxLlRhc2sSEAoIcmVwb191cmwYAyABKAkSEAoIYmFzZV9yZWYYBCABKAkSDgoGYnJhbmNoGAUgASgJEigKBmxpbWl0cxgGIAEoCzIYLmNvZGVmcmFtZS52MS5UYXNrTGltaXRzEiwKB2Fuc3dlcnMYByADKAsyGy5jb2RlZnJhbWUudjEuQmxvY2tlckFuc3dlchIPCgdhdHRlbXB0GAggASgFEg8KB2NvbnRleHQYCSABKAkSNwoQcHJldmlvdXNfYXR0ZW1wdBgUIAEoCzIdLmNvZGVmcmFtZS52MS5QcmV2aW91c0F0dGVtcHQiZgoPUHJldmlvdXNBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIPCgdvdXRjb21lGAIgASgJEg0KBWVycm9yGAMgASgJEhMKC3Rlc3Rfb3V0cHV0GAQgASgJEg4KBmJyYW5jaBgFIAEoCSKQAgoKVGFza1Jlc3VsdBIqCgdvdXRjb21lGAEgASgOMhkuY29kZWZyYW1lLnYxLlRhc2tPdXRjb21lEhIKCmNvbW1pdF9zaGEYAiABKAkSDgoGYnJhbmNoGAMgASgJEhUKDWZpbGVzX2NoYW5nZWQYBCADKAkSKAoFdGVzdHMYBSABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSIgoFdXNhZ2UYBiABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USGwoTY29ycmVjdGlvbl9hdHRlbXB0cxgHIAEoBRIPCgdzdW1tYXJ5GAggASgJEg0KBWVycm9yGAkgASgJEhAKCHF1ZXN0aW9uGAogASgJIrcFCglUYXNrRXZlbnQSDwoHdGFza19pZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+ChN0YXNrX3N0YXR1c19jaGFuZ2VkGAogASgLMh8uY29kZWZyYW1lLnYxLlRhc2tTdGF0dXNDaGFuZ2VkSAASQAoUYWdlbnRfc3RhdHVzX2NoYW5nZWQYDiABKAsyIC5jb2RlZnJhbWUudjEuQWdlbnRTdGF0dXNDaGFuZ2VkSAASNwoPYWN0aXZpdHlfdXBkYXRlGA8gASgLMhwuY29kZWZyYW1lLnYxLkFjdGl2aXR5VXBkYXRlSAASLwoLdGVzdF9yZXN1bHQYESABKAsyGC5jb2RlZnJhbWUudjEuVGVzdFJlc3VsdEgAEj0KEmNvcnJlY3Rpb25fYXR0ZW1wdBgSIAEoCzIfLmNvZGVmcmFtZS52MS5Db3JyZWN0aW9uQXR0ZW1wdEgAEjUKDmNvbW1pdF9jcmVhdGVkGBMgASgLMhsuY29kZWZyYW1lLnYxLkNvbW1pdENyZWF0ZWRIABIvCgt0b2tlbl91c2FnZRgYIAEoCzIYLmNvZGVmcmFtZS52MS5Ub2tlblVzYWdlSAASMQoMZmlsZV9jaGFuZ2VkGBkgASgLMhkuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VkSAASNQoOY29tbWFuZF9vdXRwdXQYGiABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWFuZE91dHB1dEgAEjsKEWNvbnRleHRfY29tcGFjdGVkGBsgASgLMh4uY29kZWZyYW1lLnYxLkNvbnRleHRDb21wYWN0ZWRIABIqCgZyZXN1bHQYHiABKAsyGC5jb2RlZnJhbWUudjEuVGFza1Jlc3VsdEgAQgkKB3BheWxvYWQiEQoPRGVzY3JpYmVSZXF1ZXN0IjMKBFRvb2wSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAki2gEKEERlc2NyaWJlUmVzcG9uc2USJAoEa2luZBgBIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgd2ZXJzaW9uGAIgASgJEhAKCGNhcGFjaXR5GAMgASgFEgwKBGxvYWQYBCABKAUSEQoJd29ya2VyX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEiUKCXRvb2xjaGFpbhgHIAMoCzISLmNvZGVmcmFtZS52MS5Ub29sEhUKDWFsbG93ZWRfaG9zdHMYCCADKAkSDwoHc2FuZGJveBgJIAEoCSq5AQoLVGFza091dGNvbWUSHAoYVEFTS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWVEFTS19PVVRDT01FX0NPTVBMRVRFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIYChRUQVNLX09VVENPTUVfQkxPQ0tFRBADEhoKFlRBU0tfT1VUQ09NRV9DQU5DRUxMRUQQBBIhCh1UQVNLX09VVENPTUVfQlVER0VUX0VYSEFVU1RFRBAFMoICCg1Xb3JrZXJTZXJ2aWNlEkoKC0V4ZWN1dGVUYXNrEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBoXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQwARJOCghEZXNjcmliZRIdLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlcXVlc3QaHi5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXNwb25zZSIDkAIBElUKDFZlcmlmeUNvbW1pdBIhLmNvZGVmcmFtZS52MS5WZXJpZnlDb21taXRSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlc3BvbnNlYgZwcm90bzM", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+
+/**
+ * --- A main that stays green ---
+ *
+ * @generated from message codeframe.v1.VerifyCommitRequest
+ */
+export type VerifyCommitRequest = Message<"codeframe.v1.VerifyCommitRequest"> & {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Any git URL the worker can fetch (file:// in tests).
+   *
+   * @generated from field: string repo_url = 2;
+   */
+  repoUrl: string;
+
+  /**
+   * A branch of the repository, or a commit on one of its branches.
+   *
+   * @generated from field: string ref = 3;
+   */
+  ref: string;
+};
+
+/**
+ * --- A main that stays green ---
+ *
+ * @generated from message codeframe.v1.VerifyCommitRequest
+ */
+export type VerifyCommitRequestJson = {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId?: string;
+
+  /**
+   * Any git URL the worker can fetch (file:// in tests).
+   *
+   * @generated from field: string repo_url = 2;
+   */
+  repoUrl?: string;
+
+  /**
+   * A branch of the repository, or a commit on one of its branches.
+   *
+   * @generated from field: string ref = 3;
+   */
+  ref?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.VerifyCommitRequest.
+ * Use `create(VerifyCommitRequestSchema)` to create a new message.
+ */
+export const VerifyCommitRequestSchema: GenMessage<VerifyCommitRequest, {jsonType: VerifyCommitRequestJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 0);
+
+/**
+ * @generated from message codeframe.v1.VerifyCommitResponse
+ */
+export type VerifyCommitResponse = Message<"codeframe.v1.VerifyCommitResponse"> & {
+  /**
+   * The tests ran and passed: at least one test passed and none failed (or the checkout
+   * holds no tests at all).
+   *
+   * @generated from field: bool passed = 1;
+   */
+  passed: boolean;
+
+  /**
+   * The commit the ref resolved to.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha: string;
+
+  /**
+   * Counts, the command, its exit code and the tail of its output (capped).
+   *
+   * @generated from field: codeframe.v1.TestSummary tests = 3;
+   */
+  tests?: TestSummary | undefined;
+
+  /**
+   * One line on the outcome: "3 passed" or why it did not pass.
+   *
+   * @generated from field: string summary = 4;
+   */
+  summary: string;
+
+  /**
+   * Set when the tests could not run (the checkout failed); passed is then false.
+   *
+   * @generated from field: string error = 5;
+   */
+  error: string;
+};
+
+/**
+ * @generated from message codeframe.v1.VerifyCommitResponse
+ */
+export type VerifyCommitResponseJson = {
+  /**
+   * The tests ran and passed: at least one test passed and none failed (or the checkout
+   * holds no tests at all).
+   *
+   * @generated from field: bool passed = 1;
+   */
+  passed?: boolean;
+
+  /**
+   * The commit the ref resolved to.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha?: string;
+
+  /**
+   * Counts, the command, its exit code and the tail of its output (capped).
+   *
+   * @generated from field: codeframe.v1.TestSummary tests = 3;
+   */
+  tests?: TestSummaryJson;
+
+  /**
+   * One line on the outcome: "3 passed" or why it did not pass.
+   *
+   * @generated from field: string summary = 4;
+   */
+  summary?: string;
+
+  /**
+   * Set when the tests could not run (the checkout failed); passed is then false.
+   *
+   * @generated from field: string error = 5;
+   */
+  error?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.VerifyCommitResponse.
+ * Use `create(VerifyCommitResponseSchema)` to create a new message.
+ */
+export const VerifyCommitResponseSchema: GenMessage<VerifyCommitResponse, {jsonType: VerifyCommitResponseJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 1);
 
 /**
  * @generated from message codeframe.v1.TaskLimits
@@ -89,7 +237,7 @@ export type TaskLimitsJson = {
  * Use `create(TaskLimitsSchema)` to create a new message.
  */
 export const TaskLimitsSchema: GenMessage<TaskLimits, {jsonType: TaskLimitsJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 0);
+  messageDesc(file_codeframe_v1_worker, 2);
 
 /**
  * @generated from message codeframe.v1.ExecuteTaskRequest
@@ -238,7 +386,7 @@ export type ExecuteTaskRequestJson = {
  * Use `create(ExecuteTaskRequestSchema)` to create a new message.
  */
 export const ExecuteTaskRequestSchema: GenMessage<ExecuteTaskRequest, {jsonType: ExecuteTaskRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 1);
+  messageDesc(file_codeframe_v1_worker, 3);
 
 /**
  * --- Memory across attempts ---
@@ -333,7 +481,7 @@ export type PreviousAttemptJson = {
  * Use `create(PreviousAttemptSchema)` to create a new message.
  */
 export const PreviousAttemptSchema: GenMessage<PreviousAttempt, {jsonType: PreviousAttemptJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 2);
+  messageDesc(file_codeframe_v1_worker, 4);
 
 /**
  * @generated from message codeframe.v1.TaskResult
@@ -462,7 +610,7 @@ export type TaskResultJson = {
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema: GenMessage<TaskResult, {jsonType: TaskResultJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 3);
+  messageDesc(file_codeframe_v1_worker, 5);
 
 /**
  * One step of a running task.
@@ -633,7 +781,7 @@ export type TaskEventJson = {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent, {jsonType: TaskEventJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 4);
+  messageDesc(file_codeframe_v1_worker, 6);
 
 /**
  * @generated from message codeframe.v1.DescribeRequest
@@ -652,7 +800,7 @@ export type DescribeRequestJson = {
  * Use `create(DescribeRequestSchema)` to create a new message.
  */
 export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: DescribeRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 5);
+  messageDesc(file_codeframe_v1_worker, 7);
 
 /**
  * A program the worker's sandboxed commands can run, found by running it there at start.
@@ -711,7 +859,7 @@ export type ToolJson = {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 6);
+  messageDesc(file_codeframe_v1_worker, 8);
 
 /**
  * @generated from message codeframe.v1.DescribeResponse
@@ -848,7 +996,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 7);
+  messageDesc(file_codeframe_v1_worker, 9);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome
@@ -927,6 +1075,17 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof DescribeRequestSchema;
     output: typeof DescribeResponseSchema;
+  },
+  /**
+   * Runs the project's tests on a fresh checkout of one commit (the lead's check that main
+   * stays green after a merge); the checkout is removed after. Counts against capacity.
+   *
+   * @generated from rpc codeframe.v1.WorkerService.VerifyCommit
+   */
+  verifyCommit: {
+    methodKind: "unary";
+    input: typeof VerifyCommitRequestSchema;
+    output: typeof VerifyCommitResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_codeframe_v1_worker, 0);
