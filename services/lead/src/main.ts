@@ -27,6 +27,7 @@ await runService('lead', async (log) => {
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
+    verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),
   });
   const dataDir = resolve(config.dataDir);
   const database = resolve(dataDir, 'lead.sqlite');
@@ -58,6 +59,7 @@ await runService('lead', async (log) => {
       maxTurns: config.taskMaxTurns,
       deadlineMs: config.taskDeadlineMs,
     },
+    verifyMain: config.verifyMain,
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

@@ -4,6 +4,7 @@ import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
+import { MainVerification } from './main-verification.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
 import {
   isProjectBlocker,
@@ -34,6 +35,8 @@ export interface OrchestratorOptions {
   repoUrls?: RepoUrlSettings;
   /** What every task is dispatched with besides its share of the project's budget. */
   taskLimits?: TaskLimitSettings;
+  /** Whether main is verified after each merge and at the end (CODEFRAME_VERIFY_MAIN). */
+  verifyMain?: boolean;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -61,6 +64,7 @@ export class Orchestrator {
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
   readonly #dispatch: TaskDispatch;
+  readonly main: MainVerification;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
@@ -69,6 +73,14 @@ export class Orchestrator {
       state: this.state,
       running: () => this.#running.values(),
       schedule: (projectId) => this.schedule(projectId),
+    });
+    this.main = new MainVerification({
+      state: this.state,
+      pool: o.pool,
+      dataDir: o.dataDir,
+      logger: o.logger,
+      repoAccess: (project) => this.repos.access(project),
+      enabled: o.verifyMain ?? true,
     });
     this.#dispatch = new TaskDispatch({
       state: this.state,
@@ -80,6 +92,7 @@ export class Orchestrator {
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,
+      main: this.main,
     });
   }
 
@@ -363,10 +376,16 @@ export class Orchestrator {
     const open = tasks.filter((t) => !FINAL_STATES.has(t.status) && !blocked.has(t.id));
     if (open.length > 0) return;
     const allDone = tasks.every((t) => t.status === TaskStatus.COMPLETED);
+    // Never COMPLETED on a red main: the final main's tests run on a fresh checkout first.
+    const main = allDone ? await this.main.final(project) : undefined;
+    const green = allDone && (!main || main.passed);
     await this.state.setProjectStatus(
       project.id,
-      allDone ? ProjectStatus.COMPLETED : ProjectStatus.FAILED,
-      allDone ? 'every task completed' : 'some tasks did not complete',
+      green ? ProjectStatus.COMPLETED : ProjectStatus.FAILED,
+      !allDone
+        ? 'some tasks did not complete'
+        : `every task completed${main ? (green ? `; ${main.summary}` : `, but ${main.summary}`) : ''}`,
+      main,
     );
   }
 

@@ -1255,7 +1255,7 @@ export const ContextCompactedSchema: GenMessage<ContextCompacted, {jsonType: Con
 
 /**
  * --- A main that stays green ---
- * The project's tests ran on a fresh checkout of main after a task's merge (on a worker).
+ * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
  * A red main is moved back to its commit before the merge (reverted) and the task runs again.
  *
  * @generated from message codeframe.v1.MainVerified
@@ -1302,7 +1302,7 @@ export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
 
 /**
  * --- A main that stays green ---
- * The project's tests ran on a fresh checkout of main after a task's merge (on a worker).
+ * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
  * A red main is moved back to its commit before the merge (reverted) and the task runs again.
  *
  * @generated from message codeframe.v1.MainVerified
