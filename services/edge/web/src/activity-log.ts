@@ -16,6 +16,7 @@ export type LogKind =
   | 'correction'
   | 'compaction'
   | 'commit'
+  | 'verification'
   | 'blocker'
   | 'project'
   | 'plan';

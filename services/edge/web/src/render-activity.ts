@@ -18,6 +18,7 @@ const icons: Record<LogKind, string> = {
   correction: '↻',
   compaction: '⇊',
   commit: '●',
+  verification: '✔',
   blocker: '?',
   project: '◆',
   plan: '≡',
