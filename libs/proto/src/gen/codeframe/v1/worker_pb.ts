@@ -403,7 +403,8 @@ export type PreviousAttempt = Message<"codeframe.v1.PreviousAttempt"> & {
   number: number;
 
   /**
-   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
+   * completed, but its merge made main red and main went back).
    *
    * @generated from field: string outcome = 2;
    */
@@ -447,7 +448,8 @@ export type PreviousAttemptJson = {
   number?: number;
 
   /**
-   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
+   * completed, but its merge made main red and main went back).
    *
    * @generated from field: string outcome = 2;
    */
