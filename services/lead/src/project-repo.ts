@@ -161,7 +161,7 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
 export async function moveMainBack(
   options: BranchOptions & { from: string; to: string },
 ): Promise<void> {
-  const { dataDir, repoUrl, credentials, signal, from, to } = options;
+  const { dataDir, repoUrl, signal, from, to } = options;
   for (const sha of [from, to]) {
     if (!/^[0-9a-f]{40}$/.test(sha))
       throw new ProjectRepoError('git_failed', `"${sha}" is not a commit sha to move main to`);
@@ -169,24 +169,24 @@ export async function moveMainBack(
   const clone = cloneOf(dataDir, repoUrl);
   await serialised(clone, async () => {
     await ensureClone(clone, repoUrl, signal);
-    try {
-      const lease = `--force-with-lease=refs/heads/${MAIN}:${from}`;
-      await runGit(
-        ['push', '--quiet', '--no-verify', lease, 'origin', `${to}:refs/heads/${MAIN}`],
-        {
-          cwd: clone,
-          signal,
-          credentials,
-        },
-      );
-    } catch (err) {
-      throw failure(
-        'repo_unreachable',
-        `could not move ${MAIN} of ${withoutCredentials(repoUrl)} back from ${from.slice(0, 12)} to ${to.slice(0, 12)}`,
-        err,
-      );
-    }
+    const lease = `--force-with-lease=refs/heads/${MAIN}:${from}`;
+    await pushFrom(
+      clone,
+      [lease, 'origin', `${to}:refs/heads/${MAIN}`],
+      options,
+      `could not move ${MAIN} of ${withoutCredentials(repoUrl)} back from ${from.slice(0, 12)} to ${to.slice(0, 12)}`,
+    );
   });
+}
+
+/** A push from the merge clone; a refusal is repo_unreachable with `sentence`. */
+async function pushFrom(clone: string, args: string[], options: BranchOptions, sentence: string) {
+  const { signal, credentials } = options;
+  try {
+    await runGit(['push', '--quiet', '--no-verify', ...args], { cwd: clone, signal, credentials });
+  } catch (err) {
+    throw failure('repo_unreachable', sentence, err);
+  }
 }
 
 export interface BranchOptions {
@@ -203,26 +203,16 @@ export interface BranchOptions {
 export async function keepBranch(
   options: BranchOptions & { from: string; to: string },
 ): Promise<string | null> {
-  const { repoUrl, credentials, signal, from, to } = options;
+  const { repoUrl, signal, from, to } = options;
   return withFetched(options, from, [to], async (clone, sha) => {
     const origin = (name: string) => `refs/remotes/origin/${name}`;
     if (await isAncestor(clone, origin(from), origin(MAIN), signal)) return null;
-    try {
-      await runGit(
-        ['push', '--quiet', '--no-verify', '--force', 'origin', `${origin(from)}:refs/heads/${to}`],
-        {
-          cwd: clone,
-          signal,
-          credentials,
-        },
-      );
-    } catch (err) {
-      throw failure(
-        'repo_unreachable',
-        `could not push "${to}" to ${withoutCredentials(repoUrl)}`,
-        err,
-      );
-    }
+    await pushFrom(
+      clone,
+      ['--force', 'origin', `${origin(from)}:refs/heads/${to}`],
+      options,
+      `could not push "${to}" to ${withoutCredentials(repoUrl)}`,
+    );
     return sha;
   });
 }
