@@ -11,8 +11,8 @@ import {
   toolUse,
 } from '@codeframe/fake-anthropic';
 import { DEFAULT_PRICES, LlmClient, type PriceTable } from '@codeframe/llm';
-import { TaskKind, WorkerService } from '@codeframe/proto';
-import { type RpcServer, startRpcServer } from '@codeframe/rpc';
+import { TaskKind, type VerifyCommitResponse, WorkerService } from '@codeframe/proto';
+import { createRpcClient, type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { grpcJsClient, grpcJsUnary, seedBareRepo } from '@codeframe/testkit';
 import type { AgentLimits } from './agent-loop.js';
@@ -45,6 +45,8 @@ export interface TestWorker {
   /** Runs one ExecuteTask to its end over grpc-js; the error when the call failed. */
   execute(request: Json): Promise<{ events: WireEvent[]; error?: Json }>;
   describe(): Promise<Json>;
+  /** VerifyCommit as the lead calls it (connect-node, a long deadline). */
+  verify(request: { repoUrl: string; ref: string }): Promise<VerifyCommitResponse>;
   close(): Promise<void>;
 }
 
@@ -160,6 +162,10 @@ export async function startTestWorker(
       } finally {
         grpc.close();
       }
+    },
+    verify(request: { repoUrl: string; ref: string }) {
+      const rpc = createRpcClient(WorkerService, { baseUrl: `http://127.0.0.1:${server.port}` });
+      return rpc.verifyCommit({ projectId: 'p', ...request }, { timeoutMs: 120_000 });
     },
     async close() {
       await server.close();

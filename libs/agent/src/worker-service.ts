@@ -26,6 +26,7 @@ import {
 import type { Sandbox } from './sandbox.js';
 import { taskEvents } from './task-events.js';
 import type { Tool } from './toolchain.js';
+import { verifyCommit } from './verify-commit.js';
 
 export interface WorkerIdentity {
   kind: TaskKind;
@@ -52,7 +53,8 @@ export interface WorkerRuntime {
   browserCheck?: BrowserCheckSettings;
 }
 
-/** The WorkerService of one replica: Describe, and ExecuteTask streaming the agent loop. */
+/** The WorkerService of one replica: Describe, ExecuteTask streaming the agent loop, and
+ * VerifyCommit testing a commit of main for the lead. */
 export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerService> {
   return {
     describe: () => ({
@@ -66,6 +68,7 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
       allowedHosts: rt.sandbox.network,
       sandbox: rt.sandbox.mode,
     }),
+    verifyCommit: (req, ctx) => verifyCommit(rt, req, ctx.signal, callLogger(ctx)),
     async *executeTask(req, ctx) {
       const request = validated(req, rt.identity.kind);
       const log = callLogger(ctx);

@@ -32,6 +32,7 @@ await runService('lead', async (log) => {
     ...gitSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
+    verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),
   });
   const dataDir = resolve(config.dataDir);
   const database = resolve(dataDir, 'lead.sqlite');
@@ -65,6 +66,7 @@ await runService('lead', async (log) => {
     },
     repoMapTokens: config.repoMapTokens,
     review: { byDefault: config.review, maxRounds: config.reviewMaxRounds },
+    verifyMain: config.verifyMain,
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

@@ -4,6 +4,7 @@ import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
+import { MainVerification } from './main-verification.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
 import {
   isProjectBlocker,
@@ -41,6 +42,8 @@ export interface OrchestratorOptions {
   repoMapTokens?: number;
   /** Whether completed tasks are reviewed before they merge, and how often sent back. */
   review?: ReviewSettings;
+  /** Whether main is verified after each merge and at the end (CODEFRAME_VERIFY_MAIN). */
+  verifyMain?: boolean;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -72,6 +75,7 @@ export class Orchestrator {
   readonly artifacts: TaskArtifacts;
   readonly #dispatch: TaskDispatch;
   readonly #maps: RepoMaps;
+  readonly main: MainVerification;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.state = new ProjectState(o.store, o.hub);
@@ -89,6 +93,14 @@ export class Orchestrator {
       repoAccess: (project) => this.repos.access(project),
       tokens: o.repoMapTokens ?? DEFAULT_REPO_MAP_TOKENS,
     });
+    this.main = new MainVerification({
+      state: this.state,
+      pool: o.pool,
+      dataDir: o.dataDir,
+      logger: o.logger,
+      repoAccess: (project) => this.repos.access(project),
+      enabled: o.verifyMain ?? true,
+    });
     this.#dispatch = new TaskDispatch({
       state: this.state,
       pool: o.pool,
@@ -102,6 +114,7 @@ export class Orchestrator {
       repositoryMap: (project, task) => this.#maps.forTask(project, task),
       llm: o.llm,
       review: this.review,
+      main: this.main,
     });
   }
 
@@ -400,10 +413,16 @@ export class Orchestrator {
     const open = tasks.filter((t) => !FINAL_STATES.has(t.status) && !blocked.has(t.id));
     if (open.length > 0) return;
     const allDone = tasks.every((t) => t.status === TaskStatus.COMPLETED);
+    // Never COMPLETED on a red main: the final main's tests run on a fresh checkout first.
+    const main = allDone ? await this.main.final(project) : undefined;
+    const green = allDone && (!main || main.passed);
     await this.state.setProjectStatus(
       project.id,
-      allDone ? ProjectStatus.COMPLETED : ProjectStatus.FAILED,
-      allDone ? 'every task completed' : 'some tasks did not complete',
+      green ? ProjectStatus.COMPLETED : ProjectStatus.FAILED,
+      !allDone
+        ? 'some tasks did not complete'
+        : `every task completed${main ? (green ? `; ${main.summary}` : `, but ${main.summary}`) : ''}`,
+      main,
     );
   }
 

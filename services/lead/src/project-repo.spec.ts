@@ -12,6 +12,7 @@ import {
   type MergeOutcome,
   mainSha,
   mergeTaskBranch,
+  moveMainBack,
   ProjectRepoError,
 } from './project-repo.js';
 
@@ -114,7 +115,7 @@ describe('mergeTaskBranch', () => {
   it('counts a branch already in main as merged, without a new commit', async () => {
     const before = await mainSha(repoUrl);
     const again = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/a', message: 'again' });
-    expect(again).toEqual({ merged: true, sha: before });
+    expect(again).toEqual({ merged: true, sha: before, base: before });
     expect(await mainSha(repoUrl)).toBe(before);
   });
 
@@ -260,5 +261,28 @@ describe('branchDiff', () => {
     expect(diff?.patch).not.toContain('moved.txt');
     expect(diff?.numstat).toBe('1\t0\tdiffed.js\n');
     expect(await branchDiff({ dataDir, repoUrl, branch: 'task/none' })).toBeNull();
+  });
+});
+
+describe('moveMainBack', () => {
+  it('moves main back to its commit before a merge, and never rewinds a main that moved on', async () => {
+    await pushTask('task/red', { 'red.txt': 'red\n' });
+    const before = await mainSha(repoUrl);
+    const merge = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/red', message: 'red' });
+    expect(merge).toMatchObject({ merged: true, base: before });
+    const merged = mergedSha(merge);
+    await moveMainBack({ dataDir, repoUrl, from: merged, to: before });
+    expect(await mainSha(repoUrl)).toBe(before);
+    // The branch keeps the work, and merges again as a new merge.
+    expect(await show('red.txt', 'task/red')).toBe('red');
+    const again = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/red', message: 'again' }),
+    );
+    expect(again).not.toBe(before);
+    // main is no longer at `before`: the swap is refused and main stays where it is.
+    const err = await refusal(moveMainBack({ dataDir, repoUrl, from: before, to: startSha }));
+    expect(err.message).toContain('could not move main');
+    expect(await mainSha(repoUrl)).toBe(again);
+    await refusal(moveMainBack({ dataDir, repoUrl, from: 'HEAD', to: startSha }));
   });
 });

@@ -33,7 +33,8 @@ export class ProjectRepoError extends Error {
 }
 
 export type MergeOutcome =
-  | { merged: true; sha: string }
+  /** `base`: main before the merge (`sha` itself when the branch was in main already). */
+  | { merged: true; sha: string; base: string }
   | { merged: false; conflict: true; files: string[]; message: string };
 
 export interface MergeOptions {
@@ -124,7 +125,8 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
     await ensureClone(clone, repoUrl, signal);
     for (let attempt = 1; ; attempt++) {
       const base = await fetchBoth(clone, repoUrl, branch, signal, credentials);
-      const outcome = await mergeInClone(clone, repoUrl, branch, options.message, signal);
+      const merged = await mergeInClone(clone, repoUrl, branch, options.message, signal);
+      const outcome = merged.merged ? { ...merged, base } : merged;
       if (!outcome.merged || outcome.sha === base) return outcome;
       try {
         await runGit(['push', '--quiet', '--no-verify', 'origin', `${MAIN}:refs/heads/${MAIN}`], {
@@ -150,6 +152,43 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
   });
 }
 
+/**
+ * Moves main of the repository from `from` back to `to` (its commit before a merge that
+ * turned it red), only if main is still at `from`: a compare-and-swap (a push with a lease),
+ * so a main that moved on meanwhile is never rewound. Runs in the merge clone, serialised
+ * with the merges of the repo.
+ */
+export async function moveMainBack(
+  options: BranchOptions & { from: string; to: string },
+): Promise<void> {
+  const { dataDir, repoUrl, signal, from, to } = options;
+  for (const sha of [from, to]) {
+    if (!/^[0-9a-f]{40}$/.test(sha))
+      throw new ProjectRepoError('git_failed', `"${sha}" is not a commit sha to move main to`);
+  }
+  const clone = cloneOf(dataDir, repoUrl);
+  await serialised(clone, async () => {
+    await ensureClone(clone, repoUrl, signal);
+    const lease = `--force-with-lease=refs/heads/${MAIN}:${from}`;
+    await pushFrom(
+      clone,
+      [lease, 'origin', `${to}:refs/heads/${MAIN}`],
+      options,
+      `could not move ${MAIN} of ${withoutCredentials(repoUrl)} back from ${from.slice(0, 12)} to ${to.slice(0, 12)}`,
+    );
+  });
+}
+
+/** A push from the merge clone; a refusal is repo_unreachable with `sentence`. */
+async function pushFrom(clone: string, args: string[], options: BranchOptions, sentence: string) {
+  const { signal, credentials } = options;
+  try {
+    await runGit(['push', '--quiet', '--no-verify', ...args], { cwd: clone, signal, credentials });
+  } catch (err) {
+    throw failure('repo_unreachable', sentence, err);
+  }
+}
+
 export interface BranchOptions {
   dataDir: string;
   repoUrl: string;
@@ -164,26 +203,16 @@ export interface BranchOptions {
 export async function keepBranch(
   options: BranchOptions & { from: string; to: string },
 ): Promise<string | null> {
-  const { repoUrl, credentials, signal, from, to } = options;
+  const { repoUrl, signal, from, to } = options;
   return withFetched(options, from, [to], async (clone, sha) => {
     const origin = (name: string) => `refs/remotes/origin/${name}`;
     if (await isAncestor(clone, origin(from), origin(MAIN), signal)) return null;
-    try {
-      await runGit(
-        ['push', '--quiet', '--no-verify', '--force', 'origin', `${origin(from)}:refs/heads/${to}`],
-        {
-          cwd: clone,
-          signal,
-          credentials,
-        },
-      );
-    } catch (err) {
-      throw failure(
-        'repo_unreachable',
-        `could not push "${to}" to ${withoutCredentials(repoUrl)}`,
-        err,
-      );
-    }
+    await pushFrom(
+      clone,
+      ['--force', 'origin', `${origin(from)}:refs/heads/${to}`],
+      options,
+      `could not push "${to}" to ${withoutCredentials(repoUrl)}`,
+    );
     return sha;
   });
 }
@@ -348,7 +377,7 @@ async function mergeInClone(
   branch: string,
   message: string,
   signal?: AbortSignal,
-): Promise<MergeOutcome> {
+): Promise<{ merged: true; sha: string } | Extract<MergeOutcome, { merged: false }>> {
   const run = (args: string[]) => runGit(args, { cwd: clone, signal });
   const where = `"${branch}" into ${MAIN} of ${withoutCredentials(repoUrl)}`;
   try {

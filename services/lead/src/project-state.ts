@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   EventSchema,
+  type MainVerified,
   type Project,
   type ProjectStatus,
   type Task,
@@ -38,9 +39,15 @@ export class ProjectState {
     });
   }
 
-  async setProjectStatus(projectId: string, status: ProjectStatus, reason: string): Promise<void> {
+  /** `main`: the verification of the final main, on a project's last status. */
+  async setProjectStatus(
+    projectId: string,
+    status: ProjectStatus,
+    reason: string,
+    main?: MainVerified,
+  ): Promise<void> {
     await this.store.setProjectStatus(projectId, status);
-    await this.emit(projectId, { case: 'projectStatus', value: { status, reason } });
+    await this.emit(projectId, { case: 'projectStatus', value: { status, reason, main } });
   }
 
   /** The task waits for a person: a blocker with the question. */

@@ -10,9 +10,10 @@ import {
   TaskStatus,
 } from '@codeframe/proto';
 import { type Logger, withCredentials } from '@codeframe/runtime';
-import { type EventPayload, isStorageFault } from '@codeframe/store';
+import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
+import type { GatedMerge, MainVerification } from './main-verification.js';
 import {
   type ProjectBudget,
   type StoppableRun,
@@ -44,6 +45,8 @@ export interface DispatchOptions {
   /** The reviewer's model and settings: a completed task is reviewed before its merge. */
   llm: LlmClient;
   review: ReviewSettings;
+  /** Verifies main after each merge; a red main goes back and the task runs again. */
+  main: MainVerification;
 }
 
 /** A dispatch in flight: cancelling it ends the worker's stream. */
@@ -205,34 +208,45 @@ export class TaskDispatch {
         ? await this.#review.before(project, current, attempt, result, run)
         : undefined;
     const outcome = review?.outcome ?? TaskOutcome[result.outcome].toLowerCase();
-    await this.state.store.finishAttempt(attempt.id, outcome, {
-      error: result.error || undefined,
-      testOutput: failingTestOutput(result),
-      review: review?.review,
-    });
+    // A completed attempt ends in #settle, once its merge was verified: it may be reverted.
+    if (outcome !== 'completed')
+      await this.state.store.finishAttempt(attempt.id, outcome, {
+        error: result.error || undefined,
+        testOutput: failingTestOutput(result),
+        review: review?.review,
+      });
     // The worker pushed before it answered: its work is kept now (a cancelled or broken
     // attempt's is kept when the task runs again, once the worker had time to push).
     if (outcome !== 'completed' && outcome !== 'blocked') await this.#memory.keep(project, attempt);
     if (review?.settle) return review.settle(await this.state.task(task.id));
-    await this.#settle(project, current, result);
+    await this.#settle(project, current, result, attempt, replica);
   }
 
-  async #settle(project: Project, task: Task, result: TaskResult): Promise<void> {
+  async #settle(
+    project: Project,
+    task: Task,
+    result: TaskResult,
+    attempt: Attempt,
+    replica: Replica,
+  ): Promise<void> {
     if (result.tests) await this.state.store.updateTask(task.id, { tests: result.tests });
     switch (result.outcome) {
       case TaskOutcome.COMPLETED: {
-        let merge: Awaited<ReturnType<typeof mergeTaskBranch>>;
+        let merge: GatedMerge;
         try {
           const repo = await this.o.repoAccess(project);
-          merge = await mergeTaskBranch({
-            dataDir: this.o.dataDir,
-            repoUrl: repo.url,
-            credentials: repo.credentials,
-            branch: `task/${task.id}`,
-            message: `Merge task/${task.id}: ${task.title}`,
-          });
+          merge = await this.o.main.merge(project, task, replica, () =>
+            mergeTaskBranch({
+              dataDir: this.o.dataDir,
+              repoUrl: repo.url,
+              credentials: repo.credentials,
+              branch: `task/${task.id}`,
+              message: `Merge task/${task.id}: ${task.title}`,
+            }),
+          );
         } catch (err) {
           if (!(err instanceof ProjectRepoError)) throw err;
+          await this.state.store.finishAttempt(attempt.id, 'completed');
           // Not a conflict: the branch is missing, the repository unreachable or refusing.
           // The work stays on its branch; RetryTask runs the task again.
           const reason = `could not merge task/${task.id} into main: ${err.message}`;
@@ -240,6 +254,8 @@ export class TaskDispatch {
           await this.state.setTaskStatus(task, TaskStatus.FAILED, reason);
           return;
         }
+        if (merge.merged && merge.red) return this.o.main.reverted(task, attempt, merge);
+        await this.state.store.finishAttempt(attempt.id, 'completed');
         if (merge.merged) {
           await this.state.store.updateTask(task.id, {
             commitSha: result.commitSha,

@@ -99,7 +99,16 @@ export class WorkerPool {
 
   /** Takes a slot on the least-loaded healthy replica of the kind with room, if any. */
   acquire(kind: TaskKind): Replica | undefined {
-    const pool = this.#replicas.filter((r) => r.kind === kind && r.healthy && r.load < r.capacity);
+    return this.#take((r) => r.kind === kind);
+  }
+
+  /** A slot of the kind when one has room, else of any kind (every kind runs the tests). */
+  acquirePreferring(kind: TaskKind): Replica | undefined {
+    return this.acquire(kind) ?? this.#take(() => true);
+  }
+
+  #take(fits: (replica: Replica) => boolean): Replica | undefined {
+    const pool = this.#replicas.filter((r) => fits(r) && r.healthy && r.load < r.capacity);
     const best = pool.sort((a, b) => a.load / a.capacity - b.load / b.capacity)[0];
     if (best) best.load++;
     return best;

@@ -155,4 +155,34 @@ describe('eventLine', () => {
       'page: ✓ page checked in Chromium\n    screenshot: codeframe artifact t1/1-1-screenshot.png',
     );
   });
+
+  it('prints a check of main after a merge, and says when a red main went back', () => {
+    const state = new RunState();
+    state.apply(
+      create(EventSchema, {
+        projectId: 'p',
+        seq: 1n,
+        payload: {
+          case: 'planReady',
+          value: { tasks: [{ id: 't1', key: 'store', title: 'Store', kind: TaskKind.BACKEND }] },
+        },
+      }),
+    );
+    const red = create(EventSchema, {
+      projectId: 'p',
+      seq: 2n,
+      payload: {
+        case: 'mainVerified',
+        value: {
+          taskId: 't1',
+          passed: false,
+          reverted: true,
+          summary: 'main is red at abc: 1 failed',
+        },
+      },
+    });
+    expect(eventLine(red, state)).toBe(
+      'store: ✗ main is red at abc: 1 failed; main moved back to before the merge',
+    );
+  });
 });

@@ -86,6 +86,11 @@ export function eventLine(event: Event, state: RunState): string | undefined {
         ? `${key(b.taskId)}: blocker answered: ${printable(b.answer, { multiline: true })}`
         : undefined;
     }
+    case 'mainVerified': {
+      const v = payload.value;
+      const back = v.reverted ? '; main moved back to before the merge' : '';
+      return `${key(v.taskId)}: ${v.passed ? '✓' : '✗'} ${p(v.summary)}${back}`;
+    }
     case 'taskBlocked':
       return `${key(payload.value.taskId)}: cannot start: ${p(payload.value.reason)}`;
     case 'taskUnblocked':

@@ -2,6 +2,7 @@ import {
   AgentState,
   type Blocker,
   type Event,
+  type MainVerified,
   ProjectStatus,
   type Task,
   TaskStatus,
@@ -40,6 +41,10 @@ export class RunState {
   lastSeq = 0n;
   commits = 0;
   merges = 0;
+  /** main's checks after merges: how many, and how many were red and went back. */
+  mainChecks = { runs: 0, reverted: 0 };
+  /** The final main's verification, from the project's last status. */
+  finalMain: MainVerified | undefined;
   /** Usage of model calls without a task (planning). */
   planningTokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, costUsd: 0 };
   firstEventAt: Date | undefined;
@@ -130,6 +135,11 @@ export class RunState {
       case 'projectStatus':
         this.projectStatus = payload.value.status;
         this.statusReason = payload.value.reason;
+        this.finalMain = payload.value.main ?? this.finalMain;
+        return;
+      case 'mainVerified':
+        this.mainChecks.runs++;
+        if (payload.value.reverted) this.mainChecks.reverted++;
         return;
       default:
         return;

@@ -1,5 +1,5 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { type Event, EventSchema, TaskKind } from '@codeframe/proto';
+import { type Event, EventSchema, ProjectStatus, TaskKind } from '@codeframe/proto';
 import { describe, expect, it } from 'vitest';
 import { RunState } from './run-state.js';
 import { runSummary, runSummaryJson } from './run-summary.js';
@@ -48,5 +48,39 @@ describe('the run summary', () => {
       cache_read_input_tokens: 1_200,
       cache_creation_input_tokens: 1_500,
     });
+  });
+
+  it('says how main was checked after merges and that the final main is green, with the counts', () => {
+    const state = new RunState();
+    const tests = { passed: 1, failed: 1 };
+    state.apply(event({ case: 'mainVerified', value: { taskId: 't1', passed: true } }));
+    state.apply(
+      event({
+        case: 'mainVerified',
+        value: { taskId: 't2', passed: false, reverted: true, tests },
+      }),
+    );
+    state.apply(event({ case: 'mainVerified', value: { taskId: 't2', passed: true } }));
+    const main = { commitSha: 'abcdef1234567890', passed: true, tests: { passed: 3, failed: 0 } };
+    state.apply(
+      event({
+        case: 'projectStatus',
+        value: { status: ProjectStatus.COMPLETED, reason: 'done', main },
+      }),
+    );
+    expect(runSummary(state, 1_000)).toContain(
+      'main checked after 3 merges, 1 red and moved back · final main abcdef123456 green on a fresh checkout (3 passed, 0 failed)',
+    );
+    expect(runSummaryJson(state, 1_000).main).toEqual({
+      sha: 'abcdef1234567890',
+      passed: true,
+      tests: { passed: 3, failed: 0 },
+      checks: 3,
+      reverted: 1,
+    });
+  });
+
+  it('says nothing of main when it was not verified', () => {
+    expect(runSummary(new RunState(), 1_000)).not.toContain('main checked');
   });
 });

@@ -33,7 +33,23 @@ export function runSummary(state: RunState, wallMs: number): string {
     `commits ${state.commits} · merges into main ${state.merges} · tokens ${formatTokens(
       promptTokens(t),
     )} in${cacheShare(t)} / ${formatTokens(t.outputTokens)} out · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
+    ...mainLine(state),
   ].join('\n');
+}
+
+/** How main was verified: each merge's check, and the final main on a fresh checkout. */
+function mainLine(state: RunState): string[] {
+  const { finalMain: main, mainChecks: checks } = state;
+  if (!main && checks.runs === 0) return [];
+  const reverted = checks.reverted ? `, ${checks.reverted} red and moved back` : '';
+  const after = `main checked after ${checks.runs} merges${reverted}`;
+  if (!main) return [after];
+  const t = main.tests;
+  const counts = t ? `${t.passed} passed, ${t.failed} failed` : 'no tests';
+  const verdict = main.passed ? 'green' : 'RED';
+  return [
+    `${after} · final main ${main.commitSha.slice(0, 12)} ${verdict} on a fresh checkout (${counts})`,
+  ];
 }
 
 interface PromptUsage {
@@ -72,6 +88,17 @@ export function runSummaryJson(state: RunState, wallMs: number) {
     totals: state.totals,
     commits: state.commits,
     merges: state.merges,
+    main: state.finalMain
+      ? {
+          sha: state.finalMain.commitSha,
+          passed: state.finalMain.passed,
+          tests: state.finalMain.tests
+            ? { passed: state.finalMain.tests.passed, failed: state.finalMain.tests.failed }
+            : null,
+          checks: state.mainChecks.runs,
+          reverted: state.mainChecks.reverted,
+        }
+      : null,
     wall_ms: Math.round(wallMs),
   };
 }

@@ -96,17 +96,18 @@ export async function startCluster(
   return cluster;
 }
 
-/** Watches a project's events after `afterSeq` until `until` says stop (or 60 s pass). */
+/** Watches a project's events after `afterSeq` until `until` says stop (or `timeoutMs` pass). */
 export async function watchUntil(
   cluster: Cluster,
   projectId: string,
   afterSeq: bigint,
   until: (event: Event, seen: Event[]) => boolean,
+  timeoutMs = 60_000,
 ): Promise<Event[]> {
   const seen: Event[] = [];
   // Leaving the loop does not end a Connect stream on the server: abort it explicitly.
   const done = new AbortController();
-  const signal = AbortSignal.any([done.signal, AbortSignal.timeout(60_000)]);
+  const signal = AbortSignal.any([done.signal, AbortSignal.timeout(timeoutMs)]);
   try {
     for await (const event of cluster.client.watchEvents({ projectId, afterSeq }, { signal })) {
       seen.push(event);

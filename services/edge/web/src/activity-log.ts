@@ -19,6 +19,7 @@ export type LogKind =
   | 'gate'
   | 'browser'
   | 'commit'
+  | 'verification'
   | 'blocker'
   | 'project'
   | 'plan';

@@ -635,6 +635,18 @@ export class ProjectState {
         );
         return;
       }
+      case 'main_verified': {
+        // The lead's check of main after a merge: a red main went back to before it.
+        const output = event.passed ? '' : (event.tests?.output ?? '');
+        entry(
+          event.task_id ?? '',
+          'verification',
+          event.passed ? 'ok' : 'bad',
+          `${event.summary ?? ''}${event.reverted ? '; main went back to its commit before the merge' : ''}`,
+          output ? { detail: { label: 'failing output', text: output } } : {},
+        );
+        return;
+      }
       case 'commit_created': {
         const taskId = event.task_id ?? '';
         const commit: CommitRecord = {
@@ -716,11 +728,15 @@ export class ProjectState {
             : undefined;
         this.dirty.header = true;
         const style = projectStatusStyle[status];
+        const main = event.main;
         entry(
           '',
           'project',
           style.tone,
           `project ${style.label}${event.reason ? ` · ${event.reason}` : ''}`,
+          main && !main.passed && main.tests?.output
+            ? { detail: { label: "main's failing output", text: main.tests.output } }
+            : {},
         );
         return;
       }

@@ -21,6 +21,7 @@ const icons: Record<LogKind, string> = {
   gate: '▣',
   browser: '◨',
   commit: '●',
+  verification: '✔',
   blocker: '?',
   project: '◆',
   plan: '≡',

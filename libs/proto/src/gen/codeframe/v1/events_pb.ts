@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/events.proto.
  */
 export const file_codeframe_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEi8wkKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIAEIJCgdwYXlsb2FkIpMBChFUYXNrU3RhdHVzQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEiYKBGZyb20YAiABKA4yGC5jb2RlZnJhbWUudjEuVGFza1N0YXR1cxIkCgJ0bxgDIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEg4KBnJlYXNvbhgEIAEoCRIPCgdhdHRlbXB0GAUgASgFImYKDFRhc2tBc3NpZ25lZBIPCgd0YXNrX2lkGAEgASgJEg4KBndvcmtlchgCIAEoCRIkCgRraW5kGAMgASgOMhYuY29kZWZyYW1lLnYxLlRhc2tLaW5kEg8KB2F0dGVtcHQYBCABKAUiQgoLVGFza0Jsb2NrZWQSDwoHdGFza19pZBgBIAEoCRISCgpibG9ja2VkX2J5GAIgAygJEg4KBnJlYXNvbhgDIAEoCSIgCg1UYXNrVW5ibG9ja2VkEg8KB3Rhc2tfaWQYASABKAkicAoSQWdlbnRTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSJwoFc3RhdGUYAyABKA4yGC5jb2RlZnJhbWUudjEuQWdlbnRTdGF0ZRIOCgZkZXRhaWwYBCABKAkiUgoOQWN0aXZpdHlVcGRhdGUSDwoHdGFza19pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEgwKBHRvb2wYAyABKAkSEAoIaXNfZXJyb3IYBCABKAgiaAoOUHJvZ3Jlc3NVcGRhdGUSDQoFdG90YWwYASABKAUSEQoJY29tcGxldGVkGAIgASgFEg4KBmZhaWxlZBgDIAEoBRITCgtpbl9wcm9ncmVzcxgEIAEoBRIPCgdibG9ja2VkGAUgASgFIloKClRlc3RSZXN1bHQSDwoHdGFza19pZBgBIAEoCRIqCgdzdW1tYXJ5GAIgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5Eg8KB2F0dGVtcHQYAyABKAUiXAoRQ29ycmVjdGlvbkF0dGVtcHQSDwoHdGFza19pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgFEhQKDG1heF9hdHRlbXB0cxgDIAEoBRIPCgdmYWlsdXJlGAQgASgJImUKDUNvbW1pdENyZWF0ZWQSDwoHdGFza19pZBgBIAEoCRILCgNzaGEYAiABKAkSDgoGYnJhbmNoGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSFQoNZmlsZXNfY2hhbmdlZBgFIAMoCSI4Cg5CbG9ja2VyQ3JlYXRlZBImCgdibG9ja2VyGAEgASgLMhUuY29kZWZyYW1lLnYxLkJsb2NrZXIiOQoPQmxvY2tlclJlc29sdmVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciIuCglQbGFuUmVhZHkSIQoFdGFza3MYASADKAsyEi5jb2RlZnJhbWUudjEuVGFzayJTChRQcm9qZWN0U3RhdHVzQ2hhbmdlZBIrCgZzdGF0dXMYASABKA4yGy5jb2RlZnJhbWUudjEuUHJvamVjdFN0YXR1cxIOCgZyZWFzb24YAiABKAkicwoKVG9rZW5Vc2FnZRIPCgd0YXNrX2lkGAEgASgJEg0KBW1vZGVsGAIgASgJEiEKBGNhbGwYAyABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USIgoFdG90YWwYBCABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2UiWgoLRmlsZUNoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIMCgRwYXRoGAIgASgJEiwKBmNoYW5nZRgDIAEoDjIcLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlS2luZCJjCg1Db21tYW5kT3V0cHV0Eg8KB3Rhc2tfaWQYASABKAkSDwoHY29tbWFuZBgCIAEoCRIOCgZzdHJlYW0YAyABKAkSDQoFY2h1bmsYBCABKAkSEQoJdHJ1bmNhdGVkGAUgASgIImAKEENvbnRleHRDb21wYWN0ZWQSDwoHdGFza19pZBgBIAEoCRIVCg10b2tlbnNfYmVmb3JlGAIgASgDEhQKDHRva2Vuc19hZnRlchgDIAEoAxIOCgZyZWFzb24YBCABKAkihQEKD1Jldmlld0NvbXBsZXRlZBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSEAoIYXBwcm92ZWQYAyABKAgSLQoIY29tbWVudHMYBCADKAsyGy5jb2RlZnJhbWUudjEuUmV2aWV3Q29tbWVudBIPCgdzdW1tYXJ5GAUgASgJIjkKDVJldmlld0NvbW1lbnQSDAoEcGF0aBgBIAEoCRIMCgRsaW5lGAIgASgFEgwKBGJvZHkYAyABKAkisQEKDEJyb3dzZXJDaGVjaxIPCgd0YXNrX2lkGAEgASgJEgsKA3VybBgCIAEoCRIOCgZwYXNzZWQYAyABKAgSFgoOY29uc29sZV9lcnJvcnMYBCADKAkSDwoHbWlzc2luZxgFIAMoCRISCgpzY3JlZW5zaG90GAYgASgJEg8KB2F0dGVtcHQYByABKAUSDQoFZXJyb3IYCCABKAkSFgoOc2NyZWVuc2hvdF9wbmcYCSABKAwqnAIKCkFnZW50U3RhdGUSGwoXQUdFTlRfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBBR0VOVF9TVEFURV9JRExFEAESGQoVQUdFTlRfU1RBVEVfUFJFUEFSSU5HEAISGAoUQUdFTlRfU1RBVEVfVEhJTktJTkcQAxIcChhBR0VOVF9TVEFURV9SVU5OSU5HX1RPT0wQBBIXChNBR0VOVF9TVEFURV9URVNUSU5HEAUSGgoWQUdFTlRfU1RBVEVfQ09SUkVDVElORxAGEhoKFkFHRU5UX1NUQVRFX0NPTU1JVFRJTkcQBxIhCh1BR0VOVF9TVEFURV9XQUlUSU5HX0ZPUl9IVU1BThAIEhQKEEFHRU5UX1NUQVRFX0RPTkUQCSqNAQoORmlsZUNoYW5nZUtpbmQSIAocRklMRV9DSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhwKGEZJTEVfQ0hBTkdFX0tJTkRfQ1JFQVRFRBABEh0KGUZJTEVfQ0hBTkdFX0tJTkRfTU9ESUZJRUQQAhIcChhGSUxFX0NIQU5HRV9LSU5EX0RFTEVURUQQA2IGcHJvdG8z", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEiqAoKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIzCg1tYWluX3ZlcmlmaWVkGB4gASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZEgAQgkKB3BheWxvYWQikwEKEVRhc2tTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSJgoEZnJvbRgCIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEiQKAnRvGAMgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSDgoGcmVhc29uGAQgASgJEg8KB2F0dGVtcHQYBSABKAUiZgoMVGFza0Fzc2lnbmVkEg8KB3Rhc2tfaWQYASABKAkSDgoGd29ya2VyGAIgASgJEiQKBGtpbmQYAyABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHYXR0ZW1wdBgEIAEoBSJCCgtUYXNrQmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJEhIKCmJsb2NrZWRfYnkYAiADKAkSDgoGcmVhc29uGAMgASgJIiAKDVRhc2tVbmJsb2NrZWQSDwoHdGFza19pZBgBIAEoCSJwChJBZ2VudFN0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRInCgVzdGF0ZRgDIAEoDjIYLmNvZGVmcmFtZS52MS5BZ2VudFN0YXRlEg4KBmRldGFpbBgEIAEoCSJSCg5BY3Rpdml0eVVwZGF0ZRIPCgd0YXNrX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEdG9vbBgDIAEoCRIQCghpc19lcnJvchgEIAEoCCJoCg5Qcm9ncmVzc1VwZGF0ZRINCgV0b3RhbBgBIAEoBRIRCgljb21wbGV0ZWQYAiABKAUSDgoGZmFpbGVkGAMgASgFEhMKC2luX3Byb2dyZXNzGAQgASgFEg8KB2Jsb2NrZWQYBSABKAUiWgoKVGVzdFJlc3VsdBIPCgd0YXNrX2lkGAEgASgJEioKB3N1bW1hcnkYAiABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHYXR0ZW1wdBgDIAEoBSJcChFDb3JyZWN0aW9uQXR0ZW1wdBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSFAoMbWF4X2F0dGVtcHRzGAMgASgFEg8KB2ZhaWx1cmUYBCABKAkiZQoNQ29tbWl0Q3JlYXRlZBIPCgd0YXNrX2lkGAEgASgJEgsKA3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIVCg1maWxlc19jaGFuZ2VkGAUgAygJIjgKDkJsb2NrZXJDcmVhdGVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciI5Cg9CbG9ja2VyUmVzb2x2ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIi4KCVBsYW5SZWFkeRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIn0KFFByb2plY3RTdGF0dXNDaGFuZ2VkEisKBnN0YXR1cxgBIAEoDjIbLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzEg4KBnJlYXNvbhgCIAEoCRIoCgRtYWluGAMgASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZCJzCgpUb2tlblVzYWdlEg8KB3Rhc2tfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSIQoEY2FsbBgDIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIiCgV0b3RhbBgEIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZSJaCgtGaWxlQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSLAoGY2hhbmdlGAMgASgOMhwuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VLaW5kImMKDUNvbW1hbmRPdXRwdXQSDwoHdGFza19pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBnN0cmVhbRgDIAEoCRINCgVjaHVuaxgEIAEoCRIRCgl0cnVuY2F0ZWQYBSABKAgiYAoQQ29udGV4dENvbXBhY3RlZBIPCgd0YXNrX2lkGAEgASgJEhUKDXRva2Vuc19iZWZvcmUYAiABKAMSFAoMdG9rZW5zX2FmdGVyGAMgASgDEg4KBnJlYXNvbhgEIAEoCSKFAQoPUmV2aWV3Q29tcGxldGVkEg8KB3Rhc2tfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoBRIQCghhcHByb3ZlZBgDIAEoCBItCghjb21tZW50cxgEIAMoCzIbLmNvZGVmcmFtZS52MS5SZXZpZXdDb21tZW50Eg8KB3N1bW1hcnkYBSABKAkiOQoNUmV2aWV3Q29tbWVudBIMCgRwYXRoGAEgASgJEgwKBGxpbmUYAiABKAUSDAoEYm9keRgDIAEoCSKxAQoMQnJvd3NlckNoZWNrEg8KB3Rhc2tfaWQYASABKAkSCwoDdXJsGAIgASgJEg4KBnBhc3NlZBgDIAEoCBIWCg5jb25zb2xlX2Vycm9ycxgEIAMoCRIPCgdtaXNzaW5nGAUgAygJEhIKCnNjcmVlbnNob3QYBiABKAkSDwoHYXR0ZW1wdBgHIAEoBRINCgVlcnJvchgIIAEoCRIWCg5zY3JlZW5zaG90X3BuZxgJIAEoDCKQAQoMTWFpblZlcmlmaWVkEg8KB3Rhc2tfaWQYASABKAkSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZwYXNzZWQYAyABKAgSKAoFdGVzdHMYBCABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgFIAEoCRIQCghyZXZlcnRlZBgGIAEoCCqcAgoKQWdlbnRTdGF0ZRIbChdBR0VOVF9TVEFURV9VTlNQRUNJRklFRBAAEhQKEEFHRU5UX1NUQVRFX0lETEUQARIZChVBR0VOVF9TVEFURV9QUkVQQVJJTkcQAhIYChRBR0VOVF9TVEFURV9USElOS0lORxADEhwKGEFHRU5UX1NUQVRFX1JVTk5JTkdfVE9PTBAEEhcKE0FHRU5UX1NUQVRFX1RFU1RJTkcQBRIaChZBR0VOVF9TVEFURV9DT1JSRUNUSU5HEAYSGgoWQUdFTlRfU1RBVEVfQ09NTUlUVElORxAHEiEKHUFHRU5UX1NUQVRFX1dBSVRJTkdfRk9SX0hVTUFOEAgSFAoQQUdFTlRfU1RBVEVfRE9ORRAJKo0BCg5GaWxlQ2hhbmdlS2luZBIgChxGSUxFX0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYRklMRV9DSEFOR0VfS0lORF9DUkVBVEVEEAESHQoZRklMRV9DSEFOR0VfS0lORF9NT0RJRklFRBACEhwKGEZJTEVfQ0hBTkdFX0tJTkRfREVMRVRFRBADYgZwcm90bzM", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * One entry of a project's append-only event log. The lead assigns seq when it persists
@@ -171,6 +171,12 @@ export type Event = Message<"codeframe.v1.Event"> & {
      */
     value: BrowserCheck;
     case: "browserCheck";
+  } | {
+    /**
+     * @generated from field: codeframe.v1.MainVerified main_verified = 30;
+     */
+    value: MainVerified;
+    case: "mainVerified";
   } | { case: undefined; value?: undefined };
 };
 
@@ -302,6 +308,11 @@ export type EventJson = {
    * @generated from field: codeframe.v1.BrowserCheck browser_check = 31;
    */
   browserCheck?: BrowserCheckJson;
+
+  /**
+   * @generated from field: codeframe.v1.MainVerified main_verified = 30;
+   */
+  mainVerified?: MainVerifiedJson;
 };
 
 /**
@@ -979,6 +990,15 @@ export type ProjectStatusChanged = Message<"codeframe.v1.ProjectStatusChanged"> 
    * @generated from field: string reason = 2;
    */
   reason: string;
+
+  /**
+   * --- A main that stays green ---
+   * On the final status: the tests of the final main on a fresh checkout. A project ends
+   * COMPLETED only when they pass; absent when verification is off (CODEFRAME_VERIFY_MAIN).
+   *
+   * @generated from field: codeframe.v1.MainVerified main = 3;
+   */
+  main?: MainVerified | undefined;
 };
 
 /**
@@ -994,6 +1014,15 @@ export type ProjectStatusChangedJson = {
    * @generated from field: string reason = 2;
    */
   reason?: string;
+
+  /**
+   * --- A main that stays green ---
+   * On the final status: the tests of the final main on a fresh checkout. A project ends
+   * COMPLETED only when they pass; absent when verification is off (CODEFRAME_VERIFY_MAIN).
+   *
+   * @generated from field: codeframe.v1.MainVerified main = 3;
+   */
+  main?: MainVerifiedJson;
 };
 
 /**
@@ -1539,6 +1568,107 @@ export type BrowserCheckJson = {
  */
 export const BrowserCheckSchema: GenMessage<BrowserCheck, {jsonType: BrowserCheckJson}> = /*@__PURE__*/
   messageDesc(file_codeframe_v1_events, 21);
+
+/**
+ * --- A main that stays green ---
+ * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
+ * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ *
+ * @generated from message codeframe.v1.MainVerified
+ */
+export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
+  /**
+   * The task whose merge was verified; empty for the check of the final main.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+
+  /**
+   * The commit of main that was tested.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed: boolean;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 4;
+   */
+  tests?: TestSummary | undefined;
+
+  /**
+   * One line: "main is green: 3 passed" or what failed.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary: string;
+
+  /**
+   * main was moved back to its commit before the merge.
+   *
+   * @generated from field: bool reverted = 6;
+   */
+  reverted: boolean;
+};
+
+/**
+ * --- A main that stays green ---
+ * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
+ * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ *
+ * @generated from message codeframe.v1.MainVerified
+ */
+export type MainVerifiedJson = {
+  /**
+   * The task whose merge was verified; empty for the check of the final main.
+   *
+   * @generated from field: string task_id = 1;
+   */
+  taskId?: string;
+
+  /**
+   * The commit of main that was tested.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha?: string;
+
+  /**
+   * @generated from field: bool passed = 3;
+   */
+  passed?: boolean;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 4;
+   */
+  tests?: TestSummaryJson;
+
+  /**
+   * One line: "main is green: 3 passed" or what failed.
+   *
+   * @generated from field: string summary = 5;
+   */
+  summary?: string;
+
+  /**
+   * main was moved back to its commit before the merge.
+   *
+   * @generated from field: bool reverted = 6;
+   */
+  reverted?: boolean;
+};
+
+/**
+ * Describes the message codeframe.v1.MainVerified.
+ * Use `create(MainVerifiedSchema)` to create a new message.
+ */
+export const MainVerifiedSchema: GenMessage<MainVerified, {jsonType: MainVerifiedJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_events, 22);
 
 /**
  * @generated from enum codeframe.v1.AgentState

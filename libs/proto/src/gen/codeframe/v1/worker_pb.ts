@@ -16,7 +16,155 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiYAoKVGFza0xpbWl0cxIUCgxtYXhfYXR0ZW1wdHMYASABKAUSFAoMbWF4X2Nvc3RfdXNkGAIgASgBEhMKC2RlYWRsaW5lX21zGAMgASgDEhEKCW1heF90dXJucxgEIAEoBSLJAgoSRXhlY3V0ZVRhc2tSZXF1ZXN0EhIKCnByb2plY3RfaWQYASABKAkSIAoEdGFzaxgCIAEoCzISLmNvZGVmcmFtZS52MS5UYXNrEhAKCHJlcG9fdXJsGAMgASgJEhAKCGJhc2VfcmVmGAQgASgJEg4KBmJyYW5jaBgFIAEoCRIoCgZsaW1pdHMYBiABKAsyGC5jb2RlZnJhbWUudjEuVGFza0xpbWl0cxIsCgdhbnN3ZXJzGAcgAygLMhsuY29kZWZyYW1lLnYxLkJsb2NrZXJBbnN3ZXISDwoHYXR0ZW1wdBgIIAEoBRIPCgdjb250ZXh0GAkgASgJEjcKEHByZXZpb3VzX2F0dGVtcHQYFCABKAsyHS5jb2RlZnJhbWUudjEuUHJldmlvdXNBdHRlbXB0EhYKDnJlcG9zaXRvcnlfbWFwGBUgASgJInYKD1ByZXZpb3VzQXR0ZW1wdBIOCgZudW1iZXIYASABKAUSDwoHb3V0Y29tZRgCIAEoCRINCgVlcnJvchgDIAEoCRITCgt0ZXN0X291dHB1dBgEIAEoCRIOCgZicmFuY2gYBSABKAkSDgoGcmV2aWV3GAYgASgJIpACCgpUYXNrUmVzdWx0EioKB291dGNvbWUYASABKA4yGS5jb2RlZnJhbWUudjEuVGFza091dGNvbWUSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSFQoNZmlsZXNfY2hhbmdlZBgEIAMoCRIoCgV0ZXN0cxgFIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeRIiCgV1c2FnZRgGIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIbChNjb3JyZWN0aW9uX2F0dGVtcHRzGAcgASgFEg8KB3N1bW1hcnkYCCABKAkSDQoFZXJyb3IYCSABKAkSEAoIcXVlc3Rpb24YCiABKAkinwYKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjMKDWJyb3dzZXJfY2hlY2sYHyABKAsyGi5jb2RlZnJhbWUudjEuQnJvd3NlckNoZWNrSAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCIzCgRUb29sEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRwYXRoGAMgASgJItoBChBEZXNjcmliZVJlc3BvbnNlEiQKBGtpbmQYASABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHdmVyc2lvbhgCIAEoCRIQCghjYXBhY2l0eRgDIAEoBRIMCgRsb2FkGAQgASgFEhEKCXdvcmtlcl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIlCgl0b29sY2hhaW4YByADKAsyEi5jb2RlZnJhbWUudjEuVG9vbBIVCg1hbGxvd2VkX2hvc3RzGAggAygJEg8KB3NhbmRib3gYCSABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTKrAQoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESTgoIRGVzY3JpYmUSHS5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXF1ZXN0Gh4uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiSAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhAKCHJlcG9fdXJsGAIgASgJEgsKA3JlZhgDIAEoCSKEAQoUVmVyaWZ5Q29tbWl0UmVzcG9uc2USDgoGcGFzc2VkGAEgASgIEhIKCmNvbW1pdF9zaGEYAiABKAkSKAoFdGVzdHMYAyABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgEIAEoCRINCgVlcnJvchgFIAEoCSJgCgpUYXNrTGltaXRzEhQKDG1heF9hdHRlbXB0cxgBIAEoBRIUCgxtYXhfY29zdF91c2QYAiABKAESEwoLZGVhZGxpbmVfbXMYAyABKAMSEQoJbWF4X3R1cm5zGAQgASgFIskCChJFeGVjdXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIgCgR0YXNrGAIgASgLMhIuY29kZWZyYW1lLnYxLlRhc2sSEAoIcmVwb191cmwYAyABKAkSEAoIYmFzZV9yZWYYBCABKAkSDgoGYnJhbmNoGAUgASgJEigKBmxpbWl0cxgGIAEoCzIYLmNvZGVmcmFtZS52MS5UYXNrTGltaXRzEiwKB2Fuc3dlcnMYByADKAsyGy5jb2RlZnJhbWUudjEuQmxvY2tlckFuc3dlchIPCgdhdHRlbXB0GAggASgFEg8KB2NvbnRleHQYCSABKAkSNwoQcHJldmlvdXNfYXR0ZW1wdBgUIAEoCzIdLmNvZGVmcmFtZS52MS5QcmV2aW91c0F0dGVtcHQSFgoOcmVwb3NpdG9yeV9tYXAYFSABKAkidgoPUHJldmlvdXNBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIPCgdvdXRjb21lGAIgASgJEg0KBWVycm9yGAMgASgJEhMKC3Rlc3Rfb3V0cHV0GAQgASgJEg4KBmJyYW5jaBgFIAEoCRIOCgZyZXZpZXcYBiABKAkikAIKClRhc2tSZXN1bHQSKgoHb3V0Y29tZRgBIAEoDjIZLmNvZGVmcmFtZS52MS5UYXNrT3V0Y29tZRISCgpjb21taXRfc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIVCg1maWxlc19jaGFuZ2VkGAQgAygJEigKBXRlc3RzGAUgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5EiIKBXVzYWdlGAYgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhsKE2NvcnJlY3Rpb25fYXR0ZW1wdHMYByABKAUSDwoHc3VtbWFyeRgIIAEoCRINCgVlcnJvchgJIAEoCRIQCghxdWVzdGlvbhgKIAEoCSKfBgoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoTdGFza19zdGF0dXNfY2hhbmdlZBgKIAEoCzIfLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzQ2hhbmdlZEgAEkAKFGFnZW50X3N0YXR1c19jaGFuZ2VkGA4gASgLMiAuY29kZWZyYW1lLnYxLkFnZW50U3RhdHVzQ2hhbmdlZEgAEjcKD2FjdGl2aXR5X3VwZGF0ZRgPIAEoCzIcLmNvZGVmcmFtZS52MS5BY3Rpdml0eVVwZGF0ZUgAEi8KC3Rlc3RfcmVzdWx0GBEgASgLMhguY29kZWZyYW1lLnYxLlRlc3RSZXN1bHRIABI9ChJjb3JyZWN0aW9uX2F0dGVtcHQYEiABKAsyHy5jb2RlZnJhbWUudjEuQ29ycmVjdGlvbkF0dGVtcHRIABI1Cg5jb21taXRfY3JlYXRlZBgTIAEoCzIbLmNvZGVmcmFtZS52MS5Db21taXRDcmVhdGVkSAASLwoLdG9rZW5fdXNhZ2UYGCABKAsyGC5jb2RlZnJhbWUudjEuVG9rZW5Vc2FnZUgAEjEKDGZpbGVfY2hhbmdlZBgZIAEoCzIZLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlZEgAEjUKDmNvbW1hbmRfb3V0cHV0GBogASgLMhsuY29kZWZyYW1lLnYxLkNvbW1hbmRPdXRwdXRIABI7ChFjb250ZXh0X2NvbXBhY3RlZBgbIAEoCzIeLmNvZGVmcmFtZS52MS5Db250ZXh0Q29tcGFjdGVkSAASMQoMcXVhbGl0eV9nYXRlGBwgASgLMhkuY29kZWZyYW1lLnYxLlF1YWxpdHlHYXRlSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIqCgZyZXN1bHQYHiABKAsyGC5jb2RlZnJhbWUudjEuVGFza1Jlc3VsdEgAQgkKB3BheWxvYWQiEQoPRGVzY3JpYmVSZXF1ZXN0IjMKBFRvb2wSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAki2gEKEERlc2NyaWJlUmVzcG9uc2USJAoEa2luZBgBIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgd2ZXJzaW9uGAIgASgJEhAKCGNhcGFjaXR5GAMgASgFEgwKBGxvYWQYBCABKAUSEQoJd29ya2VyX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEiUKCXRvb2xjaGFpbhgHIAMoCzISLmNvZGVmcmFtZS52MS5Ub29sEhUKDWFsbG93ZWRfaG9zdHMYCCADKAkSDwoHc2FuZGJveBgJIAEoCSq5AQoLVGFza091dGNvbWUSHAoYVEFTS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWVEFTS19PVVRDT01FX0NPTVBMRVRFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIYChRUQVNLX09VVENPTUVfQkxPQ0tFRBADEhoKFlRBU0tfT1VUQ09NRV9DQU5DRUxMRUQQBBIhCh1UQVNLX09VVENPTUVfQlVER0VUX0VYSEFVU1RFRBAFMoICCg1Xb3JrZXJTZXJ2aWNlEkoKC0V4ZWN1dGVUYXNrEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBoXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQwARJOCghEZXNjcmliZRIdLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlcXVlc3QaHi5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXNwb25zZSIDkAIBElUKDFZlcmlmeUNvbW1pdBIhLmNvZGVmcmFtZS52MS5WZXJpZnlDb21taXRSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlc3BvbnNlYgZwcm90bzM", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+
+/**
+ * --- A main that stays green ---
+ *
+ * @generated from message codeframe.v1.VerifyCommitRequest
+ */
+export type VerifyCommitRequest = Message<"codeframe.v1.VerifyCommitRequest"> & {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * Any git URL the worker can fetch (file:// in tests).
+   *
+   * @generated from field: string repo_url = 2;
+   */
+  repoUrl: string;
+
+  /**
+   * A branch of the repository, or a commit on one of its branches.
+   *
+   * @generated from field: string ref = 3;
+   */
+  ref: string;
+};
+
+/**
+ * --- A main that stays green ---
+ *
+ * @generated from message codeframe.v1.VerifyCommitRequest
+ */
+export type VerifyCommitRequestJson = {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId?: string;
+
+  /**
+   * Any git URL the worker can fetch (file:// in tests).
+   *
+   * @generated from field: string repo_url = 2;
+   */
+  repoUrl?: string;
+
+  /**
+   * A branch of the repository, or a commit on one of its branches.
+   *
+   * @generated from field: string ref = 3;
+   */
+  ref?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.VerifyCommitRequest.
+ * Use `create(VerifyCommitRequestSchema)` to create a new message.
+ */
+export const VerifyCommitRequestSchema: GenMessage<VerifyCommitRequest, {jsonType: VerifyCommitRequestJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 0);
+
+/**
+ * @generated from message codeframe.v1.VerifyCommitResponse
+ */
+export type VerifyCommitResponse = Message<"codeframe.v1.VerifyCommitResponse"> & {
+  /**
+   * The tests ran and passed: at least one test passed and none failed (or the checkout
+   * holds no tests at all).
+   *
+   * @generated from field: bool passed = 1;
+   */
+  passed: boolean;
+
+  /**
+   * The commit the ref resolved to.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha: string;
+
+  /**
+   * Counts, the command, its exit code and the tail of its output (capped).
+   *
+   * @generated from field: codeframe.v1.TestSummary tests = 3;
+   */
+  tests?: TestSummary | undefined;
+
+  /**
+   * One line on the outcome: "3 passed" or why it did not pass.
+   *
+   * @generated from field: string summary = 4;
+   */
+  summary: string;
+
+  /**
+   * Set when the tests could not run (the checkout failed); passed is then false.
+   *
+   * @generated from field: string error = 5;
+   */
+  error: string;
+};
+
+/**
+ * @generated from message codeframe.v1.VerifyCommitResponse
+ */
+export type VerifyCommitResponseJson = {
+  /**
+   * The tests ran and passed: at least one test passed and none failed (or the checkout
+   * holds no tests at all).
+   *
+   * @generated from field: bool passed = 1;
+   */
+  passed?: boolean;
+
+  /**
+   * The commit the ref resolved to.
+   *
+   * @generated from field: string commit_sha = 2;
+   */
+  commitSha?: string;
+
+  /**
+   * Counts, the command, its exit code and the tail of its output (capped).
+   *
+   * @generated from field: codeframe.v1.TestSummary tests = 3;
+   */
+  tests?: TestSummaryJson;
+
+  /**
+   * One line on the outcome: "3 passed" or why it did not pass.
+   *
+   * @generated from field: string summary = 4;
+   */
+  summary?: string;
+
+  /**
+   * Set when the tests could not run (the checkout failed); passed is then false.
+   *
+   * @generated from field: string error = 5;
+   */
+  error?: string;
+};
+
+/**
+ * Describes the message codeframe.v1.VerifyCommitResponse.
+ * Use `create(VerifyCommitResponseSchema)` to create a new message.
+ */
+export const VerifyCommitResponseSchema: GenMessage<VerifyCommitResponse, {jsonType: VerifyCommitResponseJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 1);
 
 /**
  * @generated from message codeframe.v1.TaskLimits
@@ -89,7 +237,7 @@ export type TaskLimitsJson = {
  * Use `create(TaskLimitsSchema)` to create a new message.
  */
 export const TaskLimitsSchema: GenMessage<TaskLimits, {jsonType: TaskLimitsJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 0);
+  messageDesc(file_codeframe_v1_worker, 2);
 
 /**
  * @generated from message codeframe.v1.ExecuteTaskRequest
@@ -258,7 +406,7 @@ export type ExecuteTaskRequestJson = {
  * Use `create(ExecuteTaskRequestSchema)` to create a new message.
  */
 export const ExecuteTaskRequestSchema: GenMessage<ExecuteTaskRequest, {jsonType: ExecuteTaskRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 1);
+  messageDesc(file_codeframe_v1_worker, 3);
 
 /**
  * --- Memory across attempts ---
@@ -275,7 +423,8 @@ export type PreviousAttempt = Message<"codeframe.v1.PreviousAttempt"> & {
   number: number;
 
   /**
-   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
+   * completed, but its merge made main red and main went back).
    *
    * @generated from field: string outcome = 2;
    */
@@ -328,7 +477,8 @@ export type PreviousAttemptJson = {
   number?: number;
 
   /**
-   * How it ended: "failed", "cancelled", "broken", "budget_exhausted".
+   * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
+   * completed, but its merge made main red and main went back).
    *
    * @generated from field: string outcome = 2;
    */
@@ -371,7 +521,7 @@ export type PreviousAttemptJson = {
  * Use `create(PreviousAttemptSchema)` to create a new message.
  */
 export const PreviousAttemptSchema: GenMessage<PreviousAttempt, {jsonType: PreviousAttemptJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 2);
+  messageDesc(file_codeframe_v1_worker, 4);
 
 /**
  * @generated from message codeframe.v1.TaskResult
@@ -500,7 +650,7 @@ export type TaskResultJson = {
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema: GenMessage<TaskResult, {jsonType: TaskResultJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 3);
+  messageDesc(file_codeframe_v1_worker, 5);
 
 /**
  * One step of a running task.
@@ -693,7 +843,7 @@ export type TaskEventJson = {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent, {jsonType: TaskEventJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 4);
+  messageDesc(file_codeframe_v1_worker, 6);
 
 /**
  * @generated from message codeframe.v1.DescribeRequest
@@ -712,7 +862,7 @@ export type DescribeRequestJson = {
  * Use `create(DescribeRequestSchema)` to create a new message.
  */
 export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: DescribeRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 5);
+  messageDesc(file_codeframe_v1_worker, 7);
 
 /**
  * A program the worker's sandboxed commands can run, found by running it there at start.
@@ -771,7 +921,7 @@ export type ToolJson = {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 6);
+  messageDesc(file_codeframe_v1_worker, 8);
 
 /**
  * @generated from message codeframe.v1.DescribeResponse
@@ -908,7 +1058,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 7);
+  messageDesc(file_codeframe_v1_worker, 9);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome
@@ -987,6 +1137,17 @@ export const WorkerService: GenService<{
     methodKind: "unary";
     input: typeof DescribeRequestSchema;
     output: typeof DescribeResponseSchema;
+  },
+  /**
+   * Runs the project's tests on a fresh checkout of one commit (the lead's check that main
+   * stays green after a merge); the checkout is removed after. Counts against capacity.
+   *
+   * @generated from rpc codeframe.v1.WorkerService.VerifyCommit
+   */
+  verifyCommit: {
+    methodKind: "unary";
+    input: typeof VerifyCommitRequestSchema;
+    output: typeof VerifyCommitResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_codeframe_v1_worker, 0);

@@ -1,0 +1,218 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  type MainVerified,
+  MainVerifiedSchema,
+  type Project,
+  type Task,
+  TaskKind,
+  TaskStatus,
+  type VerifyCommitResponse,
+  VerifyCommitResponseSchema,
+} from '@codeframe/proto';
+import { type Logger, serialised, withCredentials } from '@codeframe/runtime';
+import type { Attempt } from '@codeframe/store';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { type MergeOutcome, mainSha, moveMainBack } from './project-repo.js';
+import type { RepoAccess } from './project-repos.js';
+import type { ProjectState } from './project-state.js';
+import type { Replica, WorkerPool } from './worker-pool.js';
+
+// A main that stays green. After each merge the project's tests run on a fresh checkout of
+// the merged main, on a worker (the lead never runs project code): a test worker when one
+// has room, else any kind, else the replica that ran the task (its slot is still held, so a
+// verification never waits for a slot that only a finished verification would free). The
+// merge and its verification hold the project's main gate, so no other merge lands between
+// them and main can go back by compare-and-swap; the task counts as COMPLETED, and its
+// dependents start, only from a green main.
+//
+// A red main goes back to its commit before the merge (a push with a lease, not a revert
+// commit: main returns to exactly the tree that was verified, and the task's branch can be
+// merged again later, where a reverted merge would make git skip its commits). The task
+// runs again on the new main with the failing output as its previous attempt, once; when it
+// breaks main again it becomes a blocker with that output.
+
+export interface MainVerificationOptions {
+  state: ProjectState;
+  pool: WorkerPool;
+  dataDir: string;
+  logger: Logger;
+  repoAccess: (project: Project) => Promise<RepoAccess>;
+  /** CODEFRAME_VERIFY_MAIN: off merges without verifying (and claims nothing about main). */
+  enabled: boolean;
+}
+
+/** A merge that went through the gate; `red` when main was moved back after it (with
+ * `unverified`, why its tests could not be run at all). */
+export type GatedMerge = MergeOutcome & { red?: MainVerified; unverified?: string };
+
+/** The attempt outcome of a merge that turned main red: the next attempt is told why. */
+export const REVERTED = 'reverted';
+/** Re-runs on the new main before a red main becomes a blocker. */
+const RERUNS = 1;
+/** The worker bounds its install and test run; this only ends a call that hangs. */
+const VERIFY_TIMEOUT_MS = 30 * 60_000;
+/** Replicas a verification is tried on before it counts as not done. */
+const VERIFY_TRIES = 3;
+const OUTPUT_IN_BLOCKER = 4_000;
+const CACHED = 64;
+
+export class MainVerification {
+  /** Verifications by repository and commit: the final main is usually the last merge. */
+  readonly #results = new Map<string, VerifyCommitResponse>();
+
+  constructor(private readonly o: MainVerificationOptions) {}
+
+  get enabled(): boolean {
+    return this.o.enabled;
+  }
+
+  /** Runs `merge` under the project's main gate and verifies the main it made. */
+  async merge(
+    project: Project,
+    task: Task,
+    own: Replica,
+    merge: () => Promise<MergeOutcome>,
+  ): Promise<GatedMerge> {
+    const repo = await this.o.repoAccess(project);
+    return serialised(`main-gate:${repo.url}`, async () => {
+      const outcome = await merge();
+      // Nothing new on main (the branch was in it already): nothing to verify.
+      if (!this.o.enabled || !outcome.merged || outcome.sha === outcome.base) return outcome;
+      const result = await this.#verify(project, repo, outcome.sha, own);
+      // Not verified (no worker could run the tests) is not green: main goes back too.
+      const reverted = !result.passed;
+      if (reverted) {
+        await moveMainBack({
+          dataDir: this.o.dataDir,
+          repoUrl: repo.url,
+          credentials: repo.credentials,
+          from: outcome.sha,
+          to: outcome.base,
+        });
+      }
+      const event = verified(task.id, outcome.sha, result, reverted);
+      await this.o.state.emit(project.id, { case: 'mainVerified', value: event });
+      if (!reverted) return outcome;
+      return { ...outcome, red: event, ...(result.error ? { unverified: result.error } : {}) };
+    });
+  }
+
+  /** After a merge made main red (and main went back): the task runs again, or blocks. */
+  async reverted(
+    task: Task,
+    attempt: Attempt,
+    merge: GatedMerge & { merged: true },
+  ): Promise<void> {
+    const { store } = this.o.state;
+    const red = merge.red as MainVerified;
+    const base = merge.base.slice(0, 12);
+    const output = red.tests?.output ?? '';
+    const error = merge.unverified
+      ? `main could not be verified after its merge (${merge.unverified}); main went back to ${base}`
+      : `merging it into main made main red on a fresh checkout (${red.summary}); main went back to ${base}`;
+    await store.finishAttempt(attempt.id, REVERTED, { error, testOutput: output || undefined });
+    if (merge.unverified) {
+      await this.o.state.block(
+        task,
+        `The tests of main could not be run after merging task/${task.id} (${merge.unverified}), so main went back to ${base} rather than build on an unverified main. Answer once the workers are back to run the task again.`,
+      );
+      return;
+    }
+    const reverts = (await store.listAttempts(task.id)).filter((a) => a.outcome === REVERTED);
+    if (reverts.length <= RERUNS) {
+      await this.o.state.setTaskStatus(
+        task,
+        TaskStatus.PENDING,
+        `${error}; running again on the new main with that output`,
+      );
+      return;
+    }
+    const tail =
+      output.length > OUTPUT_IN_BLOCKER ? `…${output.slice(-OUTPUT_IN_BLOCKER)}` : output;
+    await this.o.state.block(
+      task,
+      `Merging task/${task.id} into main made main's tests fail on a fresh checkout again after a re-run on the new main, so main went back to ${base}. ${red.summary}\n\nFailing output:\n${tail}\n\nHow should it be resolved?`,
+    );
+  }
+
+  /**
+   * The verification of the project's final main, for its last status; undefined when
+   * verification is off. Throws when no worker could run it (the caller tries again later).
+   */
+  async final(project: Project): Promise<MainVerified | undefined> {
+    if (!this.o.enabled) return undefined;
+    const repo = await this.o.repoAccess(project);
+    return serialised(`main-gate:${repo.url}`, async () => {
+      const sha = await mainSha(repo.url, undefined, repo.credentials);
+      const result = await this.#verify(project, repo, sha, undefined);
+      if (result.error) throw new Error(`could not verify the final main: ${result.error}`);
+      return verified('', result.commitSha, result, false);
+    });
+  }
+
+  async #verify(
+    project: Project,
+    repo: RepoAccess,
+    ref: string,
+    own: Replica | undefined,
+  ): Promise<VerifyCommitResponse> {
+    const key = `${repo.url}\0${ref}`;
+    const cached = this.#results.get(key);
+    if (cached) return cached;
+    const request = {
+      projectId: project.id,
+      // The worker takes the credentials out again before its git sees the URL.
+      repoUrl: withCredentials(repo.url, repo.credentials),
+      ref,
+    };
+    let failure = 'no worker was free to run the tests';
+    for (let i = 0; i < VERIFY_TRIES; i++) {
+      const borrowed = this.o.pool.acquirePreferring(TaskKind.TEST);
+      const replica = borrowed ?? own;
+      if (!replica) break;
+      try {
+        const result = await replica.client.verifyCommit(request, { timeoutMs: VERIFY_TIMEOUT_MS });
+        if (!result.error) this.#remember(key, result);
+        return result;
+      } catch (err) {
+        const error = ConnectError.from(err);
+        failure = `${replica.address} answered ${Code[error.code]}: ${error.rawMessage}`;
+        if (error.code === Code.Unavailable) this.o.pool.markDown(replica);
+        this.o.logger.warn({ projectId: project.id, ref, err }, 'could not verify main');
+      } finally {
+        if (borrowed) this.o.pool.release(borrowed);
+      }
+    }
+    return create(VerifyCommitResponseSchema, {
+      passed: false,
+      commitSha: ref,
+      summary: `not verified: ${failure}`,
+      error: failure,
+    });
+  }
+
+  #remember(key: string, result: VerifyCommitResponse): void {
+    this.#results.set(key, result);
+    for (const old of this.#results.keys()) {
+      if (this.#results.size <= CACHED) break;
+      this.#results.delete(old);
+    }
+  }
+}
+
+function verified(
+  taskId: string,
+  sha: string,
+  result: VerifyCommitResponse,
+  reverted: boolean,
+): MainVerified {
+  const state = result.passed ? 'main is green' : 'main is red';
+  return create(MainVerifiedSchema, {
+    taskId,
+    commitSha: sha,
+    passed: result.passed,
+    tests: result.tests,
+    summary: `${state} at ${sha.slice(0, 12)}: ${result.summary}`,
+    reverted,
+  });
+}
