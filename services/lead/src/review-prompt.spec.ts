@@ -41,6 +41,10 @@ describe('the review prompt', () => {
       title: 'Add numbers',
       description: 'An add function.',
       acceptanceCriteria: ['adds negatives'],
+      gates: [
+        { name: 'skipped-tests', command: 'git diff', passed: true },
+        { name: 'lint', command: 'npm run lint', passed: true },
+      ],
     });
     const result = create(TaskResultSchema, {
       summary: 'Wrote add.js',
@@ -53,6 +57,12 @@ describe('the review prompt', () => {
     expect(prompt).toContain(
       '`node --test` (node:test): 2 passed, 0 failed, 0 skipped, exit code 0.\n```\nok 1\nok 2\n```',
     );
+    expect(prompt).toContain(
+      '## Quality gates\n- skipped-tests (`git diff`): passed\n- lint (`npm run lint`): passed',
+    );
     expect(prompt).toContain('## Diff of task/t1 against main\n```diff\n+x\n```');
+    expect(reviewPrompt(create(TaskSchema, { id: 't2' }), result, '')).toContain(
+      '## Quality gates\nThe project defines none.',
+    );
   });
 });
