@@ -5,7 +5,7 @@ import { eventLine } from './event-lines.js';
 import { RunState } from './run-state.js';
 
 /** A run's state after a plan of one task `t1` with `key`. */
-function planned(key: string): RunState {
+function planned(key: string, kind = TaskKind.BACKEND): RunState {
   const state = new RunState();
   state.apply(
     create(EventSchema, {
@@ -13,7 +13,7 @@ function planned(key: string): RunState {
       seq: 1n,
       payload: {
         case: 'planReady',
-        value: { tasks: [{ id: 't1', key, title: key, kind: TaskKind.BACKEND }] },
+        value: { tasks: [{ id: 't1', key, title: key, kind }] },
       },
     }),
   );
@@ -42,37 +42,17 @@ describe('eventLine', () => {
   });
 
   it('prints a task unblocked by its key', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't2', key: 'after', title: 'After', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('after');
     const unblocked = create(EventSchema, {
       projectId: 'p',
       seq: 2n,
-      payload: { case: 'taskUnblocked', value: { taskId: 't2' } },
+      payload: { case: 'taskUnblocked', value: { taskId: 't1' } },
     });
     expect(eventLine(unblocked, state)).toBe('after: unblocked, ready to start');
   });
 
   it('prints a review verdict with its comments, escaped', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'cli', title: 'CLI', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('cli');
     const review = (approved: boolean, comments: { path: string; line: number; body: string }[]) =>
       create(EventSchema, {
         projectId: 'p',
@@ -122,17 +102,7 @@ describe('eventLine', () => {
   });
 
   it('prints a browser check: its findings when it failed, the command that saves its screenshot', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'page', title: 'Page', kind: TaskKind.FRONTEND }] },
-        },
-      }),
-    );
+    const state = planned('page', TaskKind.FRONTEND);
     const check = (value: object) =>
       eventLine(
         create(EventSchema, {
@@ -157,17 +127,7 @@ describe('eventLine', () => {
   });
 
   it('prints a check of main after a merge, and says when a red main went back', () => {
-    const state = new RunState();
-    state.apply(
-      create(EventSchema, {
-        projectId: 'p',
-        seq: 1n,
-        payload: {
-          case: 'planReady',
-          value: { tasks: [{ id: 't1', key: 'store', title: 'Store', kind: TaskKind.BACKEND }] },
-        },
-      }),
-    );
+    const state = planned('store');
     const red = create(EventSchema, {
       projectId: 'p',
       seq: 2n,
