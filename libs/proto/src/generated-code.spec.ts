@@ -60,8 +60,14 @@ describe('generated code', () => {
   });
 
   it('describes the services of the architecture', () => {
-    expect(Object.keys(WorkerService.method).sort()).toEqual(['describe', 'executeTask']);
+    expect(Object.keys(WorkerService.method).sort()).toEqual([
+      'describe',
+      'executeTask',
+      'verifyCommit',
+    ]);
     expect(LeadService.method.watchEvents.methodKind).toBe('server_streaming');
     expect(WorkerService.method.executeTask.methodKind).toBe('server_streaming');
+    expect(WorkerService.method.verifyCommit.methodKind).toBe('unary');
+    expect(LeadService.method.getArtifact.methodKind).toBe('unary');
   });
 });
