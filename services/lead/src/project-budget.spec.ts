@@ -135,11 +135,13 @@ describe('SetProjectBudget', () => {
     const projectId = await planned(store, 1);
     await spend(store, projectId, 1.25);
     await client.startProject({ projectId });
+    // The blocker is created before the project is paused, so whoever sees it paused finds
+    // what it waits on (between the two, a snapshot shows the blocker on a running project).
     const paused = await until(
       () => client.getProjectSnapshot({ projectId }),
-      (s) => s.blockers.length > 0,
+      (s) => s.project?.status === ProjectStatus.PAUSED,
     );
-    expect(paused.project?.status).toBe(ProjectStatus.PAUSED);
+    expect(paused.blockers).toHaveLength(1);
     const [blocker] = paused.blockers;
     expect(blocker).toMatchObject({ taskId: '', status: BlockerStatus.OPEN });
     expect(blocker?.question).toBe('budget spent: raise it to continue ($1.25 of $1.00 used)');
