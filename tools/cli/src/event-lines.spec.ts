@@ -41,6 +41,20 @@ describe('eventLine', () => {
     );
   });
 
+  it('prints a correction without naming what failed: the line before it does', () => {
+    const correction = create(EventSchema, {
+      projectId: 'p',
+      seq: 2n,
+      payload: {
+        case: 'correctionAttempt',
+        value: { taskId: 't1', attempt: 1, maxAttempts: 3, failure: 'lint: uses var' },
+      },
+    });
+    expect(eventLine(correction, planned('math'))).toBe(
+      'math: correcting what failed above (attempt 1 of 3)',
+    );
+  });
+
   it('prints a task unblocked by its key', () => {
     const state = planned('after');
     const unblocked = create(EventSchema, {

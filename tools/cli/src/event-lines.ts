@@ -34,7 +34,7 @@ export function eventLine(event: Event, state: RunState): string | undefined {
       return `${key(payload.value.taskId)}: ${verdict} (${s.passed} passed, ${s.failed} failed, ${p(s.framework)})`;
     }
     case 'correctionAttempt':
-      return `${key(payload.value.taskId)}: correcting after failing tests (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
+      return `${key(payload.value.taskId)}: correcting what failed above (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
     case 'qualityGate': {
       const g = payload.value;
       const how = g.passed ? `✓ ${p(g.name)} passed` : `✗ ${p(g.name)} failed`;

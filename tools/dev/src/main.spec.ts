@@ -48,7 +48,7 @@ describe('npm start (the launcher)', () => {
       expect(run.stdout).toMatch(new RegExp(`^  ${name}\\s+http://127\\.0\\.0\\.1:\\d+`, 'm'));
     }
     expect(run.stdout).toMatch(/offline scripted stand-in for the Anthropic API/);
-    expect(run.stdout).toMatch(/store: correcting after failing tests/);
+    expect(run.stdout).toMatch(/store: correcting what failed above/);
     // store's tests fail first; page's tests pass but it throws in Chromium first.
     expect(run.stdout).toMatch(
       /page: ✗ page failed its browser check: 1 console errors \(uncaught TypeError/,
