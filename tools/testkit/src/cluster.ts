@@ -38,34 +38,22 @@ export async function startCluster(
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
   const fake = await startFakeAnthropic({ brain });
-  // The workers start side by side (each probes its sandbox first); the lead needs their ports.
-  const kinds = ['backend', 'frontend', 'test'];
-  const started = await Promise.allSettled(
-    kinds.flatMap((kind) =>
-      Array.from({ length: replicas[kind] ?? 1 }, (_, i) =>
-        startServiceProcess({
+  const workers: Record<string, ServiceProcess[]> = {};
+  for (const kind of ['backend', 'frontend', 'test']) {
+    workers[kind] = [];
+    for (let i = 0; i < (replicas[kind] ?? 1); i++) {
+      workers[kind].push(
+        await startServiceProcess({
           entry: `services/worker-${kind}/dist/main.js`,
           env: {
             ...options.env,
             ANTHROPIC_BASE_URL: fake.url,
             CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`),
           },
-        }).then((worker) => ({ kind, worker })),
-      ),
-    ),
-  );
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(
-      started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.worker.stop('SIGKILL')] : [])),
-    );
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
-    throw failed.reason;
+        }),
+      );
+    }
   }
-  const workers: Record<string, ServiceProcess[]> = Object.fromEntries(kinds.map((k) => [k, []]));
-  for (const s of started)
-    if (s.status === 'fulfilled') workers[s.value.kind]!.push(s.value.worker);
   const addresses = (kind: string) =>
     (workers[kind] ?? []).map((w) => `127.0.0.1:${w.port}`).join(',');
   const startLead = () =>
