@@ -8,6 +8,10 @@ export const WORKSPACE_ROOT = fileURLToPath(new URL('../../..', import.meta.url)
 /** A JSON log line a service wrote. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
+/** How long a service may take to log that it listens: a bound for a broken start, not a
+ * timing (a worker probes its sandbox first, which takes 12-15 s on a loaded 2-core CI). */
+const START_TIMEOUT_MS = 60_000;
+
 export interface ServiceProcess {
   readonly child: ChildProcess;
   /** The first port the service logged as listening on. */
@@ -101,7 +105,7 @@ export async function startServiceProcess(options: StartOptions): Promise<Servic
   while (Object.keys(ports).length < wanted) {
     const line = await waitForLog(
       (l) => l.msg === 'listening' && !(String(l.listener ?? 'rpc') in ports),
-      options.timeoutMs ?? 15_000,
+      options.timeoutMs ?? START_TIMEOUT_MS,
     ).catch((err) => {
       child.kill('SIGKILL');
       throw err;
