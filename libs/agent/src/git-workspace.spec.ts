@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commitAll,
+  isSafeRefName,
   prepareWorktree,
   pushBranch,
   removeWorktree,
@@ -49,6 +50,15 @@ async function refusal(promise: Promise<unknown>): Promise<WorkspaceError> {
   expect(err).toBeInstanceOf(WorkspaceError);
   return err as WorkspaceError;
 }
+
+describe('isSafeRefName', () => {
+  it('takes branch names and shas, never an option, a range or a shell word', () => {
+    for (const ref of ['main', 'task/t-1', 'attempts/t/2', 'v1.2', 'a3f9b9f2'])
+      expect(isSafeRefName(ref), ref).toBe(true);
+    for (const ref of ['', '-B', '--upload-pack=x', 'a..b', 'main;rm', 'a b', 'ref\n'])
+      expect(isSafeRefName(ref), ref).toBe(false);
+  });
+});
 
 describe('git workspace', () => {
   it('prepares a worktree on main, commits as CodeFRAME and pushes task/t1 to the repo', async () => {

@@ -80,6 +80,12 @@ export interface PrepareOptions {
 
 const REFSPECS = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
 
+/** A branch name or commit sha a request may give: word characters, `.`, `/` and `-`, no
+ * `..` and no leading `-` (which git would read as an option). */
+export function isSafeRefName(ref: string): boolean {
+  return /^[\w./-]+$/.test(ref) && !ref.includes('..') && !ref.startsWith('-');
+}
+
 /** Creates a fresh worktree on a new branch `branch` at `baseRef`, fetching the repo first. */
 export async function prepareWorktree(options: PrepareOptions): Promise<Workspace> {
   const { repoUrl, branch, workDir, signal } = options;

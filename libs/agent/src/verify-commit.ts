@@ -13,6 +13,7 @@ import type { Capacity } from './capacity.js';
 import { installDependencies } from './dependency-install.js';
 import { EventChannel } from './event-channel.js';
 import {
+  isSafeRefName,
   prepareWorktree,
   removeWorktree,
   type Workspace,
@@ -45,7 +46,7 @@ export async function verifyCommit(
 ): Promise<VerifyCommitResponse> {
   if (!req.repoUrl) throw invalidArgument('repo_url', 'required: a git URL this worker can fetch');
   if (!req.ref) throw invalidArgument('ref', 'required: the branch or commit to test');
-  if (!/^[\w./-]+$/.test(req.ref) || req.ref.includes('..') || req.ref.startsWith('-'))
+  if (!isSafeRefName(req.ref))
     throw invalidArgument('ref', `"${req.ref.slice(0, 100)}" is not a branch name or commit sha`);
   const release = rt.capacity.acquire();
   let workspace: Workspace | undefined;

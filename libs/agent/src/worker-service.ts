@@ -18,6 +18,7 @@ import type { BrowserCheckSettings } from './browser-verdict.js';
 import type { Capacity } from './capacity.js';
 import type { ContextSettings } from './context-settings.js';
 import {
+  isSafeRefName,
   prepareWorktree,
   removeWorktree,
   type Workspace,
@@ -194,7 +195,7 @@ function validated(req: ExecuteTaskRequest, kind: TaskKind): ExecuteTaskRequest 
   if (!req.baseRef)
     throw invalidArgument('base_ref', 'required: the branch or commit the task starts from');
   const branch = req.branch || `task/${task.id}`;
-  if (!/^[\w./-]+$/.test(branch) || branch.includes('..'))
+  if (!isSafeRefName(branch))
     throw invalidArgument('branch', `"${branch}" is not a valid branch name`);
   return create(ExecuteTaskRequestSchema, { ...req, branch, attempt: req.attempt || 1 });
 }
