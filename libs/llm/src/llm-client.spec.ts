@@ -234,6 +234,17 @@ describe('LlmClient', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('sends nothing when the signal was aborted before the call (a budget spent meanwhile)', async () => {
+    const { llm, fake } = await setup();
+    const controller = new AbortController();
+    controller.abort();
+    const err = (await llm
+      .complete({ ...request, signal: controller.signal })
+      .catch((e: unknown) => e)) as LlmError;
+    expect(err.kind).toBe('cancelled');
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('counts a model missing from the price table as unpriced, and says so once', async () => {
     const { llm, lines } = await setup({}, 'claude-unknown-9');
     const res = await llm.complete(request);

@@ -74,6 +74,9 @@ export class LlmClient {
       ...withCacheBreakpoints(request.system, request.tools, request.messages),
     };
     for (let attempt = 1; ; attempt++) {
+      // A signal aborted before the call (a task cancelled, a budget spent) sends nothing.
+      if (request.signal?.aborted)
+        throw new LlmError('cancelled', 'the model request was cancelled');
       try {
         const stream = this.#sdk.messages.stream(params, { signal: request.signal });
         const message = await stream.finalMessage();

@@ -15,6 +15,9 @@ const OUTPUT_PRICE = 78.125;
 const CALL_USD = (TURN_CHARS / 4) * (OUTPUT_PRICE / 1_000_000);
 /** The lead's per-task cap (CODEFRAME_TASK_BUDGET_USD): six calls. */
 const TASK_BUDGET_USD = 6 * CALL_USD;
+/** A plan is padded to this many characters: it costs PLAN_USD where planning is priced. */
+const PLAN_CHARS = 1_000;
+const PLAN_USD = (PLAN_CHARS / 4) * (OUTPUT_PRICE / 1_000_000);
 /** Turns a task of the three needs to finish: its tests, notes, finish. */
 const TURNS_TO_FINISH = 5;
 
@@ -33,15 +36,23 @@ const padded = (content: TurnBlock[]) => paddedTurn(content, TURN_CHARS);
 
 /** Worker calls the fake answered: the ones a cancel did not cut off first, which cost. */
 let answered = 0;
+/** Review calls the fake answered; the first is no verdict, so it asks for a second. */
+let reviews = 0;
 
 /**
  * Plans from the PRD's "plan:" line; each task writes its passing test, then a note a turn
  * until its fifth turn finishes; the task "forever" writes notes and never finishes.
  */
 const brain: Brain = async (request, ctx) => {
-  if (JSON.stringify(request.tools ?? []).includes('submit_plan')) {
+  const tools = JSON.stringify(request.tools ?? []);
+  if (tools.includes('submit_plan')) {
     const keys = /plan: ([\w, ]+)/.exec(JSON.stringify(request.messages))?.[1]?.split(', ') ?? [];
-    return { content: [toolUse('submit_plan', plan(keys))] };
+    return paddedTurn([toolUse('submit_plan', plan(keys))], PLAN_CHARS);
+  }
+  if (tools.includes('submit_review')) {
+    reviews++;
+    if (reviews === 1) return padded([{ type: 'text', text: 'Looks fine to me!' }]);
+    return padded([toolUse('submit_review', { verdict: 'approve', summary: 'ok', comments: [] })]);
   }
   const key = /# Task ([\w-]+):/.exec(JSON.stringify(request.messages[0]?.content))?.[1] ?? '?';
   const turn = (request.messages.length + 1) / 2;
@@ -182,5 +193,71 @@ describe('budgets that hold, with workers against fake-anthropic', () => {
       ['gamma', 'COMPLETED'],
     ]);
     expect((await client.listBlockers({ projectId })).blockers).toEqual([]);
+  }, 180_000);
+});
+
+describe('a review that would spend past the budget', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const prices = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.json');
+    // One model for all: the plan, each worker turn and each review call cost CALL_USD.
+    writeFileSync(
+      prices,
+      JSON.stringify({
+        [WORKER_MODEL]: { input: 0, output: OUTPUT_PRICE, cacheWrite: 0, cacheRead: 0 },
+      }),
+    );
+    cluster = await startCluster(
+      brain,
+      {},
+      { env: { CODEFRAME_PRICES_FILE: prices, CODEFRAME_MODEL: WORKER_MODEL } },
+    );
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('stops the review at the call that spent the budget, waits, and reviews again once raised', async () => {
+    const { client } = cluster;
+    // The plan and the task fit; the review's first call spends it.
+    const budgetUsd = PLAN_USD + (TURNS_TO_FINISH + 0.5) * CALL_USD;
+    const { project } = await client.createProject({
+      prd: '# One\nplan: solo',
+      budgetUsd,
+      review: true,
+    });
+    const projectId = project!.id;
+    reviews = 0;
+    await client.startProject({ projectId });
+    const blocked = await watchUntil(
+      cluster,
+      projectId,
+      0n,
+      (e) => e.payload.case === 'blockerCreated' || finished(e),
+    );
+    expect(blocked.at(-1)?.payload.case).toBe('blockerCreated');
+    let task = (await client.listTasks({ projectId })).tasks[0];
+    while (task?.status !== TaskStatus.PENDING) {
+      expect(TaskStatus[task?.status ?? 0]).not.toMatch(/FAILED|COMPLETED/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      task = (await client.listTasks({ projectId })).tasks[0];
+    }
+    // The answer that was no verdict would be asked again: not with the budget spent.
+    expect(reviews).toBe(1);
+    const paused = (await client.getProject({ projectId })).project!;
+    expect(paused.status).toBe(ProjectStatus.PAUSED);
+    expect(paused.usage?.costUsd).toBeLessThanOrEqual(budgetUsd + CALL_USD);
+    const merged = (e: Event) =>
+      e.payload.case === 'commitCreated' && e.payload.value.branch === 'main';
+    expect(blocked.some(merged)).toBe(false);
+
+    await client.setProjectBudget({ projectId, budgetUsd: 1 });
+    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, finished);
+    expect(rest.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.COMPLETED });
+    const verdicts = rest.flatMap((e) =>
+      e.payload.case === 'reviewCompleted' ? [e.payload.value.approved] : [],
+    );
+    expect(verdicts).toEqual([true]);
+    expect(reviews).toBe(2);
   }, 180_000);
 });

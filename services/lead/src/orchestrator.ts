@@ -1,4 +1,4 @@
-import { type LlmClient, toProtoUsage } from '@codeframe/llm';
+import { addUsage, emptyUsage, type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
 import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isStorageFault, type Store } from '@codeframe/store';
@@ -135,16 +135,24 @@ export class Orchestrator {
       await this.repos.url(project);
       const environment = planningEnvironment(this.o.pool.sandboxes());
       const repo = await this.#maps.forPlanning(project);
-      const plan = await planFromPrd(this.o.llm, project.prd, environment, undefined, repo);
-      await this.o.store.addUsage(projectId, undefined, plan.usage);
-      // Planning's tokens are an event too, so a watcher's totals match the project's.
-      await this.state.emit(projectId, {
-        case: 'tokenUsage',
-        value: {
-          taskId: '',
-          model: this.o.llm.model,
-          call: toProtoUsage(plan.usage),
-          total: toProtoUsage(plan.usage),
+      let planned = emptyUsage();
+      const plan = await planFromPrd(this.o.llm, project.prd, {
+        environment,
+        repo,
+        // Each call counts as it is made, so a plan refused in the end is paid for too; its
+        // tokens are an event as well, so a watcher's totals match the project's.
+        count: async (call) => {
+          planned = addUsage(planned, call);
+          await this.o.store.addUsage(projectId, undefined, call);
+          await this.state.emit(projectId, {
+            case: 'tokenUsage',
+            value: {
+              taskId: '',
+              model: this.o.llm.model,
+              call: toProtoUsage(call),
+              total: toProtoUsage(planned),
+            },
+          });
         },
       });
       const tasks = await this.o.store.savePlan(projectId, plan.tasks);

@@ -6,7 +6,7 @@ import {
   text,
   toolUse,
 } from '@codeframe/fake-anthropic';
-import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { DEFAULT_PRICES, LlmClient, type UsageTotals } from '@codeframe/llm';
 import { TaskKind, ToolSchema } from '@codeframe/proto';
 import { silentLogger } from '@codeframe/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,6 +56,7 @@ const good = {
 let fake: FakeAnthropic | undefined;
 afterEach(async () => {
   await fake?.close();
+  counted = [];
 });
 
 async function plan(brain: Brain, environment = '', repo?: PlanningRepo) {
@@ -70,8 +71,14 @@ async function plan(brain: Brain, environment = '', repo?: PlanningRepo) {
     maxTokens: 1024,
     logger: silentLogger,
   });
-  return planFromPrd(llm, '# Todo\nA todo API.', environment, undefined, repo);
+  return planFromPrd(llm, '# Todo\nA todo API.', { environment, repo, count });
 }
+
+/** Every call's usage, as the planner counted it. */
+let counted: UsageTotals[] = [];
+const count = async (usage: UsageTotals) => {
+  counted.push(usage);
+};
 
 describe('planFromPrd', () => {
   it('sends an invalid plan back with the reason once, then takes the corrected plan', async () => {
@@ -93,6 +100,9 @@ describe('planFromPrd', () => {
     await expect(plan(() => ({ content: [toolUse('submit_plan', cyclic)] }))).rejects.toThrow(
       new PlanError("the model's plan is invalid: the plan's dependencies form a cycle: a → b → a"),
     );
+    // The two calls cost money though no plan came of them: both were counted.
+    expect(counted.map((u) => u.calls)).toEqual([1, 1]);
+    expect(counted[0]!.costUsd).toBeGreaterThan(0);
   });
 
   it("tells the model what the engineers' sandboxes have, as their workers reported it", async () => {

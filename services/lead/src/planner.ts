@@ -82,17 +82,24 @@ export interface PlanResult {
   usage: UsageTotals;
 }
 
+export interface PlanOptions {
+  /** The engineers' sandboxes, from planningEnvironment. */
+  environment?: string;
+  /** The repository the project starts from, when there is one: its map follows the spec. */
+  repo?: PlanningRepo;
+  /** Counts each planning call's usage as it is made, a plan refused in the end or not. */
+  count: (usage: UsageTotals) => Promise<void>;
+}
+
 /**
  * Asks the model for a plan of the PRD (and of the repository it starts from, when there is
- * one: its map follows the spec) through submit_plan and validates it; an invalid
- * plan is sent back with the reason once, and a second invalid plan fails with the reason.
+ * one) through submit_plan and validates it; an invalid plan is sent back with the reason
+ * once, and a second invalid plan fails with the reason.
  */
 export async function planFromPrd(
   llm: LlmClient,
   prd: string,
-  environment = '',
-  signal?: AbortSignal,
-  repo?: PlanningRepo,
+  { environment = '', repo, count }: PlanOptions,
 ): Promise<PlanResult> {
   const spec = `# Product spec\n\n${prd}`;
   const content = repo ? `${spec}\n\n# Repository map\n\n${repo.text}` : spec;
@@ -102,7 +109,7 @@ export async function planFromPrd(
     system,
     tool: SUBMIT_PLAN_TOOL,
     messages,
-    signal,
+    count,
     read: (input) => {
       const check = validatePlan(input, repo?.index);
       return check.ok ? { ok: true, value: check.tasks } : check;

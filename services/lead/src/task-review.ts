@@ -78,9 +78,10 @@ export class TaskReview {
         noCall: 'no verdict was submitted: call the submit_review tool',
         feedback: (reason) =>
           `That is not a verdict: ${reason}. Submit the review with submit_review.`,
+        // A call that spends the budget stops the run, and so the review's second call.
+        count: (usage) => this.#count(project, task, usage),
         signal: run.controller.signal,
       });
-      await this.#count(project, task, answer.usage);
       if (!answer.ok)
         return this.#unreviewed(
           `the reviewer's answer was not a verdict, twice: ${answer.reason}`,

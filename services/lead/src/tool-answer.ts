@@ -22,6 +22,11 @@ export interface ToolAnswerRequest<T> {
   noCall: string;
   /** The correction sent back with the reason after an unreadable answer. */
   feedback: (reason: string) => string;
+  /**
+   * Counts one call's usage as soon as it is made, before the next one: a budget it spends
+   * may abort `signal`, which stops the next call; a call that throws loses nothing counted.
+   */
+  count: (usage: UsageTotals) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -30,7 +35,7 @@ export type ToolAnswer<T> = Reading<T> & { usage: UsageTotals };
 /**
  * Asks the model to answer by calling one tool; an answer that does not read (no call, or
  * input the reader refuses) is sent back with the reason once, and a second one is given
- * up with its reason. The usage of every call is in the answer either way.
+ * up with its reason. Each call is counted as it is made; the answer holds their sum.
  */
 export async function askForToolCall<T>(
   llm: LlmClient,
@@ -41,6 +46,7 @@ export async function askForToolCall<T>(
   let usage = emptyUsage();
   for (let round = 1; ; round++) {
     const res = await llm.complete({ system, tools: [tool], messages, signal });
+    await request.count(res.usage);
     usage = addUsage(usage, res.usage);
     const call = res.message.content.find((b) => b.type === 'tool_use' && b.name === tool.name);
     const reading: Reading<T> =
