@@ -42,6 +42,7 @@ import {
   StuckDetector,
   type StuckThresholds,
   stuckNudge,
+  stuckQuestion,
 } from './stuck-detector.js';
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
@@ -191,6 +192,24 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   const compact = (reason: string) =>
     compactConversation({ llm, system, conversation, signal, channel, ev, reason, usage });
 
+  /** Ends the task with a question for a person, its work saved on its branch first. */
+  async function* ask(question: string): AsyncGenerator<TaskEvent> {
+    yield ev.agent(AgentState.WAITING_FOR_HUMAN, question);
+    const saved = yield* channel.until(
+      work.save(`wip(${task.key || task.id}): work before a question`),
+    );
+    if (saved instanceof WorkspaceError) {
+      yield ev.activity(saved.message, '', true);
+      yield end(TaskOutcome.FAILED, { error: saved.message });
+      return;
+    }
+    yield end(TaskOutcome.BLOCKED, {
+      question,
+      commitSha: saved?.sha,
+      filesChanged: saved?.filesChanged,
+    });
+  }
+
   for (let turn = 1; turn <= limits.maxTurns; turn++) {
     if (limits.maxCostUsd > 0 && usage.costUsd >= limits.maxCostUsd) {
       const error = `the task's budget of $${limits.maxCostUsd.toFixed(2)} is spent ($${usage.costUsd.toFixed(4)} used)`;
@@ -309,23 +328,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       });
     }
 
-    if (question) {
-      yield ev.agent(AgentState.WAITING_FOR_HUMAN, question);
-      const saved = yield* channel.until(
-        work.save(`wip(${task.key || task.id}): work before a question`),
-      );
-      if (saved instanceof WorkspaceError) {
-        yield ev.activity(saved.message, '', true);
-        yield end(TaskOutcome.FAILED, { error: saved.message });
-        return;
-      }
-      yield end(TaskOutcome.BLOCKED, {
-        question,
-        commitSha: saved?.sha,
-        filesChanged: saved?.filesChanged,
-      });
-      return;
-    }
+    if (question) return yield* ask(question);
 
     const toolsUsed = content.some((b) => b.type === 'tool_use');
     // Text alone is not finishing: the model is asked once to call finish or go on.
@@ -389,6 +392,11 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       else results.push({ type: 'text', text: feedback });
     }
     const loop = stuck.observe(content, results);
+    // One error again and again may need what only a person has (access, a decision).
+    if (loop?.action === 'stop' && loop.kind === 'error') {
+      yield ev.activity(`stuck: ${loop.pattern}`, '', true);
+      return yield* ask(stuckQuestion(loop));
+    }
     if (loop?.action === 'stop') {
       const error = `stuck: ${loop.pattern}`;
       yield ev.activity(error, '', true);

@@ -10,14 +10,21 @@ import { createHash } from 'node:crypto';
 export interface StuckThresholds {
   /** Repeats after which the next message asks for a different approach. */
   nudgeAfter: number;
-  /** Repeats after which the task ends FAILED with `stuck: <pattern>`. */
+  /** Repeats after which the task ends: FAILED with `stuck: <pattern>`, or, for one error
+   * again and again (which a person may know the way past), a question for a person. */
   stopAfter: number;
 }
 
 export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = { nudgeAfter: 3, stopAfter: 5 };
 
+/** What repeats: one call, two calls in alternation, or one error from any calls. */
+export type StuckKind = 'repeat' | 'ping-pong' | 'error';
+
 export interface StuckVerdict {
   action: 'nudge' | 'stop';
+  kind: StuckKind;
+  /** The error that repeats, for the kind "error". */
+  error?: string;
   /** What repeats, as a phrase: `read_file {"path":"a.js"} repeated 5 times with the same result`. */
   pattern: string;
   repeats: number;
@@ -48,6 +55,8 @@ interface Step {
 }
 
 interface Loop {
+  kind: StuckKind;
+  error?: string;
   pattern: string;
   repeats: number;
   /** The same loop keeps its key while it grows, so that it is nudged once. */
@@ -55,6 +64,8 @@ interface Loop {
 }
 
 const LABEL = 120;
+/** Characters of the error a stuck task's question shows. */
+const QUESTION_ERROR = 2_000;
 /** Steps kept: enough for the longest loop the thresholds can ask about. */
 const HISTORY = 200;
 
@@ -86,11 +97,19 @@ export class StuckDetector {
       this.#nudged = undefined;
       return undefined;
     }
-    if (loop.repeats >= stopAfter) return { action: 'stop', ...loop };
-    if (this.#nudged === loop.key) return undefined;
-    this.#nudged = loop.key;
-    return { action: 'nudge', ...loop };
+    const { key, ...verdict } = loop;
+    if (verdict.repeats >= stopAfter) return { action: 'stop', ...verdict };
+    if (this.#nudged === key) return undefined;
+    this.#nudged = key;
+    return { action: 'nudge', ...verdict };
   }
+}
+
+/** The question a task stuck on one error asks a person: the error, whole but bounded. */
+export function stuckQuestion(verdict: StuckVerdict): string {
+  const error = verdict.error ?? '';
+  const shown = error.length > QUESTION_ERROR ? `${error.slice(0, QUESTION_ERROR)}…` : error;
+  return `The task is stuck on ${verdict.pattern.replace(/:.*$/s, '')}, and the model could not get past it alone:\n${shown}\nHow should it go on? Your answer goes to the task, which continues from its work.`;
 }
 
 /** What the model reads after its tool results when it is nudged. */
@@ -119,6 +138,7 @@ function repeated(steps: Step[]): Loop | undefined {
   let n = 0;
   while (n < steps.length && same(steps[steps.length - 1 - n]!, last)) n++;
   return {
+    kind: 'repeat',
     pattern: `${last.label} repeated ${n} times with the same result`,
     repeats: n,
     key: `repeat\0${last.call}\0${last.result}`,
@@ -135,6 +155,7 @@ function pingPong(steps: Step[]): Loop | undefined {
   const pairs = Math.floor(n / 2);
   const [first, second] = [a, b].sort((x, y) => (x.call < y.call ? -1 : 1));
   return {
+    kind: 'ping-pong',
     pattern: `alternating between ${a.label} and ${b.label} ${pairs} times with the same results`,
     repeats: pairs,
     key: `ping-pong\0${first!.call}\0${second!.call}`,
@@ -149,6 +170,8 @@ function sameError(steps: Step[]): Loop | undefined {
   while (n < steps.length && steps[steps.length - 1 - n]!.error === error) n++;
   const line = error.split('\n')[0]!.slice(0, LABEL);
   return {
+    kind: 'error',
+    error,
     pattern: `the same error ${n} times in a row: ${line}`,
     repeats: n,
     key: `error\0${error}`,

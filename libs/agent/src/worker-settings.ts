@@ -24,8 +24,8 @@ export function workerSettings(defaultPort: number) {
     commandTimeoutMs: env.int('CODEFRAME_COMMAND_TIMEOUT_MS', 120_000, 100),
     testTimeoutMs: env.int('CODEFRAME_TEST_TIMEOUT_MS', 300_000, 100),
     maxOutputBytes: env.int('CODEFRAME_MAX_OUTPUT_BYTES', 200_000, 1_000),
-    /** Repeats of a loop (a call, a ping-pong pair, an error) that earn a nudge, and that end
-     * the task `stuck: <pattern>`. */
+    /** Repeats of a loop (a call, a ping-pong pair, an error) that earn a nudge, and that stop
+     * the task (`stuck: <pattern>`, or a question to a person for one error again and again). */
     stuckNudgeAfter: env.int('CODEFRAME_STUCK_NUDGE_AFTER', 3, 1, 1000),
     stuckStopAfter: env.int('CODEFRAME_STUCK_STOP_AFTER', 5, 1, 1000),
     ...contextEnvSettings,

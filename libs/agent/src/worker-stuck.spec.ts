@@ -62,4 +62,26 @@ describe('a worker whose model goes in circles', () => {
     });
     expect(requests).toHaveLength(10);
   });
+
+  it('asks a person when one error comes back from call after call, keeping the work', async () => {
+    // Each turn runs a different command: the calls differ, the error does not.
+    const { result, requests } = await requestsOf('same-error', (req) => ({
+      content:
+        req.messages.length === 1
+          ? [toolUse('write_file', { path: 'notes.txt', content: 'half done' })]
+          : [
+              toolUse('run_command', {
+                command: `echo 'registry.example: permission denied' >&2; exit 3 # ${req.messages.length}`,
+              }),
+            ],
+    }));
+    expect(result).toMatchObject({
+      outcome: 'TASK_OUTCOME_BLOCKED',
+      question: expect.stringMatching(
+        /^The task is stuck on the same error 5 times in a row, .+permission denied.+How should it go on\?/s,
+      ),
+    });
+    expect(result?.commitSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(requests).toHaveLength(6);
+  });
 });
