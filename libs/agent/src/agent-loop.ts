@@ -392,8 +392,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       else results.push({ type: 'text', text: feedback });
     }
     const loop = stuck.observe(content, results);
-    // One error again and again may need what only a person has (access, a decision).
-    if (loop?.action === 'stop' && loop.kind === 'error') {
+    // Commands that all meet one error may need what only a person has (access, a tool).
+    if (loop?.action === 'stop' && loop.kind === 'command-error') {
       yield ev.activity(`stuck: ${loop.pattern}`, '', true);
       return yield* ask(stuckQuestion(loop));
     }

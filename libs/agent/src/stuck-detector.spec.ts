@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StuckDetector, type StuckVerdict, stuckNudge } from './stuck-detector.js';
+import { StuckDetector, type StuckVerdict, stuckNudge, stuckQuestion } from './stuck-detector.js';
 
 let ids = 0;
 /** One turn of calls, each [name, input, result text, is error]. */
@@ -85,6 +85,32 @@ describe('StuckDetector', () => {
       'stop',
     ]);
     expect(verdicts[4]?.pattern).toBe(`the same error 5 times in a row: ${error}`);
+    // A tool refusing the model's input is the model's to fix, not a person's.
+    expect(verdicts[4]?.kind).toBe('error');
+  });
+
+  it('tells one error from different commands, which a person may know the way past', () => {
+    const error = 'exit 1\nnpm error 403 Forbidden - GET https://registry.npmjs.org/left-pad';
+    const command = (c: string): [string, object, string, boolean] => [
+      'run_command',
+      { command: c },
+      error,
+      true,
+    ];
+    const verdicts = run(new StuckDetector(), [
+      turn(command('npm install left-pad')),
+      turn(command('npm install left-pad@1')),
+      turn(command('npm i left-pad --force')),
+      turn(command('npm install left-pad@latest')),
+      turn(command('npm install --no-audit left-pad')),
+    ]);
+    expect(verdicts[4]).toMatchObject({ action: 'stop', kind: 'command-error', error });
+    // Mixed with a file tool's refusal, the same text is the model's loop again.
+    const mixed = run(new StuckDetector(), [
+      turn(['read_file', { path: 'x' }, error, true]),
+      ...[1, 2, 3, 4].map((n) => turn(command(`try ${n}`))),
+    ]);
+    expect(mixed[4]).toMatchObject({ action: 'stop', kind: 'error' });
   });
 
   it('forgets a loop the model left, and nudges it again when it comes back', () => {
@@ -124,9 +150,30 @@ describe('StuckDetector', () => {
   });
 
   it('tells the model what repeats and when the task stops', () => {
-    const verdict: StuckVerdict = { action: 'nudge', pattern: 'x repeated 3 times', repeats: 3 };
+    const verdict: StuckVerdict = {
+      action: 'nudge',
+      kind: 'repeat',
+      pattern: 'x repeated 3 times',
+      repeats: 3,
+    };
     expect(stuckNudge(verdict, { nudgeAfter: 3, stopAfter: 5 })).toMatch(
       /going in circles: x repeated 3 times[\s\S]*different approach[\s\S]*stopped at 5 repeats/,
     );
+  });
+
+  it('asks a person about one error with the error itself, bounded', () => {
+    const error = `EACCES: permission denied\n${'x'.repeat(5_000)}`;
+    const verdict: StuckVerdict = {
+      action: 'stop',
+      kind: 'command-error',
+      error,
+      pattern: 'the same error 5 times in a row: EACCES: permission denied',
+      repeats: 5,
+    };
+    const question = stuckQuestion(verdict);
+    expect(question).toMatch(
+      /^The task is stuck on the same error 5 times in a row, .*\nEACCES: permission denied\nx+…\nHow should it go on\?/,
+    );
+    expect(question.length).toBeLessThan(2_300);
   });
 });

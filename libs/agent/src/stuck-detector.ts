@@ -17,13 +17,14 @@ export interface StuckThresholds {
 
 export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = { nudgeAfter: 3, stopAfter: 5 };
 
-/** What repeats: one call, two calls in alternation, or one error from any calls. */
-export type StuckKind = 'repeat' | 'ping-pong' | 'error';
+/** What repeats: one call, two calls in alternation, one error from any calls, or one error
+ * from different commands (the world's answer, not a tool refusing the model's input). */
+export type StuckKind = 'repeat' | 'ping-pong' | 'error' | 'command-error';
 
 export interface StuckVerdict {
   action: 'nudge' | 'stop';
   kind: StuckKind;
-  /** The error that repeats, for the kind "error". */
+  /** The error that repeats, for the kinds "error" and "command-error". */
   error?: string;
   /** What repeats, as a phrase: `read_file {"path":"a.js"} repeated 5 times with the same result`. */
   pattern: string;
@@ -45,6 +46,7 @@ interface ResultBlock {
 }
 
 interface Step {
+  tool: string;
   /** The tool's name and its input, canonical. */
   call: string;
   /** A digest of the result and whether it was an error. */
@@ -124,6 +126,7 @@ function step(use: CallBlock, answer: ResultBlock): Step {
   const isError = answer.is_error === true;
   const label = `${name} ${input}`;
   return {
+    tool: name,
     call: `${name}\0${input}`,
     result: createHash('sha256').update(`${isError}\0${text}`).digest('base64url'),
     label: label.length > LABEL ? `${label.slice(0, LABEL)}…` : label,
@@ -167,10 +170,14 @@ function sameError(steps: Step[]): Loop | undefined {
   const error = steps.at(-1)?.error;
   if (error === undefined) return undefined;
   let n = 0;
-  while (n < steps.length && steps[steps.length - 1 - n]!.error === error) n++;
+  let commands = true;
+  while (n < steps.length && steps[steps.length - 1 - n]!.error === error) {
+    commands &&= steps[steps.length - 1 - n]!.tool === 'run_command';
+    n++;
+  }
   const line = error.split('\n')[0]!.slice(0, LABEL);
   return {
-    kind: 'error',
+    kind: commands ? 'command-error' : 'error',
     error,
     pattern: `the same error ${n} times in a row: ${line}`,
     repeats: n,
