@@ -32,6 +32,15 @@ export const gitSettings = {
 export class GitFailure extends Error {
   override name = 'GitFailure';
 
+  constructor(
+    message: string,
+    /** How git exited when it ran to its end: its status and what it printed on stdout
+     * (merge-base --is-ancestor and merge-tree answer with their status). */
+    readonly exit?: { status: number; stdout: string },
+  ) {
+    super(message);
+  }
+
   /** The fatal/error/remote lines of git's complaint, on one line, credentials removed. */
   get detail(): string {
     const lines = this.message.split('\n').filter((line) => /^(fatal|error|remote):/.test(line));
@@ -110,7 +119,15 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
         else if (stopped === 'overflow')
           fail(new GitFailure(`fatal: git printed more than ${MAX_OUTPUT_BYTES} bytes`));
         else if (code === 0) done(Buffer.concat(stdout).toString('utf8'));
-        else fail(new GitFailure(errText || `git exited with ${code ?? killedBy}`));
+        else
+          fail(
+            new GitFailure(
+              errText || `git exited with ${code ?? killedBy}`,
+              code === null
+                ? undefined
+                : { status: code, stdout: Buffer.concat(stdout).toString('utf8') },
+            ),
+          );
       });
     });
     let finished = false;

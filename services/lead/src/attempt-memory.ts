@@ -9,7 +9,8 @@ import {
 import type { Logger } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { dependencyContext } from './dependency-context.js';
-import { containsMain, keepBranch, ProjectRepoError } from './project-repo.js';
+import { containsMain, keepBranch } from './project-repo.js';
+import { ProjectRepoError } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Brain, idle, passingTest, planTask, text, toolUse } from '@codeframe/fake-anthropic';
@@ -310,13 +310,9 @@ describe('faults and control', () => {
       prd: '# merge-refused\nscenario: merge-refused',
     });
     const repo = fileURLToPath(project!.repoUrl);
-    // Task branches may be pushed; main may not: the lead's merge cannot land.
-    const hook = join(repo, 'hooks', 'pre-receive');
-    writeFileSync(
-      hook,
-      '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n',
-    );
-    chmodSync(hook, 0o755);
+    // Task branches may be pushed; main is locked (as a crashed git leaves it): the lead's
+    // merge, a compare-and-swap of main in the repository, cannot land.
+    writeFileSync(join(repo, 'refs', 'heads', 'main.lock'), '');
     await cluster.client.startProject({ projectId: project!.id });
     const events = await watchUntil(cluster, project!.id, 0n, ended);
     expect(statusOf(events.at(-1)!)).toBe('FAILED');

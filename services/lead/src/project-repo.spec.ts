@@ -13,8 +13,8 @@ import {
   mainSha,
   mergeTaskBranch,
   moveMainBack,
-  ProjectRepoError,
 } from './project-repo.js';
+import { ProjectRepoError } from './project-repo-error.js';
 
 const exec = promisify(execFile);
 const IDENTITY = ['-c', 'user.name=Worker', '-c', 'user.email=worker@example.com'];
@@ -33,9 +33,14 @@ let clones = 0;
 
 /** Does what a worker does: clones the repo, branches `branch` off `base`, writes the files,
  * commits and pushes the branch. */
-async function pushTask(branch: string, files: Record<string, string>, base = 'main') {
+async function pushTask(
+  branch: string,
+  files: Record<string, string>,
+  base = 'main',
+  url = repoUrl,
+) {
   const clone = join(dir, `worker-${++clones}`);
-  await git(['clone', '--quiet', repoUrl, clone]);
+  await git(['clone', '--quiet', url, clone]);
   await git(['checkout', '--quiet', '-b', branch, base], clone);
   for (const [name, text] of Object.entries(files)) await writeFile(join(clone, name), text);
   await git(['add', '--all'], clone);
@@ -108,8 +113,8 @@ describe('mergeTaskBranch', () => {
       `${second} ${first} ${b}|Merge task b`,
       `${first} ${startSha} ${a}|Merge task a`,
     ]);
-    // One clone per repo, kept for the next merge.
-    expect(await readdir(join(dataDir, 'merges'))).toHaveLength(1);
+    // The lead's own repository is merged in place: no clone, no working tree.
+    await expect(readdir(join(dataDir, 'merges'))).rejects.toThrow(/ENOENT/);
   });
 
   it('counts a branch already in main as merged, without a new commit', async () => {
@@ -126,6 +131,10 @@ describe('mergeTaskBranch', () => {
 
     const outcome = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/c', message: 'c' });
     expect(outcome).toMatchObject({ merged: false, conflict: true, files: ['a.txt'] });
+    // Nothing of it is a ref: the merge was only ever objects.
+    expect(await git(['--git-dir', bare, 'for-each-ref', '--format=%(refname)'])).not.toMatch(
+      /MERGE|merge-/,
+    );
     if (outcome.merged) return;
     expect(outcome.message).toContain('task/c');
     expect(outcome.message).toContain('a.txt');
@@ -141,25 +150,6 @@ describe('mergeTaskBranch', () => {
     expect(await git(['--git-dir', bare, 'ls-tree', '--name-only', 'main'])).toBe(
       ['a.txt', 'b.txt', 'd.txt'].join('\n'),
     );
-  });
-
-  it('throws away what an interrupted attempt left in its clone', async () => {
-    const [name] = await readdir(join(dataDir, 'merges'));
-    const clone = join(dataDir, 'merges', name!);
-    // A merge stopped half-way, a stray edit and a stray file, as a crash would leave them.
-    await git(['merge', '--no-ff', '--no-edit', 'origin/task/c'], clone).catch(() => {});
-    await writeFile(join(clone, 'b.txt'), 'scribbled\n');
-    await writeFile(join(clone, 'stray.txt'), 'stray\n');
-    await git(['commit', '--quiet', '--allow-empty', '-m', 'local only'], clone).catch(() => {});
-    await pushTask('task/k', { 'k.txt': 'k\n' });
-    const before = await mainSha(repoUrl);
-
-    const sha = mergedSha(
-      await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/k', message: 'k' }),
-    );
-    expect(await git(['--git-dir', bare, 'rev-parse', `${sha}^1`])).toBe(before);
-    expect(await show('b.txt')).toBe('beta');
-    expect(await git(['--git-dir', bare, 'ls-tree', '--name-only', 'main'])).not.toContain('stray');
   });
 
   it('says "unknown_branch" for a branch the repo does not have', async () => {
@@ -284,5 +274,91 @@ describe('moveMainBack', () => {
     expect(err.message).toContain('could not move main');
     expect(await mainSha(repoUrl)).toBe(again);
     await refusal(moveMainBack({ dataDir, repoUrl, from: 'HEAD', to: startSha }));
+  });
+});
+
+describe("a repository of the user's, merged through the lead's clone", () => {
+  let url: string;
+  let path: string;
+  let start: string;
+  const showIn = (file: string, ref = 'main') => git(['--git-dir', path, 'show', `${ref}:${file}`]);
+  beforeAll(async () => {
+    // Outside <dataDir>/repos: not the lead's own, so its hooks run and it is pushed to.
+    url = await createProjectRepo(join(dir, 'elsewhere'), 'u1', 'User repo');
+    path = join(dir, 'elsewhere', 'repos', 'u1.git');
+    start = await mainSha(url);
+  });
+
+  it('merges with one merge commit per task, pushing main from a clone', async () => {
+    const a = await pushTask('task/ua', { 'ua.txt': 'ua\n' }, 'main', url);
+    const first = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl: url, branch: 'task/ua', message: 'Merge ua' }),
+    );
+    expect(await mainSha(url)).toBe(first);
+    expect(await git(['--git-dir', path, 'log', '--format=%P|%s', '-1', 'main'])).toBe(
+      `${start} ${a}|Merge ua`,
+    );
+    expect(await readdir(join(dataDir, 'merges'))).toHaveLength(1);
+    // A conflict leaves main as it was.
+    await pushTask('task/uc', { 'ua.txt': 'other\n' }, start, url);
+    const conflict = await mergeTaskBranch({
+      dataDir,
+      repoUrl: url,
+      branch: 'task/uc',
+      message: 'c',
+    });
+    expect(conflict).toMatchObject({ merged: false, files: ['ua.txt'] });
+    expect(await mainSha(url)).toBe(first);
+  });
+
+  it('ignores what an interrupted attempt left in the working tree of its clone', async () => {
+    const [name] = await readdir(join(dataDir, 'merges'));
+    const clone = join(dataDir, 'merges', name!);
+    await git(['checkout', '--quiet', '-B', 'main', 'refs/remotes/origin/main'], clone);
+    await writeFile(join(clone, 'ua.txt'), 'scribbled\n');
+    await writeFile(join(clone, 'stray.txt'), 'stray\n');
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'local only'], clone);
+    await pushTask('task/uk', { 'uk.txt': 'k\n' }, 'main', url);
+    const before = await mainSha(url);
+    const sha = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl: url, branch: 'task/uk', message: 'k' }),
+    );
+    expect(await git(['--git-dir', path, 'rev-parse', `${sha}^1`])).toBe(before);
+    expect(await showIn('ua.txt')).toBe('ua');
+    expect(await git(['--git-dir', path, 'ls-tree', '--name-only', 'main'])).not.toContain('stray');
+  });
+
+  it("says repo_unreachable when the repository's hook refuses main, and moves nothing", async () => {
+    await pushTask('task/uh', { 'uh.txt': 'h\n' }, 'main', url);
+    const before = await mainSha(url);
+    const hook = join(path, 'hooks', 'pre-receive');
+    await writeFile(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }; done\nexit 0\n',
+      { mode: 0o755 },
+    );
+    try {
+      const err = await refusal(
+        mergeTaskBranch({ dataDir, repoUrl: url, branch: 'task/uh', message: 'h' }),
+      );
+      expect(err.code).toBe('repo_unreachable');
+      expect(err.message).toMatch(/could not move main of .* to the merge: .*main is protected/);
+      expect(await mainSha(url)).toBe(before);
+    } finally {
+      await rm(hook);
+    }
+  });
+
+  it('moves main back by a push with a lease, never over a main that moved on', async () => {
+    await pushTask('task/ur', { 'ur.txt': 'r\n' }, 'main', url);
+    const before = await mainSha(url);
+    const merged = mergedSha(
+      await mergeTaskBranch({ dataDir, repoUrl: url, branch: 'task/ur', message: 'r' }),
+    );
+    await moveMainBack({ dataDir, repoUrl: url, from: merged, to: before });
+    expect(await mainSha(url)).toBe(before);
+    const err = await refusal(moveMainBack({ dataDir, repoUrl: url, from: merged, to: start }));
+    expect(err.message).toContain('could not move main');
+    expect(await mainSha(url)).toBe(before);
   });
 });

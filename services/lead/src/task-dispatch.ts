@@ -20,7 +20,8 @@ import {
   type TaskLimitSettings,
   taskLimits,
 } from './project-budget.js';
-import { mergeTaskBranch, ProjectRepoError } from './project-repo.js';
+import { mergeTaskBranch } from './project-repo.js';
+import { ProjectRepoError } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 import { TaskArtifacts } from './task-artifacts.js';

@@ -4,7 +4,8 @@ import { type Project, type Task, type TaskResult, TaskStatus } from '@codeframe
 import type { Logger } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import type { ProjectBudget, StoppableRun } from './project-budget.js';
-import { branchDiff, ProjectRepoError } from './project-repo.js';
+import { branchDiff } from './project-repo.js';
+import { ProjectRepoError } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 import { cappedDiff, REVIEW_SYSTEM, reviewPrompt, SUBMIT_REVIEW_TOOL } from './review-prompt.js';
