@@ -12,24 +12,23 @@ import {
 import { type Logger, serialised, withCredentials } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type MergeOutcome, mainSha, moveMainBack } from './project-repo.js';
+import { type GatedMerge, MergeQueue } from './merge-queue.js';
+import { type MergeOutcome, mainSha } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
-// A main that stays green. After each merge the project's tests run on a fresh checkout of
-// the merged main, on a worker (the lead never runs project code): a test worker when one
-// has room, else any kind, else the replica that ran the task (its slot is still held, so a
-// verification never waits for a slot that only a finished verification would free). The
-// merge and its verification hold the project's main gate, so no other merge lands between
-// them and main can go back by compare-and-swap; the task counts as COMPLETED, and its
-// dependents start, only from a green main.
+// A main that stays green. Merges reach main through the merge queue (merge-queue.ts): stacked
+// in batches on codeframe/merge-queue, the stack's tip tested on a fresh checkout on a worker
+// (the lead never runs project code): a test worker when one has room, else any kind, else
+// the replica that ran the task (its slot is still held, so a verification never waits for a
+// slot that only a finished verification would free). Main fast-forwards only to a green
+// tip, so it only ever holds verified commits; the task counts as COMPLETED, and its
+// dependents start, only once its merge is in main.
 //
-// A red main goes back to its commit before the merge (a push with a lease, not a revert
-// commit: main returns to exactly the tree that was verified, and the task's branch can be
-// merged again later, where a reverted merge would make git skip its commits). The task
-// runs again on the new main with the failing output as its previous attempt, once; when it
-// breaks main again it becomes a blocker with that output.
+// A merge that is red on its own is taken out (main never had it; the task's branch can be
+// merged again later). The task runs again on the new main with the failing output as its
+// previous attempt, once; when it is red again it becomes a blocker with that output.
 
 export interface MainVerificationOptions {
   state: ProjectState;
@@ -39,11 +38,11 @@ export interface MainVerificationOptions {
   repoAccess: (project: Project) => Promise<RepoAccess>;
   /** CODEFRAME_VERIFY_MAIN: off merges without verifying (and claims nothing about main). */
   enabled: boolean;
+  /** CODEFRAME_MERGE_BATCH: merges tested together at most. */
+  maxBatch?: number;
 }
 
-/** A merge that went through the gate; `red` when main was moved back after it (with
- * `unverified`, why its tests could not be run at all). */
-export type GatedMerge = MergeOutcome & { red?: MainVerified; unverified?: string };
+export type { GatedMerge };
 
 /** The attempt outcome of a merge that turned main red: the next attempt is told why. */
 export const REVERTED = 'reverted';
@@ -55,49 +54,46 @@ const VERIFY_TIMEOUT_MS = 30 * 60_000;
 const VERIFY_TRIES = 3;
 const OUTPUT_IN_BLOCKER = 4_000;
 const CACHED = 64;
+export const DEFAULT_MERGE_BATCH = 8;
 
 export class MainVerification {
   /** Verifications by repository and commit: the final main is usually the last merge. */
   readonly #results = new Map<string, VerifyCommitResponse>();
 
-  constructor(private readonly o: MainVerificationOptions) {}
+  readonly #queue: MergeQueue;
+
+  constructor(private readonly o: MainVerificationOptions) {
+    this.#queue = new MergeQueue({
+      dataDir: o.dataDir,
+      maxBatch: o.maxBatch ?? DEFAULT_MERGE_BATCH,
+      verify: (project, repo, sha, own) => this.#verify(project, repo, sha, own),
+      verified: async (taskId, sha, result, reverted) => {
+        const event = verified(taskId, sha, result, reverted);
+        const task = await o.state.task(taskId);
+        await o.state.emit(task.projectId, { case: 'mainVerified', value: event });
+        return event;
+      },
+    });
+  }
 
   get enabled(): boolean {
     return this.o.enabled;
   }
 
-  /** Runs `merge` under the project's main gate and verifies the main it made. */
+  /** Lands the task's merge (`merge` merges its branch into the named branch): through the
+   * merge queue, or straight into main when verification is off. */
   async merge(
     project: Project,
     task: Task,
     own: Replica,
-    merge: () => Promise<MergeOutcome>,
+    merge: (into: string) => Promise<MergeOutcome>,
   ): Promise<GatedMerge> {
     const repo = await this.o.repoAccess(project);
-    return serialised(`main-gate:${repo.url}`, async () => {
-      const outcome = await merge();
-      // Nothing new on main (the branch was in it already): nothing to verify.
-      if (!this.o.enabled || !outcome.merged || outcome.sha === outcome.base) return outcome;
-      const result = await this.#verify(project, repo, outcome.sha, own);
-      // Not verified (no worker could run the tests) is not green: main goes back too.
-      const reverted = !result.passed;
-      if (reverted) {
-        await moveMainBack({
-          dataDir: this.o.dataDir,
-          repoUrl: repo.url,
-          credentials: repo.credentials,
-          from: outcome.sha,
-          to: outcome.base,
-        });
-      }
-      const event = verified(task.id, outcome.sha, result, reverted);
-      await this.o.state.emit(project.id, { case: 'mainVerified', value: event });
-      if (!reverted) return outcome;
-      return { ...outcome, red: event, ...(result.error ? { unverified: result.error } : {}) };
-    });
+    if (!this.o.enabled) return serialised(`main-gate:${repo.url}`, () => merge('main'));
+    return this.#queue.enqueue(project, repo, task, own, merge);
   }
 
-  /** After a merge made main red (and main went back): the task runs again, or blocks. */
+  /** After a merge was red and taken out (main stayed): the task runs again, or blocks. */
   async reverted(
     task: Task,
     attempt: Attempt,
@@ -108,13 +104,13 @@ export class MainVerification {
     const base = merge.base.slice(0, 12);
     const output = red.tests?.output ?? '';
     const error = merge.unverified
-      ? `main could not be verified after its merge (${merge.unverified}); main went back to ${base}`
-      : `merging it into main made main red on a fresh checkout (${red.summary}); main went back to ${base}`;
+      ? `main could not be verified with its merge (${merge.unverified}); main stays at ${base}`
+      : `merging it into main made main red on a fresh checkout (${red.summary}); main stays at ${base}`;
     await store.finishAttempt(attempt.id, REVERTED, { error, testOutput: output || undefined });
     if (merge.unverified) {
       await this.o.state.block(
         task,
-        `The tests of main could not be run after merging task/${task.id} (${merge.unverified}), so main went back to ${base} rather than build on an unverified main. Answer once the workers are back to run the task again.`,
+        `The tests of main could not be run with the merge of task/${task.id} (${merge.unverified}), so main stays at ${base} rather than build on an unverified main. Answer once the workers are back to run the task again.`,
       );
       return;
     }
@@ -131,7 +127,7 @@ export class MainVerification {
       output.length > OUTPUT_IN_BLOCKER ? `…${output.slice(-OUTPUT_IN_BLOCKER)}` : output;
     await this.o.state.block(
       task,
-      `Merging task/${task.id} into main made main's tests fail on a fresh checkout again after a re-run on the new main, so main went back to ${base}. ${red.summary}\n\nFailing output:\n${tail}\n\nHow should it be resolved?`,
+      `Merging task/${task.id} into main made main's tests fail on a fresh checkout again after a re-run on the new main, so main stays at ${base}. ${red.summary}\n\nFailing output:\n${tail}\n\nHow should it be resolved?`,
     );
   }
 

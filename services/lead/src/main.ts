@@ -6,6 +6,7 @@ import { env, gitSettings, loadConfig, runService } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import { leadService, storeErrors } from './lead-service.js';
+import { DEFAULT_MERGE_BATCH } from './main-verification.js';
 import { Orchestrator } from './orchestrator.js';
 import { DEFAULT_REPO_MAP_TOKENS } from './repo-maps.js';
 import { WorkerPool } from './worker-pool.js';
@@ -33,6 +34,7 @@ await runService('lead', async (log) => {
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
     verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),
+    mergeBatch: env.int('CODEFRAME_MERGE_BATCH', DEFAULT_MERGE_BATCH, 1, 256),
   });
   const dataDir = resolve(config.dataDir);
   const database = resolve(dataDir, 'lead.sqlite');
@@ -67,6 +69,7 @@ await runService('lead', async (log) => {
     repoMapTokens: config.repoMapTokens,
     review: { byDefault: config.review, maxRounds: config.reviewMaxRounds },
     verifyMain: config.verifyMain,
+    mergeBatch: config.mergeBatch,
     repoUrls: {
       root: config.repoRoot && resolve(config.repoRoot),
       allowHttp: config.allowHttp,

@@ -42,8 +42,10 @@ export interface OrchestratorOptions {
   repoMapTokens?: number;
   /** Whether completed tasks are reviewed before they merge, and how often sent back. */
   review?: ReviewSettings;
-  /** Whether main is verified after each merge and at the end (CODEFRAME_VERIFY_MAIN). */
+  /** Whether merges are verified before main takes them, and main at the end (CODEFRAME_VERIFY_MAIN). */
   verifyMain?: boolean;
+  /** Merges verified together at most (CODEFRAME_MERGE_BATCH). */
+  mergeBatch?: number;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -100,6 +102,7 @@ export class Orchestrator {
       logger: o.logger,
       repoAccess: (project) => this.repos.access(project),
       enabled: o.verifyMain ?? true,
+      maxBatch: o.mergeBatch,
     });
     this.#dispatch = new TaskDispatch({
       state: this.state,

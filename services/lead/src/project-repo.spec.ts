@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   branchDiff,
@@ -12,42 +10,19 @@ import {
   type MergeOutcome,
   mainSha,
   mergeTaskBranch,
-  moveMainBack,
+  moveBranch,
 } from './project-repo.js';
 import { ProjectRepoError } from './project-repo-error.js';
-
-const exec = promisify(execFile);
-const IDENTITY = ['-c', 'user.name=Worker', '-c', 'user.email=worker@example.com'];
-
-async function git(args: string[], cwd?: string): Promise<string> {
-  const { stdout } = await exec('git', [...IDENTITY, ...args], { cwd });
-  return stdout.trim();
-}
+import { git, pushTask as pushBranch } from './task-branch.fixture.js';
 
 let dir: string;
 let dataDir: string;
 let repoUrl: string;
 let bare: string;
 let startSha: string;
-let clones = 0;
 
-/** Does what a worker does: clones the repo, branches `branch` off `base`, writes the files,
- * commits and pushes the branch. */
-async function pushTask(
-  branch: string,
-  files: Record<string, string>,
-  base = 'main',
-  url = repoUrl,
-) {
-  const clone = join(dir, `worker-${++clones}`);
-  await git(['clone', '--quiet', url, clone]);
-  await git(['checkout', '--quiet', '-b', branch, base], clone);
-  for (const [name, text] of Object.entries(files)) await writeFile(join(clone, name), text);
-  await git(['add', '--all'], clone);
-  await git(['commit', '--quiet', '-m', `work on ${branch}`], clone);
-  await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], clone);
-  return git(['rev-parse', 'HEAD'], clone);
-}
+const pushTask = (branch: string, files: Record<string, string>, base = 'main', url = repoUrl) =>
+  pushBranch(dir, url, branch, files, base);
 
 const show = (path: string, ref = 'main') => git(['--git-dir', bare, 'show', `${ref}:${path}`]);
 
@@ -254,14 +229,14 @@ describe('branchDiff', () => {
   });
 });
 
-describe('moveMainBack', () => {
+describe('moveBranch', () => {
   it('moves main back to its commit before a merge, and never rewinds a main that moved on', async () => {
     await pushTask('task/red', { 'red.txt': 'red\n' });
     const before = await mainSha(repoUrl);
     const merge = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/red', message: 'red' });
     expect(merge).toMatchObject({ merged: true, base: before });
     const merged = mergedSha(merge);
-    await moveMainBack({ dataDir, repoUrl, from: merged, to: before });
+    await moveBranch({ dataDir, repoUrl, name: 'main', from: merged, to: before });
     expect(await mainSha(repoUrl)).toBe(before);
     // The branch keeps the work, and merges again as a new merge.
     expect(await show('red.txt', 'task/red')).toBe('red');
@@ -270,10 +245,12 @@ describe('moveMainBack', () => {
     );
     expect(again).not.toBe(before);
     // main is no longer at `before`: the swap is refused and main stays where it is.
-    const err = await refusal(moveMainBack({ dataDir, repoUrl, from: before, to: startSha }));
+    const err = await refusal(
+      moveBranch({ dataDir, repoUrl, name: 'main', from: before, to: startSha }),
+    );
     expect(err.message).toContain('could not move main');
     expect(await mainSha(repoUrl)).toBe(again);
-    await refusal(moveMainBack({ dataDir, repoUrl, from: 'HEAD', to: startSha }));
+    await refusal(moveBranch({ dataDir, repoUrl, name: 'main', from: 'HEAD', to: startSha }));
   });
 });
 
@@ -355,9 +332,11 @@ describe("a repository of the user's, merged through the lead's clone", () => {
     const merged = mergedSha(
       await mergeTaskBranch({ dataDir, repoUrl: url, branch: 'task/ur', message: 'r' }),
     );
-    await moveMainBack({ dataDir, repoUrl: url, from: merged, to: before });
+    await moveBranch({ dataDir, repoUrl: url, name: 'main', from: merged, to: before });
     expect(await mainSha(url)).toBe(before);
-    const err = await refusal(moveMainBack({ dataDir, repoUrl: url, from: merged, to: start }));
+    const err = await refusal(
+      moveBranch({ dataDir, repoUrl: url, name: 'main', from: merged, to: start }),
+    );
     expect(err.message).toContain('could not move main');
     expect(await mainSha(url)).toBe(before);
   });

@@ -31,11 +31,15 @@ export type MergeOutcome =
 export interface MergeOptions extends RepoOptions {
   /** The branch to merge, e.g. `task/<id>`. */
   branch: string;
+  /** The branch merged into: main unless said (the merge queue's branch, MERGE_QUEUE). */
+  into?: string;
   /** The merge commit's message. */
   message: string;
 }
 
 const MAIN = 'main';
+/** Where the merge queue stacks merges for their verification before main moves to them. */
+export const MERGE_QUEUE = 'codeframe/merge-queue';
 /** How often a merge is redone when someone else moved main between reading and moving it. */
 const PUSH_ATTEMPTS = 3;
 
@@ -94,25 +98,26 @@ export async function createProjectRepo(
   });
 }
 
-/** Merges branch `branch` (e.g. `task/<id>`) of the repo into main with a merge commit
- * (parents main and the branch, message given), written with git plumbing (tree-merge.ts),
- * and moves main to it by compare-and-swap: in place in a repository of the lead's own, by a
- * push with a lease through the lead's clone otherwise (merge-repo.ts). On a conflict main
- * stays and the conflicting files are returned. A branch already contained in main counts
- * as merged, at main's sha. Merges into one repo are serialised in-process; a main moved by
- * someone else meanwhile is merged onto again. */
+/** Merges branch `branch` (e.g. `task/<id>`) of the repo into main (or `into`) with a merge
+ * commit (parents the target and the branch, message given), written with git plumbing
+ * (tree-merge.ts), and moves the target to it by compare-and-swap: in place in a repository
+ * of the lead's own, by a push with a lease through the lead's clone otherwise
+ * (merge-repo.ts). On a conflict the target stays and the conflicting files are returned. A
+ * branch already contained in the target counts as merged, at its sha. Merges into one repo
+ * are serialised in-process; a target moved by someone else meanwhile is merged onto again. */
 export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutcome> {
   const { repoUrl, signal } = options;
   const branch = options.branch.replace(/^refs\/heads\//, '');
+  const into = options.into ?? MAIN;
   return serialised(repoKey(options), async () => {
     await checkBranchName(branch, repoUrl, signal);
     const repo = openRepo(options);
-    const where = `"${branch}" into ${MAIN} of ${withoutCredentials(repoUrl)}`;
+    const where = `"${branch}" into ${into} of ${withoutCredentials(repoUrl)}`;
     const message = options.message.trim() || `Merge branch '${branch}'`;
     for (let attempt = 1; ; attempt++) {
-      const heads = await repo.heads([MAIN, branch]);
-      for (const name of [MAIN, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
-      const base = heads.get(MAIN)!;
+      const heads = await repo.heads([into, branch]);
+      for (const name of [into, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
+      const base = heads.get(into)!;
       let merge: TreeMerge;
       try {
         merge = await mergeTrees({
@@ -130,9 +135,9 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
         return { ...merge, message: `merging ${where} conflicts in ${list}` };
       }
       if (merge.sha === base) return { ...merge, base };
-      const sentence = `could not move ${MAIN} of ${withoutCredentials(repoUrl)} to the merge`;
-      if (await repo.setBranch(MAIN, merge.sha, base, sentence)) return { ...merge, base };
-      // main moved on in the repository meanwhile: merge again onto the new main.
+      const sentence = `could not move ${into} of ${withoutCredentials(repoUrl)} to the merge`;
+      if (await repo.setBranch(into, merge.sha, base, sentence)) return { ...merge, base };
+      // The target moved on in the repository meanwhile: merge again onto where it is now.
       if (attempt >= PUSH_ATTEMPTS)
         throw new ProjectRepoError(
           'repo_unreachable',
@@ -143,32 +148,41 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
 }
 
 /**
- * Moves main of the repository from `from` back to `to` (its commit before a merge that
- * turned it red), only if main is still at `from`: a compare-and-swap, so a main that moved
- * on meanwhile is never rewound. Serialised with the merges of the repo.
+ * Points branch `name` of the repository at commit `to`: only if it is at `from` when given
+ * (a compare-and-swap, so a main that moved on meanwhile is never moved under someone),
+ * else wherever it was. Serialised with the merges of the repo.
  */
-export async function moveMainBack(
-  options: BranchOptions & { from: string; to: string },
+export async function moveBranch(
+  options: BranchOptions & { name: string; to: string; from?: string },
 ): Promise<void> {
-  const { repoUrl, from, to } = options;
-  for (const sha of [from, to]) {
+  const { repoUrl, name, from, to } = options;
+  for (const sha of from ? [from, to] : [to]) {
     if (!/^[0-9a-f]{40}$/.test(sha))
-      throw new ProjectRepoError('git_failed', `"${sha}" is not a commit sha to move main to`);
+      throw new ProjectRepoError('git_failed', `"${sha}" is not a commit sha to move ${name} to`);
   }
-  const sentence = `could not move ${MAIN} of ${withoutCredentials(repoUrl)} back from ${from.slice(0, 12)} to ${to.slice(0, 12)}`;
+  const sentence = `could not move ${name} of ${withoutCredentials(repoUrl)} ${from ? `from ${from.slice(0, 12)} ` : ''}to ${to.slice(0, 12)}`;
   await serialised(repoKey(options), async () => {
+    await checkBranchName(name, repoUrl, options.signal, true);
     const repo = openRepo(options);
-    // Read first: a remote's clone then has main's history, `to` among it, to push.
-    await repo.heads([MAIN]);
-    if (!(await repo.setBranch(MAIN, to, from, sentence)))
+    // Read first: a remote's clone then has main's history to push from.
+    await repo.heads([MAIN, name]);
+    if (!(await repo.setBranch(name, to, from, sentence)))
       throw new ProjectRepoError(
         'repo_unreachable',
-        `${sentence}: main is no longer at ${from.slice(0, 12)}`,
+        `${sentence}: ${name} is no longer at ${from?.slice(0, 12)}`,
       );
   });
 }
 
 export type BranchOptions = RepoOptions;
+
+/** The shas of the named branches of the repo now; a missing one is absent. */
+export async function branchHeads(
+  options: BranchOptions,
+  names: string[],
+): Promise<Map<string, string>> {
+  return serialised(repoKey(options), () => openRepo(options).heads(names));
+}
 
 /** Copies branch `from` (e.g. `task/<id>`) of the repo to branch `to` (e.g.
  * `attempts/<id>/<n>`), replacing it, when `from` holds work of its own (commits main does
@@ -273,7 +287,12 @@ export async function mainSha(
   return sha;
 }
 
-async function checkBranchName(branch: string, repoUrl: string, signal?: AbortSignal) {
+async function checkBranchName(
+  branch: string,
+  repoUrl: string,
+  signal?: AbortSignal,
+  mainToo = false,
+) {
   const valid = await runGit(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
     () => true,
     (err: unknown) => {
@@ -281,7 +300,7 @@ async function checkBranchName(branch: string, repoUrl: string, signal?: AbortSi
       return false;
     },
   );
-  if (!valid || branch === MAIN) {
+  if (!valid || (branch === MAIN && !mainToo)) {
     throw new ProjectRepoError(
       'unknown_branch',
       `"${branch}" is not a task branch that can be merged into ${MAIN} of ${withoutCredentials(repoUrl)}`,

@@ -236,8 +236,9 @@ export class TaskDispatch {
         let merge: GatedMerge;
         try {
           const repo = await this.o.repoAccess(project);
-          merge = await this.o.main.merge(project, task, replica, () =>
+          merge = await this.o.main.merge(project, task, replica, (into) =>
             mergeTaskBranch({
+              into,
               dataDir: this.o.dataDir,
               repoUrl: repo.url,
               credentials: repo.credentials,

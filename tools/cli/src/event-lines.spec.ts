@@ -140,7 +140,7 @@ describe('eventLine', () => {
     );
   });
 
-  it('prints a check of main after a merge, and says when a red main went back', () => {
+  it('prints the check of a merge, and says when a red merge was taken out', () => {
     const state = planned('store');
     const red = create(EventSchema, {
       projectId: 'p',
@@ -156,7 +156,7 @@ describe('eventLine', () => {
       },
     });
     expect(eventLine(red, state)).toBe(
-      'store: ✗ main is red at abc: 1 failed; main moved back to before the merge',
+      'store: ✗ main is red at abc: 1 failed; the merge was taken out: main stays before it',
     );
   });
 });

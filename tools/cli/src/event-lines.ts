@@ -88,7 +88,7 @@ export function eventLine(event: Event, state: RunState): string | undefined {
     }
     case 'mainVerified': {
       const v = payload.value;
-      const back = v.reverted ? '; main moved back to before the merge' : '';
+      const back = v.reverted ? '; the merge was taken out: main stays before it' : '';
       return `${key(v.taskId)}: ${v.passed ? '✓' : '✗'} ${p(v.summary)}${back}`;
     }
     case 'taskBlocked':

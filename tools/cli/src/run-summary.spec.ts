@@ -69,7 +69,7 @@ describe('the run summary', () => {
       }),
     );
     expect(runSummary(state, 1_000)).toContain(
-      'main checked after 3 merges, 1 red and moved back · final main abcdef123456 green on a fresh checkout (3 passed, 0 failed)',
+      'main checked after 3 merges, 1 red and taken out · final main abcdef123456 green on a fresh checkout (3 passed, 0 failed)',
     );
     expect(runSummaryJson(state, 1_000).main).toEqual({
       sha: 'abcdef1234567890',

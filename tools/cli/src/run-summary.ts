@@ -41,7 +41,7 @@ export function runSummary(state: RunState, wallMs: number): string {
 function mainLine(state: RunState): string[] {
   const { finalMain: main, mainChecks: checks } = state;
   if (!main && checks.runs === 0) return [];
-  const reverted = checks.reverted ? `, ${checks.reverted} red and moved back` : '';
+  const reverted = checks.reverted ? `, ${checks.reverted} red and taken out` : '';
   const after = `main checked after ${checks.runs} merges${reverted}`;
   if (!main) return [after];
   const t = main.tests;

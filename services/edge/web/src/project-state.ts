@@ -636,13 +636,13 @@ export class ProjectState {
         return;
       }
       case 'main_verified': {
-        // The lead's check of main after a merge: a red main went back to before it.
+        // The lead's check of a merge before main takes it: a red merge is taken out.
         const output = event.passed ? '' : (event.tests?.output ?? '');
         entry(
           event.task_id ?? '',
           'verification',
           event.passed ? 'ok' : 'bad',
-          `${event.summary ?? ''}${event.reverted ? '; main went back to its commit before the merge' : ''}`,
+          `${event.summary ?? ''}${event.reverted ? '; the merge was taken out: main stays at its commit before it' : ''}`,
           output ? { detail: { label: 'failing output', text: output } } : {},
         );
         return;

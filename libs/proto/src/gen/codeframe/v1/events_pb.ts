@@ -1571,8 +1571,9 @@ export const BrowserCheckSchema: GenMessage<BrowserCheck, {jsonType: BrowserChec
 
 /**
  * --- A main that stays green ---
- * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
- * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ * The project's tests ran, on a worker, on a fresh checkout of main with a task's merge (and
+ * the merges batched with it by the merge queue); main takes the merges only when green. A
+ * merge red on its own is taken out (reverted) and the task runs again.
  *
  * @generated from message codeframe.v1.MainVerified
  */
@@ -1585,7 +1586,7 @@ export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
   taskId: string;
 
   /**
-   * The commit of main that was tested.
+   * The commit that was tested: main with the batch's merges (the final main for the last check).
    *
    * @generated from field: string commit_sha = 2;
    */
@@ -1609,7 +1610,7 @@ export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
   summary: string;
 
   /**
-   * main was moved back to its commit before the merge.
+   * The merge was taken out: main stays at its commit before it.
    *
    * @generated from field: bool reverted = 6;
    */
@@ -1618,8 +1619,9 @@ export type MainVerified = Message<"codeframe.v1.MainVerified"> & {
 
 /**
  * --- A main that stays green ---
- * The project's tests ran on a fresh checkout of main after a task's merge, on a worker.
- * A red main is moved back to its commit before the merge (reverted) and the task runs again.
+ * The project's tests ran, on a worker, on a fresh checkout of main with a task's merge (and
+ * the merges batched with it by the merge queue); main takes the merges only when green. A
+ * merge red on its own is taken out (reverted) and the task runs again.
  *
  * @generated from message codeframe.v1.MainVerified
  */
@@ -1632,7 +1634,7 @@ export type MainVerifiedJson = {
   taskId?: string;
 
   /**
-   * The commit of main that was tested.
+   * The commit that was tested: main with the batch's merges (the final main for the last check).
    *
    * @generated from field: string commit_sha = 2;
    */
@@ -1656,7 +1658,7 @@ export type MainVerifiedJson = {
   summary?: string;
 
   /**
-   * main was moved back to its commit before the merge.
+   * The merge was taken out: main stays at its commit before it.
    *
    * @generated from field: bool reverted = 6;
    */

@@ -424,7 +424,7 @@ export type PreviousAttempt = Message<"codeframe.v1.PreviousAttempt"> & {
 
   /**
    * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
-   * completed, but its merge made main red and main went back).
+   * completed, but its merge made main red, so it was taken out and main stayed before it).
    *
    * @generated from field: string outcome = 2;
    */
@@ -478,7 +478,7 @@ export type PreviousAttemptJson = {
 
   /**
    * How it ended: "failed", "cancelled", "broken", "budget_exhausted", or "reverted" (it
-   * completed, but its merge made main red and main went back).
+   * completed, but its merge made main red, so it was taken out and main stayed before it).
    *
    * @generated from field: string outcome = 2;
    */
