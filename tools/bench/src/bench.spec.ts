@@ -68,17 +68,25 @@ describe('npm run bench at tiny sizes', () => {
   }, 60_000);
 
   it('runs a layered plan on the real lead and workers and splits each task’s time', async () => {
-    const result = await runOrchestration({
-      tasks: 3,
-      layers: 2,
-      replicas: 1,
-      capacity: 2,
-      modelLatencyMs: 20,
-      toolCalls: 1,
-      timeoutMs: 60_000,
-    });
+    const result = await runOrchestration(
+      {
+        tasks: 3,
+        layers: 2,
+        replicas: 1,
+        capacity: 2,
+        modelLatencyMs: 20,
+        toolCalls: 1,
+        timeoutMs: 60_000,
+      },
+      () => {},
+      true,
+    );
     expect(result.projectStatus).toBe('completed');
     expect(result.tasksCompleted).toBe(3);
+    // Through the merge queue: at most one test run per merge, each merge verified.
+    expect(result.verifyMain).toBe(true);
+    expect(result.verificationRuns).toBeGreaterThan(0);
+    expect(result.verificationRuns).toBeLessThanOrEqual(3);
     expect(result.ideal.criticalPathTasks).toBe(2);
     expect(result.makespanMs).toBeGreaterThan(0);
     expect(result.modelCalls).toBe(6);
@@ -87,7 +95,7 @@ describe('npm run bench at tiny sizes', () => {
     }
     expect(result.timeline.phases.merge.maxMs).toBeGreaterThan(0);
     expect(result.timeline.phases.worktree.maxMs).toBeGreaterThan(0);
-    expect(orchestrationSection(result)).toMatch(/Makespan \/ ideal/);
+    expect(orchestrationSection(result)).toMatch(/Makespan \/ ideal[\s\S]*on: \d+ test runs/);
   }, 60_000);
 
   it('runs tasks at once on one worker and reads its event-loop delay from inside', async () => {

@@ -60,9 +60,11 @@ const runners: Record<Suite, () => Promise<string>> = {
     return pipelineSection(r);
   },
   orchestration: async () => {
-    const r = await runOrchestration(options.orchestration, progress);
-    results.orchestration = r;
-    return orchestrationSection(r);
+    // The same plan with merges straight into main, then through the verifying merge queue.
+    const off = await runOrchestration(options.orchestration, progress, false);
+    const on = await runOrchestration(options.orchestration, progress, true);
+    results.orchestration = { off, on };
+    return orchestrationSection(off, on);
   },
   worker: async () => {
     const r = await runWorkerConcurrency(options.worker, progress);

@@ -1,4 +1,5 @@
 import type { FanOutResult, FanOutRow } from './fan-out/fan-out-bench.js';
+import { round } from './harness/process-stats.js';
 import type { MachineInfo } from './machine-info.js';
 import type { OrchestrationResult } from './orchestration/orchestration-bench.js';
 import { PHASES, type Phase } from './orchestration/task-timeline.js';
@@ -159,12 +160,15 @@ const PHASE_NAMES: Record<Phase, string> = {
   total: 'total (ready → completed)',
 };
 
-export function orchestrationSection(result: OrchestrationResult): string {
+/** The orchestration runs with verification off and on: both rows, the phases of the last. */
+export function orchestrationSection(...runs: OrchestrationResult[]): string {
+  const result = runs.at(-1)!;
   const p = result.params;
   const modelMs = (p.toolCalls + 1) * p.modelLatencyMs;
   const summary = table(
     [
       'Tasks',
+      'Verification of merges',
       'Critical path',
       'Replicas × slots per kind',
       'Model',
@@ -174,19 +178,18 @@ export function orchestrationSection(result: OrchestrationResult): string {
       'Completed',
       'CPU',
     ],
-    [
-      [
-        int(p.tasks),
-        `${result.ideal.criticalPathTasks} tasks`,
-        `${p.replicas} × ${p.capacity}`,
-        `${p.toolCalls + 1} calls × ${int(p.modelLatencyMs)} ms`,
-        seconds(result.makespanMs),
-        seconds(result.ideal.idealMs),
-        ratio(result.ratio),
-        `${result.tasksCompleted} (${result.projectStatus})`,
-        `lead ${pct(result.cpu.lead ?? 0)}, workers ${pct(result.cpu.workers ?? 0)}, other ${pct(result.cpu.other ?? 0)}`,
-      ],
-    ],
+    runs.map((r) => [
+      int(p.tasks),
+      r.verifyMain ? `on: ${int(r.verificationRuns)} test runs` : 'off',
+      `${r.ideal.criticalPathTasks} tasks`,
+      `${p.replicas} × ${p.capacity}`,
+      `${p.toolCalls + 1} calls × ${int(p.modelLatencyMs)} ms`,
+      seconds(r.makespanMs),
+      seconds(r.ideal.idealMs),
+      ratio(r.ratio),
+      `${r.tasksCompleted} (${r.projectStatus})`,
+      `lead ${pct(r.cpu.lead ?? 0)}, workers ${pct(r.cpu.workers ?? 0)}, other ${pct(r.cpu.other ?? 0)}`,
+    ]),
   );
   const phases = table(
     ['Per task', 'mean', 'p50', 'p90', 'max'],
@@ -195,16 +198,23 @@ export function orchestrationSection(result: OrchestrationResult): string {
       return [PHASE_NAMES[phase], ms(s.meanMs), ms(s.p50Ms), ms(s.p90Ms), ms(s.maxMs)];
     }),
   );
+  const [off, on] = runs;
+  const onOff =
+    off && on && off.makespanMs > 0
+      ? ` With verification on the makespan is ${ratio(round(on.makespanMs / off.makespanMs, 2))} the run without it; ${int(on.verificationRuns)} test runs verified ${int(on.tasksCompleted)} merges.`
+      : '';
   return [
     `### Orchestration: ${int(p.tasks)} tasks in ${p.layers} layers, model time ${ms(modelMs)} per task`,
     '',
-    `Ideal bound = max(critical path × model time per task = ${seconds(result.ideal.criticalPathMs)}, work / all slots = ${seconds(result.ideal.capacityMs)}, work of the busiest kind / its slots = ${seconds(result.ideal.capacityByKindMs)}).`,
+    `Ideal bound = max(critical path × model time per task = ${seconds(result.ideal.criticalPathMs)}, work / all slots = ${seconds(result.ideal.capacityMs)}, work of the busiest kind / its slots = ${seconds(result.ideal.capacityByKindMs)}).${onOff}`,
     '',
     summary,
     '',
+    `Per task, verification ${result.verifyMain ? 'on' : 'off'}:`,
+    '',
     phases,
     '',
-    `A merge was running or waiting ${pct(result.timeline.mergeLaneBusy * 100)} of the makespan (merges into one project are serialised). ` +
+    `A merge was running or waiting ${pct(result.timeline.mergeLaneBusy * 100)} of the makespan (merges into one project are serialised; with verification on, that includes waiting for the batch's test run). ` +
       `Inside the lead: event-loop delay p99 ${ms(result.lead.loopDelayP99Ms)}, max ${ms(result.lead.loopDelayMaxMs)}; ${int(result.lead.spawns)} git processes held its loop ${ms(result.lead.spawnBlockedMs)} in spawn(). ` +
       `Inside the workers: p99 up to ${ms(result.workers.loopDelayP99Ms)}, max ${ms(result.workers.loopDelayMaxMs)}; ${int(result.workers.spawns)} processes, ${ms(result.workers.spawnBlockedMs)} in spawn().`,
   ].join('\n');

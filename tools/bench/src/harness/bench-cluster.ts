@@ -25,6 +25,8 @@ export async function startBenchCluster(options: {
   capacity: number;
   /** Loads the event-loop probe into the lead and every worker (which log their processes). */
   probe?: boolean;
+  /** Settings of the lead on top of the benchmark's. */
+  leadEnv?: Record<string, string>;
 }): Promise<BenchCluster> {
   const probe = options.probe ? probeEnv() : {};
   const workerProbe = options.probe ? probeEnv(true) : {};
@@ -71,6 +73,7 @@ export async function startBenchCluster(options: {
         CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
         // The benchmarks' brains play engineers, not reviewers.
         CODEFRAME_REVIEW: 'off',
+        ...options.leadEnv,
         ...probe,
       },
     });

@@ -30,6 +30,10 @@ export interface OrchestrationParams {
 
 export interface OrchestrationResult {
   params: OrchestrationParams;
+  /** Whether merges were verified (the merge queue) before main took them. */
+  verifyMain: boolean;
+  /** Test runs of main-to-be that verified the merges (0 with verification off). */
+  verificationRuns: number;
   ideal: IdealBound;
   makespanMs: number;
   /** Makespan over the ideal bound: 1 would be a perfect run. */
@@ -58,12 +62,13 @@ export interface LoopFigures {
 export async function runOrchestration(
   params: OrchestrationParams,
   log: (line: string) => void = () => {},
+  verifyMain = false,
 ): Promise<OrchestrationResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-orchestration-'));
   const calls: BrainCall[] = [];
   const brain = fixedLatencyBrain(params.modelLatencyMs, params.toolCalls, calls);
   log(
-    `orchestration: ${params.tasks} tasks in ${params.layers} layers on ${params.replicas} replica(s) x ${params.capacity} slots per kind`,
+    `orchestration: ${params.tasks} tasks in ${params.layers} layers on ${params.replicas} replica(s) x ${params.capacity} slots per kind, verification ${verifyMain ? 'on' : 'off'}`,
   );
   const cluster = await startBenchCluster({
     dir,
@@ -71,6 +76,7 @@ export async function runOrchestration(
     replicas: params.replicas,
     capacity: params.capacity,
     probe: true,
+    leadEnv: { CODEFRAME_VERIFY_MAIN: verifyMain ? 'on' : 'off' },
   });
   try {
     const client = createRpcClient(LeadService, { baseUrl: cluster.leadUrl });
@@ -108,8 +114,18 @@ export async function runOrchestration(
       (sum, _, i) => sum + (usage[`worker${i + 1}`]?.cpuWithChildrenPercent ?? 0),
       0,
     );
+    // One run tests a batch; each task of it gets an event with the commit run on.
+    const tested = new Set(
+      events.flatMap((e) =>
+        e.payload.case === 'mainVerified' && e.payload.value.taskId
+          ? [e.payload.value.commitSha]
+          : [],
+      ),
+    );
     return {
       params,
+      verifyMain,
+      verificationRuns: tested.size,
       ideal,
       makespanMs: timeline.makespanMs,
       ratio: ideal.idealMs ? round(timeline.makespanMs / ideal.idealMs, 2) : 0,
