@@ -87,6 +87,12 @@ describe('git workspace', () => {
 
     await removeWorktree(ws, 'task/t1');
     await expect(access(path)).rejects.toThrow();
+    // Nothing of it is left in the mirror: no worktree entry, no local branch.
+    await expect(access(ws.gitDir)).rejects.toThrow();
+    expect(await git(['--git-dir', ws.commonDir, 'worktree', 'list', '--porcelain'])).not.toContain(
+      path,
+    );
+    expect(await git(['--git-dir', ws.commonDir, 'branch', '--list', 'task/t1'])).toBe('');
   });
 
   it('returns null from commitAll when nothing changed', async () => {

@@ -99,11 +99,34 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
     const path = resolve(workDir, 'worktrees', name);
     await mkdir(dirname(path), { recursive: true });
     try {
-      await releaseBranch(mirror, branch, signal);
-      await runGit(
-        ['--git-dir', mirror, 'worktree', 'add', '--quiet', '--force', '-B', branch, path, baseSha],
-        { signal },
-      );
+      const add = () =>
+        runGit(
+          [
+            '--git-dir',
+            mirror,
+            'worktree',
+            'add',
+            '--quiet',
+            '--force',
+            '-B',
+            branch,
+            path,
+            baseSha,
+          ],
+          { signal },
+        );
+      // A branch still checked out by an earlier worktree of the task (a re-dispatch) is
+      // released from it first; asked only then, so a task costs no extra git calls.
+      await add().catch(async (err: unknown) => {
+        if (
+          signal?.aborted ||
+          !(err instanceof GitFailure) ||
+          !/checked out at|used by worktree/.test(err.message)
+        )
+          throw err;
+        await releaseBranch(mirror, branch, signal);
+        await add();
+      });
       // Written by git a moment ago, before any command ran: the values to hold it to.
       const dotGit = await readFile(join(path, '.git'), 'utf8');
       const gitDir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
@@ -179,17 +202,27 @@ export async function commitAll(
   await verifyWorkspace(ws);
   try {
     await worktreeGit(ws, ['add', '--all', '--', '.', ...EXCLUDES], signal);
-    const staged = await worktreeGit(
+    const text = message.trim() || 'Changes made by CodeFRAME';
+    try {
+      await worktreeGit(ws, ['commit', '--quiet', '--no-verify', '-m', text], signal);
+    } catch (err) {
+      // Status 1 with nothing staged: there is nothing to commit.
+      if (err instanceof GitFailure && err.exit?.status === 1 && /nothing/.test(err.exit.stdout))
+        return null;
+      throw err;
+    }
+    // The commit's sha and the paths it changed, in one call.
+    const shown = await worktreeGit(
       ws,
-      ['diff', '--cached', '--name-only', '--no-ext-diff', '-z'],
+      ['show', '-z', '--name-only', '--no-ext-diff', '--format=%H', 'HEAD'],
       signal,
     );
-    const filesChanged = staged.split('\0').filter(Boolean);
-    if (filesChanged.length === 0) return null;
-    const text = message.trim() || 'Changes made by CodeFRAME';
-    await worktreeGit(ws, ['commit', '--quiet', '--no-verify', '-m', text], signal);
-    const sha = (await worktreeGit(ws, ['rev-parse', 'HEAD'], signal)).trim();
-    return { sha, filesChanged };
+    const end = shown.indexOf('\0');
+    const files = shown
+      .slice(end + 1)
+      .replace(/^\n/, '')
+      .split('\0');
+    return { sha: shown.slice(0, end).trim(), filesChanged: files.filter(Boolean) };
   } catch (err) {
     throw failure('git_failed', `could not commit the changes in ${ws.path}`, err);
   }
@@ -299,7 +332,12 @@ export async function removeWorktree(ws: Workspace, branch?: string): Promise<vo
   await rm(ws.path, { recursive: true, force: true });
   const gitDir = ['--git-dir', ws.commonDir];
   await serialised(ws.commonDir, async () => {
-    await runGit([...gitDir, 'worktree', 'prune']);
+    // Its own entry under worktrees/ goes as prune would take it (git wrote the path, and
+    // it is checked to lie there); other stale entries are pruned when a branch needs it.
+    const admin = relative(join(ws.commonDir, 'worktrees'), ws.gitDir);
+    if (/^[^/]+$/.test(admin) && admin !== '..' && admin !== '.')
+      await rm(ws.gitDir, { recursive: true, force: true });
+    else await runGit([...gitDir, 'worktree', 'prune']);
     if (branch) await runGit([...gitDir, 'branch', '--quiet', '-D', branch]).catch(() => {});
   });
 }
