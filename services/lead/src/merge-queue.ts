@@ -1,6 +1,7 @@
 import type { MainVerified, Project, Task, VerifyCommitResponse } from '@codeframe/proto';
 import { serialised } from '@codeframe/runtime';
 import { branchHeads, MERGE_QUEUE, type MergeOutcome, moveBranch } from './project-repo.js';
+import { unknownBranch } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { Replica } from './worker-pool.js';
 
@@ -100,7 +101,7 @@ export class MergeQueue {
   async #land(project: Project, repo: RepoAccess, batch: Waiting[]): Promise<void> {
     const access = { dataDir: this.o.dataDir, repoUrl: repo.url, credentials: repo.credentials };
     const main = (await branchHeads(access, ['main'])).get('main');
-    if (!main) throw new Error(`main of ${repo.url} is missing`);
+    if (!main) throw unknownBranch('main', repo.url);
     await moveBranch({ ...access, name: MERGE_QUEUE, to: main });
     const stacked: Stacked[] = [];
     for (const entry of batch) {
