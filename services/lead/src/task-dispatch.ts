@@ -13,6 +13,7 @@ import { type Logger, withCredentials } from '@codeframe/runtime';
 import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
+import { CommitWindow } from './commit-window.js';
 import type { GatedMerge, MainVerification } from './main-verification.js';
 import {
   type ProjectBudget,
@@ -117,6 +118,7 @@ export class TaskDispatch {
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
+    const window = new CommitWindow(STREAM_WINDOW);
     try {
       for await (const event of replica.client.executeTask(request, {
         signal: run.controller.signal,
@@ -127,6 +129,13 @@ export class TaskDispatch {
           continue;
         }
         if (!payload.case) continue;
+        // Most events only go to the log: the next is read while they commit.
+        if (!EFFECTS.has(payload.case)) {
+          await window.add(this.state.emit(project.id, payload as EventPayload));
+          continue;
+        }
+        // The others change what the store holds first; they wait for the log to catch up.
+        await window.settle();
         if (payload.case === 'taskStatusChanged') {
           await this.state.store.updateTask(task.id, { status: payload.value.to });
         }
@@ -151,10 +160,13 @@ export class TaskDispatch {
         await this.state.emit(project.id, payload as EventPayload);
         if (payload.case === 'tokenUsage') await this.o.budget.enforce(project.id);
       }
+      await window.settle();
     } catch (err) {
       // The lead could not store what the worker sent: not the worker's fault. Leaving the
       // loop ends the worker's stream; the task runs again once the store writes.
       if (isStorageFault(err)) throw err;
+      // What the stream sent before it broke is in the log before the task settles.
+      await window.settle();
       failure = ConnectError.from(err);
     }
     const current = await this.state.task(task.id);
@@ -313,6 +325,12 @@ export class TaskDispatch {
     }
   }
 }
+
+/** Worker events that change the store's state besides the log (status, gates, usage, an
+ * artifact): handled one at a time, after the events before them committed. */
+const EFFECTS = new Set(['taskStatusChanged', 'qualityGate', 'tokenUsage', 'browserCheck']);
+/** Events of one stream that may be committing while its next is read. */
+const STREAM_WINDOW = 256;
 
 // Codes a worker answers a task with when the task, not the worker, went wrong: INTERNAL
 // (a task that broke: its checkout could not be made) and RESOURCE_EXHAUSTED (it is full).
