@@ -139,7 +139,11 @@ describe('the merge queue', () => {
     const before = await mainSha();
     const outcomes: GatedMerge[] = await landAll(queue(), ['a', 'b', 'c']);
     for (const o of outcomes)
-      expect(o).toMatchObject({ red: { reverted: true }, unverified: 'no worker answered' });
+      expect(o).toMatchObject({
+        base: before,
+        red: { reverted: true },
+        unverified: 'no worker answered',
+      });
     expect(runs).toHaveLength(1);
     expect(await mainSha()).toBe(before);
   });

@@ -132,7 +132,9 @@ export class MergeQueue {
     if (stacked.length === 1 || result.error) {
       for (const { entry, outcome } of stacked) {
         const red = await this.o.verified(entry.task.id, tip, result, true);
-        entry.done({ ...outcome, red, ...(result.error ? { unverified: result.error } : {}) });
+        // `base`: where main stays, whatever the merge was stacked on.
+        const unverified = result.error ? { unverified: result.error } : {};
+        entry.done({ ...outcome, base: main, red, ...unverified });
       }
       return;
     }
