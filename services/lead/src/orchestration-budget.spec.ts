@@ -1,10 +1,11 @@
 // Budgets that hold: the lead, three workers and fake-anthropic, with a price table that
 // makes every worker call cost the same known amount and planning free.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Brain, idle, paddedTurn, type TurnBlock, toolUse } from '@codeframe/fake-anthropic';
 import { BlockerStatus, type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const WORKER_MODEL = 'claude-sonnet-5-5';
@@ -74,34 +75,36 @@ const brain: Brain = async (request, ctx) => {
   return padded([toolUse('finish', { summary: `${key} done` })]);
 };
 
-const finished = (event: Event) =>
-  event.payload.case === 'projectStatus' &&
-  (event.payload.value.status === ProjectStatus.COMPLETED ||
-    event.payload.value.status === ProjectStatus.FAILED);
+/** A cluster whose models cost only their output tokens, at these USD per million; the
+ * workers use WORKER_MODEL, the lead too unless `leadEnv` says. */
+async function pricedCluster(
+  outputPrices: Record<string, number>,
+  leadEnv: Record<string, string> = {},
+): Promise<Cluster> {
+  const prices = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.json');
+  const table = Object.fromEntries(
+    Object.entries(outputPrices).map(([model, output]) => [
+      model,
+      { input: 0, output, cacheWrite: 0, cacheRead: 0 },
+    ]),
+  );
+  writeFileSync(prices, JSON.stringify(table));
+  return startCluster(
+    brain,
+    {},
+    { env: { CODEFRAME_PRICES_FILE: prices, CODEFRAME_MODEL: WORKER_MODEL }, leadEnv },
+  );
+}
 
 describe('budgets that hold, with workers against fake-anthropic', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const prices = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.json');
-    writeFileSync(
-      prices,
-      JSON.stringify({
-        [WORKER_MODEL]: { input: 0, output: OUTPUT_PRICE, cacheWrite: 0, cacheRead: 0 },
-        // The lead plans with a model this table makes free: every dollar is a worker's call.
-        'claude-haiku-4-5': { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 },
-      }),
-    );
-    cluster = await startCluster(
-      brain,
-      {},
+    // The lead plans with a model the table makes free: every dollar is a worker's call.
+    cluster = await pricedCluster(
+      { [WORKER_MODEL]: OUTPUT_PRICE, 'claude-haiku-4-5': 0 },
       {
-        env: { CODEFRAME_PRICES_FILE: prices, CODEFRAME_MODEL: WORKER_MODEL },
-        leadEnv: {
-          CODEFRAME_MODEL: 'claude-haiku-4-5',
-          CODEFRAME_TASK_BUDGET_USD: String(TASK_BUDGET_USD),
-        },
+        CODEFRAME_MODEL: 'claude-haiku-4-5',
+        CODEFRAME_TASK_BUDGET_USD: String(TASK_BUDGET_USD),
       },
     );
   }, 60_000);
@@ -113,7 +116,7 @@ describe('budgets that hold, with workers against fake-anthropic', () => {
     const projectId = project!.id;
     const before = answered;
     await client.startProject({ projectId });
-    const events = await watchUntil(cluster, projectId, 0n, finished);
+    const events = await watchUntil(cluster, projectId, 0n, projectEnded);
     expect(events.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.FAILED });
     const [task] = (await client.listTasks({ projectId })).tasks;
     expect(task?.status).toBe(TaskStatus.FAILED);
@@ -140,7 +143,7 @@ describe('budgets that hold, with workers against fake-anthropic', () => {
       cluster,
       projectId,
       0n,
-      (e) => e.payload.case === 'blockerCreated' || finished(e),
+      (e) => e.payload.case === 'blockerCreated' || projectEnded(e),
     );
     const created = blocked.at(-1)?.payload;
     expect(created?.case).toBe('blockerCreated');
@@ -183,7 +186,7 @@ describe('budgets that hold, with workers against fake-anthropic', () => {
 
     const raised = await client.setProjectBudget({ projectId, budgetUsd: 1 });
     expect(raised.project?.status).toBe(ProjectStatus.RUNNING);
-    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, finished);
+    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, projectEnded);
     expect(rest.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
     expect(rest.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.COMPLETED });
     ({ tasks } = await client.listTasks({ projectId }));
@@ -199,21 +202,8 @@ describe('budgets that hold, with workers against fake-anthropic', () => {
 describe('a review that would spend past the budget', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const prices = join(mkdtempSync(join(tmpdir(), 'prices-')), 'prices.json');
     // One model for all: the plan, each worker turn and each review call cost CALL_USD.
-    writeFileSync(
-      prices,
-      JSON.stringify({
-        [WORKER_MODEL]: { input: 0, output: OUTPUT_PRICE, cacheWrite: 0, cacheRead: 0 },
-      }),
-    );
-    cluster = await startCluster(
-      brain,
-      {},
-      { env: { CODEFRAME_PRICES_FILE: prices, CODEFRAME_MODEL: WORKER_MODEL } },
-    );
+    cluster = await pricedCluster({ [WORKER_MODEL]: OUTPUT_PRICE });
   }, 60_000);
   afterAll(() => cluster?.stop());
 
@@ -233,7 +223,7 @@ describe('a review that would spend past the budget', () => {
       cluster,
       projectId,
       0n,
-      (e) => e.payload.case === 'blockerCreated' || finished(e),
+      (e) => e.payload.case === 'blockerCreated' || projectEnded(e),
     );
     expect(blocked.at(-1)?.payload.case).toBe('blockerCreated');
     let task = (await client.listTasks({ projectId })).tasks[0];
@@ -252,7 +242,7 @@ describe('a review that would spend past the budget', () => {
     expect(blocked.some(merged)).toBe(false);
 
     await client.setProjectBudget({ projectId, budgetUsd: 1 });
-    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, finished);
+    const rest = await watchUntil(cluster, projectId, blocked.at(-1)!.seq, projectEnded);
     expect(rest.at(-1)?.payload.value).toMatchObject({ status: ProjectStatus.COMPLETED });
     const verdicts = rest.flatMap((e) =>
       e.payload.case === 'reviewCompleted' ? [e.payload.value.approved] : [],

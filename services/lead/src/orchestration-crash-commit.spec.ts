@@ -3,7 +3,7 @@
 // no seq was reused, and what a watcher saw before the kill is what the log holds.
 import { type Brain, passingTest, planTask, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** One task: a command printing a line every few ms (an output event each), then finish. */
@@ -41,16 +41,7 @@ describe('the lead killed while it commits a flood of events', () => {
     c.lead.child.kill('SIGKILL');
     await c.lead.exited();
     await c.restartLead();
-    const after = await watchUntil(
-      c,
-      projectId,
-      0n,
-      (e) =>
-        e.payload.case === 'projectStatus' &&
-        (e.payload.value.status === ProjectStatus.COMPLETED ||
-          e.payload.value.status === ProjectStatus.FAILED),
-      120_000,
-    );
+    const after = await watchUntil(c, projectId, 0n, projectEnded, 120_000);
     expect(ProjectStatus[(after.at(-1)!.payload.value as { status: number }).status]).toBe(
       'COMPLETED',
     );

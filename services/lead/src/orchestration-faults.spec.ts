@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Brain, idle, passingTest, planTask, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -91,10 +91,6 @@ const brain: Brain = async (request, { signal }) => {
   return { content: [text(`working on ${key}`), ...write(key)] };
 };
 
-const ended = (e: Event) =>
-  e.payload.case === 'projectStatus' &&
-  (e.payload.value.status === ProjectStatus.COMPLETED ||
-    e.payload.value.status === ProjectStatus.FAILED);
 const statusOf = (e: Event) =>
   e.payload.case === 'projectStatus' ? ProjectStatus[e.payload.value.status] : undefined;
 
@@ -120,7 +116,7 @@ describe('faults and control', () => {
     const victim = c.workers.backend!.find((w) => worker.worker.endsWith(`:${w.port}`))!;
     await new Promise((resolve) => setTimeout(resolve, 500));
     victim.child.kill('SIGKILL');
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     const workers = events.flatMap((e) =>
       e.payload.case === 'taskAssigned' ? [e.payload.value.worker] : [],
@@ -150,7 +146,7 @@ describe('faults and control', () => {
     c.lead.child.kill('SIGKILL');
     await c.lead.exited();
     await c.restartLead();
-    const after = await watchUntil(c, projectId, 0n, ended);
+    const after = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
     expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => BigInt(i + 1)));
     // What was persisted before the kill is unchanged after it.
@@ -173,7 +169,7 @@ describe('faults and control', () => {
     );
     const taskId = (started.at(-1)!.payload.value as { taskId: string }).taskId;
     await c.client.cancelTask({ taskId });
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     const cancelledAt = events.findIndex(
       (e) =>
         e.payload.case === 'taskStatusChanged' &&
@@ -206,7 +202,7 @@ describe('faults and control', () => {
     const { blockers } = await c.client.listBlockers({ projectId });
     expect(blockers.map((b) => b.id)).toEqual([blocker.id]);
     await c.client.answerBlocker({ blockerId: blocker.id, answer: '8080' });
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     expect(events.some((e) => e.payload.case === 'blockerResolved')).toBe(true);
     // The answer makes the task ready again: unblocked, then dispatched again.
@@ -273,7 +269,7 @@ describe('faults and control', () => {
   it('retries a failed task on request: its blocked dependent is unblocked once it completes, and the project then completes', async () => {
     cluster = await startCluster(brain);
     const projectId = await startProject(cluster, 'retry');
-    const first = await watchUntil(cluster, projectId, 0n, ended);
+    const first = await watchUntil(cluster, projectId, 0n, projectEnded);
     expect(statusOf(first.at(-1)!)).toBe('FAILED');
     const { tasks } = await cluster.client.listTasks({ projectId });
     const [flaky, dependent] = tasks;
@@ -283,7 +279,7 @@ describe('faults and control', () => {
       { taskId: dependent!.id, blockedBy: [flaky!.id] },
     ]);
     await cluster.client.retryTask({ taskId: flaky!.id });
-    const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, ended);
+    const after = await watchUntil(cluster, projectId, first.at(-1)!.seq, projectEnded);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
     const at = (found: (e: Event) => boolean) => after.findIndex(found);
     const unblocked = at((e) => e.payload.case === 'taskUnblocked');
@@ -314,7 +310,7 @@ describe('faults and control', () => {
     // merge, a compare-and-swap of main in the repository, cannot land.
     writeFileSync(join(repo, 'refs', 'heads', 'main.lock'), '');
     await cluster.client.startProject({ projectId: project!.id });
-    const events = await watchUntil(cluster, project!.id, 0n, ended);
+    const events = await watchUntil(cluster, project!.id, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('FAILED');
     const { tasks } = await cluster.client.listTasks({ projectId: project!.id });
     expect(tasks[0]!.error).toMatch(/^could not merge task\/\S+ into main: /);
@@ -325,7 +321,7 @@ describe('faults and control', () => {
   it('re-runs a task whose merge conflicts on the new main, then merges it', async () => {
     cluster = await startCluster(brain, { backend: 2 });
     const projectId = await startProject(cluster, 'conflict');
-    const events = await watchUntil(cluster, projectId, 0n, ended);
+    const events = await watchUntil(cluster, projectId, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     const rerun = events.find(
       (e) =>

@@ -14,7 +14,7 @@ import {
   toolUse,
 } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PKG = toolUse('write_file', { path: 'package.json', content: '{ "type": "module" }\n' });
@@ -135,16 +135,7 @@ describe('a main that stays green', () => {
     const { project } = await cluster.client.createProject({ prd: '# Pair\nTwo features.' });
     const projectId = project!.id;
     await cluster.client.startProject({ projectId });
-    const events = await watchUntil(
-      cluster,
-      projectId,
-      0n,
-      (e) =>
-        e.payload.case === 'projectStatus' &&
-        (e.payload.value.status === ProjectStatus.COMPLETED ||
-          e.payload.value.status === ProjectStatus.FAILED),
-      150_000,
-    );
+    const events = await watchUntil(cluster, projectId, 0n, projectEnded, 150_000);
     const { tasks } = await cluster.client.listTasks({ projectId });
     const idOf = (key: string) => tasks.find((t) => t.key === key)!.id;
     const keyOf = (id: string) => tasks.find((t) => t.id === id)!.key;

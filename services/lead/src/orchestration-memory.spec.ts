@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { type Brain, firstUserText, idle, planTask, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const PLANS: Record<string, Record<string, unknown>> = {
@@ -57,10 +57,6 @@ const brain: Brain = async (request, { signal }) => {
   return { content: [toolUse('list_files', {})] };
 };
 
-const ended = (e: Event) =>
-  e.payload.case === 'projectStatus' &&
-  (e.payload.value.status === ProjectStatus.COMPLETED ||
-    e.payload.value.status === ProjectStatus.FAILED);
 const statusOf = (e: Event) =>
   e.payload.case === 'projectStatus' ? ProjectStatus[e.payload.value.status] : undefined;
 const gitIn = (repo: string, args: string[]) =>
@@ -86,14 +82,14 @@ describe('memory across attempts', () => {
     cluster = await startCluster(brain);
     const c = cluster;
     const { projectId, repo } = await startProject(c, 'failing');
-    const first = await watchUntil(c, projectId, 0n, ended);
+    const first = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(first.at(-1)!)).toBe('FAILED');
     const { tasks } = await c.client.listTasks({ projectId });
     const id = tasks[0]!.id;
     // The failed attempt's work is kept on a branch of its own.
     expect(gitIn(repo, ['show', `attempts/${id}/1:flaky.txt`])).toBe('flaky first try');
     await c.client.retryTask({ taskId: id });
-    const after = await watchUntil(c, projectId, first.at(-1)!.seq, ended);
+    const after = await watchUntil(c, projectId, first.at(-1)!.seq, projectEnded);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
     expect(firsts).toHaveLength(2);
     const retry = firsts[1]!;
@@ -113,13 +109,13 @@ describe('memory across attempts', () => {
     const written = await watchUntil(c, projectId, 0n, (e) => e.payload.case === 'fileChanged');
     const id = (written.at(-1)!.payload.value as { taskId: string }).taskId;
     await c.client.cancelTask({ taskId: id });
-    const first = await watchUntil(c, projectId, 0n, ended);
+    const first = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(first.at(-1)!)).toBe('FAILED');
     // The worker pushes once its stream ended: wait for the branch to land, as a person would.
     while (!gitIn(repo, ['branch', '--list', `task/${id}`]))
       await new Promise((resolve) => setTimeout(resolve, 100));
     await c.client.retryTask({ taskId: id });
-    const after = await watchUntil(c, projectId, first.at(-1)!.seq, ended);
+    const after = await watchUntil(c, projectId, first.at(-1)!.seq, projectEnded);
     expect(statusOf(after.at(-1)!)).toBe('COMPLETED');
     expect(gitIn(repo, ['show', `attempts/${id}/1:long.txt`])).toBe('long first try');
     expect(firsts[1]).toContain('It ended cancelled');
@@ -136,7 +132,7 @@ describe('memory across attempts', () => {
     const worker = (assigned!.payload.value as { worker: string }).worker;
     const victim = c.workers.backend!.find((w) => worker.endsWith(`:${w.port}`))!;
     victim.child.kill('SIGKILL');
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     expect(firsts).toHaveLength(2);
     expect(firsts[1]).toContain('## Your previous attempt (attempt 1) did not complete');
@@ -149,7 +145,7 @@ describe('memory across attempts', () => {
     cluster = await startCluster(brain);
     const c = cluster;
     const { projectId } = await startProject(c, 'delivered');
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     expect(statusOf(events.at(-1)!)).toBe('COMPLETED');
     const user = firsts.find((f) => f.startsWith('# Task user:'))!;
     expect(user).toContain('## What its dependencies delivered');

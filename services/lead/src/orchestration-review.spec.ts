@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { type Brain, firstUserText, planTask, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const ADD = 'export const add = (a, b) => a + b;\n';
@@ -83,9 +83,7 @@ afterEach(async () => {
 });
 
 const settled = (e: Event) =>
-  (e.payload.case === 'projectStatus' &&
-    (e.payload.value.status === ProjectStatus.COMPLETED ||
-      e.payload.value.status === ProjectStatus.FAILED)) ||
+  projectEnded(e) ||
   (e.payload.case === 'taskStatusChanged' && e.payload.value.to === TaskStatus.BLOCKED);
 const verdicts = (events: Event[]) =>
   events.flatMap((e) => (e.payload.case === 'reviewCompleted' ? [e.payload.value] : []));

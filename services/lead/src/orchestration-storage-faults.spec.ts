@@ -3,8 +3,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Brain, passingTest, toolUse } from '@codeframe/fake-anthropic';
-import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -73,11 +73,6 @@ function fill(path: string): void {
   }
 }
 
-const ended = (e: Event) =>
-  e.payload.case === 'projectStatus' &&
-  (e.payload.value.status === ProjectStatus.COMPLETED ||
-    e.payload.value.status === ProjectStatus.FAILED);
-
 let cluster: Cluster | undefined;
 let mounted: string | undefined;
 afterEach(async () => {
@@ -133,7 +128,7 @@ describe.skipIf(skipReason)('storage faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     rmSync(filler);
 
-    const events = await watchUntil(c, projectId, 0n, ended);
+    const events = await watchUntil(c, projectId, 0n, projectEnded);
     const last = events.at(-1)!;
     expect(last.payload.case === 'projectStatus' && ProjectStatus[last.payload.value.status]).toBe(
       'COMPLETED',

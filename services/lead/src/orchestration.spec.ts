@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Brain, lastToolResults, text, toolUse } from '@codeframe/fake-anthropic';
 import { type Event, LeadService, ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
-import { type Cluster, type ServiceProcess, startCluster } from '@codeframe/testkit';
+import { type Cluster, projectEnded, type ServiceProcess, startCluster } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PLAN = {
@@ -135,12 +135,7 @@ describe('the lead with three workers and fake-anthropic', () => {
       { signal: controller.signal },
     )) {
       events.push(event);
-      const p = event.payload;
-      if (
-        p.case === 'projectStatus' &&
-        (p.value.status === ProjectStatus.COMPLETED || p.value.status === ProjectStatus.FAILED)
-      )
-        break;
+      if (projectEnded(event)) break;
     }
     clearTimeout(timer);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => BigInt(i + 1)));

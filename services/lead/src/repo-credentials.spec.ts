@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type Brain, toolUse } from '@codeframe/fake-anthropic';
-import { type Event, ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { type Cluster, startCluster, watchUntil } from '@codeframe/testkit';
+import { TaskStatus } from '@codeframe/proto';
+import { type Cluster, projectEnded, startCluster, watchUntil } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // A repository URL with a token in it, end to end: the token reaches the worker's git (as
@@ -54,10 +54,6 @@ afterAll(async () => {
   await new Promise((done) => remote.close(done));
 });
 
-const ended = (e: Event) =>
-  e.payload.case === 'projectStatus' &&
-  (e.payload.value.status === ProjectStatus.COMPLETED ||
-    e.payload.value.status === ProjectStatus.FAILED);
 const json = (value: unknown) =>
   JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? String(v) : v));
 
@@ -71,7 +67,7 @@ describe('repository credentials', () => {
     });
     expect(project?.repoUrl).toBe(url);
     await c.client.startProject({ projectId: project!.id });
-    const events = await watchUntil(c, project!.id, 0n, ended);
+    const events = await watchUntil(c, project!.id, 0n, projectEnded);
     // The host got the token from the worker's git, as basic credentials.
     const basic = `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`;
     expect(authorizations).toContain(basic);

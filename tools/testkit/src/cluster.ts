@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Brain, type FakeAnthropic, startFakeAnthropic } from '@codeframe/fake-anthropic';
-import { type Event, LeadService } from '@codeframe/proto';
+import { type Event, LeadService, ProjectStatus } from '@codeframe/proto';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
@@ -95,6 +95,12 @@ export async function startCluster(
   cluster.client = leadClient(cluster.lead);
   return cluster;
 }
+
+/** Whether the event is a project's last status: COMPLETED or FAILED (a watch's usual end). */
+export const projectEnded = (event: Event): boolean =>
+  event.payload.case === 'projectStatus' &&
+  (event.payload.value.status === ProjectStatus.COMPLETED ||
+    event.payload.value.status === ProjectStatus.FAILED);
 
 /** Watches a project's events after `afterSeq` until `until` says stop (or `timeoutMs` pass). */
 export async function watchUntil(

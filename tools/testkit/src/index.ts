@@ -1,4 +1,10 @@
-export { type Cluster, type ClusterOptions, startCluster, watchUntil } from './cluster.js';
+export {
+  type Cluster,
+  type ClusterOptions,
+  projectEnded,
+  startCluster,
+  watchUntil,
+} from './cluster.js';
 export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
   grpcJsClient,
