@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  changedSince,
   commitAll,
   isSafeRefName,
   prepareWorktree,
@@ -242,6 +243,68 @@ describe('git workspace', () => {
     expect(err.message).toMatch(/git config was changed/);
     await git(['--git-dir', ws.commonDir, 'config', '--unset', 'core.fsmonitor']);
     await removeWorktree(ws);
+  });
+
+  it('lists what changed since the checkout, or since an earlier commit, telling new files', async () => {
+    const seed = join(dir, 'seed');
+    await git(['fetch', '--quiet', 'origin', 'main'], seed);
+    await git(['checkout', '--quiet', '--detach', 'FETCH_HEAD'], seed);
+    await writeFile(join(seed, 'gone.txt'), 'soon deleted\n');
+    await writeFile(join(seed, 'kept.test.mjs'), 'old\n');
+    await git(['add', '.'], seed);
+    await git(['commit', '--quiet', '-m', 'files to change'], seed);
+    await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/changes'], seed);
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'changes', branch: 'task/ch', workDir });
+    await rm(join(ws.path, 'gone.txt'));
+    await writeFile(join(ws.path, 'kept.test.mjs'), 'new\n');
+    await mkdir(join(ws.path, 'src', 'node_modules'), { recursive: true });
+    await writeFile(join(ws.path, 'src', 'node_modules', 'dep.js'), 'x\n');
+    await writeFile(join(ws.path, 'src', 'new file.test.mjs'), 'x\n');
+    const expected = [
+      { path: 'kept.test.mjs', added: false },
+      { path: 'src/new file.test.mjs', added: true },
+    ];
+    const sorted = (files: { path: string }[]) =>
+      [...files].sort((a, b) => a.path.localeCompare(b.path));
+    expect(sorted(await changedSince(ws, ws.baseSha))).toEqual(expected);
+    // Since the commit before the base, the base's own files count as new too.
+    const parent = await git(['rev-parse', `${ws.baseSha}^`], ws.path);
+    expect(sorted(await changedSince(ws, parent))).toEqual([
+      { path: 'kept.test.mjs', added: true },
+      { path: 'src/new file.test.mjs', added: true },
+    ]);
+    // After a commit the checkout is that commit: the base is compared by diff.
+    await commitAll(ws, 'changed');
+    expect(sorted(await changedSince(ws, ws.baseSha))).toEqual(expected);
+    await removeWorktree(ws, 'task/ch');
+  });
+
+  it('shares one fetch among tasks that arrive together, each seeing what was pushed before it', async () => {
+    const seed = join(dir, 'seed');
+    const shared = join(dir, 'shared-fetch');
+    const push = async (name: string) => {
+      await writeFile(join(seed, name), `${name}\n`);
+      await git(['add', name], seed);
+      await git(['commit', '--quiet', '-m', name], seed);
+      await git(['push', '--quiet', '--force', 'origin', 'HEAD:refs/heads/moving'], seed);
+      return git(['rev-parse', 'HEAD'], seed);
+    };
+    const first = await push('one.txt');
+    const together = await Promise.all(
+      ['a', 'b', 'c'].map((id) =>
+        prepareWorktree({ repoUrl, baseRef: 'moving', branch: `task/s${id}`, workDir: shared }),
+      ),
+    );
+    expect(together.map((ws) => ws.baseSha)).toEqual([first, first, first]);
+    const second = await push('two.txt');
+    const later = await prepareWorktree({
+      repoUrl,
+      baseRef: 'moving',
+      branch: 'task/sd',
+      workDir: shared,
+    });
+    expect(later.baseSha).toBe(second);
+    await Promise.all([...together, later].map((ws) => removeWorktree(ws)));
   });
 
   it('rejects with the abort reason when cancelled', async () => {

@@ -86,61 +86,109 @@ export function isSafeRefName(ref: string): boolean {
   return /^[\w./-]+$/.test(ref) && !ref.includes('..') && !ref.startsWith('-');
 }
 
-/** Creates a fresh worktree on a new branch `branch` at `baseRef`, fetching the repo first. */
+/** Per mirror: when the latest fetch that succeeded started (performance.now()). */
+const fetchedSince = new Map<string, number>();
+
+/**
+ * Creates a fresh worktree on a new branch `branch` at `baseRef`, fetching the repo first.
+ * Tasks of one repository that arrive together share a fetch: one that started after a
+ * task arrived brings everything the repository held when the task was sent.
+ */
 export async function prepareWorktree(options: PrepareOptions): Promise<Workspace> {
   const { repoUrl, branch, workDir, signal } = options;
   const hash = createHash('sha256').update(repoUrl).digest('hex').slice(0, 16);
   const mirror = resolve(workDir, 'repos', `${hash}.git`);
+  const arrived = performance.now();
   // Tasks of one repository share its mirror; one at a time fetches into it and adds to it.
   return serialised(mirror, async () => {
-    await refreshMirror(mirror, repoUrl, signal);
-    const baseSha = await resolveBase(mirror, options);
+    const refresh = async () => {
+      const started = performance.now();
+      await refreshMirror(mirror, repoUrl, signal);
+      fetchedSince.set(mirror, started);
+    };
+    const fresh = (fetchedSince.get(mirror) ?? Number.NEGATIVE_INFINITY) > arrived;
+    if (!fresh) await refresh();
     const name = `${branch.replace(/[^\w.-]+/g, '-')}-${randomBytes(4).toString('hex')}`;
     const path = resolve(workDir, 'worktrees', name);
     await mkdir(dirname(path), { recursive: true });
+    // Most tasks start from a branch: the worktree is made from it straight away, and the
+    // base is read back from the branch git wrote. Anything else is resolved first.
+    let start = `refs/remotes/origin/${options.baseRef.replace(/^refs\/heads\//, '')}`;
+    const created = `could not create branch "${branch}" of ${withoutCredentials(repoUrl)}`;
     try {
-      const add = () =>
-        runGit(
-          [
-            '--git-dir',
-            mirror,
-            'worktree',
-            'add',
-            '--quiet',
-            '--force',
-            '-B',
-            branch,
-            path,
-            baseSha,
-          ],
-          { signal },
-        );
-      // A branch still checked out by an earlier worktree of the task (a re-dispatch) is
-      // released from it first; asked only then, so a task costs no extra git calls.
-      await add().catch(async (err: unknown) => {
+      await addWorktree(mirror, branch, path, start, signal).catch(async (err: unknown) => {
         if (
           signal?.aborted ||
           !(err instanceof GitFailure) ||
-          !/checked out at|used by worktree/.test(err.message)
+          !/invalid reference|not a valid object name/.test(err.message)
         )
-          throw err;
-        await releaseBranch(mirror, branch, signal);
-        await add();
+          throw failure('git_failed', created, err);
+        start = await resolveBase(mirror, options).catch(async (unknown: unknown) => {
+          // The shared fetch may have missed a ref that a fetch of its own brings.
+          if (!fresh) throw unknown;
+          await refresh();
+          return resolveBase(mirror, options);
+        });
+        await addWorktree(mirror, branch, path, start, signal);
       });
       // Written by git a moment ago, before any command ran: the values to hold it to.
       const dotGit = await readFile(join(path, '.git'), 'utf8');
       const gitDir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
       if (!gitDir) throw new Error(`git wrote no gitdir line into ${path}/.git`);
+      const baseSha = /^[0-9a-f]{40}$/.test(start)
+        ? start
+        : ((await readLooseRef(mirror, branch)) ??
+          (await runGit(['--git-dir', mirror, 'rev-parse', `refs/heads/${branch}`])).trim());
       const configDigest = await digest(join(mirror, 'config'));
       return { path, baseSha, gitDir, commonDir: mirror, dotGit, configDigest };
     } catch (err) {
-      throw failure(
-        'git_failed',
-        `could not create branch "${branch}" of ${withoutCredentials(repoUrl)}`,
-        err,
-      );
+      throw failure('git_failed', created, err);
     }
   });
+}
+
+/**
+ * `git worktree add -B branch path start`. A branch still checked out by an earlier worktree
+ * of the task (a re-dispatch) is released from it first; asked only then, so a task costs
+ * no extra git calls.
+ */
+async function addWorktree(
+  mirror: string,
+  branch: string,
+  path: string,
+  start: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const args = ['--git-dir', mirror, 'worktree', 'add', '--quiet', '--force', '--no-track'];
+  const add = () => runGit([...args, '-B', branch, path, start], { signal });
+  await add().catch(async (err: unknown) => {
+    if (
+      signal?.aborted ||
+      !(err instanceof GitFailure) ||
+      !/checked out at|used by worktree/.test(err.message)
+    )
+      throw err;
+    await releaseBranch(mirror, branch, signal);
+    await add();
+  });
+}
+
+/**
+ * The commit a branch of the mirror points at, read from the file git wrote for it (a
+ * branch it just created or moved is never packed); undefined when there is no such file.
+ */
+async function readLooseRef(mirror: string, branch: string): Promise<string | undefined> {
+  const file = looseRefPath(mirror, branch);
+  const text = file && (await readFile(file, 'utf8').catch(() => ''));
+  return text && /^[0-9a-f]{40}\n?$/.test(text) ? text.trim() : undefined;
+}
+
+/** Where the files backend keeps `refs/heads/<branch>`, or undefined for a name that would
+ * lead outside it. */
+function looseRefPath(mirror: string, branch: string): string | undefined {
+  const heads = join(mirror, 'refs', 'heads');
+  const file = resolve(heads, branch);
+  return isSafeRefName(branch) && file.startsWith(`${heads}/`) ? file : undefined;
 }
 
 /** git on the worktree, as the worker recorded it, whatever the worktree now holds. */
@@ -283,22 +331,41 @@ export async function whileCheckedOutAt<T>(
   }
 }
 
+/** A path the worktree changed since a commit; `added` when that commit has no such file. */
+export interface ChangedFile {
+  path: string;
+  added: boolean;
+}
+
 /**
  * Paths the worktree changed or added since `sha`, untracked ones included (what a commit
- * would take), dependency folders left out; deleted paths are not listed.
+ * would take), dependency folders left out; deleted paths are not listed. Since the commit
+ * checked out (the usual case) that is one `git status`.
  */
 export async function changedSince(
   ws: Workspace,
   sha: string,
   signal?: AbortSignal,
-): Promise<string[]> {
+): Promise<ChangedFile[]> {
   await verifyWorkspace(ws);
   const pathspec = ['--', '.', ...EXCLUDES];
+  if (sha === (await headSha(ws))) {
+    const status = await worktreeGit(
+      ws,
+      ['status', '--porcelain', '-z', '--no-renames', '--untracked-files=all', ...pathspec],
+      signal,
+    );
+    // `XY path` each: X the index against HEAD, Y the worktree against the index.
+    return status
+      .split('\0')
+      .filter((entry) => entry.length > 3 && !entry.slice(0, 2).includes('D'))
+      .map((entry) => ({ path: entry.slice(3), added: /^(\?\?|A)/.test(entry) }));
+  }
   const changed = await worktreeGit(
     ws,
     [
       'diff',
-      '--name-only',
+      '--name-status',
       '--no-ext-diff',
       '--no-renames',
       '--diff-filter=d',
@@ -313,7 +380,20 @@ export async function changedSince(
     ['ls-files', '--others', '--exclude-standard', '-z', ...pathspec],
     signal,
   );
-  return [...new Set(`${changed}\0${untracked}`.split('\0').filter(Boolean))];
+  const files = new Map<string, boolean>();
+  const fields = changed.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) files.set(fields[i + 1]!, fields[i] === 'A');
+  for (const path of untracked.split('\0').filter(Boolean)) files.set(path, true);
+  return [...files].map(([path, added]) => ({ path, added }));
+}
+
+/** The commit the worktree has checked out, read from git's files (which commands cannot
+ * write); undefined when they hold anything else. */
+async function headSha(ws: Workspace): Promise<string | undefined> {
+  const head = await readFile(join(ws.gitDir, 'HEAD'), 'utf8').catch(() => '');
+  const branch = /^ref: refs\/heads\/(\S+)\n?$/.exec(head)?.[1];
+  if (branch) return readLooseRef(ws.commonDir, branch);
+  return /^[0-9a-f]{40}\n?$/.test(head) ? head.trim() : undefined;
 }
 
 /** The text of `path` at commit `sha`, or undefined when the commit has no such file. */
@@ -338,7 +418,10 @@ export async function removeWorktree(ws: Workspace, branch?: string): Promise<vo
     if (/^[^/]+$/.test(admin) && admin !== '..' && admin !== '.')
       await rm(ws.gitDir, { recursive: true, force: true });
     else await runGit([...gitDir, 'worktree', 'prune']);
-    if (branch) await runGit([...gitDir, 'branch', '--quiet', '-D', branch]).catch(() => {});
+    // Its branch goes as `branch -D` would take it: the file git wrote for it (the mirror
+    // keeps no reflog, and a packed copy of the name is only ever overwritten by -B).
+    const ref = branch && looseRefPath(ws.commonDir, branch);
+    if (ref) await rm(ref, { force: true });
   });
 }
 
@@ -361,9 +444,12 @@ async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSign
   try {
     if (await stat(join(mirror, 'HEAD')).catch(() => null)) {
       // Mirrors of earlier versions kept the URL as remote "origin": forget it.
-      await runGit(['--git-dir', mirror, 'config', '--remove-section', 'remote.origin'], {
-        signal,
-      }).catch(() => {});
+      const config = await readFile(join(mirror, 'config'), 'utf8').catch(() => '');
+      if (/^\s*\[remote "origin"\]/m.test(config)) {
+        await runGit(['--git-dir', mirror, 'config', '--remove-section', 'remote.origin'], {
+          signal,
+        }).catch(() => {});
+      }
       await writeExcludes(mirror);
       await fetch(mirror);
       return;

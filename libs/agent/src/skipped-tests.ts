@@ -97,13 +97,14 @@ export async function checkSkippedTests(input: SkipCheckInput): Promise<SkipChec
   }
   const added: string[] = [];
   const files = (await changedSince(workspace, baseSha, signal))
-    .filter((file) => isTestFile(file) || TEST_SOURCE.test(file))
+    .filter(({ path }) => isTestFile(path) || TEST_SOURCE.test(path))
     .slice(0, MAX_FILES);
-  for (const file of files) {
+  for (const { path: file, added: isNew } of files) {
     const path = await resolveInWorktree(workspace.path, file).catch(() => undefined);
     const now = path && (await readRegularFile(path, file, MAX_FILE_BYTES).catch(() => undefined));
     if (!now) continue;
-    added.push(...addedSkips(file, await fileAtCommit(workspace, baseSha, file, signal), now.text));
+    const before = isNew ? undefined : await fileAtCommit(workspace, baseSha, file, signal);
+    added.push(...addedSkips(file, before, now.text));
   }
   const problems: string[] = [];
   if (added.length > 0) {
