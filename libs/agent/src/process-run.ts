@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { launch } from '@codeframe/runtime';
 
 // Runs one child process to its end: output capped, a time limit, cancellation, and the
 // whole process group killed when it ends, times out or is cancelled. The sandbox builds
@@ -54,16 +53,15 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
   if (options.signal?.aborted) return Promise.resolve(result({ cancelled: true }));
 
   const [file, ...args] = options.argv;
-  // Detached: the command leads its own process group, so one kill reaches all it started.
-  const child = spawn(file!, args, {
+  // Its own process group, so one kill reaches all the command started.
+  const child = launch(file!, args, {
     cwd: options.cwd,
     env: options.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', options.onStatusLine ? 'pipe' : 'ignore'],
+    fd3: Boolean(options.onStatusLine),
   });
-  child.stdout!.on('data', (chunk: Buffer) => output.add('stdout', chunk));
-  child.stderr!.on('data', (chunk: Buffer) => output.add('stderr', chunk));
-  const status = child.stdio[3] as Readable | null;
+  child.stdout.on('data', (chunk: Buffer) => output.add('stdout', chunk));
+  child.stderr.on('data', (chunk: Buffer) => output.add('stderr', chunk));
+  const { status } = child;
   if (status && options.onStatusLine) {
     let pending = '';
     status.setEncoding('utf8');
@@ -72,19 +70,12 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
       pending = lines.pop() ?? '';
       for (const line of lines) if (line) options.onStatusLine?.(line);
     });
-    status.on('error', () => {});
   }
 
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let cancelled = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // ESRCH: the group is already gone
-      }
-    };
+    const killGroup = () => child.killGroup('SIGKILL');
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
@@ -99,12 +90,12 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
       options.signal?.removeEventListener('abort', onAbort);
     };
 
-    child.once('error', (err) => {
+    child.once('error', (err: Error) => {
       stopWatching();
       killGroup();
       reject(new Error(`could not start ${file} to run the command: ${err.message}`));
     });
-    child.once('exit', (exitCode, signal) => {
+    child.once('exit', (exitCode: number | null, signal: NodeJS.Signals | null) => {
       stopWatching();
       // Nothing the command left running in the background outlives it.
       killGroup();
@@ -117,9 +108,7 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
       };
       // A process that escaped the group may hold the pipes open; stop listening after a moment.
       const grace = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        status?.destroy();
+        child.release();
         finish();
       }, PIPE_GRACE_MS);
       child.once('close', finish);

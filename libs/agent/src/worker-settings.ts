@@ -1,6 +1,6 @@
 import { llmSettings } from '@codeframe/llm';
 import { serverSettings } from '@codeframe/rpc';
-import { env } from '@codeframe/runtime';
+import { env, gitSettings, launcherSettings } from '@codeframe/runtime';
 import { browserCheckEnvSettings } from './browser-verdict.js';
 import { contextEnvSettings } from './context-settings.js';
 import { sandboxEnvSettings } from './sandbox-settings.js';
@@ -30,5 +30,7 @@ export function workerSettings(defaultPort: number) {
     stuckStopAfter: env.int('CODEFRAME_STUCK_STOP_AFTER', 5, 1, 1000),
     ...contextEnvSettings,
     ...browserCheckEnvSettings,
+    ...gitSettings,
+    ...launcherSettings,
   };
 }

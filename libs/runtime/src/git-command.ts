@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { env, loadConfig } from './config.js';
 import { type GitCredentials, helperArgs, helperEnv } from './git-credentials.js';
+import { launch } from './process-launcher.js';
 
 // The one way CodeFRAME runs git (the workers' worktrees, the lead's merges): never
 // prompting, with a fixed identity, and failing with git's own complaint. It runs on
@@ -82,19 +82,16 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
   const limitMs = network ? (options.timeoutMs ?? settings.gitTimeoutMs) : undefined;
   return new Promise<string>((done, fail) => {
     // Its own process group, so a timeout or a cancel stops git's helpers (ssh,
-    // remote-https) with it: they hold git's pipes open otherwise.
-    const child = spawn('git', argv, { cwd, env, detached: true, stdio: 'pipe' });
+    // remote-https) with it: they hold git's pipes open otherwise. Nothing is ever fed to
+    // git: a command reading stdin sees it empty at once.
+    const child = launch('git', argv, { cwd, env });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let size = 0;
     let stopped: 'timeout' | 'aborted' | 'overflow' | undefined;
     const stop = (why: typeof stopped) => {
       stopped ??= why;
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      child.killGroup('SIGKILL');
     };
     const onAbort = () => stop('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -107,10 +104,10 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     };
     child.stdout.on('data', collect(stdout));
     child.stderr.on('data', collect(stderr));
-    child.on('error', (err) => {
+    child.on('error', (err: Error) => {
       finish(() => fail(new GitFailure(`fatal: could not run git: ${err.message}`)));
     });
-    child.on('close', (code, killedBy) => {
+    child.on('close', (code: number | null, killedBy: NodeJS.Signals | null) => {
       finish(() => {
         const errText = Buffer.concat(stderr).toString('utf8').trim();
         if (stopped === 'aborted' && signal?.aborted) fail(signal.reason);
@@ -138,9 +135,6 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
       signal?.removeEventListener('abort', onAbort);
       settle();
     };
-    // Nothing is ever fed to git: a command reading stdin sees it empty at once.
-    child.stdin.on('error', () => {});
-    child.stdin.end();
   });
 }
 

@@ -13,4 +13,12 @@ export { type GitCredentials, splitCredentials, withCredentials } from './git-cr
 export { serialised } from './keyed-lock.js';
 export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
 export { packageVersion } from './package-version.js';
+export {
+  type LaunchedProcess,
+  type LaunchOptions,
+  launch,
+  launcherSettings,
+  OutputPipe,
+  SPAWN_CHANNEL,
+} from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { createLlmClient, llmSettings } from '@codeframe/llm';
 import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
-import { env, gitSettings, loadConfig, runService } from '@codeframe/runtime';
+import { env, gitSettings, launcherSettings, loadConfig, runService } from '@codeframe/runtime';
 import { openSqliteStore } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import { leadService, storeErrors } from './lead-service.js';
@@ -31,6 +31,7 @@ await runService('lead', async (log) => {
     review: env.boolean('CODEFRAME_REVIEW', true),
     reviewMaxRounds: env.int('CODEFRAME_REVIEW_MAX_ROUNDS', 2, 0, 20),
     ...gitSettings,
+    ...launcherSettings,
     repoRoot: env.optional('CODEFRAME_REPO_ROOT'),
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
     verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),

@@ -109,7 +109,13 @@ describe('npm run bench at tiny sizes', () => {
     expect(row!.completed).toBe(4);
     expect(row!.loopDelay.samples).toBeGreaterThan(0);
     expect(row!.peakRssMb).toBeGreaterThan(0);
+    // Each task fetches into the mirror and adds a worktree; the breakdown adds up.
+    expect(row!.processesPerTask['git fetch']).toBeGreaterThan(0);
+    expect(row!.processesPerTask['git worktree']).toBeGreaterThan(0);
+    const listed = Object.values(row!.processesPerTask).reduce((a, b) => a + b, 0);
+    expect(listed).toBeCloseTo(row!.spawnsPerTask, 0);
     expect(workerSection(result)).toMatch(/\| 4 \| 4\/4 \|/);
+    expect(workerSection(result)).toMatch(/Processes per task at 4 at once: .*git fetch/);
   }, 60_000);
 
   it('times sandboxed commands against bare ones, and an install from the registry then the cache', async () => {

@@ -215,8 +215,8 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
     phases,
     '',
     `A merge was running or waiting ${pct(result.timeline.mergeLaneBusy * 100)} of the makespan (merges into one project are serialised; with verification on, that includes waiting for the batch's test run). ` +
-      `Inside the lead: event-loop delay p99 ${ms(result.lead.loopDelayP99Ms)}, max ${ms(result.lead.loopDelayMaxMs)}; ${int(result.lead.spawns)} git processes held its loop ${ms(result.lead.spawnBlockedMs)} in spawn(). ` +
-      `Inside the workers: p99 up to ${ms(result.workers.loopDelayP99Ms)}, max ${ms(result.workers.loopDelayMaxMs)}; ${int(result.workers.spawns)} processes, ${ms(result.workers.spawnBlockedMs)} in spawn().`,
+      `Inside the lead: event-loop delay p99 ${ms(result.lead.loopDelayP99Ms)}, max ${ms(result.lead.loopDelayMaxMs)}; ${int(result.lead.spawns)} git processes (${int(result.lead.threadSpawns)} started from the launcher's thread) held its loop ${ms(result.lead.spawnBlockedMs)} in spawn(). ` +
+      `Inside the workers: p99 up to ${ms(result.workers.loopDelayP99Ms)}, max ${ms(result.workers.loopDelayMaxMs)}; ${int(result.workers.spawns)} processes (${int(result.workers.threadSpawns)} from the launcher's thread), ${ms(result.workers.spawnBlockedMs)} of the loop in spawn().`,
   ].join('\n');
 }
 
@@ -235,6 +235,7 @@ export function workerSection(result: WorkerConcurrencyResult): string {
         'max',
         'Processes / task',
         'Loop held by spawn() / task',
+        'Launcher thread in spawn() / task',
         'RSS idle → peak',
         'Memory / task',
         'Worker CPU (with git and tests)',
@@ -248,10 +249,18 @@ export function workerSection(result: WorkerConcurrencyResult): string {
         ms(r.loopDelay.maxMs),
         r.spawnsPerTask.toFixed(1),
         ms(r.spawnBlockedMsPerTask),
+        ms(r.threadSpawnMsPerTask),
         `${r.idleRssMb} → ${r.peakRssMb} MB`,
         `${int(r.memoryPerTaskKb)} KB`,
         `${pct(r.cpu.worker)} (${pct(r.cpu.workerWithChildren)}), other ${pct(r.cpu.other)}`,
       ]),
+    ),
+    '',
+    ...result.rows.map(
+      (r) =>
+        `Processes per task at ${int(r.tasks)} at once: ${Object.entries(r.processesPerTask)
+          .map(([label, n]) => `${label} ${n}`)
+          .join(', ')}.`,
     ),
   ].join('\n');
 }

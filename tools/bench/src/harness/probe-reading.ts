@@ -15,6 +15,10 @@ export interface ProbeReading {
   spawns: number;
   /** Time spawn() held the event loop, summed. */
   spawnMs: number;
+  /** Of `spawns`, those CodeFRAME's launcher started from its own thread, and the time
+   * spawn() held that thread (not the loop). */
+  threadSpawns: number;
+  threadSpawnMs: number;
   /** With `logSpawns`: [epoch ms, command line] of each process started. */
   spawnLog?: [number, string][];
   rssBytes: number;

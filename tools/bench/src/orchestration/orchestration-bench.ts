@@ -8,6 +8,7 @@ import type { ServiceProcess } from '@codeframe/testkit';
 import { startBenchCluster } from '../harness/bench-cluster.js';
 import { type ProbeReading, readProbe } from '../harness/probe-reading.js';
 import { PhaseMeter, round } from '../harness/process-stats.js';
+import { seedBenchProject } from './bench-project.js';
 import { type BrainCall, fixedLatencyBrain, layeredPrd } from './fixed-latency-brain.js';
 import { type IdealBound, idealBound, layeredPlan } from './layered-plan.js';
 import { preparationStarts, type Timeline, taskTimeline } from './task-timeline.js';
@@ -57,6 +58,8 @@ export interface LoopFigures {
   loopDelayMaxMs: number;
   spawns: number;
   spawnBlockedMs: number;
+  /** Of `spawns`, those started from the launcher's thread, off the loop. */
+  threadSpawns: number;
 }
 
 export async function runOrchestration(
@@ -86,6 +89,7 @@ export async function runOrchestration(
       maxConcurrency: 1000,
     });
     const projectId = project!.id;
+    seedBenchProject(project!.repoUrl);
     const tasks = (await client.planProject({ projectId })).tasks;
     calls.length = 0;
     const pids: Record<string, number> = {
@@ -164,6 +168,7 @@ function loopFigures(readings: ProbeReading[]): LoopFigures {
     loopDelayMaxMs: Math.max(...readings.map((r) => r.maxMs)),
     spawns: readings.reduce((sum, r) => sum + r.spawns, 0),
     spawnBlockedMs: readings.reduce((sum, r) => sum + r.spawnMs, 0),
+    threadSpawns: readings.reduce((sum, r) => sum + r.threadSpawns, 0),
   };
 }
 

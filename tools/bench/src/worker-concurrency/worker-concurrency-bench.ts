@@ -9,6 +9,7 @@ import { createRpcClient } from '@codeframe/rpc';
 import { seedBareRepo, startServiceProcess } from '@codeframe/testkit';
 import { trackChild } from '../harness/child-registry.js';
 import { probeEnv, readProbe } from '../harness/probe-reading.js';
+import { processBreakdown } from '../harness/process-breakdown.js';
 import { PhaseMeter, round, sampleProcess } from '../harness/process-stats.js';
 import { type BrainCall, fixedLatencyBrain } from '../orchestration/fixed-latency-brain.js';
 
@@ -35,6 +36,10 @@ export interface WorkerConcurrencyRow {
   /** Child processes (git, bubblewrap) per task, and the time spawn() held the loop per task. */
   spawnsPerTask: number;
   spawnBlockedMsPerTask: number;
+  /** Time spawn() held the launcher's thread per task, off the event loop. */
+  threadSpawnMsPerTask: number;
+  /** The processes per task by what they ran (`git fetch`, `bwrap`), most first. */
+  processesPerTask: Record<string, number>;
   idleRssMb: number;
   peakRssMb: number;
   memoryPerTaskKb: number;
@@ -78,7 +83,7 @@ async function measure(tasks: number, params: WorkerConcurrencyParams) {
       CODEFRAME_WORK_DIR: join(dir, 'work'),
       CODEFRAME_WORKER_CAPACITY: String(Math.max(256, tasks)),
       CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
-      ...probeEnv(),
+      ...probeEnv(true),
     },
   });
   trackChild(worker.child);
@@ -134,6 +139,8 @@ async function measure(tasks: number, params: WorkerConcurrencyParams) {
       },
       spawnsPerTask: round(delay.spawns / tasks, 1),
       spawnBlockedMsPerTask: round(delay.spawnMs / tasks, 1),
+      threadSpawnMsPerTask: round(delay.threadSpawnMs / tasks, 1),
+      processesPerTask: processBreakdown(delay.spawnLog ?? [], tasks),
       idleRssMb: round(idleRss / 2 ** 20, 1),
       peakRssMb: round(peakRss / 2 ** 20, 1),
       memoryPerTaskKb: Math.round((peakRss - idleRss) / 1024 / tasks),
