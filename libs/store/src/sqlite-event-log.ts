@@ -20,6 +20,8 @@ interface Pending {
 export class SqliteEventLog {
   private queue: Pending[] = [];
   private flushed: Promise<void> | undefined;
+  /** Projects an append already found. */
+  readonly #known = new Set<string>();
   private readonly projectSeq: Statement<[string], number | undefined>;
   private readonly writeBatch: (batch: Pending[]) => Event[];
 
@@ -58,13 +60,17 @@ export class SqliteEventLog {
     if (!this.db.open) {
       return Promise.reject(new Error('the store was closed; open it again before using it'));
     }
-    // Checked now, not in the batch, so one bad project id cannot fail everyone's events.
-    try {
-      if (guarded(() => this.projectSeq.get(projectId)) === undefined) {
-        return Promise.reject(notFound('project', projectId));
+    // Checked now, not in the batch, so one bad project id cannot fail everyone's events;
+    // asked once per project (projects are never deleted).
+    if (!this.#known.has(projectId)) {
+      try {
+        if (guarded(() => this.projectSeq.get(projectId)) === undefined) {
+          return Promise.reject(notFound('project', projectId));
+        }
+      } catch (err) {
+        return Promise.reject(err);
       }
-    } catch (err) {
-      return Promise.reject(err);
+      this.#known.add(projectId);
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ projectId, payload, time: Date.now(), resolve, reject });
