@@ -152,18 +152,23 @@ export function taskTimeline(
 
 /**
  * When each task's worktree preparation began, from the processes the workers logged: a
- * worker prepares one worktree of a repository at a time, starting with a fetch into its
- * mirror and ending with `worktree add -B task/<id>`, so the last fetch before that
- * `worktree add` is the task's.
+ * worker prepares one worktree of a repository at a time, from a fetch into its mirror (or
+ * none, when a fetch that started after the task arrived serves it) to `worktree add -B
+ * task/<id>`. So a task's began at the later of the last fetch and the previous task's
+ * `worktree add`.
  */
 export function preparationStarts(spawnLogs: readonly (readonly [number, string])[][]) {
   const starts = new Map<string, number>();
   for (const log of spawnLogs) {
-    let fetchAt: number | undefined;
+    let fetchAt = Number.NEGATIVE_INFINITY;
+    let addedAt = Number.NEGATIVE_INFINITY;
     for (const [at, command] of log) {
       if (/ fetch /.test(command)) fetchAt = at;
       const branch = / worktree add .*-B task\/(\S+)/.exec(command)?.[1];
-      if (branch) starts.set(branch, fetchAt ?? at);
+      if (!branch) continue;
+      const began = Math.max(fetchAt, addedAt);
+      starts.set(branch, Number.isFinite(began) ? began : at);
+      addedAt = at;
     }
   }
   return starts;
