@@ -171,6 +171,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     from,
     runTests: () => tools.runTests(),
     testCommand: () => role.testCommand(input.workspace.path),
+    known: input.request.baseTests,
     signal,
     events: ev,
     channel,

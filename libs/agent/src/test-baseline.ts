@@ -1,4 +1,4 @@
-import type { TaskEvent } from '@codeframe/proto';
+import type { KnownTestRun, TaskEvent } from '@codeframe/proto';
 import type { EventChannel } from './event-channel.js';
 import { type Workspace, whileCheckedOutAt } from './git-workspace.js';
 import type { TaskEventFactory } from './task-events.js';
@@ -8,7 +8,8 @@ import { walkFiles } from './worktree-files.js';
 // What the tests of a task's base counted before the model changed anything, so that a task
 // cannot pass by deleting or skipping tests (see test-verdict.ts). It costs one test run
 // when the base has tests (none when it has none); tasks of one worker starting from the
-// same commit share that run.
+// same commit share that run, and none is needed when the lead sent its own run of that
+// commit (the verified main a task starts from).
 
 export interface TestBaseline {
   passed: number;
@@ -32,6 +33,8 @@ export interface BaselineInput {
    * still count.
    */
   from?: { sha: string; branch: string };
+  /** The lead's run of main's tests (ExecuteTaskRequest.base_tests), when it sent one. */
+  known?: KnownTestRun;
 }
 
 /** Test files by their names: `*.test.js`, `*.spec.ts`, `test_x.py`, `x_test.go`, `tests/…`. */
@@ -67,9 +70,19 @@ export async function* measureBaseline(
     from ? whileCheckedOutAt(workspace, from.sha, from.branch, fn) : fn();
   if (!(await inBase(() => hasTests(workspace.path)))) return undefined;
   const command = await input.testCommand();
-  const key = `${from?.sha ?? workspace.baseSha}\0${command}`;
+  const commit = from?.sha ?? workspace.baseSha;
+  const key = `${commit}\0${command}`;
+  const { known } = input;
   let run = measured.get(key);
-  if (run) {
+  if (!run && known?.tests && known.commitSha === commit && known.tests.command === command) {
+    // The same command on the same commit, run by the lead's verification of main.
+    const { passed, failed, skipped } = known.tests;
+    yield events.activity(
+      `the base's tests (${command}) were run when the lead verified main at ${commit.slice(0, 12)}`,
+    );
+    run = Promise.resolve({ passed, failed, skipped, command });
+    remember(key, run);
+  } else if (run) {
     yield events.activity(`the base's tests (${command}) were measured for this commit before`);
   } else {
     const where = from

@@ -1,5 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import {
+  type KnownTestRun,
+  KnownTestRunSchema,
   type MainVerified,
   MainVerifiedSchema,
   type Project,
@@ -60,12 +62,21 @@ export class MainVerification {
   /** Verifications by repository and commit: the final main is usually the last merge. */
   readonly #results = new Map<string, VerifyCommitResponse>();
 
+  /** By repository: the commit the queue last moved main to, and its test run. */
+  readonly #greenMain = new Map<string, KnownTestRun>();
+
   readonly #queue: MergeQueue;
 
   constructor(private readonly o: MainVerificationOptions) {
     this.#queue = new MergeQueue({
       dataDir: o.dataDir,
       maxBatch: o.maxBatch ?? DEFAULT_MERGE_BATCH,
+      mainMoved: (repo, sha, result) => {
+        this.#greenMain.set(
+          repo.url,
+          create(KnownTestRunSchema, { commitSha: sha, tests: result.tests }),
+        );
+      },
       verify: (project, repo, sha, own) => this.#verify(project, repo, sha, own),
       verified: async (taskId, sha, result, reverted) => {
         const event = verified(taskId, sha, result, reverted);
@@ -91,6 +102,16 @@ export class MainVerification {
     const repo = await this.o.repoAccess(project);
     if (!this.o.enabled) return serialised(`main-gate:${repo.url}`, () => merge('main'));
     return this.#queue.enqueue(project, repo, task, own, merge);
+  }
+
+  /**
+   * The test run of main's tip as the queue verified it, for a task starting from main: the
+   * worker measures its base with it (when its checkout is at that very commit) instead of
+   * running the tests again. Undefined when verification is off or main was not moved yet.
+   */
+  async mainTests(project: Project): Promise<KnownTestRun | undefined> {
+    if (!this.o.enabled) return undefined;
+    return this.#greenMain.get((await this.o.repoAccess(project)).url);
   }
 
   /** After a merge was red and taken out (main stayed): the task runs again, or blocks. */

@@ -37,6 +37,8 @@ export interface MergeQueueOptions {
   ) => Promise<MainVerified>;
   /** Merges at most this many per test run. */
   maxBatch: number;
+  /** Main was moved to `sha`, whose tests `result` ran. */
+  mainMoved?: (repo: RepoAccess, sha: string, result: VerifyCommitResponse) => void;
 }
 
 interface Waiting {
@@ -121,6 +123,7 @@ export class MergeQueue {
     const result = await this.o.verify(project, repo, tip, stacked[0]!.entry.own);
     if (result.passed) {
       await moveBranch({ ...access, name: 'main', from: main, to: tip });
+      this.o.mainMoved?.(repo, tip, result);
       for (const { entry, outcome } of stacked) {
         await this.o.verified(entry.task.id, tip, result, false);
         entry.done(outcome);

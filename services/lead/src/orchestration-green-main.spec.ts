@@ -187,6 +187,18 @@ describe('a main that stays green', () => {
     );
     expect(reportAssigned).toBeGreaterThan(rerunGreen);
     expect(first).not.toBe(second);
+    // ... and it took the verification's run of that main as its base's tests, not running
+    // them again: the lead sent it with the task.
+    const reportActivity = events.flatMap((e) =>
+      e.payload.case === 'activityUpdate' && e.payload.value.taskId === idOf('report')
+        ? [e.payload.value.message]
+        : [],
+    );
+    const tip = checks.findLast((v) => v.passed && v.taskId === idOf(second))!.commitSha;
+    expect(reportActivity).toContain(
+      `the base's tests (node --test) were run when the lead verified main at ${tip.slice(0, 12)}`,
+    );
+    expect(reportActivity.some((m) => m.startsWith("measuring the base's tests"))).toBe(false);
 
     // The final status says main is green on a fresh checkout, with the counts.
     const final = events.at(-1)!.payload;

@@ -101,13 +101,14 @@ export class TaskDispatch {
       );
     const repo = await this.o.repoAccess(project);
     const memory = await this.#memory.recall(project, task, attempt);
+    const baseRef = memory.baseRef ?? (answers.length > 0 ? `task/${task.id}` : 'main');
     const request = create(ExecuteTaskRequestSchema, {
       projectId: project.id,
       task: await this.state.task(task.id),
       // The worker takes the credentials out again before its git sees the URL.
       repoUrl: withCredentials(repo.url, repo.credentials),
       // A task resumed after a blocker continues from the work it pushed before asking.
-      baseRef: memory.baseRef ?? (answers.length > 0 ? `task/${task.id}` : 'main'),
+      baseRef,
       branch: `task/${task.id}`,
       answers,
       attempt: attempt.number,
@@ -115,6 +116,7 @@ export class TaskDispatch {
       previousAttempt: memory.previousAttempt,
       limits: taskLimits(project, this.o.taskLimits),
       repositoryMap: (await this.o.repositoryMap?.(project, task)) ?? '',
+      baseTests: baseRef === 'main' ? await this.o.main.mainTests(project) : undefined,
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;

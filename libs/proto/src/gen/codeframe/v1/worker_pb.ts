@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiSAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhAKCHJlcG9fdXJsGAIgASgJEgsKA3JlZhgDIAEoCSKEAQoUVmVyaWZ5Q29tbWl0UmVzcG9uc2USDgoGcGFzc2VkGAEgASgIEhIKCmNvbW1pdF9zaGEYAiABKAkSKAoFdGVzdHMYAyABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgEIAEoCRINCgVlcnJvchgFIAEoCSJgCgpUYXNrTGltaXRzEhQKDG1heF9hdHRlbXB0cxgBIAEoBRIUCgxtYXhfY29zdF91c2QYAiABKAESEwoLZGVhZGxpbmVfbXMYAyABKAMSEQoJbWF4X3R1cm5zGAQgASgFIskCChJFeGVjdXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIgCgR0YXNrGAIgASgLMhIuY29kZWZyYW1lLnYxLlRhc2sSEAoIcmVwb191cmwYAyABKAkSEAoIYmFzZV9yZWYYBCABKAkSDgoGYnJhbmNoGAUgASgJEigKBmxpbWl0cxgGIAEoCzIYLmNvZGVmcmFtZS52MS5UYXNrTGltaXRzEiwKB2Fuc3dlcnMYByADKAsyGy5jb2RlZnJhbWUudjEuQmxvY2tlckFuc3dlchIPCgdhdHRlbXB0GAggASgFEg8KB2NvbnRleHQYCSABKAkSNwoQcHJldmlvdXNfYXR0ZW1wdBgUIAEoCzIdLmNvZGVmcmFtZS52MS5QcmV2aW91c0F0dGVtcHQSFgoOcmVwb3NpdG9yeV9tYXAYFSABKAkidgoPUHJldmlvdXNBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIPCgdvdXRjb21lGAIgASgJEg0KBWVycm9yGAMgASgJEhMKC3Rlc3Rfb3V0cHV0GAQgASgJEg4KBmJyYW5jaBgFIAEoCRIOCgZyZXZpZXcYBiABKAkikAIKClRhc2tSZXN1bHQSKgoHb3V0Y29tZRgBIAEoDjIZLmNvZGVmcmFtZS52MS5UYXNrT3V0Y29tZRISCgpjb21taXRfc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIVCg1maWxlc19jaGFuZ2VkGAQgAygJEigKBXRlc3RzGAUgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5EiIKBXVzYWdlGAYgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhsKE2NvcnJlY3Rpb25fYXR0ZW1wdHMYByABKAUSDwoHc3VtbWFyeRgIIAEoCRINCgVlcnJvchgJIAEoCRIQCghxdWVzdGlvbhgKIAEoCSKfBgoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoTdGFza19zdGF0dXNfY2hhbmdlZBgKIAEoCzIfLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzQ2hhbmdlZEgAEkAKFGFnZW50X3N0YXR1c19jaGFuZ2VkGA4gASgLMiAuY29kZWZyYW1lLnYxLkFnZW50U3RhdHVzQ2hhbmdlZEgAEjcKD2FjdGl2aXR5X3VwZGF0ZRgPIAEoCzIcLmNvZGVmcmFtZS52MS5BY3Rpdml0eVVwZGF0ZUgAEi8KC3Rlc3RfcmVzdWx0GBEgASgLMhguY29kZWZyYW1lLnYxLlRlc3RSZXN1bHRIABI9ChJjb3JyZWN0aW9uX2F0dGVtcHQYEiABKAsyHy5jb2RlZnJhbWUudjEuQ29ycmVjdGlvbkF0dGVtcHRIABI1Cg5jb21taXRfY3JlYXRlZBgTIAEoCzIbLmNvZGVmcmFtZS52MS5Db21taXRDcmVhdGVkSAASLwoLdG9rZW5fdXNhZ2UYGCABKAsyGC5jb2RlZnJhbWUudjEuVG9rZW5Vc2FnZUgAEjEKDGZpbGVfY2hhbmdlZBgZIAEoCzIZLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlZEgAEjUKDmNvbW1hbmRfb3V0cHV0GBogASgLMhsuY29kZWZyYW1lLnYxLkNvbW1hbmRPdXRwdXRIABI7ChFjb250ZXh0X2NvbXBhY3RlZBgbIAEoCzIeLmNvZGVmcmFtZS52MS5Db250ZXh0Q29tcGFjdGVkSAASMQoMcXVhbGl0eV9nYXRlGBwgASgLMhkuY29kZWZyYW1lLnYxLlF1YWxpdHlHYXRlSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIqCgZyZXN1bHQYHiABKAsyGC5jb2RlZnJhbWUudjEuVGFza1Jlc3VsdEgAQgkKB3BheWxvYWQiEQoPRGVzY3JpYmVSZXF1ZXN0IjMKBFRvb2wSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAki2gEKEERlc2NyaWJlUmVzcG9uc2USJAoEa2luZBgBIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgd2ZXJzaW9uGAIgASgJEhAKCGNhcGFjaXR5GAMgASgFEgwKBGxvYWQYBCABKAUSEQoJd29ya2VyX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEiUKCXRvb2xjaGFpbhgHIAMoCzISLmNvZGVmcmFtZS52MS5Ub29sEhUKDWFsbG93ZWRfaG9zdHMYCCADKAkSDwoHc2FuZGJveBgJIAEoCSq5AQoLVGFza091dGNvbWUSHAoYVEFTS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWVEFTS19PVVRDT01FX0NPTVBMRVRFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIYChRUQVNLX09VVENPTUVfQkxPQ0tFRBADEhoKFlRBU0tfT1VUQ09NRV9DQU5DRUxMRUQQBBIhCh1UQVNLX09VVENPTUVfQlVER0VUX0VYSEFVU1RFRBAFMoICCg1Xb3JrZXJTZXJ2aWNlEkoKC0V4ZWN1dGVUYXNrEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBoXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQwARJOCghEZXNjcmliZRIdLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlcXVlc3QaHi5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXNwb25zZSIDkAIBElUKDFZlcmlmeUNvbW1pdBIhLmNvZGVmcmFtZS52MS5WZXJpZnlDb21taXRSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlc3BvbnNlYgZwcm90bzM", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiSAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhAKCHJlcG9fdXJsGAIgASgJEgsKA3JlZhgDIAEoCSKEAQoUVmVyaWZ5Q29tbWl0UmVzcG9uc2USDgoGcGFzc2VkGAEgASgIEhIKCmNvbW1pdF9zaGEYAiABKAkSKAoFdGVzdHMYAyABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgEIAEoCRINCgVlcnJvchgFIAEoCSJgCgpUYXNrTGltaXRzEhQKDG1heF9hdHRlbXB0cxgBIAEoBRIUCgxtYXhfY29zdF91c2QYAiABKAESEwoLZGVhZGxpbmVfbXMYAyABKAMSEQoJbWF4X3R1cm5zGAQgASgFIvkCChJFeGVjdXRlVGFza1JlcXVlc3QSEgoKcHJvamVjdF9pZBgBIAEoCRIgCgR0YXNrGAIgASgLMhIuY29kZWZyYW1lLnYxLlRhc2sSEAoIcmVwb191cmwYAyABKAkSEAoIYmFzZV9yZWYYBCABKAkSDgoGYnJhbmNoGAUgASgJEigKBmxpbWl0cxgGIAEoCzIYLmNvZGVmcmFtZS52MS5UYXNrTGltaXRzEiwKB2Fuc3dlcnMYByADKAsyGy5jb2RlZnJhbWUudjEuQmxvY2tlckFuc3dlchIPCgdhdHRlbXB0GAggASgFEg8KB2NvbnRleHQYCSABKAkSNwoQcHJldmlvdXNfYXR0ZW1wdBgUIAEoCzIdLmNvZGVmcmFtZS52MS5QcmV2aW91c0F0dGVtcHQSFgoOcmVwb3NpdG9yeV9tYXAYFSABKAkSLgoKYmFzZV90ZXN0cxgWIAEoCzIaLmNvZGVmcmFtZS52MS5Lbm93blRlc3RSdW4iTAoMS25vd25UZXN0UnVuEhIKCmNvbW1pdF9zaGEYASABKAkSKAoFdGVzdHMYAiABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkidgoPUHJldmlvdXNBdHRlbXB0Eg4KBm51bWJlchgBIAEoBRIPCgdvdXRjb21lGAIgASgJEg0KBWVycm9yGAMgASgJEhMKC3Rlc3Rfb3V0cHV0GAQgASgJEg4KBmJyYW5jaBgFIAEoCRIOCgZyZXZpZXcYBiABKAkikAIKClRhc2tSZXN1bHQSKgoHb3V0Y29tZRgBIAEoDjIZLmNvZGVmcmFtZS52MS5UYXNrT3V0Y29tZRISCgpjb21taXRfc2hhGAIgASgJEg4KBmJyYW5jaBgDIAEoCRIVCg1maWxlc19jaGFuZ2VkGAQgAygJEigKBXRlc3RzGAUgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5EiIKBXVzYWdlGAYgASgLMhMuY29kZWZyYW1lLnYxLlVzYWdlEhsKE2NvcnJlY3Rpb25fYXR0ZW1wdHMYByABKAUSDwoHc3VtbWFyeRgIIAEoCRINCgVlcnJvchgJIAEoCRIQCghxdWVzdGlvbhgKIAEoCSKfBgoJVGFza0V2ZW50Eg8KB3Rhc2tfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoTdGFza19zdGF0dXNfY2hhbmdlZBgKIAEoCzIfLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzQ2hhbmdlZEgAEkAKFGFnZW50X3N0YXR1c19jaGFuZ2VkGA4gASgLMiAuY29kZWZyYW1lLnYxLkFnZW50U3RhdHVzQ2hhbmdlZEgAEjcKD2FjdGl2aXR5X3VwZGF0ZRgPIAEoCzIcLmNvZGVmcmFtZS52MS5BY3Rpdml0eVVwZGF0ZUgAEi8KC3Rlc3RfcmVzdWx0GBEgASgLMhguY29kZWZyYW1lLnYxLlRlc3RSZXN1bHRIABI9ChJjb3JyZWN0aW9uX2F0dGVtcHQYEiABKAsyHy5jb2RlZnJhbWUudjEuQ29ycmVjdGlvbkF0dGVtcHRIABI1Cg5jb21taXRfY3JlYXRlZBgTIAEoCzIbLmNvZGVmcmFtZS52MS5Db21taXRDcmVhdGVkSAASLwoLdG9rZW5fdXNhZ2UYGCABKAsyGC5jb2RlZnJhbWUudjEuVG9rZW5Vc2FnZUgAEjEKDGZpbGVfY2hhbmdlZBgZIAEoCzIZLmNvZGVmcmFtZS52MS5GaWxlQ2hhbmdlZEgAEjUKDmNvbW1hbmRfb3V0cHV0GBogASgLMhsuY29kZWZyYW1lLnYxLkNvbW1hbmRPdXRwdXRIABI7ChFjb250ZXh0X2NvbXBhY3RlZBgbIAEoCzIeLmNvZGVmcmFtZS52MS5Db250ZXh0Q29tcGFjdGVkSAASMQoMcXVhbGl0eV9nYXRlGBwgASgLMhkuY29kZWZyYW1lLnYxLlF1YWxpdHlHYXRlSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIqCgZyZXN1bHQYHiABKAsyGC5jb2RlZnJhbWUudjEuVGFza1Jlc3VsdEgAQgkKB3BheWxvYWQiEQoPRGVzY3JpYmVSZXF1ZXN0IjMKBFRvb2wSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgwKBHBhdGgYAyABKAki2gEKEERlc2NyaWJlUmVzcG9uc2USJAoEa2luZBgBIAEoDjIWLmNvZGVmcmFtZS52MS5UYXNrS2luZBIPCgd2ZXJzaW9uGAIgASgJEhAKCGNhcGFjaXR5GAMgASgFEgwKBGxvYWQYBCABKAUSEQoJd29ya2VyX2lkGAUgASgJEg0KBW1vZGVsGAYgASgJEiUKCXRvb2xjaGFpbhgHIAMoCzISLmNvZGVmcmFtZS52MS5Ub29sEhUKDWFsbG93ZWRfaG9zdHMYCCADKAkSDwoHc2FuZGJveBgJIAEoCSq5AQoLVGFza091dGNvbWUSHAoYVEFTS19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWVEFTS19PVVRDT01FX0NPTVBMRVRFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIYChRUQVNLX09VVENPTUVfQkxPQ0tFRBADEhoKFlRBU0tfT1VUQ09NRV9DQU5DRUxMRUQQBBIhCh1UQVNLX09VVENPTUVfQlVER0VUX0VYSEFVU1RFRBAFMoICCg1Xb3JrZXJTZXJ2aWNlEkoKC0V4ZWN1dGVUYXNrEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBoXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQwARJOCghEZXNjcmliZRIdLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlcXVlc3QaHi5jb2RlZnJhbWUudjEuRGVzY3JpYmVSZXNwb25zZSIDkAIBElUKDFZlcmlmeUNvbW1pdBIhLmNvZGVmcmFtZS52MS5WZXJpZnlDb21taXRSZXF1ZXN0GiIuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlc3BvbnNlYgZwcm90bzM", [file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * --- A main that stays green ---
@@ -318,6 +318,17 @@ export type ExecuteTaskRequest = Message<"codeframe.v1.ExecuteTaskRequest"> & {
    * @generated from field: string repository_map = 21;
    */
   repositoryMap: string;
+
+  /**
+   * --- Tests the lead already ran ---
+   * When the task starts from main and the lead verified main's tip (the merge queue's test
+   * run): that commit and what its tests counted. A worker whose checkout is at that commit
+   * and whose test command is the same takes it as its base's measurement instead of
+   * running the tests once more before the model starts.
+   *
+   * @generated from field: codeframe.v1.KnownTestRun base_tests = 22;
+   */
+  baseTests?: KnownTestRun | undefined;
 };
 
 /**
@@ -399,6 +410,17 @@ export type ExecuteTaskRequestJson = {
    * @generated from field: string repository_map = 21;
    */
   repositoryMap?: string;
+
+  /**
+   * --- Tests the lead already ran ---
+   * When the task starts from main and the lead verified main's tip (the merge queue's test
+   * run): that commit and what its tests counted. A worker whose checkout is at that commit
+   * and whose test command is the same takes it as its base's measurement instead of
+   * running the tests once more before the model starts.
+   *
+   * @generated from field: codeframe.v1.KnownTestRun base_tests = 22;
+   */
+  baseTests?: KnownTestRunJson;
 };
 
 /**
@@ -407,6 +429,47 @@ export type ExecuteTaskRequestJson = {
  */
 export const ExecuteTaskRequestSchema: GenMessage<ExecuteTaskRequest, {jsonType: ExecuteTaskRequestJson}> = /*@__PURE__*/
   messageDesc(file_codeframe_v1_worker, 3);
+
+/**
+ * A test run of a commit, as the lead's verification of main ran it.
+ *
+ * @generated from message codeframe.v1.KnownTestRun
+ */
+export type KnownTestRun = Message<"codeframe.v1.KnownTestRun"> & {
+  /**
+   * @generated from field: string commit_sha = 1;
+   */
+  commitSha: string;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 2;
+   */
+  tests?: TestSummary | undefined;
+};
+
+/**
+ * A test run of a commit, as the lead's verification of main ran it.
+ *
+ * @generated from message codeframe.v1.KnownTestRun
+ */
+export type KnownTestRunJson = {
+  /**
+   * @generated from field: string commit_sha = 1;
+   */
+  commitSha?: string;
+
+  /**
+   * @generated from field: codeframe.v1.TestSummary tests = 2;
+   */
+  tests?: TestSummaryJson;
+};
+
+/**
+ * Describes the message codeframe.v1.KnownTestRun.
+ * Use `create(KnownTestRunSchema)` to create a new message.
+ */
+export const KnownTestRunSchema: GenMessage<KnownTestRun, {jsonType: KnownTestRunJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 4);
 
 /**
  * --- Memory across attempts ---
@@ -521,7 +584,7 @@ export type PreviousAttemptJson = {
  * Use `create(PreviousAttemptSchema)` to create a new message.
  */
 export const PreviousAttemptSchema: GenMessage<PreviousAttempt, {jsonType: PreviousAttemptJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 4);
+  messageDesc(file_codeframe_v1_worker, 5);
 
 /**
  * @generated from message codeframe.v1.TaskResult
@@ -650,7 +713,7 @@ export type TaskResultJson = {
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema: GenMessage<TaskResult, {jsonType: TaskResultJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 5);
+  messageDesc(file_codeframe_v1_worker, 6);
 
 /**
  * One step of a running task.
@@ -843,7 +906,7 @@ export type TaskEventJson = {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent, {jsonType: TaskEventJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 6);
+  messageDesc(file_codeframe_v1_worker, 7);
 
 /**
  * @generated from message codeframe.v1.DescribeRequest
@@ -862,7 +925,7 @@ export type DescribeRequestJson = {
  * Use `create(DescribeRequestSchema)` to create a new message.
  */
 export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: DescribeRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 7);
+  messageDesc(file_codeframe_v1_worker, 8);
 
 /**
  * A program the worker's sandboxed commands can run, found by running it there at start.
@@ -921,7 +984,7 @@ export type ToolJson = {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 8);
+  messageDesc(file_codeframe_v1_worker, 9);
 
 /**
  * @generated from message codeframe.v1.DescribeResponse
@@ -1058,7 +1121,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 9);
+  messageDesc(file_codeframe_v1_worker, 10);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome
