@@ -7,10 +7,12 @@ export function isControlCharacter(code: number): boolean {
   return code < 0x20 || (code >= 0x7f && code <= 0x9f);
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** The first control character of `text` (for `allowed` ones, none), with its position from 1. */
 export function firstControlCharacter(
   text: string,
-  allowed: ReadonlySet<string> = new Set(),
+  allowed: ReadonlySet<string> = NONE,
 ): { code: number; position: number } | undefined {
   let position = 0;
   for (const char of text) {

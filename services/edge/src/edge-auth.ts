@@ -16,7 +16,12 @@ export class EdgeAuth {
     return this.secret !== undefined;
   }
 
-  async grantFor(token: string | undefined): Promise<EdgeGrant> {
+  /**
+   * What `token` grants: at once on an open edge, which has nothing to verify (so a socket
+   * upgrade stays synchronous), else once the token is verified. Throws an EdgeTokenError,
+   * or rejects with one, for a missing or invalid token.
+   */
+  grantFor(token: string | undefined): EdgeGrant | Promise<EdgeGrant> {
     if (this.secret === undefined) return OPEN_GRANT;
     if (!token) {
       throw new EdgeTokenError(
@@ -33,9 +38,9 @@ export function requestToken(request: {
   authorization: string;
   protocols: string;
 }): string | undefined {
-  const fromQuery = new URLSearchParams(request.query).get('token');
+  const fromQuery = request.query && new URLSearchParams(request.query).get('token');
   if (fromQuery) return fromQuery;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.authorization);
+  const bearer = request.authorization && /^Bearer\s+(\S+)$/i.exec(request.authorization);
   if (bearer) return bearer[1];
   return offeredProtocols(request.protocols)
     .find((p) => p.startsWith(BEARER_PROTOCOL))
@@ -49,6 +54,7 @@ export function chosenProtocol(protocols: string): string {
 }
 
 function offeredProtocols(header: string): string[] {
+  if (header === '') return [];
   return header
     .split(',')
     .map((p) => p.trim())

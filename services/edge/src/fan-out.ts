@@ -49,6 +49,10 @@ export class FanOut {
       epoch: options.epoch,
       aheadWaitMs: options.aheadWaitMs,
       track: options.track,
+      onFailed: (subscription, unknownProject) => {
+        this.#release(subscription.feed);
+        if (unknownProject) this.options.onRefused(subscription.session);
+      },
     };
   }
 
@@ -80,11 +84,7 @@ export class FanOut {
     this.unsubscribe(session, projectId);
     const feed = this.#acquire(projectId);
     const subscription = new Subscription(session, feed, lastSeq, this.#context);
-    subscription.onFailed = (unknownProject) => {
-      this.#release(feed);
-      if (unknownProject) this.options.onRefused(session);
-    };
-    session.subscriptions.set(projectId, subscription);
+    session.subscriptions.set(subscription);
     this.options.track(session, subscription.start());
   }
 
@@ -122,7 +122,7 @@ export class FanOut {
 
   sessionClosed(session: SocketSession): void {
     this.#sessions.delete(session);
-    for (const projectId of [...session.subscriptions.keys()]) this.unsubscribe(session, projectId);
+    for (const { projectId } of [...session.subscriptions]) this.unsubscribe(session, projectId);
   }
 
   close(): void {

@@ -53,7 +53,13 @@ beforeAll(async () => {
   app.ws<SocketData>('/ws', {
     upgrade: (res, req, context) =>
       res.upgrade(
-        { session: new SocketSession(1, { subject: 't', projects: '*' }, metrics, 1e6, 20) },
+        {
+          session: new SocketSession(
+            1,
+            { subject: 't', projects: '*' },
+            { metrics, pauseBytes: 1e6, refusalLimit: 20 },
+          ),
+        },
         req.getHeader('sec-websocket-key'),
         '',
         req.getHeader('sec-websocket-extensions'),

@@ -40,13 +40,15 @@ export class HandlerGuard {
   ): (res: UWS.HttpResponse, req: UWS.HttpRequest, ...rest: A) => void {
     return (res, req, ...rest) => {
       const reply = new HttpReply(res);
-      const failed = (error: unknown) => this.#failHttp(reply, error, where);
       try {
         if (!options.anyHost && !this.#hostAllowed(reply, req)) return;
         const done = handler(reply, req, ...rest);
-        if (done instanceof Promise) done.catch(failed);
+        if (done instanceof Promise) {
+          reply.watchAbort();
+          done.catch((error) => this.#failHttp(reply, error, where));
+        }
       } catch (error) {
-        failed(error);
+        this.#failHttp(reply, error, where);
       }
     };
   }

@@ -8,8 +8,15 @@ export class HttpReply {
   /** `writing` while a cork runs; a cork that threw leaves it there (half an answer sent). */
   #state: 'open' | 'writing' | 'done' = 'open';
 
-  constructor(private readonly res: UWS.HttpResponse) {
-    res.onAborted(() => {
+  constructor(private readonly res: UWS.HttpResponse) {}
+
+  /**
+   * Notes the client going away, which uWS requires before a handler returns unanswered: an
+   * answer from async code is then skipped. A handler that answered at once needs none.
+   */
+  watchAbort(): void {
+    if (this.#state !== 'open') return;
+    this.res.onAborted(() => {
       this.#state = 'done';
     });
   }

@@ -33,6 +33,7 @@ export class OriginPolicy {
   /** The configured names and HOST, without `*` or addresses: names whose pages are its own. */
   readonly #names: ReadonlySet<string>;
   readonly #origins: ReadonlySet<string> | '*' | 'own';
+  #lastHost: { host: string; refusal: string | undefined } | undefined;
 
   constructor(options: OriginPolicyOptions) {
     this.#hostRule = hostNameRule(options.listenHost, options.allowedHosts);
@@ -53,7 +54,9 @@ export class OriginPolicy {
    * undefined when it is: the host-name rule of every CodeFRAME server (`hostNameRule`).
    */
   hostRefusal(host: string): string | undefined {
-    return this.#hostRule(host);
+    // Every request asks, most with the same Host: the rule's verdict on the last one is kept.
+    if (host !== this.#lastHost?.host) this.#lastHost = { host, refusal: this.#hostRule(host) };
+    return this.#lastHost.refusal;
   }
 
   /**

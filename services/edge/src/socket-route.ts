@@ -1,4 +1,4 @@
-import { CloseCode } from '@codeframe/events';
+import { CloseCode, type EdgeGrant } from '@codeframe/events';
 import type { Logger } from '@codeframe/runtime';
 import { forwardAnswer } from './blocker-answers.js';
 import { parseClientFrame } from './client-frame.js';
@@ -6,9 +6,10 @@ import { chosenProtocol, type EdgeAuth, requestToken } from './edge-auth.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { FanOut } from './fan-out.js';
 import type { HandlerGuard, SocketData } from './handler-guard.js';
+import type { HttpReply } from './http-reply.js';
 import type { LeadClient } from './lead-client.js';
 import type { OriginPolicy } from './origin-policy.js';
-import { SocketSession } from './socket-session.js';
+import { type SessionSettings, SocketSession } from './socket-session.js';
 import type { UWS } from './uws.js';
 
 export interface SocketRouteOptions {
@@ -25,6 +26,13 @@ export interface SocketRouteOptions {
   maxRefusedSubscriptions: number;
 }
 
+/** The headers of a WebSocket upgrade that its answer needs (uWS frees `req` on return). */
+interface UpgradeHeaders {
+  key: string;
+  protocols: string;
+  extensions: string;
+}
+
 export const HEARTBEAT_TOPIC = 'heartbeat';
 /** uWS closes (abruptly, code 1006) a socket whose queue outgrows the limit this many times over before a sweep does. */
 const HARD_LIMIT_FACTOR = 4;
@@ -35,6 +43,27 @@ const decoder = new TextDecoder();
 export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions): void {
   const { guard, policy, auth, fanOut, lead, metrics, logger } = options;
   let nextId = 1;
+  const sessionSettings: SessionSettings = {
+    metrics,
+    pauseBytes: options.maxBackpressureBytes / 2,
+    refusalLimit: options.maxRefusedSubscriptions,
+  };
+
+  const accept = (
+    reply: HttpReply,
+    grant: EdgeGrant,
+    headers: UpgradeHeaders,
+    context: UWS.us_socket_context_t,
+  ) => {
+    const session = new SocketSession(nextId++, grant, sessionSettings);
+    reply.upgrade<SocketData>(
+      { session },
+      headers.key,
+      chosenProtocol(headers.protocols),
+      headers.extensions,
+      context,
+    );
+  };
 
   const refuse = (session: SocketSession, error: string) => {
     session.sendFrame({ type: 'error', error });
@@ -87,45 +116,34 @@ export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions)
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
-    upgrade: guard.http(
-      'websocket upgrade',
-      async (reply, req, context: UWS.us_socket_context_t) => {
-        const headers = {
-          key: req.getHeader('sec-websocket-key'),
-          protocols: req.getHeader('sec-websocket-protocol'),
-          extensions: req.getHeader('sec-websocket-extensions'),
-          origin: req.getHeader('origin'),
-          host: req.getHeader('host'),
-        };
-        const token = requestToken({
-          query: req.getQuery() ?? '',
-          authorization: req.getHeader('authorization'),
-          protocols: headers.protocols,
+    upgrade: guard.http('websocket upgrade', (reply, req, context: UWS.us_socket_context_t) => {
+      const headers: UpgradeHeaders = {
+        key: req.getHeader('sec-websocket-key'),
+        protocols: req.getHeader('sec-websocket-protocol'),
+        extensions: req.getHeader('sec-websocket-extensions'),
+      };
+      const origin = req.getHeader('origin');
+      const host = req.getHeader('host');
+      const token = requestToken({
+        query: req.getQuery() ?? '',
+        authorization: req.getHeader('authorization'),
+        protocols: headers.protocols,
+      });
+      if (!policy.originAllowed(origin, host)) {
+        metrics.refusedOrigins++;
+        reply.json('403 Forbidden', {
+          error: `origin ${JSON.stringify(origin)} is not allowed: open the dashboard from this edge, or list the origin in CODEFRAME_EDGE_ALLOWED_ORIGINS`,
         });
-        if (!policy.originAllowed(headers.origin, headers.host)) {
-          metrics.refusedOrigins++;
-          reply.json('403 Forbidden', {
-            error: `origin ${JSON.stringify(headers.origin)} is not allowed: open the dashboard from this edge, or list the origin in CODEFRAME_EDGE_ALLOWED_ORIGINS`,
-          });
-          return;
-        }
-        const grant = await auth.grantFor(token);
-        const session = new SocketSession(
-          nextId++,
-          grant,
-          metrics,
-          options.maxBackpressureBytes / 2,
-          options.maxRefusedSubscriptions,
-        );
-        reply.upgrade<SocketData>(
-          { session },
-          headers.key,
-          chosenProtocol(headers.protocols),
-          headers.extensions,
-          context,
-        );
-      },
-    ),
+        return;
+      }
+      // An open edge has no token to verify: the upgrade then completes before this returns,
+      // leaving no promise, closure or abort handler behind for each socket.
+      const grant = auth.grantFor(token);
+      if (grant instanceof Promise) {
+        return grant.then((verified) => accept(reply, verified, headers, context));
+      }
+      return accept(reply, grant, headers, context);
+    }),
     open: guard.socket('open', (ws) => {
       const { session } = ws.getUserData();
       session.attach(ws);

@@ -15,6 +15,8 @@ export interface SubscriptionContext {
   aheadWaitMs: number;
   /** Watches async work started for the socket, so a failure is reported, not a crash. */
   track(session: SocketSession, work: Promise<void>): void;
+  /** Called when a subscription failed, after it was closed: to release its feed. */
+  onFailed(subscription: Subscription, unknownProject: boolean): void;
 }
 
 /**
@@ -33,7 +35,7 @@ export class Subscription {
   #stopListening: (() => void) | undefined;
 
   constructor(
-    private readonly session: SocketSession,
+    readonly session: SocketSession,
     readonly feed: ProjectFeed,
     lastSeq: number,
     private readonly context: SubscriptionContext,
@@ -70,9 +72,10 @@ export class Subscription {
       seq: ring.head,
       recovered,
     });
-    this.#stopListening = this.feed.onEvent(() => this.resume());
     if (recovered === 'lead') this.context.track(this.session, this.#replayFromLead());
     else this.resume();
+    // Still catching up (the socket is congested, or the replay runs): new events resume it.
+    if (!this.#live && !this.#closed) this.#stopListening = this.feed.onEvent(() => this.resume());
   }
 
   /** Sends more of the catch-up from the ring; called on new events and when the socket drains. */
@@ -182,9 +185,6 @@ export class Subscription {
       this.session.subscriptions.delete(this.projectId);
     }
     this.close();
-    this.onFailed?.(unknownProject);
+    this.context.onFailed(this, unknownProject);
   }
-
-  /** Set by the registry to release the feed when the subscription fails. */
-  onFailed: ((unknownProject: boolean) => void) | undefined;
 }

@@ -3,7 +3,7 @@ import { LoadGenerators } from '../browsers/load-generators.js';
 import { BenchChild } from '../harness/bench-child.js';
 import { monotonicMicros } from '../harness/bench-clock.js';
 import type { LatencySummary } from '../harness/latency-histogram.js';
-import { PhaseMeter, round, sampleProcess } from '../harness/process-stats.js';
+import { PhaseMeter, type ProcessSample, round, sampleProcess } from '../harness/process-stats.js';
 import { stampedEvent } from '../harness/stamped-event.js';
 import type { ProductionReport } from './event-source.js';
 import { type FanOutSystem, startServerUnderTest } from './servers-under-test.js';
@@ -58,7 +58,16 @@ export interface PhaseFigures {
 export interface FanOutRow {
   system: FanOutSystem;
   clients: number;
-  memory: { idleRssMb: number; connectedRssMb: number; perConnectionKb: number };
+  memory: {
+    idleRssMb: number;
+    /** With the first client connected and subscribed. */
+    oneClientRssMb: number;
+    connectedRssMb: number;
+    /** RSS added by each client after the first. */
+    perConnectionKb: number;
+    /** RSS added by each client, counted from idle: with the first client's one-off costs. */
+    perConnectionFromIdleKb: number;
+  };
   live: PhaseFigures;
   burst: PhaseFigures;
   slowClientCloses?: number;
@@ -114,10 +123,14 @@ async function measureSystem(
   try {
     await settle();
     const idle = sampleProcess(server.pid);
-    const connected = await load.connect(
-      { host: '127.0.0.1', port: server.port, protocol: server.protocol, projectId },
-      clients,
-    );
+    // The first client pays what a server does once, not per connection: the edge opens its
+    // upstream (and loads its gRPC client) on the first subscription, where its peers follow
+    // the project from the start. RSS per connection counts the clients after it.
+    const target = { host: '127.0.0.1', port: server.port, protocol: server.protocol, projectId };
+    const first = await load.connect(target, 1);
+    await settle();
+    const withOne = sampleProcess(server.pid);
+    const connected = first + (await load.connect(target, clients - 1));
     await settle();
     const withClients = sampleProcess(server.pid);
     const pids = { server: server.pid, lead: lead.pid, bench: process.pid, ...load.pids };
@@ -145,11 +158,10 @@ async function measureSystem(
       clients: connected,
       memory: {
         idleRssMb: mb(idle?.rssBytes),
+        oneClientRssMb: mb(withOne?.rssBytes),
         connectedRssMb: mb(withClients?.rssBytes),
-        perConnectionKb: round(
-          ((withClients?.rssBytes ?? 0) - (idle?.rssBytes ?? 0)) / 1024 / connected,
-          1,
-        ),
+        perConnectionKb: kbEach(withOne, withClients, connected - first),
+        perConnectionFromIdleKb: kbEach(idle, withClients, connected),
       },
       live,
       burst,
@@ -210,3 +222,12 @@ async function phase(
 }
 
 const mb = (bytes: number | undefined) => round((bytes ?? 0) / 2 ** 20, 1);
+
+/** The RSS in KB that each of `count` clients added between two readings. */
+function kbEach(
+  before: ProcessSample | undefined,
+  after: ProcessSample | undefined,
+  count: number,
+): number {
+  return round(((after?.rssBytes ?? 0) - (before?.rssBytes ?? 0)) / 1024 / Math.max(1, count), 1);
+}
