@@ -27,7 +27,7 @@ export const BENCH_PROJECT_FILES: Record<string, string> = {
     '',
     '// Every *.test.mjs of the project in this one process; node:test reports them all.',
     "for (const file of readdirSync('.').filter((name) => name.endsWith('.test.mjs')).sort()) {",
-    '  await import(`./${file}`);',
+    "  await import('./' + file);",
     '}',
     '',
   ].join('\n'),
