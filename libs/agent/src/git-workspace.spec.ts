@@ -127,6 +127,18 @@ describe('git workspace', () => {
     await removeWorktree(again, 'task/t3');
   });
 
+  it('leaves the branch to a later worktree of the task when the earlier one is removed', async () => {
+    const first = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/r', workDir });
+    // A re-dispatch took the branch over while the first attempt was still being cleaned up.
+    const again = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/r', workDir });
+    await removeWorktree(first, 'task/r');
+    await writeFile(join(again.path, 'work.txt'), 'work\n');
+    const commit = await commitAll(again, 'work');
+    expect(await git(['rev-parse', `${commit!.sha}^`], again.path)).toBe(mainSha);
+    await removeWorktree(again, 'task/r');
+    expect(await git(['--git-dir', again.commonDir, 'branch', '--list', 'task/r'])).toBe('');
+  });
+
   it('fetches branches pushed after the mirror was made', async () => {
     const seed = join(dir, 'seed');
     await writeFile(join(seed, 'later.txt'), 'later\n');

@@ -419,10 +419,22 @@ export async function removeWorktree(ws: Workspace, branch?: string): Promise<vo
       await rm(ws.gitDir, { recursive: true, force: true });
     else await runGit([...gitDir, 'worktree', 'prune']);
     // Its branch goes as `branch -D` would take it: the file git wrote for it (the mirror
-    // keeps no reflog, and a packed copy of the name is only ever overwritten by -B).
+    // keeps no reflog, and a packed copy of the name is only ever overwritten by -B), unless
+    // another worktree has it checked out (a re-dispatch of the task took it over).
     const ref = branch && looseRefPath(ws.commonDir, branch);
-    if (ref) await rm(ref, { force: true });
+    if (ref && !(await checkedOutElsewhere(ws.commonDir, branch))) await rm(ref, { force: true });
   });
+}
+
+/** Whether a worktree of the mirror has `branch` checked out, from git's HEAD files. */
+async function checkedOutElsewhere(mirror: string, branch: string): Promise<boolean> {
+  const admin = join(mirror, 'worktrees');
+  const names = await readdir(admin).catch(() => [] as string[]);
+  for (const name of names) {
+    const head = await readFile(join(admin, name, 'HEAD'), 'utf8').catch(() => '');
+    if (head.trim() === `ref: refs/heads/${branch}`) return true;
+  }
+  return false;
 }
 
 async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
