@@ -138,7 +138,9 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
       const baseSha = /^[0-9a-f]{40}$/.test(start)
         ? start
         : ((await readLooseRef(mirror, branch)) ??
-          (await runGit(['--git-dir', mirror, 'rev-parse', `refs/heads/${branch}`])).trim());
+          (
+            await runGit(['--git-dir', mirror, 'rev-parse', `refs/heads/${branch}`], { signal })
+          ).trim());
       const configDigest = await digest(join(mirror, 'config'));
       return { path, baseSha, gitDir, commonDir: mirror, dotGit, configDigest };
     } catch (err) {
