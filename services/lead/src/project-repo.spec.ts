@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
   mainSha,
   mergeTaskBranch,
   moveBranch,
+  plainBranchName,
 } from './project-repo.js';
 import { ProjectRepoError } from './project-repo-error.js';
 import { git, pushTask as pushBranch } from './task-branch.fixture.js';
@@ -339,5 +341,48 @@ describe("a repository of the user's, merged through the lead's clone", () => {
     );
     expect(err.message).toContain('could not move main');
     expect(await mainSha(url)).toBe(before);
+  });
+});
+
+describe('plainBranchName', () => {
+  it("takes only names git's check-ref-format takes too, so they need no git call", () => {
+    const names = [
+      'main',
+      'task/3f2a9c1e-0b7d-4e2a-9c1e-0b7d4e2a9c1e',
+      'attempts/t-1/2',
+      'codeframe/merge-queue',
+      'v1.2',
+      'a.b/c_d',
+      'x.lock',
+      'a..b',
+      '.hidden',
+      'a/.b',
+      'a.',
+      'a/',
+      '/a',
+      'a//b',
+      'a b',
+      'a@{1}',
+      'a~1',
+      '-x',
+      'ü',
+      '',
+    ];
+    for (const name of names) {
+      if (!plainBranchName(name)) continue;
+      // Whatever the fast path takes, git takes too.
+      expect(
+        () => execFileSync('git', ['check-ref-format', `refs/heads/${name}`]),
+        name,
+      ).not.toThrow();
+    }
+    expect(names.filter(plainBranchName)).toEqual([
+      'main',
+      'task/3f2a9c1e-0b7d-4e2a-9c1e-0b7d4e2a9c1e',
+      'attempts/t-1/2',
+      'codeframe/merge-queue',
+      'v1.2',
+      'a.b/c_d',
+    ]);
   });
 });

@@ -287,19 +287,37 @@ export async function mainSha(
   return sha;
 }
 
+/**
+ * Branch names that git takes by any of `check-ref-format`'s rules, as the lead's own are
+ * (`task/<id>`, `attempts/<id>/<n>`, `main`): components of letters, digits, `_`, `-` and
+ * inner dots, starting with a letter, digit or `_`, never ending in `.lock`. Others are
+ * asked of git.
+ */
+const PLAIN_BRANCH = /^(?:\w(?:[\w.-]*[\w-])?\/)*\w(?:[\w.-]*[\w-])?$/;
+
+export function plainBranchName(branch: string): boolean {
+  return (
+    PLAIN_BRANCH.test(branch) &&
+    !branch.includes('..') &&
+    !branch.split('/').some((part) => part.endsWith('.lock'))
+  );
+}
+
 async function checkBranchName(
   branch: string,
   repoUrl: string,
   signal?: AbortSignal,
   mainToo = false,
 ) {
-  const valid = await runGit(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
-    () => true,
-    (err: unknown) => {
-      if (signal?.aborted) throw err;
-      return false;
-    },
-  );
+  const valid =
+    plainBranchName(branch) ||
+    (await runGit(['check-ref-format', `refs/heads/${branch}`], { signal }).then(
+      () => true,
+      (err: unknown) => {
+        if (signal?.aborted) throw err;
+        return false;
+      },
+    ));
   if (!valid || (branch === MAIN && !mainToo)) {
     throw new ProjectRepoError(
       'unknown_branch',

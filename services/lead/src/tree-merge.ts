@@ -27,7 +27,8 @@ export interface TreeMergeOptions {
 export async function mergeTrees(options: TreeMergeOptions): Promise<TreeMerge> {
   const { gitDir, base, tip, message, signal } = options;
   const git = (args: string[]) => runGit(['--git-dir', gitDir, ...args], { signal });
-  if (await answersYes(git(['merge-base', '--is-ancestor', tip, base])))
+  // A branch with nothing of its own (its tip is main's) needs no git to say so.
+  if (tip === base || (await answersYes(git(['merge-base', '--is-ancestor', tip, base]))))
     return { merged: true, sha: base };
   let tree: string;
   try {
