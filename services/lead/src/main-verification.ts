@@ -15,7 +15,7 @@ import { type Logger, serialised, withCredentials } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
-import { type MergeOutcome, mainSha } from './project-repo.js';
+import { type MergeItem, mainSha } from './project-repo.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
@@ -77,7 +77,9 @@ export class MainVerification {
           create(KnownTestRunSchema, { commitSha: sha, tests: result.tests }),
         );
       },
-      verify: (project, repo, sha, own) => this.#verify(project, repo, sha, own),
+      verify: o.enabled
+        ? (project, repo, sha, own) => this.#verify(project, repo, sha, own)
+        : undefined,
       verified: async (taskId, sha, result, reverted) => {
         const event = verified(taskId, sha, result, reverted);
         const task = await o.state.task(taskId);
@@ -91,17 +93,11 @@ export class MainVerification {
     return this.o.enabled;
   }
 
-  /** Lands the task's merge (`merge` merges its branch into the named branch): through the
-   * merge queue, or straight into main when verification is off. */
-  async merge(
-    project: Project,
-    task: Task,
-    own: Replica,
-    merge: (into: string) => Promise<MergeOutcome>,
-  ): Promise<GatedMerge> {
+  /** Lands the task's merge (its branch, with the merge commit's message) through the merge
+   * queue: verified, or straight into main when verification is off. */
+  async merge(project: Project, task: Task, own: Replica, item: MergeItem): Promise<GatedMerge> {
     const repo = await this.o.repoAccess(project);
-    if (!this.o.enabled) return serialised(`main-gate:${repo.url}`, () => merge('main'));
-    return this.#queue.enqueue(project, repo, task, own, merge);
+    return this.#queue.enqueue(project, repo, task, own, item);
   }
 
   /**

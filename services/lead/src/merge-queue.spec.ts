@@ -12,7 +12,7 @@ import {
 } from '@codeframe/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
-import { createProjectRepo, mergeTaskBranch } from './project-repo.js';
+import { createProjectRepo } from './project-repo.js';
 import { git, pushTask } from './task-branch.fixture.js';
 import type { Replica } from './worker-pool.js';
 
@@ -34,23 +34,25 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-function queue(maxBatch = 8) {
+function queue(maxBatch = 8, verifying = true) {
   return new MergeQueue({
     dataDir,
     maxBatch,
-    verify: async (_project, _repo, sha) => {
-      runs.push(sha);
-      if (unrunnable)
-        return create(VerifyCommitResponseSchema, { passed: false, error: 'no worker answered' });
-      const bad = await git(['--git-dir', bare, 'ls-tree', '--name-only', sha, 'bad.txt']);
-      return create(VerifyCommitResponseSchema, {
-        passed: bad === '',
-        commitSha: sha,
-        summary: bad ? 'bad.txt is there' : 'all passed',
-      });
-    },
+    verify: verifying ? verifyStandIn : undefined,
     verified: async (taskId, sha, result, reverted) =>
       create(MainVerifiedSchema, { taskId, commitSha: sha, passed: result.passed, reverted }),
+  });
+}
+
+async function verifyStandIn(_project: Project, _repo: unknown, sha: string) {
+  runs.push(sha);
+  if (unrunnable)
+    return create(VerifyCommitResponseSchema, { passed: false, error: 'no worker answered' });
+  const bad = await git(['--git-dir', bare, 'ls-tree', '--name-only', sha, 'bad.txt']);
+  return create(VerifyCommitResponseSchema, {
+    passed: bad === '',
+    commitSha: sha,
+    summary: bad ? 'bad.txt is there' : 'all passed',
   });
 }
 
@@ -65,15 +67,10 @@ async function landAll(
   const repo = { url, policy: {} } as never;
   return Promise.all(
     names.map((n) =>
-      q.enqueue(project, repo, { id: n } as Task, {} as Replica, (into) =>
-        mergeTaskBranch({
-          dataDir,
-          repoUrl: url,
-          branch: `task/${n}`,
-          message: `Merge ${n}`,
-          into,
-        }),
-      ),
+      q.enqueue(project, repo, { id: n } as Task, {} as Replica, {
+        branch: `task/${n}`,
+        message: `Merge ${n}`,
+      }),
     ),
   );
 }
@@ -123,8 +120,7 @@ describe('the merge queue', () => {
     await pushTask(dir, url, 'task/y', { 'same.txt': 'y\n' });
     const project = { id: 'q1' } as Project;
     const repo = { url } as never;
-    const merge = (n: string) => (into: string) =>
-      mergeTaskBranch({ dataDir, repoUrl: url, branch: `task/${n}`, message: `Merge ${n}`, into });
+    const merge = (n: string) => ({ branch: `task/${n}`, message: `Merge ${n}` });
     const [x, y] = await Promise.all(
       ['x', 'y'].map((n) => q.enqueue(project, repo, { id: n } as Task, {} as Replica, merge(n))),
     );
@@ -146,6 +142,35 @@ describe('the merge queue', () => {
       });
     expect(runs).toHaveLength(1);
     expect(await mainSha()).toBe(before);
+  });
+
+  it('without verification, merges a batch straight into main in order, telling a conflict and a missing branch', async () => {
+    const q = queue(8, false);
+    await pushTask(dir, url, 'task/x', { 'same.txt': 'x\n' });
+    await pushTask(dir, url, 'task/y', { 'same.txt': 'y\n' });
+    await pushTask(dir, url, 'task/z', { 'z.txt': 'z\n' });
+    const before = await mainSha();
+    const project = { id: 'q1' } as Project;
+    const repo = { url } as never;
+    const outcomes = await Promise.all(
+      ['x', 'y', 'gone', 'z'].map((n) =>
+        q
+          .enqueue(project, repo, { id: n } as Task, {} as Replica, {
+            branch: `task/${n}`,
+            message: `Merge ${n}`,
+          })
+          .catch((err: Error) => err),
+      ),
+    );
+    expect(runs).toHaveLength(0);
+    expect(outcomes[0]).toMatchObject({ merged: true, base: before });
+    expect(outcomes[1]).toMatchObject({ merged: false, conflict: true, files: ['same.txt'] });
+    expect(outcomes[2]).toMatchObject({ code: 'unknown_branch' });
+    // z's merge sits on x's: one merge commit per task, main moved to the last.
+    const [x, , , z] = outcomes as GatedMerge[];
+    expect(z).toMatchObject({ merged: true, base: x!.merged ? x!.sha : '' });
+    expect(await mainSha()).toBe(z!.merged ? z!.sha : '');
+    expect(await mergesOnMain()).toEqual(['Merge x', 'Merge z']);
   });
 
   it('tests at most maxBatch merges at once', async () => {

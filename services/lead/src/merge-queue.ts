@@ -1,19 +1,29 @@
 import type { MainVerified, Project, Task, VerifyCommitResponse } from '@codeframe/proto';
 import { serialised } from '@codeframe/runtime';
-import { branchHeads, MERGE_QUEUE, type MergeOutcome, moveBranch } from './project-repo.js';
+import {
+  branchHeads,
+  MERGE_QUEUE,
+  type MergeItem,
+  type MergeOutcome,
+  mergeTaskBranches,
+  moveBranch,
+} from './project-repo.js';
 import { unknownBranch } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { Replica } from './worker-pool.js';
 
-// Verification off the merge lane, the way merge queues do it (bors, GitHub's merge queue):
-// merges that are waiting when the queue comes round are stacked, in the order they came, on
-// the branch codeframe/merge-queue (which starts at main), and the stack's tip is tested once
-// on a worker. Green, main fast-forwards to the tip by compare-and-swap: main only ever
-// holds verified commits, and every merge of the batch is done. Red, main stays where it was
-// and the batch is split in halves, each landed (and tested) again, down to the merge that
-// breaks it: a batch of n with one bad merge costs about 2·log2(n) runs instead of n. Tasks
-// that depend on each other are never in one batch: a dependent starts only once its
-// dependency landed.
+// The one lane by which merges reach main. The merges waiting when the lane comes round are
+// merged in one go (the heads read once, the branch moved once, by compare-and-swap, to the
+// last of them), one merge commit per task in the order they came; tasks that depend on
+// each other are never in one batch: a dependent starts only once its dependency landed.
+//
+// With verification, the way merge queues do it (bors, GitHub's merge queue), the batch is
+// stacked, in the order it came, on the branch codeframe/merge-queue (which starts at main),
+// and the stack's tip is tested once on a worker. Green, main fast-forwards to the tip by
+// compare-and-swap: main only ever holds verified commits, and every merge of the batch is
+// done. Red, main stays where it was and the batch is split in halves, each landed (and
+// tested) again, down to the merge that breaks it: a batch of n with one bad merge costs
+// about 2·log2(n) runs instead of n.
 
 /** A merge that went through the queue; `red` when it was taken out again because its
  * batch alone with it was red (with `unverified`, why its tests could not be run at all). */
@@ -21,8 +31,9 @@ export type GatedMerge = MergeOutcome & { red?: MainVerified; unverified?: strin
 
 export interface MergeQueueOptions {
   dataDir: string;
-  /** Runs the project's tests on `sha` on a worker (`own` as the last resort). */
-  verify: (
+  /** Runs the project's tests on `sha` on a worker (`own` as the last resort); without it,
+   * merges go straight into main. */
+  verify?: (
     project: Project,
     repo: RepoAccess,
     sha: string,
@@ -44,8 +55,8 @@ export interface MergeQueueOptions {
 interface Waiting {
   task: Task;
   own: Replica;
-  /** Merges the task's branch into the named branch of the repository. */
-  merge: (into: string) => Promise<MergeOutcome>;
+  /** The task's branch and its merge commit's message. */
+  item: MergeItem;
   done: (merge: GatedMerge) => void;
   fail: (err: unknown) => void;
 }
@@ -64,12 +75,12 @@ export class MergeQueue {
     repo: RepoAccess,
     task: Task,
     own: Replica,
-    merge: (into: string) => Promise<MergeOutcome>,
+    item: MergeItem,
   ): Promise<GatedMerge> {
     return new Promise<GatedMerge>((done, fail) => {
       const key = gateKey(repo);
       const queue = this.#waiting.get(key);
-      const entry = { task, own, merge, done, fail };
+      const entry = { task, own, item, done, fail };
       if (queue) {
         queue.push(entry);
         return;
@@ -99,28 +110,31 @@ export class MergeQueue {
     }
   }
 
-  /** Stacks `batch` on main, tests the tip and moves main to it when green; splits when red. */
+  /** Merges `batch` into main; with verification, stacks it on main, tests the tip and
+   * moves main to it when green, and splits it when red. */
   async #land(project: Project, repo: RepoAccess, batch: Waiting[]): Promise<void> {
     const access = { dataDir: this.o.dataDir, repoUrl: repo.url, credentials: repo.credentials };
+    const { verify } = this.o;
+    const merge = (into: string) =>
+      mergeTaskBranches({ ...access, into, items: batch.map((entry) => entry.item) });
+    if (!verify) {
+      (await merge('main')).forEach((outcome, i) => settle(batch[i]!, outcome));
+      return;
+    }
     const main = (await branchHeads(access, ['main'])).get('main');
     if (!main) throw unknownBranch('main', repo.url);
     await moveBranch({ ...access, name: MERGE_QUEUE, to: main });
     const stacked: Stacked[] = [];
-    for (const entry of batch) {
-      let outcome: MergeOutcome;
-      try {
-        outcome = await entry.merge(MERGE_QUEUE);
-      } catch (err) {
-        entry.fail(err);
-        continue;
-      }
+    for (const [i, outcome] of (await merge(MERGE_QUEUE)).entries()) {
+      const entry = batch[i]!;
       // A conflict with the stack, or nothing new: told at once, not part of the test run.
-      if (!outcome.merged || outcome.sha === outcome.base) entry.done(outcome);
+      if (outcome instanceof Error || !outcome.merged || outcome.sha === outcome.base)
+        settle(entry, outcome);
       else stacked.push({ entry, outcome });
     }
     const tip = stacked.at(-1)?.outcome.sha;
     if (!tip) return;
-    const result = await this.o.verify(project, repo, tip, stacked[0]!.entry.own);
+    const result = await verify(project, repo, tip, stacked[0]!.entry.own);
     if (result.passed) {
       await moveBranch({ ...access, name: 'main', from: main, to: tip });
       this.o.mainMoved?.(repo, tip, result);
@@ -152,3 +166,9 @@ export class MergeQueue {
 }
 
 const gateKey = (repo: RepoAccess) => `main-gate:${repo.url}`;
+
+/** Tells a waiting merge its outcome, or the error that kept its branch from merging. */
+function settle(entry: Waiting, outcome: MergeOutcome | Error): void {
+  if (outcome instanceof Error) entry.fail(outcome);
+  else entry.done(outcome);
+}

@@ -98,45 +98,88 @@ export async function createProjectRepo(
   });
 }
 
-/** Merges branch `branch` (e.g. `task/<id>`) of the repo into main (or `into`) with a merge
- * commit (parents the target and the branch, message given), written with git plumbing
- * (tree-merge.ts), and moves the target to it by compare-and-swap: in place in a repository
- * of the lead's own, by a push with a lease through the lead's clone otherwise
- * (merge-repo.ts). On a conflict the target stays and the conflicting files are returned. A
- * branch already contained in the target counts as merged, at its sha. Merges into one repo
- * are serialised in-process; a target moved by someone else meanwhile is merged onto again. */
+/** One branch to merge, with its merge commit's message. */
+export interface MergeItem {
+  /** e.g. `task/<id>` */
+  branch: string;
+  message: string;
+}
+
+/** Merges branch `branch` (e.g. `task/<id>`) of the repo into main (or `into`): one
+ * `mergeTaskBranches` of one branch. */
 export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutcome> {
+  const { branch, message, ...rest } = options;
+  const [outcome] = await mergeTaskBranches({ ...rest, items: [{ branch, message }] });
+  if (outcome instanceof Error) throw outcome;
+  return outcome!;
+}
+
+/**
+ * Merges the branches into main (or `into`), one after the other, each with a merge commit
+ * (parents the target as the merges before it left it, and the branch; message given),
+ * written with git plumbing (tree-merge.ts): the heads are read once, and the target moves
+ * once, to the last merge, by compare-and-swap: in place in a repository of the lead's own,
+ * by a push with a lease through the lead's clone otherwise (merge-repo.ts). So merges that
+ * wait together cost one read and one move, not one each. A branch that conflicts with what
+ * is merged before it is told its files and left out; a branch already contained counts as
+ * merged, at the target's sha; a branch that is missing or whose merge git refused gets its
+ * error, and the others go on. Merges into one repo are serialised in-process; a target
+ * moved by someone else meanwhile is merged onto again.
+ */
+export async function mergeTaskBranches(
+  options: RepoOptions & { into?: string; items: MergeItem[] },
+): Promise<(MergeOutcome | ProjectRepoError)[]> {
   const { repoUrl, signal } = options;
-  const branch = options.branch.replace(/^refs\/heads\//, '');
   const into = options.into ?? MAIN;
+  const items = options.items.map((item) => ({
+    branch: item.branch.replace(/^refs\/heads\//, ''),
+    message: item.message.trim() || `Merge branch '${item.branch}'`,
+  }));
   return serialised(repoKey(options), async () => {
-    await checkBranchName(branch, repoUrl, signal);
-    const repo = openRepo(options);
-    const where = `"${branch}" into ${into} of ${withoutCredentials(repoUrl)}`;
-    const message = options.message.trim() || `Merge branch '${branch}'`;
-    for (let attempt = 1; ; attempt++) {
-      const heads = await repo.heads([into, branch]);
-      for (const name of [into, branch]) if (!heads.has(name)) throw unknownBranch(name, repoUrl);
-      const base = heads.get(into)!;
-      let merge: TreeMerge;
+    const refused = new Map<number, ProjectRepoError>();
+    for (const [i, { branch }] of items.entries()) {
       try {
-        merge = await mergeTrees({
-          gitDir: repo.gitDir,
-          base,
-          tip: heads.get(branch)!,
-          message,
-          signal,
-        });
+        await checkBranchName(branch, repoUrl, signal);
       } catch (err) {
-        throw failure('git_failed', `could not merge ${where}`, err);
+        if (!(err instanceof ProjectRepoError)) throw err;
+        refused.set(i, err);
       }
-      if (!merge.merged) {
-        const list = merge.files.join(', ');
-        return { ...merge, message: `merging ${where} conflicts in ${list}` };
+    }
+    const repo = openRepo(options);
+    const wanted = items.filter((_, i) => !refused.has(i)).map((item) => item.branch);
+    for (let attempt = 1; ; attempt++) {
+      const heads = await repo.heads([into, ...wanted]);
+      if (!heads.has(into)) throw unknownBranch(into, repoUrl);
+      const start = heads.get(into)!;
+      let target = start;
+      const outcomes: (MergeOutcome | ProjectRepoError)[] = [];
+      for (const [i, { branch, message }] of items.entries()) {
+        const where = `"${branch}" into ${into} of ${withoutCredentials(repoUrl)}`;
+        const tip = heads.get(branch);
+        if (refused.has(i) || tip === undefined) {
+          outcomes.push(refused.get(i) ?? unknownBranch(branch, repoUrl));
+          continue;
+        }
+        let merge: TreeMerge;
+        try {
+          merge = await mergeTrees({ gitDir: repo.gitDir, base: target, tip, message, signal });
+        } catch (err) {
+          const wrapped = failure('git_failed', `could not merge ${where}`, err);
+          if (!(wrapped instanceof ProjectRepoError)) throw wrapped;
+          outcomes.push(wrapped);
+          continue;
+        }
+        if (!merge.merged) {
+          const list = merge.files.join(', ');
+          outcomes.push({ ...merge, message: `merging ${where} conflicts in ${list}` });
+          continue;
+        }
+        outcomes.push({ ...merge, base: target });
+        target = merge.sha;
       }
-      if (merge.sha === base) return { ...merge, base };
+      if (target === start) return outcomes;
       const sentence = `could not move ${into} of ${withoutCredentials(repoUrl)} to the merge`;
-      if (await repo.setBranch(into, merge.sha, base, sentence)) return { ...merge, base };
+      if (await repo.setBranch(into, target, start, sentence)) return outcomes;
       // The target moved on in the repository meanwhile: merge again onto where it is now.
       if (attempt >= PUSH_ATTEMPTS)
         throw new ProjectRepoError(

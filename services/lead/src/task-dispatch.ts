@@ -21,7 +21,6 @@ import {
   type TaskLimitSettings,
   taskLimits,
 } from './project-budget.js';
-import { mergeTaskBranch } from './project-repo.js';
 import { ProjectRepoError } from './project-repo-error.js';
 import type { RepoAccess } from './project-repos.js';
 import type { ProjectState } from './project-state.js';
@@ -249,17 +248,10 @@ export class TaskDispatch {
       case TaskOutcome.COMPLETED: {
         let merge: GatedMerge;
         try {
-          const repo = await this.o.repoAccess(project);
-          merge = await this.o.main.merge(project, task, replica, (into) =>
-            mergeTaskBranch({
-              into,
-              dataDir: this.o.dataDir,
-              repoUrl: repo.url,
-              credentials: repo.credentials,
-              branch: `task/${task.id}`,
-              message: `Merge task/${task.id}: ${task.title}`,
-            }),
-          );
+          merge = await this.o.main.merge(project, task, replica, {
+            branch: `task/${task.id}`,
+            message: `Merge task/${task.id}: ${task.title}`,
+          });
         } catch (err) {
           if (!(err instanceof ProjectRepoError)) throw err;
           await this.state.store.finishAttempt(attempt.id, 'completed');
