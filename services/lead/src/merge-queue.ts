@@ -118,7 +118,7 @@ export class MergeQueue {
     const merge = (into: string) =>
       mergeTaskBranches({ ...access, into, items: batch.map((entry) => entry.item) });
     if (!verify) {
-      (await merge('main')).forEach((outcome, i) => settle(batch[i]!, outcome));
+      for (const [i, outcome] of (await merge('main')).entries()) settle(batch[i]!, outcome);
       return;
     }
     const main = (await branchHeads(access, ['main'])).get('main');
