@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   type GitCredentials,
@@ -9,17 +9,24 @@ import {
   splitCredentials,
   withoutCredentials,
 } from '@codeframe/runtime';
+import {
+  addWorktree,
+  checkedOutElsewhere,
+  DEPENDENCY_DIRS,
+  fetchMirror,
+  looseRefPath,
+  readLooseRef,
+  resolveCommit,
+} from './git-mirror.js';
 import type { SandboxWorkspace } from './sandbox-mounts.js';
+
+export { DEPENDENCY_DIRS, isSafeRefName } from './git-mirror.js';
 
 // Each task works in its own git worktree, on its own branch, checked out from a bare mirror
 // of the project repository that the worker keeps and refreshes, so a task starts without
-// cloning the whole repository again. The result goes back as branch `task/<id>`.
-//
-// The mirror keeps the remote's branches under refs/remotes/origin/, not refs/heads/: git
-// refuses to fetch into a branch some worktree has checked out, and the tasks' own branches
-// live in refs/heads/. It keeps no remote URL (nor FETCH_HEAD): the URL is given to each
-// fetch and push, and never lands on disk where a command could read. A token the lead sent
-// in the URL is taken out of it and handed to git by a credential helper, never on argv.
+// cloning the whole repository again (git-mirror.ts). The result goes back as branch
+// `task/<id>`. The URL is given to each fetch and push, never kept on disk; a token the
+// lead sent in it is taken out and handed to git by a credential helper, never on argv.
 //
 // Everything in the worktree is the model's, so the worker's own git never trusts it: every
 // call names the git directory recorded when the worktree was made, runs no hooks and no
@@ -43,14 +50,6 @@ export interface Workspace extends SandboxWorkspace {
   configDigest: string;
 }
 
-/** Dependency folders the worker never commits, whatever the model's .gitignore says. */
-export const DEPENDENCY_DIRS = [
-  'node_modules',
-  '.venv',
-  '__pycache__',
-  '.pytest_cache',
-  '.pnpm-store',
-];
 const EXCLUDES = DEPENDENCY_DIRS.flatMap((dir) => [
   `:(exclude,glob)**/${dir}/**`,
   `:(exclude,glob)**/${dir}`,
@@ -78,14 +77,6 @@ export interface PrepareOptions {
   signal?: AbortSignal;
 }
 
-const REFSPECS = ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'];
-
-/** A branch name or commit sha a request may give: word characters, `.`, `/` and `-`, no
- * `..` and no leading `-` (which git would read as an option). */
-export function isSafeRefName(ref: string): boolean {
-  return /^[\w./-]+$/.test(ref) && !ref.includes('..') && !ref.startsWith('-');
-}
-
 /** Per mirror: when the latest fetch that succeeded started (performance.now()). */
 const fetchedSince = new Map<string, number>();
 
@@ -103,7 +94,9 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
   return serialised(mirror, async () => {
     const refresh = async () => {
       const started = performance.now();
-      await refreshMirror(mirror, repoUrl, signal);
+      await fetchMirror(mirror, repoUrl, signal).catch((err: unknown) => {
+        throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
+      });
       fetchedSince.set(mirror, started);
     };
     const fresh = (fetchedSince.get(mirror) ?? Number.NEGATIVE_INFINITY) > arrived;
@@ -123,12 +116,14 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
           !/invalid reference|not a valid object name/.test(err.message)
         )
           throw failure('git_failed', created, err);
-        start = await resolveBase(mirror, options).catch(async (unknown: unknown) => {
-          // The shared fetch may have missed a ref that a fetch of its own brings.
-          if (!fresh) throw unknown;
+        let base = await resolveCommit(mirror, options.baseRef, signal);
+        // The shared fetch may have missed a ref that a fetch of its own brings.
+        if (!base && fresh) {
           await refresh();
-          return resolveBase(mirror, options);
-        });
+          base = await resolveCommit(mirror, options.baseRef, signal);
+        }
+        if (!base) throw unknownBase(options);
+        start = base;
         await addWorktree(mirror, branch, path, start, signal);
       });
       // Written by git a moment ago, before any command ran: the values to hold it to.
@@ -147,50 +142,6 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
       throw failure('git_failed', created, err);
     }
   });
-}
-
-/**
- * `git worktree add -B branch path start`. A branch still checked out by an earlier worktree
- * of the task (a re-dispatch) is released from it first; asked only then, so a task costs
- * no extra git calls.
- */
-async function addWorktree(
-  mirror: string,
-  branch: string,
-  path: string,
-  start: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const args = ['--git-dir', mirror, 'worktree', 'add', '--quiet', '--force', '--no-track'];
-  const add = () => runGit([...args, '-B', branch, path, start], { signal });
-  await add().catch(async (err: unknown) => {
-    if (
-      signal?.aborted ||
-      !(err instanceof GitFailure) ||
-      !/checked out at|used by worktree/.test(err.message)
-    )
-      throw err;
-    await releaseBranch(mirror, branch, signal);
-    await add();
-  });
-}
-
-/**
- * The commit a branch of the mirror points at, read from the file git wrote for it (a
- * branch it just created or moved is never packed); undefined when there is no such file.
- */
-async function readLooseRef(mirror: string, branch: string): Promise<string | undefined> {
-  const file = looseRefPath(mirror, branch);
-  const text = file && (await readFile(file, 'utf8').catch(() => ''));
-  return text && /^[0-9a-f]{40}\n?$/.test(text) ? text.trim() : undefined;
-}
-
-/** Where the files backend keeps `refs/heads/<branch>`, or undefined for a name that would
- * lead outside it. */
-function looseRefPath(mirror: string, branch: string): string | undefined {
-  const heads = join(mirror, 'refs', 'heads');
-  const file = resolve(heads, branch);
-  return isSafeRefName(branch) && file.startsWith(`${heads}/`) ? file : undefined;
 }
 
 /** git on the worktree, as the worker recorded it, whatever the worktree now holds. */
@@ -428,95 +379,6 @@ export async function removeWorktree(ws: Workspace, branch?: string): Promise<vo
   });
 }
 
-/** Whether a worktree of the mirror has `branch` checked out, from git's HEAD files. */
-async function checkedOutElsewhere(mirror: string, branch: string): Promise<boolean> {
-  const admin = join(mirror, 'worktrees');
-  const names = await readdir(admin).catch(() => [] as string[]);
-  for (const name of names) {
-    const head = await readFile(join(admin, name, 'HEAD'), 'utf8').catch(() => '');
-    if (head.trim() === `ref: refs/heads/${branch}`) return true;
-  }
-  return false;
-}
-
-async function refreshMirror(mirror: string, repoUrl: string, signal?: AbortSignal): Promise<void> {
-  const { url, credentials } = splitCredentials(repoUrl);
-  const fetch = (gitDir: string) =>
-    runGit(
-      [
-        '--git-dir',
-        gitDir,
-        'fetch',
-        '--quiet',
-        '--prune',
-        '--no-write-fetch-head',
-        url,
-        ...REFSPECS,
-      ],
-      { signal, credentials },
-    );
-  try {
-    if (await stat(join(mirror, 'HEAD')).catch(() => null)) {
-      // Mirrors of earlier versions kept the URL as remote "origin": forget it.
-      const config = await readFile(join(mirror, 'config'), 'utf8').catch(() => '');
-      if (/^\s*\[remote "origin"\]/m.test(config)) {
-        await runGit(['--git-dir', mirror, 'config', '--remove-section', 'remote.origin'], {
-          signal,
-        }).catch(() => {});
-      }
-      await writeExcludes(mirror);
-      await fetch(mirror);
-      return;
-    }
-    // Built beside its place and renamed into it, so an interrupted clone is never a mirror.
-    const partial = `${mirror}.partial-${randomBytes(4).toString('hex')}`;
-    try {
-      await runGit(['init', '--quiet', '--bare', partial], { signal });
-      await writeExcludes(partial);
-      await fetch(partial);
-      await rename(partial, mirror);
-    } finally {
-      await rm(partial, { recursive: true, force: true });
-    }
-  } catch (err) {
-    throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
-  }
-}
-
-/** Detaches the worktrees still on `branch` (a crashed worker leaves them behind) so it can be
- * replaced; detaching, not deleting, spares one that is still in use. */
-async function releaseBranch(mirror: string, branch: string, signal?: AbortSignal): Promise<void> {
-  await runGit(['--git-dir', mirror, 'worktree', 'prune'], { signal });
-  const list = await runGit(['--git-dir', mirror, 'worktree', 'list', '--porcelain'], { signal });
-  for (const entry of list.split('\n\n')) {
-    const path = /^worktree (.+)$/m.exec(entry)?.[1];
-    const head = /^HEAD ([0-9a-f]+)$/m.exec(entry)?.[1];
-    if (!path || !head || /^branch (.+)$/m.exec(entry)?.[1] !== `refs/heads/${branch}`) continue;
-    await runGit(['update-ref', '--no-deref', 'HEAD', head], { cwd: path, signal });
-  }
-}
-
-async function resolveBase(mirror: string, { repoUrl, baseRef, signal }: PrepareOptions) {
-  const name = baseRef.replace(/^refs\/heads\//, '');
-  const candidates = [`refs/remotes/origin/${name}`, `refs/tags/${name}`];
-  if (/^[0-9a-f]{4,40}$/i.test(baseRef)) candidates.push(baseRef);
-  for (const ref of candidates) {
-    const args = ['--git-dir', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options'];
-    const sha = (await runGit([...args, `${ref}^{commit}`], { signal }).catch(() => '')).trim();
-    if (sha) return sha;
-  }
-  throw new WorkspaceError(
-    'unknown_base_ref',
-    `base ref "${baseRef}" does not exist in ${withoutCredentials(repoUrl)}: give one of its branches, or a commit on one`,
-  );
-}
-
-/** Dependencies stay out of `git status` in the sandbox too, not only out of commits. */
-async function writeExcludes(gitDir: string): Promise<void> {
-  await mkdir(join(gitDir, 'info'), { recursive: true });
-  await writeFile(join(gitDir, 'info', 'exclude'), DEPENDENCY_DIRS.map((d) => `${d}/\n`).join(''));
-}
-
 async function digest(file: string): Promise<string> {
   const text = await readFile(file).catch(() => Buffer.alloc(0));
   return createHash('sha256').update(text).digest('hex');
@@ -537,6 +399,13 @@ async function nestedRepository(root: string): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+function unknownBase({ baseRef, repoUrl }: PrepareOptions): WorkspaceError {
+  return new WorkspaceError(
+    'unknown_base_ref',
+    `base ref "${baseRef}" does not exist in ${withoutCredentials(repoUrl)}: give one of its branches, or a commit on one`,
+  );
 }
 
 function failure(code: WorkspaceErrorCode, sentence: string, err: unknown): unknown {
