@@ -346,43 +346,25 @@ describe("a repository of the user's, merged through the lead's clone", () => {
 
 describe('plainBranchName', () => {
   it("takes only names git's check-ref-format takes too, so they need no git call", () => {
-    const names = [
+    const plain = [
       'main',
       'task/3f2a9c1e-0b7d-4e2a-9c1e-0b7d4e2a9c1e',
       'attempts/t-1/2',
       'codeframe/merge-queue',
       'v1.2',
       'a.b/c_d',
-      'x.lock',
-      'a..b',
-      '.hidden',
-      'a/.b',
-      'a.',
-      'a/',
-      '/a',
-      'a//b',
-      'a b',
-      'a@{1}',
-      'a~1',
-      '-x',
-      'ü',
-      '',
     ];
-    for (const name of names) {
-      if (!plainBranchName(name)) continue;
+    // Names git refuses, and some it takes ('-x', 'ü') that are left for git to judge.
+    const others = ['x.lock', 'a..b', '.hidden', 'a/.b', 'a.', 'a/', '/a', 'a//b', 'a b'];
+    others.push('a@{1}', 'a~1', '-x', 'ü', '');
+    for (const name of plain) {
+      expect(plainBranchName(name), name).toBe(true);
       // Whatever the fast path takes, git takes too.
       expect(
         () => execFileSync('git', ['check-ref-format', `refs/heads/${name}`]),
         name,
       ).not.toThrow();
     }
-    expect(names.filter(plainBranchName)).toEqual([
-      'main',
-      'task/3f2a9c1e-0b7d-4e2a-9c1e-0b7d4e2a9c1e',
-      'attempts/t-1/2',
-      'codeframe/merge-queue',
-      'v1.2',
-      'a.b/c_d',
-    ]);
+    for (const name of others) expect(plainBranchName(name), name).toBe(false);
   });
 });
