@@ -6,13 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   changedSince,
-  commitAll,
   isSafeRefName,
   prepareWorktree,
-  pushBranch,
   removeWorktree,
   WorkspaceError,
 } from './git-workspace.js';
+import { commitAll, pushBranch } from './workspace-commit.js';
 
 const exec = promisify(execFile);
 const IDENTITY = ['-c', 'user.name=Seeder', '-c', 'user.email=seed@example.com'];
@@ -94,6 +93,25 @@ describe('git workspace', () => {
       path,
     );
     expect(await git(['--git-dir', ws.commonDir, 'branch', '--list', 'task/t1'])).toBe('');
+  });
+
+  it("lists the commit's paths exactly: changed, removed, added, and names git prints unquoted", async () => {
+    const ws = await prepareWorktree({ repoUrl, baseRef: 'main', branch: 'task/t9', workDir });
+    await writeFile(join(ws.path, 'README.md'), '# changed\n');
+    await writeFile(join(ws.path, 'new file ü.ts'), '1\n');
+    const plain = await commitAll(ws, 'plain');
+    expect(plain?.filesChanged.sort()).toEqual(['README.md', 'new file ü.ts']);
+    expect(plain?.sha).toBe(await git(['rev-parse', 'HEAD'], ws.path));
+    await rm(join(ws.path, 'new file ü.ts'));
+    // A name that would read as two entries of git's list, and one with a quote and a break.
+    const forged = "x'\nadd 'README.md";
+    const odd = 'we"ird\nname';
+    await writeFile(join(ws.path, forged), 'forged\n');
+    await writeFile(join(ws.path, odd), 'odd\n');
+    const commit = await commitAll(ws, 'odd names');
+    expect(commit?.filesChanged.sort()).toEqual([odd, 'new file ü.ts', forged].sort());
+    expect(commit?.sha).toBe(await git(['rev-parse', 'HEAD'], ws.path));
+    await removeWorktree(ws, 'task/t9');
   });
 
   it('returns null from commitAll when nothing changed', async () => {

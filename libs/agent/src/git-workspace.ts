@@ -6,7 +6,6 @@ import {
   GitFailure,
   runGit,
   serialised,
-  splitCredentials,
   withoutCredentials,
 } from '@codeframe/runtime';
 import {
@@ -50,7 +49,8 @@ export interface Workspace extends SandboxWorkspace {
   configDigest: string;
 }
 
-const EXCLUDES = DEPENDENCY_DIRS.flatMap((dir) => [
+/** Pathspecs that leave the dependency folders out. */
+export const EXCLUDES = DEPENDENCY_DIRS.flatMap((dir) => [
   `:(exclude,glob)**/${dir}/**`,
   `:(exclude,glob)**/${dir}`,
 ]);
@@ -145,7 +145,7 @@ export async function prepareWorktree(options: PrepareOptions): Promise<Workspac
 }
 
 /** git on the worktree, as the worker recorded it, whatever the worktree now holds. */
-function worktreeGit(
+export function worktreeGit(
   ws: Workspace,
   args: string[],
   signal?: AbortSignal,
@@ -189,63 +189,6 @@ export async function verifyWorkspace(ws: Workspace): Promise<void> {
     throw new WorkspaceError(
       'git_tampered',
       `${nested} is a git repository inside the worktree; remove it (the worker commits one repository, and runs nothing a nested one configures)`,
-    );
-  }
-}
-
-/** Commits everything in the worktree as CodeFRAME, but dependency folders; null when
- * nothing changed. */
-export async function commitAll(
-  ws: Workspace,
-  message: string,
-  signal?: AbortSignal,
-): Promise<{ sha: string; filesChanged: string[] } | null> {
-  await verifyWorkspace(ws);
-  try {
-    await worktreeGit(ws, ['add', '--all', '--', '.', ...EXCLUDES], signal);
-    const text = message.trim() || 'Changes made by CodeFRAME';
-    try {
-      await worktreeGit(ws, ['commit', '--quiet', '--no-verify', '-m', text], signal);
-    } catch (err) {
-      // Status 1 with nothing staged: there is nothing to commit.
-      if (err instanceof GitFailure && err.exit?.status === 1 && /nothing/.test(err.exit.stdout))
-        return null;
-      throw err;
-    }
-    // The commit's sha and the paths it changed, in one call.
-    const shown = await worktreeGit(
-      ws,
-      ['show', '-z', '--name-only', '--no-ext-diff', '--format=%H', 'HEAD'],
-      signal,
-    );
-    const end = shown.indexOf('\0');
-    const files = shown
-      .slice(end + 1)
-      .replace(/^\n/, '')
-      .split('\0');
-    return { sha: shown.slice(0, end).trim(), filesChanged: files.filter(Boolean) };
-  } catch (err) {
-    throw failure('git_failed', `could not commit the changes in ${ws.path}`, err);
-  }
-}
-
-/** Pushes the worktree's HEAD to `branch` of the original repository, replacing it. */
-export async function pushBranch(
-  ws: Workspace,
-  repoUrl: string,
-  branch: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  await verifyWorkspace(ws);
-  try {
-    const target = `HEAD:refs/heads/${branch}`;
-    const { url, credentials } = splitCredentials(repoUrl);
-    await worktreeGit(ws, ['push', '--quiet', '--force', url, target], signal, credentials);
-  } catch (err) {
-    throw failure(
-      'repo_unreachable',
-      `could not push "${branch}" to ${withoutCredentials(repoUrl)}`,
-      err,
     );
   }
 }
@@ -342,7 +285,7 @@ export async function changedSince(
 
 /** The commit the worktree has checked out, read from git's files (which commands cannot
  * write); undefined when they hold anything else. */
-async function headSha(ws: Workspace): Promise<string | undefined> {
+export async function headSha(ws: Workspace): Promise<string | undefined> {
   const head = await readFile(join(ws.gitDir, 'HEAD'), 'utf8').catch(() => '');
   const branch = /^ref: refs\/heads\/(\S+)\n?$/.exec(head)?.[1];
   if (branch) return readLooseRef(ws.commonDir, branch);
@@ -408,7 +351,7 @@ function unknownBase({ baseRef, repoUrl }: PrepareOptions): WorkspaceError {
   );
 }
 
-function failure(code: WorkspaceErrorCode, sentence: string, err: unknown): unknown {
+export function failure(code: WorkspaceErrorCode, sentence: string, err: unknown): unknown {
   if (err instanceof WorkspaceError || !(err instanceof GitFailure)) return err;
   return new WorkspaceError(code, `${sentence}: ${err.detail}`);
 }

@@ -11,10 +11,8 @@ export { type ContextSettings, DEFAULT_CONTEXT } from './context-settings.js';
 export { type AllowedHost, isAllowed, parseAllowedHost } from './egress-proxy.js';
 export { EventChannel } from './event-channel.js';
 export {
-  commitAll,
   DEPENDENCY_DIRS,
   prepareWorktree,
-  pushBranch,
   removeWorktree,
   verifyWorkspace,
   type Workspace,
@@ -47,3 +45,4 @@ export { type ToolOutcome, ToolRunner } from './tool-runner.js';
 export { describeEnvironment, probeToolchain, type Tool } from './toolchain.js';
 export { type WorkerIdentity, type WorkerRuntime, workerService } from './worker-service.js';
 export { workerSettings } from './worker-settings.js';
+export { commitAll, pushBranch } from './workspace-commit.js';

@@ -32,7 +32,17 @@ const withDeps = JSON.stringify({ dependencies: { minimist: '^1.2.8' } });
 
 describe('detectTestCommand', () => {
   it.each([
-    ['an npm test script', { 'package.json': withTests }, 'npm test --silent'],
+    ['an npm test script, as itself', { 'package.json': withTests }, 'vitest run'],
+    [
+      'an npm test script with a pretest hook',
+      { 'package.json': JSON.stringify({ scripts: { pretest: 'tsc', test: 'vitest run' } }) },
+      'npm test --silent',
+    ],
+    [
+      "an npm test script that reads npm's variables",
+      { 'package.json': JSON.stringify({ scripts: { test: 'node t.js $npm_package_name' } }) },
+      'npm test --silent',
+    ],
     ['a pnpm project', { 'package.json': withTests, 'pnpm-lock.yaml': '' }, 'pnpm test'],
     ['a yarn project', { 'package.json': withTests, 'yarn.lock': '' }, 'yarn test'],
     [

@@ -211,7 +211,7 @@ export class Sandbox {
     });
     const workspace = { ...options.workspace, path: cwd };
     const network = options.network !== false;
-    const env = this.#env(options.env, network);
+    const env = this.#env(cwd, options.env, network);
     const base = {
       cwd,
       env,
@@ -317,12 +317,14 @@ export class Sandbox {
     ];
   }
 
-  /** The environment a command gets: none of the worker's own (its keys stay its own). */
-  #env(extra: Record<string, string> = {}, network = true): Record<string, string> {
+  /** The environment a command gets: none of the worker's own (its keys stay its own). The
+   * worktree's node_modules/.bin comes first on PATH, as in an npm script (the worktree is
+   * mounted at its own path, so this is the same directory inside the sandbox). */
+  #env(cwd: string, extra: Record<string, string> = {}, network = true): Record<string, string> {
     const inside = this.mode === 'bwrap';
     const cache = inside ? SANDBOX_CACHE : this.settings.cacheDir;
     const env: Record<string, string> = {
-      PATH: this.parts.path,
+      PATH: `${join(cwd, 'node_modules', '.bin')}:${this.parts.path}`,
       HOME: '/tmp',
       TMPDIR: '/tmp',
       LANG: 'C.UTF-8',

@@ -1,6 +1,7 @@
 import { type ExecuteTaskRequest, TaskOutcome } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
-import { commitAll, pushBranch, type Workspace, WorkspaceError } from './git-workspace.js';
+import { type Workspace, WorkspaceError } from './git-workspace.js';
+import { commitAll, pushBranch } from './workspace-commit.js';
 
 // Every attempt's work is pushed, whatever its end, so a retry can start from it and the
 // lead can keep it: a finished task's commit, a question's draft, and the work so far of a
