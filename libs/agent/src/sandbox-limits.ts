@@ -17,6 +17,9 @@ export interface SandboxLimits {
   maxDiskBytes: number;
   /** Free space the worker's disk keeps; a command that eats into it is stopped. */
   minFreeBytes: number;
+  /** The niceness commands run at (0–19): the worker's own loop, which streams every task's
+   * events and answers the lead, comes first when test runs fill the machine's cores. */
+  nice: number;
 }
 
 const MIB = 1024 * 1024;

@@ -27,6 +27,8 @@ export const sandboxEnvSettings = {
   sandboxTmpMb: env.int('CODEFRAME_SANDBOX_TMP_MB', 512, 8),
   sandboxDiskMb: env.int('CODEFRAME_SANDBOX_DISK_MB', 4096, 16),
   sandboxMinFreeMb: env.int('CODEFRAME_SANDBOX_MIN_FREE_MB', 512, 0),
+  /** How nice commands are to the worker itself: 0 (not at all) to 19. */
+  sandboxNice: env.int('CODEFRAME_SANDBOX_NICE', 10, 0, 19),
 };
 
 type SandboxEnv = {
@@ -46,6 +48,7 @@ export function sandboxLimits(
     | 'sandboxTmpMb'
     | 'sandboxDiskMb'
     | 'sandboxMinFreeMb'
+    | 'sandboxNice'
   >,
 ): SandboxLimits {
   return {
@@ -55,6 +58,7 @@ export function sandboxLimits(
     tmpBytes: config.sandboxTmpMb * MIB,
     maxDiskBytes: config.sandboxDiskMb * MIB,
     minFreeBytes: config.sandboxMinFreeMb * MIB,
+    nice: config.sandboxNice,
   };
 }
 

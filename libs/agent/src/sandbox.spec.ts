@@ -158,6 +158,23 @@ describe('Sandbox.run', () => {
     },
   );
 
+  it.each(['bwrap', 'none'] as const)(
+    "runs the command nice to the worker, with the worktree's node_modules/.bin first (%s)",
+    async (mode) => {
+      const bin = join(worktree, 'node_modules', '.bin');
+      await mkdir(bin, { recursive: true });
+      await writeFile(join(bin, 'project-tool'), '#!/bin/sh\necho "from the project"\n', {
+        mode: 0o755,
+      });
+      try {
+        const result = await run(mode, 'nice; project-tool');
+        expect(result.stdout).toBe('10\nfrom the project\n');
+      } finally {
+        await rm(join(worktree, 'node_modules'), { recursive: true, force: true });
+      }
+    },
+  );
+
   it('lets the command write in the worktree and nowhere else', async () => {
     const name = `sandbox-escape-${process.pid}-${Date.now()}`;
     const sibling = join(worktree, '..', name);

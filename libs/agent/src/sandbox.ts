@@ -221,7 +221,7 @@ export class Sandbox {
       onOutput: options.onOutput,
     };
     if (this.mode === 'none') {
-      return runProcess({ ...base, argv: ['/bin/sh', '-c', options.command] });
+      return runProcess({ ...base, argv: [...this.#nice(), '/bin/sh', '-c', options.command] });
     }
     const { limits } = this.settings;
     const cgroup: CommandCgroup | undefined = await this.parts.cgroups?.acquire(
@@ -289,6 +289,7 @@ export class Sandbox {
       : [];
     return [
       ...joinCgroups,
+      ...this.#nice(),
       'prlimit',
       `--nproc=${this.#nprocLimit()}`,
       `--data=${limits.maxMemoryBytes}`,
@@ -360,6 +361,12 @@ export class Sandbox {
       env.NO_PROXY = env.no_proxy = 'localhost,127.0.0.1,::1';
     }
     return { ...env, ...extra };
+  }
+
+  /** `nice -n N` before the command (it execs, so no process more), or nothing at 0. */
+  #nice(): string[] {
+    const { nice } = this.settings.limits;
+    return nice > 0 ? ['/usr/bin/nice', '-n', String(nice)] : [];
   }
 
   /** RLIMIT_NPROC counts every process of the user, so it is only a backstop: the cgroup
