@@ -12,6 +12,7 @@ export {
   parseHost,
 } from './host-names.js';
 export { InFlight } from './in-flight.js';
+export { preEncoded, wantsBinary } from './pre-encoded.js';
 export {
   createRpcClient,
   createRpcTransport,

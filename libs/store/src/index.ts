@@ -1,5 +1,6 @@
 // The lead's durable state. The contract suite (store.contract.ts) is not exported here: it
 // imports vitest; implementations import it from the source file in their specs.
+export { storedEncoding } from './event-encoding.js';
 export { validatePlan } from './plan-validation.js';
 export { openSqliteStore } from './sqlite-store.js';
 export {

@@ -6,6 +6,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { type Event, EventSchema } from '@codeframe/proto';
 import type { Database, Statement } from 'better-sqlite3';
+import { rememberEncoding } from './event-encoding.js';
 import { guarded, storageFault } from './sqlite-faults.js';
 import { type EventPayload, notFound, StoreError } from './store.js';
 
@@ -45,8 +46,9 @@ export class SqliteEventLog {
           time: timestampFromDate(new Date(item.time)),
           payload: item.payload,
         });
-        insert.run(item.projectId, seq, item.time, item.payload.case, toBinary(EventSchema, event));
-        return event;
+        const bytes = toBinary(EventSchema, event);
+        insert.run(item.projectId, seq, item.time, item.payload.case, bytes);
+        return rememberEncoding(event, bytes);
       });
       for (const [projectId, seq] of seqs) setLastSeq.run(seq, projectId);
       return events;
@@ -96,7 +98,7 @@ export class SqliteEventLog {
         .pluck()
         .all(projectId, afterSeq < 0n ? 0n : afterSeq, limit),
     );
-    return payloads.map((payload) => fromBinary(EventSchema, payload));
+    return payloads.map((payload) => rememberEncoding(fromBinary(EventSchema, payload), payload));
   }
 
   lastSeq(projectId: string): bigint {

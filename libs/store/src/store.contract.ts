@@ -1,9 +1,10 @@
 // What every Store must do, whatever keeps the data. An implementation's spec calls
 // describeStoreContract with a function that opens a fresh, empty store.
-import { create } from '@bufbuild/protobuf';
+import { clone, create, toBinary } from '@bufbuild/protobuf';
 import {
   type Blocker,
   BlockerStatus,
+  EventSchema,
   PlanReadySchema,
   ProgressUpdateSchema,
   ProjectStatus,
@@ -14,6 +15,7 @@ import {
   TestSummarySchema,
 } from '@codeframe/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storedEncoding } from './event-encoding.js';
 import {
   type EventPayload,
   type NewProject,
@@ -498,6 +500,18 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.lastSeq(id)).toBe(3n);
         expect((await store.getProject(id))?.lastSeq).toBe(3n);
         expect(await store.lastSeq(other.id)).toBe(1n);
+      });
+
+      it('keeps the binary encoding of each event it appends and reads', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const appended = await store.appendEvent(id, note(1));
+        const [read] = await store.readEvents(id, 0n, 1);
+        expect(read).toEqual(appended);
+        for (const event of [appended, read!]) {
+          const bytes = storedEncoding(event);
+          expect(bytes && Buffer.from(bytes)).toEqual(Buffer.from(toBinary(EventSchema, event)));
+        }
+        expect(storedEncoding(clone(EventSchema, appended))).toBeUndefined();
       });
 
       it('reads after a seq, ascending, at most limit at a time', async () => {

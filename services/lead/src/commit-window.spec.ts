@@ -29,6 +29,24 @@ describe('CommitWindow', () => {
     expect(third).toBe(true);
   });
 
+  it('holds the reader while the watchers ask it to wait', async () => {
+    let resume!: () => void;
+    let pacing: Promise<void> | undefined = new Promise((resolve) => {
+      resume = resolve;
+    });
+    const window = new CommitWindow(10, () => pacing);
+    let added = false;
+    const adding = window.add(append().promise).then(() => {
+      added = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(added).toBe(false);
+    pacing = undefined;
+    resume();
+    await adding;
+    expect(added).toBe(true);
+  });
+
   it('throws the failure of an append when settled, never as an unhandled rejection', async () => {
     const window = new CommitWindow(10);
     const a = append();

@@ -3,14 +3,15 @@ import { ActivityUpdateSchema, type Event } from '@codeframe/proto';
 import { type EventPayload, openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { EventHub } from './event-hub.js';
+import { CommitWindow } from './commit-window.js';
+import { EventHub, type EventHubOptions } from './event-hub.js';
 
 const activity = (message: string): EventPayload => ({
   case: 'activityUpdate',
   value: create(ActivityUpdateSchema, { taskId: 't', message }),
 });
 
-async function setup(options?: { maxBacklog?: number }) {
+async function setup(options?: EventHubOptions) {
   const store = await openSqliteStore(':memory:');
   const project = await store.createProject({
     name: 'p',
@@ -20,6 +21,18 @@ async function setup(options?: { maxBacklog?: number }) {
     maxConcurrency: 0,
   });
   return { store, hub: new EventHub(store, options), id: project.id };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether the promise settled within a turn of the event loop. */
+async function settled(promise: Promise<unknown> | undefined): Promise<boolean> {
+  let done = false;
+  void promise?.then(() => {
+    done = true;
+  });
+  await tick();
+  return done;
 }
 
 async function appendMany(hub: EventHub, id: string, n: number): Promise<Event[]> {
@@ -118,6 +131,67 @@ describe('EventHub', () => {
     expect(err?.rawMessage).toMatch(/fell 100 events behind .*after_seq 1\b/);
     const rest = await take(hub.watch(id, 1n, new AbortController().signal), 100);
     expect(seqs(rest)).toEqual(range(2, 101));
+  });
+
+  it('holds producers back while a live watcher lags, until it is back under half the pace mark', async () => {
+    const { hub, id } = await setup({ maxBacklog: 100, paceMark: 10, paceWaitMs: 60_000 });
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    const first = watch.next();
+    await hub.append(id, activity('first'));
+    expect((await first).value?.seq).toBe(1n);
+    await appendMany(hub, id, 9);
+    expect(hub.paced(id)).toBeUndefined();
+    await appendMany(hub, id, 1);
+    const paced = hub.paced(id);
+    expect(await settled(paced)).toBe(false);
+    // 10 waiting: after 4 the watcher still holds 6, after the 5th it holds 5.
+    for (const seq of [2n, 3n, 4n, 5n]) expect((await watch.next()).value?.seq).toBe(seq);
+    expect(await settled(paced)).toBe(false);
+    expect((await watch.next()).value?.seq).toBe(6n);
+    expect(await settled(paced)).toBe(true);
+    expect(hub.paced(id)).toBeUndefined();
+  });
+
+  it('leaves behind a watcher that takes too little to wait for; it is cut off as before', async () => {
+    const { hub, id } = await setup({ maxBacklog: 50, paceMark: 10, paceWaitMs: 30 });
+    const stuck = hub.watch(id, 0n, new AbortController().signal);
+    const first = stuck.next();
+    await hub.append(id, activity('first'));
+    expect((await first).value?.seq).toBe(1n);
+    await appendMany(hub, id, 10);
+    const paced = hub.paced(id);
+    expect(paced).toBeDefined();
+    await paced;
+    // Left behind: the producers no longer wait for it, and it overflows.
+    await appendMany(hub, id, 10);
+    expect(hub.paced(id)).toBeUndefined();
+    await appendMany(hub, id, 40);
+    const err = await stuck.next().then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err?.code).toBe(Code.ResourceExhausted);
+  });
+
+  it('paces a burst to a slow watcher, which gets every event without being cut off', async () => {
+    const { hub, id } = await setup({ maxBacklog: 1_000, paceWaitMs: 60_000 });
+    const total = 2_000;
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    const received = (async () => {
+      const got: Event[] = [];
+      for await (const event of watch) {
+        got.push(event);
+        // Slower than the producer: a turn of the event loop per event.
+        await tick();
+        if (got.length === total) break;
+      }
+      return got;
+    })();
+    // A worker's stream as the lead reads it: appends in flight, waiting when told.
+    const window = new CommitWindow(256, () => hub.paced(id));
+    for (let i = 0; i < total; i++) await window.add(hub.append(id, activity(`burst ${i}`)));
+    await window.settle();
+    expect(seqs(await received)).toEqual(range(1, total));
   });
 
   it('does not cut off a watcher that is still replaying', async () => {

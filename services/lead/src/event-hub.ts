@@ -1,6 +1,13 @@
 // Every project event goes through here: persisted first, then handed to the live watchers.
 // WatchEvents clients resume from a seq after a reconnect, so a watch replays the store and
 // then switches to live delivery without losing, doubling or reordering an event.
+//
+// A burst from the workers is paced to what the watchers take: once a live watcher holds
+// `paceMark` undelivered events, the project's worker streams wait (see `paced`) until it is
+// back under half of that, so a watcher that keeps up more slowly than the workers write is
+// not cut off at `maxBacklog` and sent back to the store for what it missed. One that takes
+// too little to wait for (not back under half within `paceWaitMs`) is left behind, and
+// overflows as before.
 import type { Event } from '@codeframe/proto';
 import { type EventPayload, type Store, StoreError } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -16,6 +23,10 @@ class Watcher {
   /** Set when the buffer was dropped during replay; the store must be read again. */
   dropped = false;
   overflowed = false;
+  /** Past the pace mark and not yet back under half of it: the producers wait for it. */
+  lagging = false;
+  /** Did not catch up within the wait: not waited for again until it does. */
+  leftBehind = false;
   wake: (() => void) | undefined;
 
   constructor(private readonly maxBacklog: number) {}
@@ -42,16 +53,49 @@ interface ProjectState {
   last: bigint | undefined;
   /** Settles once last is known. */
   known: Promise<void> | undefined;
+  /** Live watchers lagging; producers wait while there is one. */
+  lagging: Set<Watcher>;
+  /** The producers waiting, and the timer that stops waiting for the laggards. */
+  pacing: { resume: (() => void)[]; timer: NodeJS.Timeout } | undefined;
+}
+
+export interface EventHubOptions {
+  /** Undelivered events at which a watcher is cut off (RESOURCE_EXHAUSTED); 10,000. */
+  maxBacklog?: number;
+  /** Undelivered events at which a live watcher holds the producers back; a tenth of maxBacklog. */
+  paceMark?: number;
+  /** How long producers wait for a lagging watcher before leaving it behind; 2 s. */
+  paceWaitMs?: number;
 }
 
 export class EventHub {
   readonly #store: Store;
   readonly #maxBacklog: number;
+  readonly #paceMark: number;
+  readonly #paceWaitMs: number;
   readonly #projects = new Map<string, ProjectState>();
 
-  constructor(store: Store, options: { maxBacklog?: number } = {}) {
+  constructor(store: Store, options: EventHubOptions = {}) {
     this.#store = store;
     this.#maxBacklog = options.maxBacklog ?? 10_000;
+    this.#paceMark = Math.max(2, options.paceMark ?? Math.floor(this.#maxBacklog / 10));
+    this.#paceWaitMs = options.paceWaitMs ?? 2_000;
+  }
+
+  /**
+   * Undefined while every live watcher of the project keeps up; else a promise that settles
+   * once the laggards are back under half the pace mark, gone, or left behind. A producer
+   * (a worker's stream) awaits it before it reads on.
+   */
+  paced(projectId: string): Promise<void> | undefined {
+    const state = this.#projects.get(projectId);
+    if (state === undefined || state.lagging.size === 0) return undefined;
+    state.pacing ??= {
+      resume: [],
+      timer: setTimeout(() => this.#leaveLaggardsBehind(state), this.#paceWaitMs),
+    };
+    const { resume } = state.pacing;
+    return new Promise((resolve) => resume.push(resolve));
   }
 
   /** Persists the event (the store assigns seq) and delivers it to the project's live watchers, in seq order. */
@@ -86,9 +130,15 @@ export class EventHub {
   /**
    * Every event of the project with seq > afterSeq: first replayed from the store, then live,
    * until the signal aborts. Throws RESOURCE_EXHAUSTED when the consumer falls more than
-   * maxBacklog events behind, NOT_FOUND for an unknown project.
+   * maxBacklog events behind, NOT_FOUND for an unknown project. `send` gives what is yielded
+   * for each event (the event itself, or a form of it for the wire).
    */
-  async *watch(projectId: string, afterSeq: bigint, signal: AbortSignal): AsyncGenerator<Event> {
+  async *watch(
+    projectId: string,
+    afterSeq: bigint,
+    signal: AbortSignal,
+    send: (event: Event) => Event = (event) => event,
+  ): AsyncGenerator<Event> {
     if (signal.aborted) return;
     // Subscribed before the first read, so an event committed after that read is buffered.
     const watcher = new Watcher(this.#maxBacklog);
@@ -106,7 +156,7 @@ export class EventHub {
           for (const event of page) {
             if (signal.aborted) return;
             if (event.seq <= last) continue;
-            yield event;
+            yield send(event);
             last = event.seq;
           }
           // A full page may have more behind it; a dropped buffer left a hole only the store fills.
@@ -133,13 +183,15 @@ export class EventHub {
           watcher.buffer.unshift(event);
           watcher.replaying = true;
         } else if (event.seq > last) {
-          yield event;
+          if (watcher.buffer.length <= this.#paceMark / 2) this.#caughtUp(state, watcher);
+          yield send(event);
           last = event.seq;
         }
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       state.watchers.delete(watcher);
+      this.#caughtUp(state, watcher);
       this.#forgetIfIdle(projectId, state);
     }
   }
@@ -166,7 +218,15 @@ export class EventHub {
   #state(projectId: string): ProjectState {
     let state = this.#projects.get(projectId);
     if (state === undefined) {
-      state = { watchers: new Set(), held: [], inFlight: 0, last: undefined, known: undefined };
+      state = {
+        watchers: new Set(),
+        held: [],
+        inFlight: 0,
+        last: undefined,
+        known: undefined,
+        lagging: new Set(),
+        pacing: undefined,
+      };
       this.#projects.set(projectId, state);
     }
     return state;
@@ -186,11 +246,49 @@ export class EventHub {
       state.last = event.seq;
       for (const watcher of state.watchers) {
         watcher.deliver(event);
-        if (watcher.overflowed) state.watchers.delete(watcher);
+        if (watcher.overflowed) {
+          state.watchers.delete(watcher);
+          this.#caughtUp(state, watcher);
+        } else if (
+          watcher.buffer.length >= this.#paceMark &&
+          !watcher.replaying &&
+          !watcher.lagging &&
+          !watcher.leftBehind
+        ) {
+          watcher.lagging = true;
+          state.lagging.add(watcher);
+        }
       }
     }
     state.held.splice(0, n);
     this.#forgetIfIdle(projectId, state);
+  }
+
+  /** The watcher no longer holds the producers back (it caught up, or it is gone). */
+  #caughtUp(state: ProjectState, watcher: Watcher): void {
+    watcher.leftBehind = false;
+    if (!watcher.lagging) return;
+    watcher.lagging = false;
+    state.lagging.delete(watcher);
+    if (state.lagging.size === 0) this.#resume(state);
+  }
+
+  /** The laggards took too little to wait for: the producers go on without them. */
+  #leaveLaggardsBehind(state: ProjectState): void {
+    for (const watcher of state.lagging) {
+      watcher.lagging = false;
+      watcher.leftBehind = true;
+    }
+    state.lagging.clear();
+    this.#resume(state);
+  }
+
+  #resume(state: ProjectState): void {
+    const pacing = state.pacing;
+    if (pacing === undefined) return;
+    state.pacing = undefined;
+    clearTimeout(pacing.timer);
+    for (const resolve of pacing.resume) resolve();
   }
 
   /** Keeps a project once its last seq is known (a few bytes), so it is asked only once. */

@@ -1,6 +1,6 @@
-import type { LeadService } from '@codeframe/proto';
-import { checkText, invalidArgument, notFound } from '@codeframe/rpc';
-import { type Store, StoreError } from '@codeframe/store';
+import { type Event, EventSchema, type LeadService } from '@codeframe/proto';
+import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
+import { type Store, StoreError, storedEncoding } from '@codeframe/store';
 import { Code, ConnectError, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -21,6 +21,12 @@ export interface LeadParts {
   store: Store;
   hub: EventHub;
   orchestrator: Orchestrator;
+}
+
+/** The event as the store encoded it: sent without being encoded again (pre-encoded.ts). */
+function asStored(event: Event): Event {
+  const bytes = storedEncoding(event);
+  return bytes ? preEncoded(EventSchema, bytes) : event;
 }
 
 const required = (field: string, value: string) => {
@@ -166,7 +172,9 @@ export function leadService({
     },
     async *watchEvents(req, ctx) {
       await project(req.projectId);
-      yield* hub.watch(req.projectId, req.afterSeq, ctx.signal);
+      // Sent as the store encoded them, unless the client asked for JSON.
+      const send = wantsBinary(ctx.requestHeader.get('content-type')) ? asStored : undefined;
+      yield* hub.watch(req.projectId, req.afterSeq, ctx.signal, send);
     },
     async getArtifact(req) {
       const id = required('artifact_id', req.artifactId);

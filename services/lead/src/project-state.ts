@@ -25,6 +25,12 @@ export class ProjectState {
     return this.hub.append(projectId, create(EventSchema, { payload }).payload as EventPayload);
   }
 
+  /** While the project's watchers fall behind, a promise that settles once they caught up
+   * (the event hub's pacing); a worker's stream awaits it before it reads on. */
+  paced(projectId: string): Promise<void> | undefined {
+    return this.hub.paced(projectId);
+  }
+
   async setTaskStatus(
     task: Task,
     to: TaskStatus,

@@ -119,7 +119,7 @@ export class TaskDispatch {
     });
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
-    const window = new CommitWindow(STREAM_WINDOW);
+    const window = new CommitWindow(STREAM_WINDOW, () => this.state.paced(project.id));
     try {
       for await (const event of replica.client.executeTask(request, {
         signal: run.controller.signal,

@@ -1,0 +1,78 @@
+import { create } from '@bufbuild/protobuf';
+import { ActivityUpdateSchema, type Event, LeadService } from '@codeframe/proto';
+import { createRpcClient, startRpcServer } from '@codeframe/rpc';
+import { silentLogger } from '@codeframe/runtime';
+import { openSqliteStore } from '@codeframe/store';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { leadParts } from './lead-parts.fixture.js';
+import { leadService, storeErrors } from './lead-service.js';
+
+// WatchEvents sends each event as the store encoded it when the client speaks protobuf, and
+// the event itself when it asked for JSON: every client gets the same events either way.
+
+const store = await openSqliteStore(':memory:');
+const parts = leadParts(store);
+let server: Awaited<ReturnType<typeof startRpcServer>>;
+
+beforeAll(async () => {
+  server = await startRpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    services: [LeadService],
+    authToken: undefined,
+    shutdownGraceMs: 100,
+    interceptors: [storeErrors],
+    routes: (router) => router.service(LeadService, leadService(parts)),
+  });
+});
+afterAll(() => server.close());
+
+async function firstEvents(
+  lead: ReturnType<typeof createRpcClient<typeof LeadService>>,
+  projectId: string,
+  n: number,
+): Promise<Event[]> {
+  const abort = new AbortController();
+  const got: Event[] = [];
+  for await (const event of lead.watchEvents({ projectId }, { signal: abort.signal })) {
+    got.push(event);
+    if (got.length === n) break;
+  }
+  abort.abort();
+  return got;
+}
+
+it('gives gRPC, gRPC-Web, Connect binary and Connect JSON clients the same events, replayed and live', async () => {
+  const { id } = await store.createProject({
+    name: 'p',
+    prd: '# P',
+    repoUrl: '',
+    budgetUsd: 0,
+    maxConcurrency: 0,
+  });
+  const activity = (message: string) => ({
+    case: 'activityUpdate' as const,
+    value: create(ActivityUpdateSchema, { taskId: 't-1', message }),
+  });
+  // Replayed from the store: the first three; live: the rest, appended once all watch.
+  for (const m of ['one', 'twö ✓', '']) await parts.hub.append(id, activity(m));
+  const baseUrl = server.url;
+  const clients = {
+    grpc: createRpcClient(LeadService, { baseUrl }),
+    grpcWeb: createClient(LeadService, createGrpcWebTransport({ baseUrl, httpVersion: '1.1' })),
+    connect: createClient(LeadService, createConnectTransport({ baseUrl, httpVersion: '1.1' })),
+    json: createClient(
+      LeadService,
+      createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false }),
+    ),
+  };
+  const watches = Object.values(clients).map((lead) => firstEvents(lead, id, 6));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const m of ['four', 'five\nlines', 'six']) await parts.hub.append(id, activity(m));
+  const stored = await store.readEvents(id, 0n, 100);
+  expect(stored.map((e) => e.seq)).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
+  for (const got of await Promise.all(watches)) expect(got).toEqual(stored);
+});
