@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import {
   access,
   mkdir,
@@ -172,6 +173,31 @@ describe('Sandbox.run', () => {
       } finally {
         await rm(join(worktree, 'node_modules'), { recursive: true, force: true });
       }
+    },
+  );
+
+  // Linux's autogroup scheduling shares the CPU between sessions first; only root may set a
+  // session's group as often as commands start (others ten times a second, kernel-wide).
+  const autogroup = existsSync('/proc/self/autogroup') && process.getuid?.() === 0;
+  it.each(['bwrap', 'none'] as const)(
+    `puts the command's session's scheduling group at its niceness (%s)${autogroup ? '' : ' (skipped: needs root and a kernel with autogroup scheduling)'}`,
+    async (mode) => {
+      if (!autogroup) return;
+      const result = await run(mode, 'cat /proc/self/autogroup');
+      expect(result.stdout).toMatch(/^\/autogroup-\d+ nice 10\n$/);
+    },
+  );
+
+  it.each(['bwrap', 'none'] as const)(
+    'starts the command in a session of its own, with no controlling terminal (%s)',
+    async (mode) => {
+      // /proc/<pid>/stat: pid (comm) state ppid pgrp session tty_nr ...
+      const result = await run(mode, 'read -r stat < /proc/$$/stat; set -- $stat; echo "$1 $6 $7"');
+      const [pid, session, tty] = result.stdout.trim().split(' ');
+      // Unsandboxed, the command's shell leads the session; in the sandbox its leader is
+      // outside the sandbox's pid namespace, where it shows as 0.
+      expect(session).toBe(mode === 'none' ? pid : '0');
+      expect(tty).toBe('0');
     },
   );
 

@@ -297,7 +297,10 @@ export class Sandbox {
       '--core=0',
       '--',
       'bwrap',
-      ...['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'],
+      // No --new-session: the launcher made the command's first process the leader of a
+      // session of its own, with no controlling terminal (nothing to inject input into), and
+      // the command stays in that session's scheduling group (see #nice).
+      ...['--unshare-all', '--die-with-parent', '--cap-drop', 'ALL'],
       ...['--hostname', 'codeframe-sandbox'],
       ...system,
       ...commandMounts({
@@ -363,10 +366,20 @@ export class Sandbox {
     return { ...env, ...extra };
   }
 
-  /** `nice -n N` before the command (it execs, so no process more), or nothing at 0. */
+  /**
+   * The command's first step at niceness N (nothing at 0; it execs, so no process more).
+   * Niceness alone counts for little: the launcher starts every command in a session of its
+   * own, and with Linux's autogroup scheduling each session is a group that gets as much CPU
+   * as the worker's whole group, whatever its niceness, so 30 test runs took 30 shares to
+   * the worker's one and its event loop waited for the CPU. The step sets the session's
+   * group to N too (root may always; others at most ten times a second, so it can fail,
+   * quietly), and bubblewrap keeps the command in that session.
+   */
   #nice(): string[] {
     const { nice } = this.settings.limits;
-    return nice > 0 ? ['/usr/bin/nice', '-n', String(nice)] : [];
+    if (nice === 0) return [];
+    const renice = `{ echo ${nice} > /proc/self/autogroup; } 2>/dev/null`;
+    return ['/bin/sh', '-c', `${renice}; exec /usr/bin/nice -n ${nice} "$@"`, 'nice'];
   }
 
   /** RLIMIT_NPROC counts every process of the user, so it is only a backstop: the cgroup
