@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS_CPU_SHARES } from './cgroup-limits.js';
 import { Sandbox } from './sandbox.js';
 import { limitHit } from './sandbox-limits.js';
 import { DEFAULT_SANDBOX_LIMITS, sandboxSettingsIn } from './sandbox-settings.js';
@@ -113,6 +114,48 @@ describe('sandbox limits (disk)', () => {
     );
     expect(result.timedOut).toBe(false);
     await run('rm -f fill-*', small);
+  });
+});
+
+describe('the CPU of commands', () => {
+  // cgroup v1's cpu controller, writable: the worker's commands share one group there.
+  const cpuRoot = '/sys/fs/cgroup/cpu';
+  const ours = async () =>
+    (await readdir(cpuRoot).catch(() => [] as string[])).filter((name) =>
+      name.startsWith(`codeframe-${process.pid}-`),
+    );
+
+  it('puts all commands in one cpu cgroup, weighing half the worker', async (ctx) => {
+    const v1Cpu = await stat(join(cpuRoot, 'cpu.shares')).then(
+      () => true,
+      () => false,
+    );
+    if (!sandbox.kernelLimits || !v1Cpu || process.getuid?.() !== 0) {
+      console.warn(
+        'skipped: no writable cgroup v1 cpu controller here (on v2 commands are niced only)',
+      );
+      ctx.skip();
+    }
+    // One group per sandbox (this file makes two), each of the same weight.
+    const groups = (await ours()).map((name) => join(cpuRoot, name));
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) {
+      expect((await readFile(join(group, 'cpu.shares'), 'utf8')).trim()).toBe(
+        String(COMMANDS_CPU_SHARES),
+      );
+    }
+    const procs = async (group: string) =>
+      (await readFile(join(group, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean);
+    // Two commands at once: both in one group while they run, and it empties as they end.
+    const running = [run('sleep 1'), run('sleep 1')];
+    let shared: string | undefined;
+    for (let i = 0; i < 100 && !shared; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const group of groups) if ((await procs(group)).length >= 2) shared = group;
+    }
+    expect(shared).toBeDefined();
+    for (const result of await Promise.all(running)) expect(result.exitCode).toBe(0);
+    expect(await procs(shared!)).toEqual([]);
   });
 });
 

@@ -160,7 +160,7 @@ export class Sandbox {
       `root:x:0:\n${gid === 0 ? '' : `codeframe:x:${gid}:\n`}nogroup:x:65534:\n`,
     );
     const system = await systemMounts([...(prefix ? [prefix] : []), ...settings.readPaths]);
-    const { cgroups, reason } = await Cgroups.detect();
+    const { cgroups, reason } = await Cgroups.detect({ nice: settings.limits.nice });
     if (!cgroups)
       logger?.warn(
         { reason },

@@ -92,7 +92,7 @@ export class EventHub {
     if (state === undefined || state.lagging.size === 0) return undefined;
     state.pacing ??= {
       resume: [],
-      timer: setTimeout(() => this.#leaveLaggardsBehind(state), this.#paceWaitMs),
+      timer: setTimeout(() => this.#leaveLaggardsBehind(state), this.#paceWaitMs).unref(),
     };
     const { resume } = state.pacing;
     return new Promise((resolve) => resume.push(resolve));
