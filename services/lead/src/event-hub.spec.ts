@@ -49,6 +49,15 @@ async function take(events: AsyncGenerator<Event>, n: number): Promise<Event[]> 
   return got;
 }
 
+/** A watch from 0 that has received the project's first event and is live. */
+async function liveWatch(hub: EventHub, id: string): Promise<AsyncGenerator<Event>> {
+  const watch = hub.watch(id, 0n, new AbortController().signal);
+  const first = watch.next();
+  await hub.append(id, activity('first'));
+  expect((await first).value?.seq).toBe(1n);
+  return watch;
+}
+
 const seqs = (events: Event[]) => events.map((e) => Number(e.seq));
 const range = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -117,10 +126,7 @@ describe('EventHub', () => {
 
   it('cuts off a watcher that falls behind with RESOURCE_EXHAUSTED; it resumes from its last seq', async () => {
     const { hub, id } = await setup({ maxBacklog: 50 });
-    const slow = hub.watch(id, 0n, new AbortController().signal);
-    const first = slow.next();
-    await hub.append(id, activity('first'));
-    expect((await first).value?.seq).toBe(1n);
+    const slow = await liveWatch(hub, id);
     await appendMany(hub, id, 100);
     expect(hub.watchers(id)).toBe(0);
     const err = await slow.next().then(
@@ -135,10 +141,7 @@ describe('EventHub', () => {
 
   it('holds producers back while a live watcher lags, until it is back under half the pace mark', async () => {
     const { hub, id } = await setup({ maxBacklog: 100, paceMark: 10, paceWaitMs: 60_000 });
-    const watch = hub.watch(id, 0n, new AbortController().signal);
-    const first = watch.next();
-    await hub.append(id, activity('first'));
-    expect((await first).value?.seq).toBe(1n);
+    const watch = await liveWatch(hub, id);
     await appendMany(hub, id, 9);
     expect(hub.paced(id)).toBeUndefined();
     await appendMany(hub, id, 1);
@@ -154,10 +157,7 @@ describe('EventHub', () => {
 
   it('leaves behind a watcher that takes too little to wait for; it is cut off as before', async () => {
     const { hub, id } = await setup({ maxBacklog: 50, paceMark: 10, paceWaitMs: 30 });
-    const stuck = hub.watch(id, 0n, new AbortController().signal);
-    const first = stuck.next();
-    await hub.append(id, activity('first'));
-    expect((await first).value?.seq).toBe(1n);
+    const stuck = await liveWatch(hub, id);
     await appendMany(hub, id, 10);
     const paced = hub.paced(id);
     expect(paced).toBeDefined();

@@ -23,8 +23,6 @@ class Watcher {
   /** Set when the buffer was dropped during replay; the store must be read again. */
   dropped = false;
   overflowed = false;
-  /** Past the pace mark and not yet back under half of it: the producers wait for it. */
-  lagging = false;
   /** Did not catch up within the wait: not waited for again until it does. */
   leftBehind = false;
   wake: (() => void) | undefined;
@@ -53,7 +51,8 @@ interface ProjectState {
   last: bigint | undefined;
   /** Settles once last is known. */
   known: Promise<void> | undefined;
-  /** Live watchers lagging; producers wait while there is one. */
+  /** Live watchers past the pace mark and not yet back under half of it; producers wait
+   * while there is one. */
   lagging: Set<Watcher>;
   /** The producers waiting, and the timer that stops waiting for the laggards. */
   pacing: { resume: (() => void)[]; timer: NodeJS.Timeout } | undefined;
@@ -252,10 +251,9 @@ export class EventHub {
         } else if (
           watcher.buffer.length >= this.#paceMark &&
           !watcher.replaying &&
-          !watcher.lagging &&
-          !watcher.leftBehind
+          !watcher.leftBehind &&
+          !state.lagging.has(watcher)
         ) {
-          watcher.lagging = true;
           state.lagging.add(watcher);
         }
       }
@@ -267,18 +265,12 @@ export class EventHub {
   /** The watcher no longer holds the producers back (it caught up, or it is gone). */
   #caughtUp(state: ProjectState, watcher: Watcher): void {
     watcher.leftBehind = false;
-    if (!watcher.lagging) return;
-    watcher.lagging = false;
-    state.lagging.delete(watcher);
-    if (state.lagging.size === 0) this.#resume(state);
+    if (state.lagging.delete(watcher) && state.lagging.size === 0) this.#resume(state);
   }
 
   /** The laggards took too little to wait for: the producers go on without them. */
   #leaveLaggardsBehind(state: ProjectState): void {
-    for (const watcher of state.lagging) {
-      watcher.lagging = false;
-      watcher.leftBehind = true;
-    }
+    for (const watcher of state.lagging) watcher.leftBehind = true;
     state.lagging.clear();
     this.#resume(state);
   }

@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, type DescMessage, fromJson, type JsonValue, toBinary } from '@bufbuild/protobuf';
 import { Health, LeadService } from '@codeframe/proto';
-import { createRpcClient, type RpcServer, startRpcServer } from '@codeframe/rpc';
+import { createRpcClient, type RpcServer } from '@codeframe/rpc';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { fuzzCases, fuzzSeed, Rng } from '@codeframe/testkit';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { leadParts } from './lead-parts.fixture.js';
-import { leadService, storeErrors } from './lead-service.js';
+import { leadParts, serveLead } from './lead-parts.fixture.js';
 
 const CASES = fuzzCases(2000);
 const SEED = fuzzSeed();
@@ -107,16 +106,7 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lead-fuzz-'));
   store = await openSqliteStore(join(dataDir, 'lead.sqlite'));
   const parts = leadParts(store, { dataDir });
-  server = await startRpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger,
-    services: [LeadService],
-    authToken: undefined,
-    shutdownGraceMs: 100,
-    interceptors: [storeErrors],
-    routes: (router) => router.service(LeadService, leadService(parts)),
-  });
+  server = await serveLead(parts, logger);
   session = http2.connect(server.url);
   session.on('error', () => {});
 });

@@ -1,10 +1,12 @@
 // The lead's parts over a store, with no workers and a model that is never called: what the
 // API specs drive, in process or behind a real RPC server.
 import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
-import { silentLogger } from '@codeframe/runtime';
+import { LeadService } from '@codeframe/proto';
+import { type RpcServer, startRpcServer } from '@codeframe/rpc';
+import { type Logger, silentLogger } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
-import type { LeadParts } from './lead-service.js';
+import { type LeadParts, leadService, storeErrors } from './lead-service.js';
 import { Orchestrator } from './orchestrator.js';
 import type { RepoUrlSettings } from './repo-url-policy.js';
 import { WorkerPool } from './worker-pool.js';
@@ -42,4 +44,18 @@ export function leadParts(
     ...(options.repoUrls ? { repoUrls: options.repoUrls } : {}),
   });
   return { store, hub, orchestrator };
+}
+
+/** The LeadService of `parts` on an ephemeral port of 127.0.0.1, as the lead's main serves it. */
+export function serveLead(parts: LeadParts, logger: Logger = silentLogger): Promise<RpcServer> {
+  return startRpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    services: [LeadService],
+    authToken: undefined,
+    shutdownGraceMs: 100,
+    interceptors: [storeErrors],
+    routes: (router) => router.service(LeadService, leadService(parts)),
+  });
 }

@@ -1,32 +1,21 @@
 import { create } from '@bufbuild/protobuf';
 import { ActivityUpdateSchema, type Event, LeadService } from '@codeframe/proto';
-import { createRpcClient, startRpcServer } from '@codeframe/rpc';
-import { silentLogger } from '@codeframe/runtime';
+import { createRpcClient, type RpcServer } from '@codeframe/rpc';
 import { openSqliteStore } from '@codeframe/store';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { leadParts } from './lead-parts.fixture.js';
-import { leadService, storeErrors } from './lead-service.js';
+import { leadParts, serveLead } from './lead-parts.fixture.js';
 
 // WatchEvents sends each event as the store encoded it when the client speaks protobuf, and
 // the event itself when it asked for JSON: every client gets the same events either way.
 
 const store = await openSqliteStore(':memory:');
 const parts = leadParts(store);
-let server: Awaited<ReturnType<typeof startRpcServer>>;
+let server: RpcServer;
 
 beforeAll(async () => {
-  server = await startRpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    logger: silentLogger,
-    services: [LeadService],
-    authToken: undefined,
-    shutdownGraceMs: 100,
-    interceptors: [storeErrors],
-    routes: (router) => router.service(LeadService, leadService(parts)),
-  });
+  server = await serveLead(parts);
 });
 afterAll(() => server.close());
 
