@@ -22,3 +22,4 @@ export {
   SPAWN_CHANNEL,
 } from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';
+export { missingNodeArgs, serviceNodeArgs } from './service-node-args.js';

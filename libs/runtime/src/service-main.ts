@@ -1,5 +1,6 @@
 import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { missingNodeArgs } from './service-node-args.js';
 
 /** A started service: what `runService` needs to stop it. */
 export interface RunningService {
@@ -62,6 +63,14 @@ export async function runService(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  const missing = missingNodeArgs();
+  if (missing.length > 0) {
+    log.warn(
+      { missing },
+      `started without ${missing.join(' ')}, which its package.json declares (codeframe.nodeArgs): ` +
+        `start it as node ${missing.join(' ')} ${process.argv[1]}`,
+    );
+  }
   try {
     service = await start(log);
   } catch (err) {

@@ -41,6 +41,19 @@ describe('the edge over WebSocket', () => {
   });
   afterAll(() => edge?.stop());
 
+  it('runs with the node flags its package.json declares, and says so when started without', async () => {
+    const flag = '--max-semi-space-size=2';
+    expect(edge.logs.filter((line) => line.missing)).toEqual([]);
+    const bare = await startServiceProcess({ entry, listeners: 2, env, nodeArgs: [] });
+    try {
+      const warning = await bare.waitForLog((line) => Array.isArray(line.missing));
+      expect(warning.missing).toEqual([flag]);
+      expect(warning.msg).toContain(`start it as node ${flag} `);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('answers ping with pong', async () => {
     const { ws, next } = await connect(wsUrl);
     ws.send(JSON.stringify({ type: 'ping' }));

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { serviceNodeArgs } from '@codeframe/runtime';
 import type { ServiceSpec } from './services.js';
 
 /** A JSON log line of a service. */
@@ -27,7 +28,7 @@ export class ChildService {
     started: ReadonlyMap<string, Readonly<Record<string, number>>>,
     onLog: (service: ChildService, line: LogLine) => void,
   ) {
-    this.#child = spawn(process.execPath, [spec.entry], {
+    this.#child = spawn(process.execPath, [...serviceNodeArgs(spec.entry, cwd), spec.entry], {
       cwd,
       env: { ...process.env, ...env, ...spec.env(started), LOG_FORMAT: 'json' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeArgs } from '@codeframe/runtime';
 
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -34,6 +35,9 @@ export interface StartOptions {
   /** Path of the built entry point, relative to the workspace root. */
   entry: string;
   env?: Record<string, string>;
+  /** Node.js flags before the entry; by default those its package.json declares
+   * (`serviceNodeArgs`). */
+  nodeArgs?: string[];
   /** How many "listening" lines to wait for (a service with two ports logs two). */
   listeners?: number;
   timeoutMs?: number;
@@ -44,7 +48,8 @@ export interface StartOptions {
  * that it is listening. Logs are JSON lines on stdout (LOG_FORMAT=json).
  */
 export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [options.entry], {
+  const nodeArgs = options.nodeArgs ?? serviceNodeArgs(options.entry, WORKSPACE_ROOT);
+  const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,7 +141,8 @@ export async function runToExit(
   env: Record<string, string>,
   options: { args?: string[]; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [entry, ...(options.args ?? [])], {
+  const nodeArgs = serviceNodeArgs(entry, WORKSPACE_ROOT);
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...(options.args ?? [])], {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
