@@ -1,7 +1,7 @@
 // Questions tasks ask humans, in SQLite.
 import { randomUUID } from 'node:crypto';
 import { type Blocker, BlockerStatus } from '@codeframe/proto';
-import { type BlockerRow, toBlocker } from './sqlite-rows.js';
+import { type BlockerRow, toBlocker } from './rows.js';
 import { requireProject, type Statements } from './sqlite-statements.js';
 import { notFound, StoreError } from './store.js';
 

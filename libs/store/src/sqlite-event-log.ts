@@ -2,29 +2,21 @@
 // (command output, activity), and a commit per event would make the disk the bottleneck, so
 // appends made in the same tick are queued and written on the next setImmediate in one
 // transaction; each caller's promise settles only after that commit.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { fromBinary } from '@bufbuild/protobuf';
 import { type Event, EventSchema } from '@codeframe/proto';
 import type { Database, Statement } from 'better-sqlite3';
+import { failBatch, numbered, type PendingAppend } from './event-batch.js';
 import { rememberEncoding } from './event-encoding.js';
 import { guarded, storageFault } from './sqlite-faults.js';
 import { type EventPayload, notFound, StoreError } from './store.js';
 
-interface Pending {
-  projectId: string;
-  payload: EventPayload;
-  time: number;
-  resolve: (event: Event) => void;
-  reject: (err: unknown) => void;
-}
-
 export class SqliteEventLog {
-  private queue: Pending[] = [];
+  private queue: PendingAppend[] = [];
   private flushed: Promise<void> | undefined;
   /** Projects an append already found. */
   readonly #known = new Set<string>();
   private readonly projectSeq: Statement<[string], number | undefined>;
-  private readonly writeBatch: (batch: Pending[]) => Event[];
+  private readonly writeBatch: (batch: PendingAppend[]) => Event[];
 
   constructor(private readonly db: Database) {
     this.projectSeq = db
@@ -34,21 +26,15 @@ export class SqliteEventLog {
       'INSERT INTO events (project_id, seq, time, type, payload) VALUES (?, ?, ?, ?, ?)',
     );
     const setLastSeq = db.prepare('UPDATE projects SET last_seq = ? WHERE id = ?');
-    this.writeBatch = db.transaction((batch: Pending[]) => {
+    this.writeBatch = db.transaction((batch: PendingAppend[]) => {
       const seqs = new Map<string, bigint>();
       const events = batch.map((item) => {
         const previous = seqs.get(item.projectId) ?? this.requireProject(item.projectId);
         const seq = previous + 1n;
         seqs.set(item.projectId, seq);
-        const event = create(EventSchema, {
-          projectId: item.projectId,
-          seq,
-          time: timestampFromDate(new Date(item.time)),
-          payload: item.payload,
-        });
-        const bytes = toBinary(EventSchema, event);
+        const { event, bytes } = numbered(item, seq);
         insert.run(item.projectId, seq, item.time, item.payload.case, bytes);
-        return rememberEncoding(event, bytes);
+        return event;
       });
       for (const [projectId, seq] of seqs) setLastSeq.run(seq, projectId);
       return events;
@@ -124,15 +110,7 @@ export class SqliteEventLog {
     try {
       events = this.writeBatch(batch);
     } catch (err) {
-      const fault = storageFault(err);
-      const reason = fault instanceof Error ? fault.message : String(fault);
-      const message = `the event log could not write a batch of ${batch.length} events, none was stored: ${reason}`;
-      // A storage fault keeps its code, so the lead knows to retry rather than give up.
-      const failure =
-        fault instanceof StoreError
-          ? new StoreError(fault.code, message, { cause: err })
-          : new Error(message, { cause: err });
-      for (const item of batch) item.reject(failure);
+      failBatch(batch, storageFault(err), err);
       return;
     }
     batch.forEach((item, i) => {

@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Project, ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { type Project, ProjectStatus } from '@codeframe/proto';
 import Database from 'better-sqlite3';
+import { PROJECT_SELECT, type ProjectRow, toProject } from './rows.js';
 import { SqliteBlockers } from './sqlite-blockers.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
-import { type ProjectRow, toProject } from './sqlite-rows.js';
 import { configure, migrate } from './sqlite-schema.js';
 import { Statements } from './sqlite-statements.js';
 import { SqliteTasks } from './sqlite-tasks.js';
@@ -21,15 +21,6 @@ import {
   StoreError,
   type UsageDelta,
 } from './store.js';
-
-const PROJECT_SELECT = `
-  SELECT p.*,
-    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id) AS task_count,
-    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.COMPLETED})
-      AS completed_task_count,
-    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.FAILED})
-      AS failed_task_count
-  FROM projects p`;
 
 /** Opens (creating it and its directory if need be) the store at path; ':memory:' works. */
 export async function openSqliteStore(path: string): Promise<Store> {

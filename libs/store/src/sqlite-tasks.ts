@@ -1,9 +1,15 @@
 // Plans, tasks and their attempts in SQLite.
 import { randomUUID } from 'node:crypto';
-import { toBinary, toJson } from '@bufbuild/protobuf';
-import { QualityGateSchema, type Task, TaskStatus, TestSummarySchema } from '@codeframe/proto';
+import { type Task, TaskStatus } from '@codeframe/proto';
 import { validatePlan } from './plan-validation.js';
-import { type AttemptRow, type TaskRow, toAttempt, toTask } from './sqlite-rows.js';
+import {
+  type AttemptRow,
+  newAttemptRow,
+  PATCH_COLUMNS,
+  type TaskRow,
+  toAttempt,
+  toTask,
+} from './rows.js';
 import { requireProject, type Statements } from './sqlite-statements.js';
 import {
   type Attempt,
@@ -13,21 +19,6 @@ import {
   StoreError,
   type TaskPatch,
 } from './store.js';
-
-// TaskPatch field → column, and how the value is stored.
-const PATCH_COLUMNS: { [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[K]) => unknown] } =
-  {
-    status: ['status', (v) => v],
-    worker: ['worker', (v) => v],
-    commitSha: ['commit_sha', (v) => v],
-    mergeSha: ['merge_sha', (v) => v],
-    error: ['error', (v) => v],
-    tests: ['tests', (v) => (v ? toBinary(TestSummarySchema, v) : null)],
-    attempt: ['attempt', (v) => v],
-    summary: ['summary', (v) => v],
-    filesChanged: ['files_changed', (v) => JSON.stringify(v ?? [])],
-    gates: ['gates', (v) => JSON.stringify((v ?? []).map((g) => toJson(QualityGateSchema, g)))],
-  };
 
 export class SqliteTasks {
   constructor(private readonly sql: Statements) {}
@@ -140,19 +131,7 @@ export class SqliteTasks {
         'SELECT COALESCE(MAX(number), 0) AS previous FROM attempts WHERE task_id = ?',
         taskId,
       )!;
-      const row: AttemptRow = {
-        id: randomUUID(),
-        task_id: taskId,
-        number: previous + 1,
-        worker,
-        started_at: Date.now(),
-        ended_at: null,
-        outcome: null,
-        error: null,
-        test_output: null,
-        branch: null,
-        review: null,
-      };
+      const row = newAttemptRow(taskId, previous + 1, worker);
       this.sql.run(
         'INSERT INTO attempts (id, task_id, number, worker, started_at) VALUES (?, ?, ?, ?, ?)',
         row.id,

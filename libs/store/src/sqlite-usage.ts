@@ -1,29 +1,7 @@
 // Usage totals of projects and tasks, in SQLite.
 import type { Statements } from './sqlite-statements.js';
 import { notFound, StoreError, type UsageDelta } from './store.js';
-
-const AMOUNTS = [
-  'inputTokens',
-  'outputTokens',
-  'cacheReadInputTokens',
-  'cacheCreationInputTokens',
-  'costUsd',
-  'calls',
-] as const;
-
-/** Token counts and calls are whole numbers, nothing is negative. */
-function checkDelta(delta: UsageDelta): void {
-  for (const field of AMOUNTS) {
-    const value = delta[field];
-    const whole = field !== 'costUsd';
-    if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
-      throw new StoreError(
-        'invalid',
-        `usage ${field} must be a ${whole ? 'whole ' : ''}number ≥ 0, got ${value}`,
-      );
-    }
-  }
-}
+import { checkUsageDelta, USAGE_AMOUNTS } from './usage-delta.js';
 
 /** Adds delta to the project's totals and, when taskId is given, the task's; all or nothing. */
 export function addUsage(
@@ -32,10 +10,10 @@ export function addUsage(
   taskId: string | undefined,
   delta: UsageDelta,
 ): void {
-  checkDelta(delta);
+  checkUsageDelta(delta);
   // Named explicitly: a caller's object may carry more fields than the statement binds.
   const params = {
-    ...Object.fromEntries(AMOUNTS.map((field) => [field, delta[field]])),
+    ...Object.fromEntries(USAGE_AMOUNTS.map((field) => [field, delta[field]])),
     unpriced: delta.unpriced ? 1 : 0,
     projectId,
     taskId: taskId ?? null,

@@ -5,6 +5,7 @@ import {
   describeServiceConformance,
   grpcJsClient,
   grpcJsUnary,
+  runToExit,
   startServiceProcess,
 } from '@codeframe/testkit';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,28 @@ describeServiceConformance({
   entry,
   services: ['codeframe.v1.LeadService'],
   env: { CODEFRAME_DATA_DIR: dataDir() },
+});
+
+describe('the lead on a database of CODEFRAME_DATABASE_URL', () => {
+  it('refuses a URL that is not PostgreSQL, naming the setting and never the password', async () => {
+    const run = await runToExit(entry, {
+      CODEFRAME_DATA_DIR: dataDir(),
+      CODEFRAME_DATABASE_URL: 'mysql://root:hunter2@db.example/state',
+    });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(/CODEFRAME_DATABASE_URL must be a postgres:\/\/ URL, not mysql:/);
+    expect(run.stdout + run.stderr).not.toContain('hunter2');
+  });
+
+  it('stops at once with a clear line when the database cannot be reached', async () => {
+    const run = await runToExit(entry, {
+      CODEFRAME_DATA_DIR: dataDir(),
+      CODEFRAME_DATABASE_URL: 'postgres://lead:hunter2@127.0.0.1:1/state',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/PostgreSQL database cannot be reached \(ECONNREFUSED\)/);
+    expect(run.stdout + run.stderr).not.toContain('hunter2');
+  });
 });
 
 describe('the lead over gRPC from grpc-js', () => {

@@ -3,7 +3,7 @@ import { createLlmClient, llmSettings } from '@codeframe/llm';
 import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, gitSettings, launcherSettings, loadConfig, runService } from '@codeframe/runtime';
-import { openSqliteStore } from '@codeframe/store';
+import { databaseUrlSetting, openStore } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import { leadService, storeErrors } from './lead-service.js';
 import { DEFAULT_MERGE_BATCH } from './main-verification.js';
@@ -16,6 +16,7 @@ await runService('lead', async (log) => {
     ...serverSettings(7100),
     ...llmSettings,
     dataDir: env.string('CODEFRAME_DATA_DIR', '.codeframe'),
+    databaseUrl: databaseUrlSetting,
     backend: env.list('CODEFRAME_WORKERS_BACKEND', ['127.0.0.1:7101']),
     frontend: env.list('CODEFRAME_WORKERS_FRONTEND', ['127.0.0.1:7102']),
     test: env.list('CODEFRAME_WORKERS_TEST', ['127.0.0.1:7103']),
@@ -38,9 +39,8 @@ await runService('lead', async (log) => {
     mergeBatch: env.int('CODEFRAME_MERGE_BATCH', DEFAULT_MERGE_BATCH, 1, 256),
   });
   const dataDir = resolve(config.dataDir);
-  const database = resolve(dataDir, 'lead.sqlite');
-  const store = await openSqliteStore(database);
-  log.info({ database }, 'state opened');
+  const { store, location } = await openStore(config.databaseUrl, dataDir);
+  log.info({ database: location }, 'state opened');
   const hub = new EventHub(store);
   const pool = new WorkerPool({
     replicas: {

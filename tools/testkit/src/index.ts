@@ -12,6 +12,7 @@ export {
   grpcJsUnary,
   PROTO_ROOT,
 } from './grpc-js-client.js';
+export { postgresUnavailable, startTestPostgres, type TestPostgres } from './postgres-cluster.js';
 export {
   type ConformanceOptions,
   describeServiceConformance,

@@ -1,6 +1,8 @@
-// Rows as SQLite returns them, and their protobuf shapes. Times are stored as milliseconds
-// since the epoch, enums as their numbers, bigints as plain integers.
-import { create, fromBinary, fromJson, type JsonValue } from '@bufbuild/protobuf';
+// Rows as SQLite and PostgreSQL return them (the same columns in both), and their protobuf
+// shapes. Times are stored as milliseconds since the epoch, enums as their numbers, bigints
+// as plain integers, lists as JSON text; a flag is 0/1 in SQLite and a boolean in PostgreSQL.
+import { randomUUID } from 'node:crypto';
+import { create, fromBinary, fromJson, type JsonValue, toBinary, toJson } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   type Blocker,
@@ -13,12 +15,25 @@ import {
   type Task,
   type TaskKind,
   TaskSchema,
-  type TaskStatus,
+  TaskStatus,
   TestSummarySchema,
   type Usage,
   UsageSchema,
 } from '@codeframe/proto';
-import type { Attempt } from './store.js';
+import type { Attempt, TaskPatch } from './store.js';
+
+/** A project row with its task counts, in SQL both databases run; `WHERE`/`ORDER BY` follow. */
+export const PROJECT_SELECT = `
+  SELECT p.*,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id) AS task_count,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.COMPLETED})
+      AS completed_task_count,
+    (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status = ${TaskStatus.FAILED})
+      AS failed_task_count
+  FROM projects p`;
+
+/** 0/1 (SQLite) or a boolean (PostgreSQL). */
+type Flag = number | boolean;
 
 export interface UsageRow {
   input_tokens: number;
@@ -27,7 +42,7 @@ export interface UsageRow {
   cache_creation_input_tokens: number;
   cost_usd: number;
   calls: number;
-  unpriced: number;
+  unpriced: Flag;
 }
 
 export interface ProjectRow extends UsageRow {
@@ -38,7 +53,7 @@ export interface ProjectRow extends UsageRow {
   status: number;
   budget_usd: number;
   max_concurrency: number;
-  review: number;
+  review: Flag;
   last_seq: number;
   created_at: number;
   updated_at: number;
@@ -97,6 +112,22 @@ export interface BlockerRow {
   resolved_at: number | null;
 }
 
+// TaskPatch field → column, and how the value is stored.
+export const PATCH_COLUMNS: {
+  [K in keyof Required<TaskPatch>]: [string, (v: TaskPatch[K]) => unknown];
+} = {
+  status: ['status', (v) => v],
+  worker: ['worker', (v) => v],
+  commitSha: ['commit_sha', (v) => v],
+  mergeSha: ['merge_sha', (v) => v],
+  error: ['error', (v) => v],
+  tests: ['tests', (v) => (v ? toBinary(TestSummarySchema, v) : null)],
+  attempt: ['attempt', (v) => v],
+  summary: ['summary', (v) => v],
+  filesChanged: ['files_changed', (v) => JSON.stringify(v ?? [])],
+  gates: ['gates', (v) => JSON.stringify((v ?? []).map((g) => toJson(QualityGateSchema, g)))],
+};
+
 const time = (ms: number) => timestampFromDate(new Date(ms));
 
 function usageOf(row: UsageRow): Usage {
@@ -107,7 +138,7 @@ function usageOf(row: UsageRow): Usage {
     cacheCreationInputTokens: BigInt(row.cache_creation_input_tokens),
     costUsd: row.cost_usd,
     calls: row.calls,
-    unpriced: row.unpriced !== 0,
+    unpriced: Boolean(row.unpriced),
   });
 }
 
@@ -120,7 +151,7 @@ export function toProject(row: ProjectRow): Project {
     status: row.status as ProjectStatus,
     budgetUsd: row.budget_usd,
     maxConcurrency: row.max_concurrency,
-    review: row.review !== 0,
+    review: Boolean(row.review),
     usage: usageOf(row),
     taskCount: row.task_count,
     completedTaskCount: row.completed_task_count,
@@ -156,6 +187,23 @@ export function toTask(row: TaskRow, dependsOn: string[]): Task {
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),
   });
+}
+
+/** The row of an attempt just started. */
+export function newAttemptRow(taskId: string, number: number, worker: string): AttemptRow {
+  return {
+    id: randomUUID(),
+    task_id: taskId,
+    number,
+    worker,
+    started_at: Date.now(),
+    ended_at: null,
+    outcome: null,
+    error: null,
+    test_output: null,
+    branch: null,
+    review: null,
+  };
 }
 
 export function toAttempt(row: AttemptRow): Attempt {

@@ -1,0 +1,139 @@
+// The append-only event log in PostgreSQL. As in SQLite (sqlite-event-log.ts), appends made
+// while a batch is being written are queued and written next, in one transaction, and each
+// caller's promise settles only after that commit. Each batch locks the rows of its projects
+// (in id order, so two writers never deadlock) and numbers from their last_seq: writers in
+// any number of processes take turns per project, and seqs stay gap-free and unique.
+import { fromBinary } from '@bufbuild/protobuf';
+import { type Event, EventSchema } from '@codeframe/proto';
+import { failBatch, numbered, type PendingAppend } from './event-batch.js';
+import { rememberEncoding } from './event-encoding.js';
+import { type PgSql, requireProject } from './pg-sql.js';
+import { type EventPayload, notFound, StoreError } from './store.js';
+
+/** Events per transaction at most: bounds the statement, not the rate. */
+const MAX_BATCH = 2_000;
+
+export class PgEventLog {
+  #queue: PendingAppend[] = [];
+  #writing: Promise<void> | undefined;
+
+  constructor(private readonly sql: PgSql) {}
+
+  append(projectId: string, payload: EventPayload): Promise<Event> {
+    if (payload?.case === undefined) {
+      return Promise.reject(new StoreError('invalid', 'an event needs a payload; none was set'));
+    }
+    if (this.sql.closed) {
+      return Promise.reject(new Error('the store was closed; open it again before using it'));
+    }
+    // The project is checked inside the batch, under its lock: queued in call order now,
+    // numbered in that order later.
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ projectId, payload, time: Date.now(), resolve, reject });
+      this.#writing ??= new Promise<void>((next) => setImmediate(next)).then(() =>
+        this.#writeAll(),
+      );
+    });
+  }
+
+  async read(projectId: string, afterSeq: bigint, limit: number): Promise<Event[]> {
+    await requireProject(this.sql, projectId);
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new StoreError('invalid', `limit must be a whole number ≥ 0, got ${limit}`);
+    }
+    const rows = await this.sql.all<{ payload: Uint8Array }>(
+      'SELECT payload FROM events WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [projectId, String(afterSeq < 0n ? 0n : afterSeq), limit],
+    );
+    return rows.map(({ payload }) => rememberEncoding(fromBinary(EventSchema, payload), payload));
+  }
+
+  async lastSeq(projectId: string): Promise<bigint> {
+    const row = await this.sql.one<{ last_seq: number }>(
+      'SELECT last_seq FROM projects WHERE id = $1',
+      [projectId],
+    );
+    if (!row) throw notFound('project', projectId);
+    return BigInt(row.last_seq);
+  }
+
+  /** Resolves once every append made so far is committed (or rejected). */
+  async drain(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #writeAll(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH);
+        await this.#write(batch);
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(batch: PendingAppend[]): Promise<void> {
+    const ids = [...new Set(batch.map((item) => item.projectId))].sort();
+    const outcomes: (Event | StoreError)[] = [];
+    try {
+      await this.sql.transaction(async (tx) => {
+        outcomes.length = 0;
+        const locked = await tx.all<{ id: string; last_seq: number }>(
+          'SELECT id, last_seq FROM projects WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+          [ids],
+        );
+        const seqs = new Map(locked.map((row) => [row.id, BigInt(row.last_seq)]));
+        const rows = {
+          project: [] as string[],
+          seq: [] as string[],
+          time: [] as number[],
+          type: [] as string[],
+          payload: [] as Uint8Array[],
+        };
+        for (const item of batch) {
+          const previous = seqs.get(item.projectId);
+          // A bad project id fails its own append, not the batch.
+          if (previous === undefined) {
+            outcomes.push(notFound('project', item.projectId));
+            continue;
+          }
+          const seq = previous + 1n;
+          seqs.set(item.projectId, seq);
+          const { event, bytes } = numbered(item, seq);
+          rows.project.push(item.projectId);
+          rows.seq.push(String(seq));
+          rows.time.push(item.time);
+          rows.type.push(item.payload.case);
+          rows.payload.push(bytes);
+          outcomes.push(event);
+        }
+        if (rows.project.length === 0) return;
+        await tx.run(
+          `INSERT INTO events (project_id, seq, time, type, payload)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[])`,
+          [
+            rows.project,
+            rows.seq,
+            rows.time,
+            rows.type,
+            rows.payload.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+          ],
+        );
+        await tx.run(
+          `UPDATE projects SET last_seq = v.seq
+           FROM unnest($1::text[], $2::bigint[]) AS v (id, seq) WHERE projects.id = v.id`,
+          [[...seqs.keys()], [...seqs.values()].map(String)],
+        );
+      });
+    } catch (err) {
+      failBatch(batch, err, err);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof StoreError) item.reject(outcome);
+      else item.resolve(outcome);
+    });
+  }
+}
