@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GitFailure, runGit, splitCredentials } from '@codeframe/runtime';
+import { GitFailure, isPlainHttp, runGit, splitCredentials } from '@codeframe/runtime';
 
 // The bare mirror of a project repository that a worker keeps, and the worktrees it adds
 // from it (git-workspace.ts is the task's side). The mirror keeps the remote's branches
@@ -51,7 +51,7 @@ export async function fetchMirror(
         url,
         ...REFSPECS,
       ],
-      { signal, credentials },
+      { signal, credentials, allowHttp: isPlainHttp(url) },
     );
   if (await stat(join(mirror, 'HEAD')).catch(() => null)) {
     // Mirrors of earlier versions kept the URL as remote "origin": forget it.

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
-  type GitCredentials,
   GitFailure,
+  type GitOptions,
   runGit,
   serialised,
   withoutCredentials,
@@ -149,12 +149,12 @@ export function worktreeGit(
   ws: Workspace,
   args: string[],
   signal?: AbortSignal,
-  credentials?: GitCredentials,
+  remote: Pick<GitOptions, 'credentials' | 'allowHttp'> = {},
 ): Promise<string> {
   return runGit(['--git-dir', ws.gitDir, '--work-tree', ws.path, ...args], {
     cwd: ws.path,
     signal,
-    credentials,
+    ...remote,
   });
 }
 

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GitFailure, splitCredentials, withoutCredentials } from '@codeframe/runtime';
+import { GitFailure, isPlainHttp, splitCredentials, withoutCredentials } from '@codeframe/runtime';
 import {
   EXCLUDES,
   failure,
@@ -96,7 +96,10 @@ export async function pushBranch(
   try {
     const target = `HEAD:refs/heads/${branch}`;
     const { url, credentials } = splitCredentials(repoUrl);
-    await worktreeGit(ws, ['push', '--quiet', '--force', url, target], signal, credentials);
+    await worktreeGit(ws, ['push', '--quiet', '--force', url, target], signal, {
+      credentials,
+      allowHttp: isPlainHttp(url),
+    });
   } catch (err) {
     throw failure(
       'repo_unreachable',

@@ -1,4 +1,4 @@
-export { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
+export { AUTH_TOKEN_VARIABLE, bearerCheck } from './bearer-token.js';
 export { callLogger, callLogging, idsOf } from './call-logging.js';
 export { invalidArgument, notFound } from './errors.js';
 export { HealthStatus, healthService, ServingStatus } from './health.js';
@@ -19,7 +19,12 @@ export {
   isSafeToRetry,
   type RpcClientOptions,
 } from './rpc-client.js';
-export { type RpcServer, type RpcServerOptions, startRpcServer } from './rpc-server.js';
+export {
+  type HttpRoute,
+  type RpcServer,
+  type RpcServerOptions,
+  startRpcServer,
+} from './rpc-server.js';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   MAX_MESSAGE_BYTES_VARIABLE,

@@ -28,12 +28,17 @@ export interface GateOptions {
 export function requestGate(options: GateOptions) {
   const checkHost = hostNameRule(options.listenHost, options.allowedHosts);
   const checkToken = options.authToken ? bearerCheck(options.authToken) : undefined;
-  return (req: http.IncomingMessage | http2.Http2ServerRequest): Refusal | undefined => {
+  return (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    /** Only the host name: the request's handler authenticates and limits it itself. */
+    hostOnly = false,
+  ): Refusal | undefined => {
     const host = req.headers[':authority'] ?? req.headers.host;
     const hostProblem = checkHost(Array.isArray(host) ? host[0] : host);
     if (hostProblem) {
       return { code: Code.PermissionDenied, httpStatus: 421, message: hostProblem };
     }
+    if (hostOnly) return undefined;
     const open = (req.url ?? '').startsWith(OPEN_PATH_PREFIX);
     const tokenProblem = open ? undefined : checkToken?.(req.headers.authorization);
     if (tokenProblem) {

@@ -1,3 +1,5 @@
+import type http from 'node:http';
+import type http2 from 'node:http2';
 import type { DescService } from '@bufbuild/protobuf';
 import { Health } from '@codeframe/proto';
 import type { Logger } from '@codeframe/runtime';
@@ -34,6 +36,19 @@ export interface RpcServerOptions {
   allowedHosts?: readonly string[];
   /** The largest request message read (default 8 MiB); a larger one is RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
+  /** Plain HTTP handlers beside the RPCs, by path prefix (the lead's git endpoint). The host
+   * name is checked as for every request; authentication and limits are the handler's. */
+  httpRoutes?: readonly HttpRoute[];
+}
+
+/** A plain HTTP handler served on the RPC port for the paths under `prefix`. */
+export interface HttpRoute {
+  /** E.g. `/git/`; never a path of an RPC (those start with a package name). */
+  prefix: string;
+  handle(
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ): void;
 }
 
 export interface RpcServer {
@@ -88,13 +103,15 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const listener = new DualProtocolListener((req, res) => {
     inFlight.track(res);
     encodeGrpcMessagesPerSpec(res as Parameters<typeof encodeGrpcMessagesPerSpec>[0]);
-    const refusal = gate(req);
+    const route = options.httpRoutes?.find((r) => (req.url ?? '').startsWith(r.prefix));
+    const refusal = gate(req, route !== undefined);
     if (refusal) {
       logger.warn({ path: req.url, code: Code[refusal.code] }, refusal.message);
       refuse(req, res, refusal);
       return;
     }
-    handler(req, res);
+    if (route) route.handle(req, res);
+    else handler(req, res);
   });
 
   let address: { port: number };

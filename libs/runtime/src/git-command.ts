@@ -56,7 +56,16 @@ export interface GitOptions {
   credentials?: GitCredentials;
   /** Limit of a network operation (clone, fetch, push, ls-remote); CODEFRAME_GIT_TIMEOUT_MS by default. */
   timeoutMs?: number;
+  /**
+   * Allows http for this call whatever CODEFRAME_REPO_ALLOW_HTTP says: for a worker given an
+   * http:// URL by the lead (its own git endpoint, or a URL its policy admitted). Set it from
+   * the URL itself (`isPlainHttp`), so an https URL can still never redirect to http.
+   */
+  allowHttp?: boolean;
 }
+
+/** Whether the URL is plain http (not https). */
+export const isPlainHttp = (url: string): boolean => /^http:\/\//i.test(url);
 
 /** Runs git and resolves its stdout; a cancelled run rejects with the signal's reason. */
 export function runGit(args: string[], options: GitOptions = {}): Promise<string> {
@@ -66,7 +75,8 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     GIT_TERMINAL_PROMPT: '0',
     LC_ALL: 'C',
     // Overrides any inherited list: with it set, git ignores protocol.<name>.allow.
-    GIT_ALLOW_PROTOCOL: settings.allowHttp ? 'file:https:ssh:http' : 'file:https:ssh',
+    GIT_ALLOW_PROTOCOL:
+      settings.allowHttp || options.allowHttp ? 'file:https:ssh:http' : 'file:https:ssh',
     // A remote that stops sending for a minute is given up (http); ssh likewise.
     GIT_HTTP_LOW_SPEED_LIMIT: '1000',
     GIT_HTTP_LOW_SPEED_TIME: '60',

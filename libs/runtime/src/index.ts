@@ -6,6 +6,7 @@ export {
   GitFailure,
   type GitOptions,
   gitSettings,
+  isPlainHttp,
   runGit,
   withoutCredentials,
 } from './git-command.js';

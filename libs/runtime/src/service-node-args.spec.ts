@@ -23,8 +23,9 @@ describe('serviceNodeArgs', () => {
     expect(serviceNodeArgs('svc/dist/main.js', root)).toEqual(['--max-semi-space-size=2']);
   });
 
-  it('is empty when the package declares none', () => {
+  it('is empty when the package declares none, or there is no package', () => {
     expect(serviceNodeArgs('svc/dist/main.js', service({ name: 'plain' }))).toEqual([]);
+    expect(serviceNodeArgs('/script.cjs')).toEqual([]);
   });
 
   it('refuses a declaration that is not a list of flags, naming the file', () => {

@@ -9,10 +9,12 @@ import { dirname, join, resolve } from 'node:path';
  * says so in its log (`missingNodeArgs`).
  *
  * `entry` is the path of the service's built entry (`services/edge/dist/main.js`),
- * relative to `cwd`; the declaration is read from the nearest package.json above it.
+ * relative to `cwd`; the declaration is read from the nearest package.json above it (none:
+ * no flags).
  */
 export function serviceNodeArgs(entry: string, cwd = process.cwd()): string[] {
   const file = packageJsonAbove(resolve(cwd, entry));
+  if (!file) return [];
   const declared = (
     JSON.parse(readFileSync(file, 'utf8')) as { codeframe?: { nodeArgs?: unknown } }
   ).codeframe?.nodeArgs;
@@ -37,10 +39,10 @@ export function missingNodeArgs(
   return serviceNodeArgs(entry).filter((arg) => !inEffect.includes(arg));
 }
 
-function packageJsonAbove(path: string): string {
+function packageJsonAbove(path: string): string | undefined {
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) return file;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${path}`);
+    if (dirname(dir) === dir) return undefined;
   }
 }

@@ -11,7 +11,7 @@ import {
   type VerifyCommitResponse,
   VerifyCommitResponseSchema,
 } from '@codeframe/proto';
-import { type Logger, serialised, withCredentials } from '@codeframe/runtime';
+import { type Logger, serialised } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
@@ -38,6 +38,8 @@ export interface MainVerificationOptions {
   dataDir: string;
   logger: Logger;
   repoAccess: (project: Project) => Promise<RepoAccess>;
+  /** The URL of the repository as a worker is sent it (ProjectRepos.forWorker). */
+  workerRepoUrl: (project: Project, repo: RepoAccess) => string;
   /** CODEFRAME_VERIFY_MAIN: off merges without verifying (and claims nothing about main). */
   enabled: boolean;
   /** CODEFRAME_MERGE_BATCH: merges tested together at most. */
@@ -175,7 +177,7 @@ export class MainVerification {
     const request = {
       projectId: project.id,
       // The worker takes the credentials out again before its git sees the URL.
-      repoUrl: withCredentials(repo.url, repo.credentials),
+      repoUrl: this.o.workerRepoUrl(project, repo),
       ref,
     };
     let failure = 'no worker was free to run the tests';

@@ -4,7 +4,9 @@ import { LeadService, TaskKind } from '@codeframe/proto';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, gitSettings, launcherSettings, loadConfig, runService } from '@codeframe/runtime';
 import { databaseUrlSetting, openStore } from '@codeframe/store';
+import { advertised } from './advertised-url.js';
 import { EventHub } from './event-hub.js';
+import { gitHttpRoute } from './git-http.js';
 import { leadService, storeErrors } from './lead-service.js';
 import { DEFAULT_MERGE_BATCH } from './main-verification.js';
 import { Orchestrator } from './orchestrator.js';
@@ -37,6 +39,9 @@ await runService('lead', async (log) => {
     allowPrivateHosts: env.boolean('CODEFRAME_REPO_ALLOW_PRIVATE_HOSTS', false),
     verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),
     mergeBatch: env.int('CODEFRAME_MERGE_BATCH', DEFAULT_MERGE_BATCH, 1, 256),
+    // Workers fetch and push the repositories the lead created over its own port.
+    gitHttp: env.boolean('CODEFRAME_GIT_HTTP', true),
+    advertisedUrl: env.optional('CODEFRAME_ADVERTISED_URL'),
   });
   const dataDir = resolve(config.dataDir);
   const { store, location } = await openStore(config.databaseUrl, dataDir);
@@ -77,6 +82,7 @@ await runService('lead', async (log) => {
       allowPrivateHosts: config.allowPrivateHosts,
     },
   });
+  const reachedAt = advertised(config.advertisedUrl, config.host, log);
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -84,12 +90,27 @@ await runService('lead', async (log) => {
     services: [LeadService],
     authToken: config.authToken,
     shutdownGraceMs: config.shutdownGraceMs,
-    allowedHosts: config.allowedHosts,
+    allowedHosts: [...config.allowedHosts, reachedAt.hostname],
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [storeErrors],
     routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
+    httpRoutes: config.gitHttp
+      ? [
+          await gitHttpRoute({
+            reposDir: resolve(dataDir, 'repos'),
+            hooksDir: resolve(dataDir, 'git-hooks'),
+            authToken: config.authToken,
+            logger: log,
+          }),
+        ]
+      : [],
   });
-  log.info({ listener: 'rpc', port: server.port, url: server.url }, 'listening');
+  const baseUrl = reachedAt.url(server.port);
+  if (config.gitHttp) orchestrator.repos.endpoint = { baseUrl, token: config.authToken };
+  log.info(
+    { listener: 'rpc', port: server.port, url: server.url, advertised: baseUrl },
+    'listening',
+  );
   // Workers may start after the lead: probing goes on in the background.
   void pool.start();
   await orchestrator.recover();

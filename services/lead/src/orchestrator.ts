@@ -101,6 +101,7 @@ export class Orchestrator {
       dataDir: o.dataDir,
       logger: o.logger,
       repoAccess: (project) => this.repos.access(project),
+      workerRepoUrl: (project, repo) => this.repos.forWorker(project, repo),
       enabled: o.verifyMain ?? true,
       maxBatch: o.mergeBatch,
     });
@@ -111,6 +112,7 @@ export class Orchestrator {
       logger: o.logger,
       maxDispatchAttempts: o.maxDispatchAttempts,
       repoAccess: (project) => this.repos.access(project),
+      workerRepoUrl: (project, repo) => this.repos.forWorker(project, repo),
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,

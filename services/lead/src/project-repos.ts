@@ -1,6 +1,7 @@
 import type { Project } from '@codeframe/proto';
-import { type GitCredentials, splitCredentials } from '@codeframe/runtime';
+import { type GitCredentials, splitCredentials, withCredentials } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
+import { GIT_PREFIX, GIT_USER } from './git-http.js';
 import { createProjectRepo, defaultRepoUrl } from './project-repo.js';
 import {
   type AdmittedRepo,
@@ -19,7 +20,18 @@ export interface RepoAccess {
  * The projects' repositories: the URL a project is given (under the policy), the one its
  * workers use (its own, else the lead's bare repository), and what clients are shown.
  */
+/** The lead's git endpoint as workers reach it (git-http.ts). */
+export interface GitEndpoint {
+  /** The lead's base URL, e.g. http://10.0.0.4:7100 (CODEFRAME_ADVERTISED_URL). */
+  baseUrl: string;
+  /** The lead's token, which the endpoint requires when set. */
+  token: string | undefined;
+}
+
 export class ProjectRepos {
+  /** Set once the lead serves its repositories over HTTP; until then workers get file://. */
+  endpoint: GitEndpoint | undefined;
+
   constructor(private readonly o: { dataDir: string; store: Store; settings?: RepoUrlSettings }) {}
 
   /** The project as clients see it: with the URL of the lead's bare repo when it has none,
@@ -41,6 +53,20 @@ export class ProjectRepos {
   /** The repository the project's workers use: its own URL, else the lead's bare repo. */
   async url(project: Project): Promise<string> {
     return (await this.access(project)).url;
+  }
+
+  /**
+   * The URL a worker is sent, credentials in it (the worker takes them out again before its
+   * git sees it): a repository the lead created through the lead's git endpoint, so a
+   * worker on any host reaches it; any other as the project gave it.
+   */
+  forWorker(project: Project, repo: RepoAccess): string {
+    if (this.endpoint && repo.url === defaultRepoUrl(this.o.dataDir, project.id)) {
+      const { baseUrl, token } = this.endpoint;
+      const url = `${baseUrl.replace(/\/+$/, '')}${GIT_PREFIX}${project.id}.git`;
+      return withCredentials(url, token ? { username: GIT_USER, password: token } : undefined);
+    }
+    return withCredentials(repo.url, repo.credentials);
   }
 
   /** The URL git uses and the credentials that go with it (never shown to clients). */

@@ -9,7 +9,7 @@ import {
   type TaskResult,
   TaskStatus,
 } from '@codeframe/proto';
-import { type Logger, withCredentials } from '@codeframe/runtime';
+import type { Logger } from '@codeframe/runtime';
 import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
@@ -36,6 +36,8 @@ export interface DispatchOptions {
   logger: Logger;
   maxDispatchAttempts: number;
   repoAccess: (project: Project) => Promise<RepoAccess>;
+  /** The URL of the repository as a worker is sent it (ProjectRepos.forWorker). */
+  workerRepoUrl: (project: Project, repo: RepoAccess) => string;
   /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
   stopped: () => boolean;
   /** Stops the project's running tasks when its budget is spent. */
@@ -105,7 +107,7 @@ export class TaskDispatch {
       projectId: project.id,
       task: await this.state.task(task.id),
       // The worker takes the credentials out again before its git sees the URL.
-      repoUrl: withCredentials(repo.url, repo.credentials),
+      repoUrl: this.o.workerRepoUrl(project, repo),
       // A task resumed after a blocker continues from the work it pushed before asking.
       baseRef,
       branch: `task/${task.id}`,
