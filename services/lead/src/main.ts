@@ -12,6 +12,7 @@ import { DEFAULT_MERGE_BATCH } from './main-verification.js';
 import { Orchestrator } from './orchestrator.js';
 import { DEFAULT_REPO_MAP_TOKENS } from './repo-maps.js';
 import { WorkerPool } from './worker-pool.js';
+import { workerTargets } from './worker-targets.js';
 
 await runService('lead', async (log) => {
   const config = loadConfig({
@@ -19,9 +20,9 @@ await runService('lead', async (log) => {
     ...llmSettings,
     dataDir: env.string('CODEFRAME_DATA_DIR', '.codeframe'),
     databaseUrl: databaseUrlSetting,
-    backend: env.list('CODEFRAME_WORKERS_BACKEND', ['127.0.0.1:7101']),
-    frontend: env.list('CODEFRAME_WORKERS_FRONTEND', ['127.0.0.1:7102']),
-    test: env.list('CODEFRAME_WORKERS_TEST', ['127.0.0.1:7103']),
+    backend: workerTargets('CODEFRAME_WORKERS_BACKEND', ['127.0.0.1:7101']),
+    frontend: workerTargets('CODEFRAME_WORKERS_FRONTEND', ['127.0.0.1:7102']),
+    test: workerTargets('CODEFRAME_WORKERS_TEST', ['127.0.0.1:7103']),
     maxConcurrency: env.int('CODEFRAME_MAX_CONCURRENCY', 4, 1, 1000),
     maxDispatchAttempts: env.int('CODEFRAME_MAX_DISPATCH_ATTEMPTS', 3, 1, 20),
     // Sent with every task; 0 leaves the limit to the worker's own default.

@@ -2,6 +2,14 @@ import { type DescribeResponse, TaskKind, type Tool, WorkerService } from '@code
 import { createRpcClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import type { Client } from '@connectrpc/connect';
+import {
+  addressOf,
+  parseTarget,
+  type ResolveName,
+  resolveName,
+  targetName,
+  type WorkerTarget,
+} from './worker-targets.js';
 
 /** One worker replica as the lead sees it. */
 export interface Replica {
@@ -16,15 +24,27 @@ export interface Replica {
   /** What its sandboxed commands can run and reach, as it last reported. */
   toolchain: Tool[];
   allowedHosts: string[];
+  /** Gone from its DNS name: given no more tasks, dropped once its last one ends. */
+  retired?: boolean;
 }
 
 export interface WorkerPoolOptions {
-  /** host:port of each replica, by kind. */
-  replicas: Partial<Record<TaskKind, readonly string[]>>;
+  /** host:port of each replica, or a DNS name of many (`dns:///name:port`), by kind. */
+  replicas: Partial<Record<TaskKind, readonly (WorkerTarget | string)[]>>;
+  /** How DNS targets are looked up (a test's own; the system's by default). */
+  resolve?: ResolveName;
   token: string | undefined;
   logger: Logger;
-  /** How often replicas are asked Describe (which doubles as the health probe). */
+  /** How often replicas are asked Describe (which doubles as the health probe), and DNS
+   * names looked up again. */
   probeIntervalMs: number;
+}
+
+interface KindTarget {
+  kind: TaskKind;
+  target: WorkerTarget;
+  /** Why its last lookup failed, logged once until one succeeds. */
+  failing?: string;
 }
 
 /**
@@ -32,35 +52,114 @@ export interface WorkerPoolOptions {
  * taken out of rotation when a call to them breaks, and probed back in.
  */
 export class WorkerPool {
-  readonly #replicas: Replica[];
+  #replicas: Replica[] = [];
+  readonly #targets: KindTarget[];
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.#logger = options.logger;
-    this.#replicas = Object.entries(options.replicas).flatMap(([kind, addresses]) =>
-      (addresses ?? []).map((address) => ({
-        address,
+    this.#targets = Object.entries(options.replicas).flatMap(([kind, targets]) =>
+      (targets ?? []).map((target) => ({
         kind: Number(kind) as TaskKind,
-        client: createRpcClient(WorkerService, {
-          baseUrl: address.includes('://') ? address : `http://${address}`,
-          token: options.token,
-          unaryTimeoutMs: 5_000,
-        }),
-        capacity: 0,
-        load: 0,
-        healthy: false,
-        toolchain: [],
-        allowedHosts: [],
+        target: typeof target === 'string' ? parseTarget('replicas', target) : target,
       })),
+    );
+    for (const { kind, target } of this.#targets) {
+      if (target.kind === 'static') this.#replicas.push(this.#replica(kind, target.address));
+    }
+  }
+
+  #replica(kind: TaskKind, address: string): Replica {
+    return {
+      address,
+      kind,
+      client: createRpcClient(WorkerService, {
+        baseUrl: address.includes('://') ? address : `http://${address}`,
+        token: this.options.token,
+        unaryTimeoutMs: 5_000,
+      }),
+      capacity: 0,
+      load: 0,
+      healthy: false,
+      toolchain: [],
+      allowedHosts: [],
+    };
+  }
+
+  /** Looks every DNS target up: new addresses become replicas (in rotation once a probe
+   * answers), vanished ones are retired. A failed lookup keeps what the last one found. */
+  async resolve(): Promise<void> {
+    const resolve = this.options.resolve ?? resolveName;
+    await Promise.all(
+      this.#targets.map(async (entry) => {
+        const { target, kind } = entry;
+        if (target.kind !== 'dns') return;
+        let addresses: string[];
+        try {
+          addresses = (await resolve(target.name, target.server)).map((ip) =>
+            addressOf(ip, target.port),
+          );
+        } catch (err) {
+          const why = (err as Error).message;
+          if (entry.failing !== why) {
+            this.#logger.warn(
+              { target: targetName(target), err: why },
+              'could not look the workers up; keeping the replicas found before',
+            );
+          }
+          entry.failing = why;
+          return;
+        }
+        entry.failing = undefined;
+        const found = new Set(addresses);
+        const known = new Set(
+          this.#replicas.filter((r) => r.kind === kind && !r.retired).map((r) => r.address),
+        );
+        for (const address of found) {
+          if (known.has(address)) continue;
+          const retired = this.#replicas.find((r) => r.kind === kind && r.address === address);
+          if (retired) retired.retired = false;
+          else this.#replicas.push(this.#replica(kind, address));
+          this.#logger.info({ worker: address, target: targetName(target) }, 'worker found by DNS');
+        }
+        for (const replica of this.#replicas) {
+          if (replica.kind !== kind || replica.retired || found.has(replica.address)) continue;
+          if (!this.#fromDns(replica)) continue;
+          replica.retired = true;
+          this.#logger.info(
+            { worker: replica.address, target: targetName(target), running: replica.load },
+            'worker gone from DNS',
+          );
+        }
+        this.#dropRetired();
+      }),
     );
   }
 
-  /** Asks every replica Describe now, then every probeIntervalMs. */
+  /** Whether a replica came from a DNS name (a static one is never retired). */
+  #fromDns(replica: Replica): boolean {
+    return !this.#targets.some(
+      (t) =>
+        t.kind === replica.kind &&
+        t.target.kind === 'static' &&
+        t.target.address === replica.address,
+    );
+  }
+
+  #dropRetired(): void {
+    this.#replicas = this.#replicas.filter((r) => !r.retired || r.load > 0);
+  }
+
+  /** Looks DNS targets up and asks every replica Describe now, then every probeIntervalMs. */
   async start(): Promise<void> {
-    this.#timer = setInterval(() => void this.probe(), this.options.probeIntervalMs);
+    const round = async () => {
+      await this.resolve();
+      await this.probe();
+    };
+    this.#timer = setInterval(() => void round(), this.options.probeIntervalMs);
     this.#timer.unref();
-    await this.probe();
+    await round();
   }
 
   stop(): void {
@@ -108,7 +207,9 @@ export class WorkerPool {
   }
 
   #take(fits: (replica: Replica) => boolean): Replica | undefined {
-    const pool = this.#replicas.filter((r) => fits(r) && r.healthy && r.load < r.capacity);
+    const pool = this.#replicas.filter(
+      (r) => fits(r) && r.healthy && !r.retired && r.load < r.capacity,
+    );
     const best = pool.sort((a, b) => a.load / a.capacity - b.load / b.capacity)[0];
     if (best) best.load++;
     return best;
@@ -116,6 +217,12 @@ export class WorkerPool {
 
   release(replica: Replica): void {
     replica.load = Math.max(0, replica.load - 1);
+    if (replica.retired) this.#dropRetired();
+  }
+
+  /** The replicas of the kind now, in rotation or not (retired ones included). */
+  replicasOf(kind: TaskKind): readonly Replica[] {
+    return this.#replicas.filter((r) => r.kind === kind);
   }
 
   /** Out of rotation until a probe finds it answering again. */
@@ -125,7 +232,7 @@ export class WorkerPool {
 
   /** What each kind's sandbox has, from its replicas' last Describe (healthy ones first). */
   sandboxes(): Pick<DescribeResponse, 'kind' | 'toolchain' | 'allowedHosts'>[] {
-    const kinds = [...new Set(this.#replicas.map((r) => r.kind))];
+    const kinds = [...new Set(this.#targets.map((t) => t.kind))];
     return kinds.map((kind) => {
       const [replica] = this.#replicas
         .filter((r) => r.kind === kind && r.toolchain.length > 0)
@@ -138,8 +245,8 @@ export class WorkerPool {
     });
   }
 
-  /** Whether any replica of the kind is configured at all. */
+  /** Whether any replica of the kind is configured at all (a DNS name counts, found or not). */
   serves(kind: TaskKind): boolean {
-    return this.#replicas.some((r) => r.kind === kind);
+    return this.#targets.some((t) => t.kind === kind);
   }
 }
