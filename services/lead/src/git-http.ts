@@ -143,6 +143,7 @@ function backend(
     const value = req.headers[name];
     return Array.isArray(value) ? value.join(', ') : (value ?? '');
   };
+  const remote = req.socket?.remoteAddress ?? '';
   const config: [string, string][] = [
     ['http.receivepack', 'true'],
     ['http.uploadpack', 'true'],
@@ -172,7 +173,7 @@ function backend(
       HTTP_CONTENT_ENCODING: header('content-encoding'),
       GIT_PROTOCOL: header('git-protocol'),
       REMOTE_USER: GIT_USER,
-      REMOTE_ADDR: req.socket?.remoteAddress ?? '',
+      REMOTE_ADDR: remote,
     },
   });
   const started = Date.now();
@@ -225,7 +226,7 @@ function backend(
     }
     const level = code === 0 ? (pushing ? 'info' : 'debug') : 'warn';
     o.logger[level](
-      { path: pathInfo, exit: code, ms, stderr: stderr.trim() || undefined },
+      { path: pathInfo, from: remote, exit: code, ms, stderr: stderr.trim() || undefined },
       pushing ? 'git push' : 'git fetch',
     );
   });

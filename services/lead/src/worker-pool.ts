@@ -55,6 +55,7 @@ export class WorkerPool {
   #replicas: Replica[] = [];
   readonly #targets: KindTarget[];
   readonly #logger: Logger;
+  readonly #downLogged = new WeakSet<Replica>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -174,6 +175,7 @@ export class WorkerPool {
           if (res.kind !== replica.kind) {
             throw new Error(`it serves ${TaskKind[res.kind]} tasks, not ${TaskKind[replica.kind]}`);
           }
+          this.#downLogged.delete(replica);
           if (!replica.healthy)
             this.#logger.info(
               { worker: replica.address, capacity: res.capacity },
@@ -184,7 +186,9 @@ export class WorkerPool {
           replica.allowedHosts = res.allowedHosts;
           replica.healthy = true;
         } catch (err) {
-          if (replica.healthy || replica.capacity === 0) {
+          // Once per fall out of rotation (a replica never seen up is logged once too).
+          if (replica.healthy || !this.#downLogged.has(replica)) {
+            this.#downLogged.add(replica);
             this.#logger.warn(
               { worker: replica.address, err: (err as Error).message },
               'worker out of rotation',

@@ -12,7 +12,12 @@ export {
   grpcJsUnary,
   PROTO_ROOT,
 } from './grpc-js-client.js';
-export { postgresUnavailable, startTestPostgres, type TestPostgres } from './postgres-cluster.js';
+export {
+  postgresUnavailable,
+  startTestPostgres,
+  type TestPostgres,
+  type TestPostgresOptions,
+} from './postgres-cluster.js';
 export {
   type ConformanceOptions,
   describeServiceConformance,
@@ -27,3 +32,4 @@ export {
   startServiceProcess,
   WORKSPACE_ROOT,
 } from './service-process.js';
+export { HERE, type Link, netnsUnavailable, TestNetwork } from './test-network.js';

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -47,9 +48,18 @@ export function postgresUnavailable(): string | undefined {
  * directory, fsync off: it is thrown away), or uses CODEFRAME_TEST_DATABASE_URL when set.
  * As root it runs as the `postgres` user, since PostgreSQL refuses to run as root.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
-  const given = process.env.CODEFRAME_TEST_DATABASE_URL;
+export interface TestPostgresOptions {
+  /** Runs the server in this network namespace (`ip netns exec`, as root): always a
+   * throwaway cluster then. */
+  netns?: string;
+  /** The address it listens on and the URL names (127.0.0.1 by default). */
+  host?: string;
+}
+
+export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
+  const given = options.netns ? undefined : process.env.CODEFRAME_TEST_DATABASE_URL;
   if (given) return { url: given, newSchema: () => newSchema(given), stop: async () => {} };
+  const host = options.host ?? '127.0.0.1';
   const why = postgresUnavailable();
   if (why) throw new Error(why);
   const bin = postgresBinDir()!;
@@ -72,34 +82,47 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? err}`);
   }
+  if (host !== '127.0.0.1') {
+    // Clients on the server's own subnets too (another namespace of the test's): trust, as
+    // initdb's -A trust gives loopback; the cluster is the test's and thrown away.
+    appendFileSync(join(data, 'pg_hba.conf'), 'host all all samenet trust\n');
+  }
   let server: ChildProcess | undefined;
   let port = 0;
   let lastError = '';
   // A free port can be taken between the probe and the bind: try a few.
   for (let tries = 0; tries < 5 && !server; tries++) {
-    port = await freePort();
-    const child = spawn(
-      join(bin, 'postgres'),
-      [
-        '-D',
-        data,
-        '-p',
-        String(port),
-        '-k',
-        dir,
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
-        '-c',
-        'max_connections=200',
-      ],
-      { ...as, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    // A namespace of its own has every port free.
+    port = options.netns ? 5432 : await freePort();
+    const args = [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      `listen_addresses=${host}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ];
+    const postgres = join(bin, 'postgres');
+    // In a namespace: `ip netns exec` (root) execs setpriv, which execs postgres as its
+    // user: one process, the server itself.
+    const [command, argv, ids] = options.netns
+      ? [
+          'ip',
+          ['netns', 'exec', options.netns, 'setpriv', ...setprivArgs(owner), postgres, ...args],
+          {},
+        ]
+      : [postgres, args, as];
+    const child = spawn(command, argv, { ...ids, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     if (await ready(child)) server = child;
     else lastError = stderrOf(child);
   }
@@ -110,7 +133,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const started = server;
   const killNow = () => started.kill('SIGKILL');
   process.once('exit', killNow);
-  const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
+  const url = `postgres://${user}@${host.includes(':') ? `[${host}]` : host}:${port}/postgres`;
   return {
     url,
     newSchema: () => newSchema(url),
@@ -178,6 +201,12 @@ function postgresBinDir(): string | undefined {
     if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'))) return dir;
   }
   return undefined;
+}
+
+function setprivArgs(owner: { uid: number; gid: number } | undefined): string[] {
+  return owner
+    ? ['--reuid', String(owner.uid), '--regid', String(owner.gid), '--clear-groups']
+    : [];
 }
 
 /** The `postgres` account of /etc/passwd, which Debian's package creates. */

@@ -38,6 +38,8 @@ export interface StartOptions {
   /** Node.js flags before the entry; by default those its package.json declares
    * (`serviceNodeArgs`). */
   nodeArgs?: string[];
+  /** A network namespace to run it in (`ip netns exec`, as root): a host of its own. */
+  netns?: string;
   /** How many "listening" lines to wait for (a service with two ports logs two). */
   listeners?: number;
   timeoutMs?: number;
@@ -49,7 +51,12 @@ export interface StartOptions {
  */
 export async function startServiceProcess(options: StartOptions): Promise<ServiceProcess> {
   const nodeArgs = options.nodeArgs ?? serviceNodeArgs(options.entry, WORKSPACE_ROOT);
-  const child = spawn(process.execPath, [...nodeArgs, options.entry], {
+  const argv = [...nodeArgs, options.entry];
+  // `ip netns exec` execs node in the namespace: the child is still node itself.
+  const [command, args] = options.netns
+    ? ['ip', ['netns', 'exec', options.netns, process.execPath, ...argv]]
+    : [process.execPath, argv];
+  const child = spawn(command, args, {
     cwd: WORKSPACE_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
