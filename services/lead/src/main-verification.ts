@@ -38,8 +38,8 @@ export interface MainVerificationOptions {
   dataDir: string;
   logger: Logger;
   repoAccess: (project: Project) => Promise<RepoAccess>;
-  /** The URL of the repository as a worker is sent it (ProjectRepos.forWorker). */
-  workerRepoUrl: (project: Project, repo: RepoAccess) => string;
+  /** The URL of the repository as the worker at that address is sent it (ProjectRepos.forWorker). */
+  workerRepoUrl: (project: Project, repo: RepoAccess, worker: string) => string;
   /** CODEFRAME_VERIFY_MAIN: off merges without verifying (and claims nothing about main). */
   enabled: boolean;
   /** CODEFRAME_MERGE_BATCH: merges tested together at most. */
@@ -174,19 +174,21 @@ export class MainVerification {
     const key = `${repo.url}\0${ref}`;
     const cached = this.#results.get(key);
     if (cached) return cached;
-    const request = {
+    // The worker takes the credentials out again before its git sees the URL.
+    const request = (worker: Replica) => ({
       projectId: project.id,
-      // The worker takes the credentials out again before its git sees the URL.
-      repoUrl: this.o.workerRepoUrl(project, repo),
+      repoUrl: this.o.workerRepoUrl(project, repo, worker.address),
       ref,
-    };
+    });
     let failure = 'no worker was free to run the tests';
     for (let i = 0; i < VERIFY_TRIES; i++) {
       const borrowed = this.o.pool.acquirePreferring(TaskKind.TEST);
       const replica = borrowed ?? own;
       if (!replica) break;
       try {
-        const result = await replica.client.verifyCommit(request, { timeoutMs: VERIFY_TIMEOUT_MS });
+        const result = await replica.client.verifyCommit(request(replica), {
+          timeoutMs: VERIFY_TIMEOUT_MS,
+        });
         if (!result.error) this.#remember(key, result);
         return result;
       } catch (err) {

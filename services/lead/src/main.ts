@@ -41,7 +41,7 @@ await runService('lead', async (log) => {
     verifyMain: env.boolean('CODEFRAME_VERIFY_MAIN', true),
     mergeBatch: env.int('CODEFRAME_MERGE_BATCH', DEFAULT_MERGE_BATCH, 1, 256),
     // Workers fetch and push the repositories the lead created over its own port.
-    gitHttp: env.boolean('CODEFRAME_GIT_HTTP', true),
+    gitHttp: env.oneOf('CODEFRAME_GIT_HTTP', ['remote', 'always', 'off'], 'remote'),
     advertisedUrl: env.optional('CODEFRAME_ADVERTISED_URL'),
   });
   const dataDir = resolve(config.dataDir);
@@ -95,19 +95,26 @@ await runService('lead', async (log) => {
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [storeErrors],
     routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
-    httpRoutes: config.gitHttp
-      ? [
-          await gitHttpRoute({
-            reposDir: resolve(dataDir, 'repos'),
-            hooksDir: resolve(dataDir, 'git-hooks'),
-            authToken: config.authToken,
-            logger: log,
-          }),
-        ]
-      : [],
+    httpRoutes:
+      config.gitHttp !== 'off'
+        ? [
+            await gitHttpRoute({
+              reposDir: resolve(dataDir, 'repos'),
+              hooksDir: resolve(dataDir, 'git-hooks'),
+              authToken: config.authToken,
+              logger: log,
+            }),
+          ]
+        : [],
   });
   const baseUrl = reachedAt.url(server.port);
-  if (config.gitHttp) orchestrator.repos.endpoint = { baseUrl, token: config.authToken };
+  if (config.gitHttp !== 'off') {
+    orchestrator.repos.endpoint = {
+      baseUrl,
+      token: config.authToken,
+      always: config.gitHttp === 'always',
+    };
+  }
   log.info(
     { listener: 'rpc', port: server.port, url: server.url, advertised: baseUrl },
     'listening',

@@ -101,7 +101,7 @@ export class Orchestrator {
       dataDir: o.dataDir,
       logger: o.logger,
       repoAccess: (project) => this.repos.access(project),
-      workerRepoUrl: (project, repo) => this.repos.forWorker(project, repo),
+      workerRepoUrl: (project, repo, worker) => this.repos.forWorker(project, repo, worker),
       enabled: o.verifyMain ?? true,
       maxBatch: o.mergeBatch,
     });
@@ -112,7 +112,7 @@ export class Orchestrator {
       logger: o.logger,
       maxDispatchAttempts: o.maxDispatchAttempts,
       repoAccess: (project) => this.repos.access(project),
-      workerRepoUrl: (project, repo) => this.repos.forWorker(project, repo),
+      workerRepoUrl: (project, repo, worker) => this.repos.forWorker(project, repo, worker),
       stopped: () => this.#stopped,
       budget: this.budget,
       taskLimits: o.taskLimits ?? NO_TASK_LIMITS,

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import type { Project } from '@codeframe/proto';
+import { hostName, isLocalhostName } from '@codeframe/rpc';
 import { type GitCredentials, splitCredentials, withCredentials } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
 import { GIT_PREFIX, GIT_USER } from './git-http.js';
@@ -26,6 +28,17 @@ export interface GitEndpoint {
   baseUrl: string;
   /** The lead's token, which the endpoint requires when set. */
   token: string | undefined;
+  /** Also for workers on the lead's own machine (CODEFRAME_GIT_HTTP=always). */
+  always: boolean;
+}
+
+/** Whether a replica's address (host:port, or a URL) is a loopback one. */
+function onThisMachine(address: string): boolean {
+  const hostPort = address.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  const name = hostName(hostPort);
+  if (name === undefined) return false;
+  const bare = name.replace(/^\[|\]$/g, '');
+  return isLocalhostName(bare) || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 }
 
 export class ProjectRepos {
@@ -57,13 +70,18 @@ export class ProjectRepos {
 
   /**
    * The URL a worker is sent, credentials in it (the worker takes them out again before its
-   * git sees it): a repository the lead created through the lead's git endpoint, so a
-   * worker on any host reaches it; any other as the project gave it.
+   * git sees it). A repository the lead created goes through the lead's git endpoint to a
+   * worker on another host; a worker on the lead's own machine (a loopback address) gets
+   * its path, the same bytes without an HTTP request and two git processes on the lead per
+   * fetch or push (unless the endpoint is `always`). Any other repository as the project
+   * gave it.
    */
-  forWorker(project: Project, repo: RepoAccess): string {
-    if (this.endpoint && repo.url === defaultRepoUrl(this.o.dataDir, project.id)) {
-      const { baseUrl, token } = this.endpoint;
-      const url = `${baseUrl.replace(/\/+$/, '')}${GIT_PREFIX}${project.id}.git`;
+  forWorker(project: Project, repo: RepoAccess, workerAddress: string): string {
+    const endpoint = this.endpoint;
+    const own = repo.url === defaultRepoUrl(this.o.dataDir, project.id);
+    if (endpoint && own && (endpoint.always || !onThisMachine(workerAddress))) {
+      const url = `${endpoint.baseUrl.replace(/\/+$/, '')}${GIT_PREFIX}${project.id}.git`;
+      const { token } = endpoint;
       return withCredentials(url, token ? { username: GIT_USER, password: token } : undefined);
     }
     return withCredentials(repo.url, repo.credentials);

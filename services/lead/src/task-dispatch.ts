@@ -36,8 +36,8 @@ export interface DispatchOptions {
   logger: Logger;
   maxDispatchAttempts: number;
   repoAccess: (project: Project) => Promise<RepoAccess>;
-  /** The URL of the repository as a worker is sent it (ProjectRepos.forWorker). */
-  workerRepoUrl: (project: Project, repo: RepoAccess) => string;
+  /** The URL of the repository as the worker at that address is sent it (ProjectRepos.forWorker). */
+  workerRepoUrl: (project: Project, repo: RepoAccess, worker: string) => string;
   /** True once the lead is shutting down: a broken stream is then not the worker's fault. */
   stopped: () => boolean;
   /** Stops the project's running tasks when its budget is spent. */
@@ -107,7 +107,7 @@ export class TaskDispatch {
       projectId: project.id,
       task: await this.state.task(task.id),
       // The worker takes the credentials out again before its git sees the URL.
-      repoUrl: this.o.workerRepoUrl(project, repo),
+      repoUrl: this.o.workerRepoUrl(project, repo, replica.address),
       // A task resumed after a blocker continues from the work it pushed before asking.
       baseRef,
       branch: `task/${task.id}`,

@@ -43,11 +43,6 @@ export function postgresUnavailable(): string | undefined {
   return undefined;
 }
 
-/**
- * Starts a throwaway PostgreSQL cluster on a free loopback port (initdb into a temporary
- * directory, fsync off: it is thrown away), or uses CODEFRAME_TEST_DATABASE_URL when set.
- * As root it runs as the `postgres` user, since PostgreSQL refuses to run as root.
- */
 export interface TestPostgresOptions {
   /** Runs the server in this network namespace (`ip netns exec`, as root): always a
    * throwaway cluster then. */
@@ -56,6 +51,11 @@ export interface TestPostgresOptions {
   host?: string;
 }
 
+/**
+ * Starts a throwaway PostgreSQL cluster on a free loopback port (initdb into a temporary
+ * directory, fsync off: it is thrown away), or uses CODEFRAME_TEST_DATABASE_URL when set.
+ * As root it runs as the `postgres` user, since PostgreSQL refuses to run as root.
+ */
 export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const given = options.netns ? undefined : process.env.CODEFRAME_TEST_DATABASE_URL;
   if (given) return { url: given, newSchema: () => newSchema(given), stop: async () => {} };
