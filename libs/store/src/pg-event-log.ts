@@ -78,7 +78,6 @@ export class PgEventLog {
     const outcomes: (Event | StoreError)[] = [];
     try {
       await this.sql.transaction(async (tx) => {
-        outcomes.length = 0;
         const locked = await tx.all<{ id: string; last_seq: number }>(
           'SELECT id, last_seq FROM projects WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
           [ids],

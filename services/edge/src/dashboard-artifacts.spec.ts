@@ -4,10 +4,16 @@
 import { existsSync } from 'node:fs';
 import { signEdgeToken } from '@codeframe/events';
 import { brokenPageBrain } from '@codeframe/fake-anthropic';
-import { type Cluster, type ServiceProcess, startCluster, watchUntil } from '@codeframe/testkit';
+import {
+  type Cluster,
+  freePort,
+  type ServiceProcess,
+  startCluster,
+  watchUntil,
+} from '@codeframe/testkit';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEdge } from './edge-cluster.test-support.js';
+import { startEdge } from './edge-cluster.test-support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'artifacts-test-secret-0123456789';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { signEdgeToken } from '@codeframe/events';
 import {
   type Cluster,
+  freePort,
   type ServiceProcess,
   startCluster,
   WORKSPACE_ROOT,
@@ -16,7 +17,6 @@ import {
   DEMO_REVIEW_COMMENT,
   demoBrain,
   demoPrd,
-  freePort,
   Gate,
   startEdge,
 } from './edge-cluster.test-support.js';

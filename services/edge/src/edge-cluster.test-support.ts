@@ -1,7 +1,6 @@
 // What the edge's end-to-end tests share: a brain that plays a small project at a pace the
 // test controls, the edge process in front of a cluster, and a WebSocket client that
 // records frames.
-import { createServer } from 'node:net';
 import { type Brain, passingTest, toolUse } from '@codeframe/fake-anthropic';
 import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import WebSocket from 'ws';
@@ -227,20 +226,3 @@ export class FrameClient {
 export const isEnd = (f: Frame) =>
   f.type === 'project_status' &&
   (f.status === 'PROJECT_STATUS_COMPLETED' || f.status === 'PROJECT_STATUS_FAILED');
-
-/**
- * A free loopback port. uWebSockets.js sets SO_REUSEADDR only when given a port (not 0),
- * so an edge that must restart on the same port has to be given one from the start.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}

@@ -83,7 +83,9 @@ await runService('lead', async (log) => {
       allowPrivateHosts: config.allowPrivateHosts,
     },
   });
-  const reachedAt = advertised(config.advertisedUrl, config.host, log);
+  // Where other hosts reach the lead's repositories; nothing to tell them with git HTTP off.
+  const reachedAt =
+    config.gitHttp === 'off' ? undefined : advertised(config.advertisedUrl, config.host, log);
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -91,24 +93,23 @@ await runService('lead', async (log) => {
     services: [LeadService],
     authToken: config.authToken,
     shutdownGraceMs: config.shutdownGraceMs,
-    allowedHosts: [...config.allowedHosts, reachedAt.hostname],
+    allowedHosts: reachedAt ? [...config.allowedHosts, reachedAt.hostname] : config.allowedHosts,
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [storeErrors],
     routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
-    httpRoutes:
-      config.gitHttp !== 'off'
-        ? [
-            await gitHttpRoute({
-              reposDir: resolve(dataDir, 'repos'),
-              hooksDir: resolve(dataDir, 'git-hooks'),
-              authToken: config.authToken,
-              logger: log,
-            }),
-          ]
-        : [],
+    httpRoutes: reachedAt
+      ? [
+          await gitHttpRoute({
+            reposDir: resolve(dataDir, 'repos'),
+            hooksDir: resolve(dataDir, 'git-hooks'),
+            authToken: config.authToken,
+            logger: log,
+          }),
+        ]
+      : [],
   });
-  const baseUrl = reachedAt.url(server.port);
-  if (config.gitHttp !== 'off') {
+  const baseUrl = reachedAt?.url(server.port);
+  if (baseUrl) {
     orchestrator.repos.endpoint = {
       baseUrl,
       token: config.authToken,

@@ -107,6 +107,30 @@ describe('a worker pool on a DNS name', () => {
     expect(c?.address).toBe(`127.0.0.3:${port}`);
   });
 
+  it('retires only what a name found: two names of one kind keep their own', async () => {
+    const answers: Record<string, string[]> = { a: ['127.0.0.2'], b: ['127.0.0.3'] };
+    const pool = new WorkerPool({
+      replicas: { [TaskKind.BACKEND]: [`dns:///a:${port}`, `dns:///b:${port}`] },
+      token: undefined,
+      logger: silentLogger,
+      probeIntervalMs: 60_000,
+      resolve: async (name) => answers[name] ?? [],
+    });
+    await pool.resolve();
+    const live = () =>
+      pool
+        .replicasOf(TaskKind.BACKEND)
+        .filter((r) => !r.retired)
+        .map((r) => r.address)
+        .sort();
+    expect(live()).toEqual([`127.0.0.2:${port}`, `127.0.0.3:${port}`]);
+    await pool.resolve(); // each name's lookup leaves the other's replica alone
+    expect(live()).toEqual([`127.0.0.2:${port}`, `127.0.0.3:${port}`]);
+    answers.a = [];
+    await pool.resolve();
+    expect(live()).toEqual([`127.0.0.3:${port}`]);
+  });
+
   it('looks a real name up with the system resolver', async () => {
     const local = await fakeWorker('127.0.0.1', 0);
     try {

@@ -56,6 +56,8 @@ export class WorkerPool {
   readonly #targets: KindTarget[];
   readonly #logger: Logger;
   readonly #downLogged = new WeakSet<Replica>();
+  /** The DNS target each replica it found came from; static replicas have none. */
+  readonly #foundBy = new WeakMap<Replica, KindTarget>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -122,11 +124,13 @@ export class WorkerPool {
           const retired = this.#replicas.find((r) => r.kind === kind && r.address === address);
           if (retired) retired.retired = false;
           else this.#replicas.push(this.#replica(kind, address));
+          this.#foundBy.set(retired ?? this.#replicas.at(-1)!, entry);
           this.#logger.info({ worker: address, target: targetName(target) }, 'worker found by DNS');
         }
+        // Only what this name found can leave it (a static replica, or another name's, stays).
         for (const replica of this.#replicas) {
-          if (replica.kind !== kind || replica.retired || found.has(replica.address)) continue;
-          if (!this.#fromDns(replica)) continue;
+          if (this.#foundBy.get(replica) !== entry || replica.retired) continue;
+          if (found.has(replica.address)) continue;
           replica.retired = true;
           this.#logger.info(
             { worker: replica.address, target: targetName(target), running: replica.load },
@@ -135,16 +139,6 @@ export class WorkerPool {
         }
         this.#dropRetired();
       }),
-    );
-  }
-
-  /** Whether a replica came from a DNS name (a static one is never retired). */
-  #fromDns(replica: Replica): boolean {
-    return !this.#targets.some(
-      (t) =>
-        t.kind === replica.kind &&
-        t.target.kind === 'static' &&
-        t.target.address === replica.address,
     );
   }
 

@@ -5,6 +5,7 @@ export {
   startCluster,
   watchUntil,
 } from './cluster.js';
+export { freePort } from './free-port.js';
 export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
   grpcJsClient,
