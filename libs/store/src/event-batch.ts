@@ -11,6 +11,8 @@ export interface PendingAppend {
   projectId: string;
   payload: EventPayload;
   time: number;
+  /** The lease token the appending lead held for the project, when leads share the store. */
+  token?: number;
   resolve: (event: Event) => void;
   reject: (err: unknown) => void;
 }

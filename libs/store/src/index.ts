@@ -2,16 +2,20 @@
 // imports vitest; implementations import it from the source file in their specs.
 export { storedEncoding } from './event-encoding.js';
 export { databaseUrlSetting, openStore } from './open-store.js';
-export { openPgStore } from './pg-store.js';
+export type { LeaseSettings } from './pg-leases.js';
+export { openPgStore, type PgStoreOptions } from './pg-store.js';
 export { validatePlan } from './plan-validation.js';
 export { openSqliteStore } from './sqlite-store.js';
 export {
   type Attempt,
   type AttemptEnd,
   type EventPayload,
+  isFenced,
   isStorageFault,
   type NewProject,
   type PlannedTask,
+  type ProjectLeases,
+  type ProjectOwner,
   type RepoCredentials,
   type Store,
   StoreError,

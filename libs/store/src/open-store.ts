@@ -2,7 +2,7 @@
 // several leads can share it), else SQLite in the lead's data directory.
 import { resolve } from 'node:path';
 import { ConfigError, type Setting } from '@codeframe/runtime';
-import { openPgStore, redacted } from './pg-store.js';
+import { openPgStore, type PgStoreOptions, redacted } from './pg-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -37,9 +37,10 @@ export const databaseUrlSetting: Setting<string | undefined> = {
 export async function openStore(
   databaseUrl: string | undefined,
   dataDir: string,
+  options: PgStoreOptions = {},
 ): Promise<{ store: Store; location: string }> {
   if (databaseUrl)
-    return { store: await openPgStore(databaseUrl), location: redacted(databaseUrl) };
+    return { store: await openPgStore(databaseUrl, options), location: redacted(databaseUrl) };
   const file = resolve(dataDir, 'lead.sqlite');
   return { store: await openSqliteStore(file), location: file };
 }

@@ -7,6 +7,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { type Event, EventSchema } from '@codeframe/proto';
 import { failBatch, numbered, type PendingAppend } from './event-batch.js';
 import { rememberEncoding } from './event-encoding.js';
+import { COMMIT_CHANNEL, type PgLeases } from './pg-leases.js';
 import { type PgSql, requireProject } from './pg-sql.js';
 import { type EventPayload, notFound, StoreError } from './store.js';
 
@@ -17,7 +18,10 @@ export class PgEventLog {
   #queue: PendingAppend[] = [];
   #writing: Promise<void> | undefined;
 
-  constructor(private readonly sql: PgSql) {}
+  constructor(
+    private readonly sql: PgSql,
+    private readonly leases?: PgLeases,
+  ) {}
 
   append(projectId: string, payload: EventPayload): Promise<Event> {
     if (payload?.case === undefined) {
@@ -29,9 +33,11 @@ export class PgEventLog {
     // The project is checked inside the batch, under its lock: queued in call order now,
     // numbered in that order later.
     return new Promise((resolve, reject) => {
-      this.#queue.push({ projectId, payload, time: Date.now(), resolve, reject });
-      this.#writing ??= new Promise<void>((next) => setImmediate(next)).then(() =>
-        this.#writeAll(),
+      const token = this.leases?.token(projectId);
+      this.#queue.push({ projectId, payload, time: Date.now(), token, resolve, reject });
+      // Everyone's batch: never part of a transaction the first caller happens to be in.
+      this.#writing ??= this.sql.detached(() =>
+        new Promise<void>((next) => setImmediate(next)).then(() => this.#writeAll()),
       );
     });
   }
@@ -78,11 +84,18 @@ export class PgEventLog {
     const outcomes: (Event | StoreError)[] = [];
     try {
       await this.sql.transaction(async (tx) => {
-        const locked = await tx.all<{ id: string; last_seq: number }>(
-          'SELECT id, last_seq FROM projects WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+        const locked = await tx.all<{
+          id: string;
+          last_seq: number;
+          lease_owner: string | null;
+          lease_token: number;
+        }>(
+          `SELECT id, last_seq, lease_owner, lease_token FROM projects
+           WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
           [ids],
         );
         const seqs = new Map(locked.map((row) => [row.id, BigInt(row.last_seq)]));
+        const leases = new Map(locked.map((row) => [row.id, row]));
         const rows = {
           project: [] as string[],
           seq: [] as string[],
@@ -95,6 +108,15 @@ export class PgEventLog {
           // A bad project id fails its own append, not the batch.
           if (previous === undefined) {
             outcomes.push(notFound('project', item.projectId));
+            continue;
+          }
+          // Leads sharing the store: only the holder of the token the append was made under.
+          const lease = leases.get(item.projectId)!;
+          if (
+            this.leases &&
+            (lease.lease_owner !== this.leases.holder || lease.lease_token !== item.token)
+          ) {
+            outcomes.push(this.leases.fenced(item.projectId, lease.lease_owner));
             continue;
           }
           const seq = previous + 1n;
@@ -124,6 +146,15 @@ export class PgEventLog {
            FROM unnest($1::text[], $2::bigint[]) AS v (id, seq) WHERE projects.id = v.id`,
           [[...seqs.keys()], [...seqs.values()].map(String)],
         );
+        // The other leads learn of the commit (delivered when it commits, not before).
+        if (this.leases) {
+          const written = new Set(rows.project);
+          const notes = [...seqs].filter(([id]) => written.has(id)).map(([id, s]) => `${id} ${s}`);
+          await tx.run('SELECT pg_notify($1, note) FROM unnest($2::text[]) AS note', [
+            COMMIT_CHANNEL,
+            notes,
+          ]);
+        }
       });
     } catch (err) {
       failBatch(batch, err, err);

@@ -114,6 +114,22 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (project_id, seq)
   );
   `,
+  // 2: several leads on one database. Each project is owned by one lead at a time through a
+  // lease: the owner's id, a fencing token that every claim increments (every write of the
+  // owner checks it), and when the lease runs out (database time, ms). Each lead says where
+  // the others reach it, for calls about a project it owns.
+  `
+  ALTER TABLE projects
+    ADD COLUMN lease_owner TEXT,
+    ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN lease_expires_at BIGINT NOT NULL DEFAULT 0;
+
+  CREATE TABLE leads (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    seen_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 // Any constant will do: it only has to be the same for every CodeFRAME on the database.

@@ -2,6 +2,7 @@
 // lost connection, a server shutting down, a standby that cannot write or a deadlock fail
 // the one operation (PostgreSQL rolled it back), say what happened, and pass: the same call
 // succeeds once the cause is gone.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { notFound, StoreError } from './store.js';
 
@@ -26,6 +27,8 @@ const types = {
 export class PgSql implements Queryable {
   readonly pool: pg.Pool;
   #closed = false;
+  /** The transaction the caller is inside of: its queries, and nested transactions, join it. */
+  readonly #current = new AsyncLocalStorage<Queryable>();
 
   constructor(connectionString: string, max = 10) {
     this.pool = new pg.Pool({ connectionString, max, types });
@@ -40,16 +43,29 @@ export class PgSql implements Queryable {
     return this.#closed;
   }
 
-  one = async <Row>(text: string, values?: unknown[]) =>
-    (await this.#query<Row>(this.pool, text, values)).rows[0];
-  all = async <Row>(text: string, values?: unknown[]) =>
-    (await this.#query<Row>(this.pool, text, values)).rows;
-  run = async (text: string, values?: unknown[]) =>
-    (await this.#query(this.pool, text, values)).rowCount ?? 0;
+  one = async <Row>(text: string, values?: unknown[]) => {
+    const tx = this.#current.getStore();
+    return tx
+      ? tx.one<Row>(text, values)
+      : (await this.#query<Row>(this.pool, text, values)).rows[0];
+  };
+  all = async <Row>(text: string, values?: unknown[]) => {
+    const tx = this.#current.getStore();
+    return tx ? tx.all<Row>(text, values) : (await this.#query<Row>(this.pool, text, values)).rows;
+  };
+  run = async (text: string, values?: unknown[]) => {
+    const tx = this.#current.getStore();
+    return tx ? tx.run(text, values) : ((await this.#query(this.pool, text, values)).rowCount ?? 0);
+  };
 
-  /** Runs work in one transaction on one connection; any error rolls it back. */
+  /**
+   * Runs work in one transaction on one connection; any error rolls it back. Inside another
+   * transaction (work called from a transaction's work), it is part of that one.
+   */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#checkOpen();
+    const outer = this.#current.getStore();
+    if (outer) return work(outer);
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -67,7 +83,7 @@ export class PgSql implements Queryable {
     let broken: unknown;
     try {
       await this.#query(client, 'BEGIN');
-      const result = await work(tx);
+      const result = await this.#current.run(tx, () => work(tx));
       await this.#query(client, 'COMMIT');
       return result;
     } catch (err) {
@@ -78,6 +94,11 @@ export class PgSql implements Queryable {
     } finally {
       client.release(broken instanceof Error ? broken : undefined);
     }
+  }
+
+  /** Runs fn outside any transaction its caller is in (a batch of everyone's writes). */
+  detached<T>(fn: () => T): T {
+    return this.#current.exit(fn);
   }
 
   async close(): Promise<void> {

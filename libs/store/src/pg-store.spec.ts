@@ -3,6 +3,7 @@ import { ProgressUpdateSchema } from '@codeframe/proto';
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from '@codeframe/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_MIGRATIONS } from './pg-schema.js';
 import { openPgStore } from './pg-store.js';
 import { describeStoreContract } from './store.contract.js';
 import { type Store, StoreError } from './store.js';
@@ -37,6 +38,11 @@ if (unavailable) {
   });
 
   describeStoreContract('postgresql', async () => openPgStore(await freshSchema()));
+  // As a lead that shares the database: every write checks the lease of the project it
+  // created, and the contract holds just the same.
+  describeStoreContract('postgresql, with leases', async () =>
+    openPgStore(await freshSchema(), { lease: { holder: 'lead-a', url: '', ttlMs: 60_000 } }),
+  );
 
   describe('the PostgreSQL store', () => {
     it('gives two writers on one database gap-free, unique seqs, each in its call order', async () => {
@@ -78,7 +84,7 @@ if (unavailable) {
       await Promise.all(stores.map((store) => store.close()));
       const schema = schemaOf(url);
       const { rows } = await admin.query(`SELECT version FROM ${schema}.codeframe_schema`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: PG_MIGRATIONS.length }]);
     });
 
     it('refuses a database a newer CodeFRAME wrote, saying what to do', async () => {

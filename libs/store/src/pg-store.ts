@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { type Project, ProjectStatus } from '@codeframe/proto';
 import { PgBlockers } from './pg-blockers.js';
 import { PgEventLog } from './pg-event-log.js';
+import { DB_NOW, type LeaseSettings, PgLeases, type ProjectOf } from './pg-leases.js';
 import { migratePg } from './pg-schema.js';
 import { PgSql } from './pg-sql.js';
 import { PgTasks } from './pg-tasks.js';
@@ -19,8 +20,13 @@ import {
 } from './store.js';
 import { checkUsageDelta, USAGE_AMOUNTS } from './usage-delta.js';
 
+export interface PgStoreOptions {
+  /** Set when several leads share the database: this lead's leases of projects. */
+  lease?: LeaseSettings;
+}
+
 /** Connects to the database of url (postgres://…), bringing its schema up to date. */
-export async function openPgStore(url: string): Promise<Store> {
+export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<Store> {
   const sql = new PgSql(url);
   try {
     await migratePg(sql, redacted(url));
@@ -28,7 +34,7 @@ export async function openPgStore(url: string): Promise<Store> {
     await sql.close();
     throw err;
   }
-  return new PgStore(sql);
+  return new PgStore(sql, options.lease && new PgLeases(sql, url, options.lease));
 }
 
 /** The URL without its password, for messages. */
@@ -47,10 +53,34 @@ class PgStore implements Store {
   private readonly blockers: PgBlockers;
   private readonly events: PgEventLog;
 
-  constructor(private readonly sql: PgSql) {
+  constructor(
+    private readonly sql: PgSql,
+    readonly leases?: PgLeases,
+  ) {
     this.tasks = new PgTasks(sql);
     this.blockers = new PgBlockers(sql);
-    this.events = new PgEventLog(sql);
+    this.events = new PgEventLog(sql, leases);
+  }
+
+  /** work as the owner of the row's project: in one transaction with the lease checked. */
+  #fenced<T>(of: ProjectOf, work: () => Promise<T>): Promise<T> {
+    const leases = this.leases;
+    if (!leases) return work();
+    return this.sql.transaction(async () => {
+      await leases.check(of);
+      return work();
+    });
+  }
+
+  underLease<T>(projectId: string, work: () => Promise<T>): Promise<T> {
+    const leases = this.leases;
+    if (!leases) return work();
+    // The row stays locked FOR SHARE until work settles; work's own queries, if any, are not
+    // part of this transaction.
+    return this.sql.transaction(async () => {
+      await leases.check({ project: projectId });
+      return this.sql.detached(work);
+    });
   }
 
   async createProject(input: NewProject): Promise<Project> {
@@ -58,10 +88,14 @@ class PgStore implements Store {
     const now = Date.now();
     try {
       await this.sql.transaction(async (tx) => {
+        // With leases, the lead that creates a project owns it from the start.
+        const leases = this.leases;
         await tx.run(
           `INSERT INTO projects (id, name, prd, repo_url, repo_key, status, budget_usd,
-             max_concurrency, review, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+             max_concurrency, review, created_at, updated_at
+             ${leases ? ', lease_owner, lease_token, lease_expires_at' : ''})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10
+             ${leases ? `, $11, 1, ${DB_NOW} + $12` : ''})`,
           [
             id,
             input.name,
@@ -73,6 +107,7 @@ class PgStore implements Store {
             input.maxConcurrency,
             input.review !== false,
             now,
+            ...(leases ? [leases.holder, leases.ttlMs] : []),
           ],
         );
         const credentials = input.repoCredentials;
@@ -94,6 +129,7 @@ class PgStore implements Store {
         `the repository is already the repository of project "${owner?.id ?? '?'}"; give each project its own`,
       );
     }
+    this.leases?.created(id);
     return this.project(id);
   }
 
@@ -116,42 +152,55 @@ class PgStore implements Store {
     return rows.map(toProject);
   }
 
-  async setProjectStatus(id: string, status: ProjectStatus): Promise<Project> {
-    const changed = await this.sql.run(
-      'UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3',
-      [status, Date.now(), id],
-    );
-    if (changed === 0) throw notFound('project', id);
-    return this.project(id);
+  setProjectStatus(id: string, status: ProjectStatus): Promise<Project> {
+    return this.#fenced({ project: id }, async () => {
+      const changed = await this.sql.run(
+        'UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3',
+        [status, Date.now(), id],
+      );
+      if (changed === 0) throw notFound('project', id);
+      return this.project(id);
+    });
   }
 
-  async setProjectBudget(id: string, budgetUsd: number): Promise<Project> {
-    const changed = await this.sql.run(
-      'UPDATE projects SET budget_usd = $1, updated_at = $2 WHERE id = $3',
-      [budgetUsd, Date.now(), id],
-    );
-    if (changed === 0) throw notFound('project', id);
-    return this.project(id);
+  setProjectBudget(id: string, budgetUsd: number): Promise<Project> {
+    return this.#fenced({ project: id }, async () => {
+      const changed = await this.sql.run(
+        'UPDATE projects SET budget_usd = $1, updated_at = $2 WHERE id = $3',
+        [budgetUsd, Date.now(), id],
+      );
+      if (changed === 0) throw notFound('project', id);
+      return this.project(id);
+    });
   }
 
-  savePlan = (...args: Parameters<PgTasks['savePlan']>) => this.tasks.savePlan(...args);
+  savePlan = (...args: Parameters<PgTasks['savePlan']>) =>
+    this.#fenced({ project: args[0] }, () => this.tasks.savePlan(...args));
   listTasks = (projectId: string) => this.tasks.list(projectId);
   getTask = (id: string) => this.tasks.get(id);
-  updateTask = (...args: Parameters<PgTasks['update']>) => this.tasks.update(...args);
-  startAttempt = (...args: Parameters<PgTasks['startAttempt']>) => this.tasks.startAttempt(...args);
+  updateTask = (...args: Parameters<PgTasks['update']>) =>
+    this.#fenced({ task: args[0] }, () => this.tasks.update(...args));
+  startAttempt = (...args: Parameters<PgTasks['startAttempt']>) =>
+    this.#fenced({ task: args[0] }, () => this.tasks.startAttempt(...args));
   finishAttempt = (...args: Parameters<PgTasks['finishAttempt']>) =>
-    this.tasks.finishAttempt(...args);
+    this.#fenced({ attempt: args[0] }, () => this.tasks.finishAttempt(...args));
   setAttemptBranch = (...args: Parameters<PgTasks['setAttemptBranch']>) =>
-    this.tasks.setAttemptBranch(...args);
+    this.#fenced({ attempt: args[0] }, () => this.tasks.setAttemptBranch(...args));
   listAttempts = (taskId: string) => this.tasks.listAttempts(taskId);
 
-  createBlocker = (...args: Parameters<PgBlockers['create']>) => this.blockers.create(...args);
-  answerBlocker = (...args: Parameters<PgBlockers['answer']>) => this.blockers.answer(...args);
+  createBlocker = (...args: Parameters<PgBlockers['create']>) =>
+    this.#fenced({ project: args[0] }, () => this.blockers.create(...args));
+  answerBlocker = (...args: Parameters<PgBlockers['answer']>) =>
+    this.#fenced({ blocker: args[0] }, () => this.blockers.answer(...args));
   getBlocker = (id: string) => this.blockers.get(id);
   listBlockers = (...args: Parameters<PgBlockers['list']>) => this.blockers.list(...args);
 
   async addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void> {
     checkUsageDelta(delta);
+    await this.#fenced({ project: projectId }, () => this.#addUsage(projectId, taskId, delta));
+  }
+
+  async #addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta) {
     const amounts = [...USAGE_AMOUNTS.map((field) => delta[field]), delta.unpriced];
     const add = (
       tx: { run(text: string, values: unknown[]): Promise<number> },

@@ -164,6 +164,11 @@ class SqliteStore implements Store {
   readEvents = async (...args: Parameters<SqliteEventLog['read']>) => this.events.read(...args);
   lastSeq = async (projectId: string) => this.events.lastSeq(projectId);
 
+  /** One lead owns everything in its own file: nothing to hold. */
+  underLease<T>(_projectId: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
   async close(): Promise<void> {
     if (!this.sql.db.open) return;
     await this.events.drain();

@@ -157,11 +157,67 @@ export interface Store {
   /** Seq of the last persisted event, 0n when there is none. */
   lastSeq(projectId: string): Promise<bigint>;
 
+  /**
+   * Runs work (something outside the store, such as moving main) while this lead's lease of
+   * the project holds: fenced when it does not, and no other lead takes the project over
+   * until work has settled. work must not write to the store. Without leases, just work().
+   */
+  underLease<T>(projectId: string, work: () => Promise<T>): Promise<T>;
+
+  /** Present when several leads share the store (PostgreSQL): which owns which project. */
+  readonly leases?: ProjectLeases;
+
   /** Waits for pending writes, then releases the database. */
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'not_found' | 'conflict' | 'invalid' | 'exhausted' | 'unavailable';
+/** The lead a project belongs to, as the database has it. */
+export interface ProjectOwner {
+  holder: string;
+  /** Where other leads reach it ('' when it never said). */
+  url: string;
+  /** Whether its lease is still running. */
+  live: boolean;
+}
+
+/**
+ * This lead's leases of projects on a shared store. A lease is claimed (FOR UPDATE SKIP
+ * LOCKED), renewed, and carries a fencing token: every write the store makes for a project
+ * checks that the token this lead holds is still the project's, so a lead that lost its
+ * lease (it stalled, its database link broke, another took over) can never write again.
+ */
+export interface ProjectLeases {
+  /** This lead's id (CODEFRAME_LEAD_ID): the same id after a restart reclaims at once. */
+  readonly holder: string;
+  readonly ttlMs: number;
+  /** Whether this lead holds the project's lease (as far as it knows: the token decides). */
+  holds(projectId: string): boolean;
+  /** The projects this lead holds. */
+  held(): string[];
+  /**
+   * Claims leases that ran out or were never taken (or were this holder's before a restart):
+   * of the given projects, whatever their status, else of every project that is not
+   * finished. Resolves with the ids newly claimed.
+   */
+  claim(projectIds?: string[]): Promise<string[]>;
+  /** Extends every lease held and says where this lead is; resolves with the ids lost. */
+  renew(): Promise<string[]>;
+  /** Who owns the project now; undefined for an unknown project. */
+  owner(projectId: string): Promise<ProjectOwner | undefined>;
+  /** Ends this lead's leases at once (a clean stop), so another lead takes over without waiting. */
+  release(): Promise<void>;
+  /** Calls listener with (projectId, last seq) after events of any lead commit; returns the stop. */
+  onCommit(listener: (projectId: string, seq: bigint) => void): Promise<() => Promise<void>>;
+}
+
+export type StoreErrorCode =
+  | 'not_found'
+  | 'conflict'
+  | 'invalid'
+  | 'exhausted'
+  | 'unavailable'
+  /** This lead no longer owns the project (another took it over): nothing was written. */
+  | 'fenced';
 
 /**
  * A refused or failed store operation; the code maps onto gRPC NOT_FOUND,
@@ -183,6 +239,11 @@ export class StoreError extends Error {
 /** A fault of the storage, not of the request: the same call can succeed later. */
 export function isStorageFault(err: unknown): err is StoreError {
   return err instanceof StoreError && (err.code === 'exhausted' || err.code === 'unavailable');
+}
+
+/** Refused because another lead owns the project now; the write was not made. */
+export function isFenced(err: unknown): err is StoreError {
+  return err instanceof StoreError && err.code === 'fenced';
 }
 
 export const notFound = (what: string, id: string): StoreError =>
