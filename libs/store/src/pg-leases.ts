@@ -26,7 +26,7 @@ const MAX_RELISTEN_MS = 5_000;
 export interface LeaseSettings {
   /** This lead's id: the same after a restart, unique among the leads (CODEFRAME_LEAD_ID). */
   holder: string;
-  /** Where other leads reach this one. */
+  /** Where other leads reach this one ('' until advertise tells). */
   url: string;
   /** How long a lease lasts unless renewed. */
   ttlMs: number;
@@ -61,7 +61,9 @@ export class PgLeases implements ProjectLeases {
     private readonly sql: PgSql,
     private readonly connectionString: string,
     private readonly settings: LeaseSettings,
-  ) {}
+  ) {
+    this.settings = { ...settings };
+  }
 
   get holder(): string {
     return this.settings.holder;
@@ -77,6 +79,10 @@ export class PgLeases implements ProjectLeases {
 
   held(): string[] {
     return [...this.#tokens.keys()];
+  }
+
+  advertise(url: string): void {
+    this.settings.url = url;
   }
 
   /** The token this lead holds for the project, if any. */

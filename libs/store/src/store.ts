@@ -194,6 +194,8 @@ export interface ProjectLeases {
   holds(projectId: string): boolean;
   /** The projects this lead holds. */
   held(): string[];
+  /** Where the other leads reach this one (said with the next renewal). */
+  advertise(url: string): void;
   /**
    * Claims leases that ran out or were never taken (or were this holder's before a restart):
    * of the given projects, whatever their status, else of every project that is not
@@ -206,8 +208,14 @@ export interface ProjectLeases {
   owner(projectId: string): Promise<ProjectOwner | undefined>;
   /** Ends this lead's leases at once (a clean stop), so another lead takes over without waiting. */
   release(): Promise<void>;
-  /** Calls listener with (projectId, last seq) after events of any lead commit; returns the stop. */
-  onCommit(listener: (projectId: string, seq: bigint) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls listener with (projectId, last seq) after events of any lead commit, and with no
+   * project when notices may have been missed (the listening connection broke); resolves
+   * with what stops it.
+   */
+  onCommit(
+    listener: (projectId: string | undefined, seq: bigint) => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export type StoreErrorCode =

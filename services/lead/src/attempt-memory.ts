@@ -90,6 +90,7 @@ export class AttemptMemory {
         dataDir: this.o.dataDir,
         repoUrl: repo.url,
         credentials: repo.credentials,
+        fence: repo.fence,
         from: `task/${attempt.taskId}`,
         to,
       });

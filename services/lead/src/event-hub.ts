@@ -25,6 +25,8 @@ class Watcher {
   overflowed = false;
   /** Did not catch up within the wait: not waited for again until it does. */
   leftBehind = false;
+  /** Another lead committed events of the project: the store has them, this hub does not. */
+  stale = false;
   wake: (() => void) | undefined;
 
   constructor(private readonly maxBacklog: number) {}
@@ -149,8 +151,9 @@ export class EventHub {
     let reread: bigint | undefined;
     try {
       while (!signal.aborted) {
-        if (watcher.replaying) {
+        if (watcher.replaying || watcher.stale) {
           watcher.dropped = false;
+          watcher.stale = false;
           const page = await this.#read(projectId, last);
           for (const event of page) {
             if (signal.aborted) return;
@@ -172,6 +175,8 @@ export class EventHub {
         }
         const event = watcher.buffer.shift();
         if (event === undefined) {
+          // Told of another lead's commit while it read: read again rather than wait.
+          if (watcher.stale) continue;
           await new Promise<void>((resolve) => {
             watcher.wake = resolve;
           });
@@ -193,6 +198,38 @@ export class EventHub {
       this.#caughtUp(state, watcher);
       this.#forgetIfIdle(projectId, state);
     }
+  }
+
+  /**
+   * Another lead committed events of the project up to seq (or, with no project, of any
+   * project: a notice may have been missed): its watchers here read them from the store.
+   */
+  committedElsewhere(projectId?: string, seq?: bigint): void {
+    const states =
+      projectId === undefined ? [...this.#projects.values()] : [this.#projects.get(projectId)];
+    for (const state of states) {
+      if (
+        state === undefined ||
+        (seq !== undefined && state.last !== undefined && seq <= state.last)
+      )
+        continue;
+      for (const watcher of state.watchers) {
+        watcher.stale = true;
+        watcher.wake?.();
+      }
+    }
+  }
+
+  /**
+   * This lead starts writing a project another may have written since: the last seq is
+   * asked from the store again before the next append.
+   */
+  adopted(projectId: string): void {
+    const state = this.#projects.get(projectId);
+    if (state === undefined || state.inFlight > 0 || state.held.length > 0) return;
+    state.known = undefined;
+    state.last = undefined;
+    this.#forgetIfIdle(projectId, state);
   }
 
   /** Number of live watchers of a project (for metrics and tests). */

@@ -1,9 +1,16 @@
 import { type Event, EventSchema, type LeadService } from '@codeframe/proto';
 import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
 import { type Store, StoreError, storedEncoding } from '@codeframe/store';
-import { Code, ConnectError, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
+import {
+  Code,
+  ConnectError,
+  type HandlerContext,
+  type Interceptor,
+  type ServiceImpl,
+} from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import type { Orchestrator } from './orchestrator.js';
+import type { ProjectRouter } from './project-router.js';
 
 const MAX_NAME_LENGTH = 200;
 /** The largest PRD a project takes: a spec, not a data set (the RPC limit is 8 MiB). */
@@ -21,6 +28,8 @@ export interface LeadParts {
   store: Store;
   hub: EventHub;
   orchestrator: Orchestrator;
+  /** With leads sharing a database: writes about a project another lead owns go there. */
+  router?: ProjectRouter;
 }
 
 /** The event as the store encoded it: sent without being encoded again (pre-encoded.ts). */
@@ -59,6 +68,7 @@ export function leadService({
   store,
   hub,
   orchestrator,
+  router,
 }: LeadParts): ServiceImpl<typeof LeadService> {
   const project = async (id: string) => {
     const found = await store.getProject(required('project_id', id));
@@ -70,6 +80,8 @@ export function leadService({
     if (!found) throw notFound('task', id);
     return found;
   };
+  // Where a write about the project is made: undefined for here.
+  const owner = (projectId: string, ctx: HandlerContext) => router?.route(projectId, ctx);
   return {
     async createProject(req) {
       // Everything is checked before anything is stored: a refused request leaves no row.
@@ -109,25 +121,35 @@ export function leadService({
     async listProjects() {
       return { projects: (await store.listProjects()).map((p) => orchestrator.repos.shown(p)) };
     },
-    async planProject(req) {
+    async planProject(req, ctx) {
       await project(req.projectId);
+      const to = await owner(req.projectId, ctx);
+      if (to) return to.lead.planProject(req, to.options);
       return { tasks: await orchestrator.plan(req.projectId) };
     },
-    async startProject(req) {
+    async startProject(req, ctx) {
       await project(req.projectId);
+      const to = await owner(req.projectId, ctx);
+      if (to) return to.lead.startProject(req, to.options);
       return { project: await orchestrator.start(req.projectId) };
     },
-    async pauseProject(req) {
+    async pauseProject(req, ctx) {
       await project(req.projectId);
+      const to = await owner(req.projectId, ctx);
+      if (to) return to.lead.pauseProject(req, to.options);
       return { project: await orchestrator.pause(req.projectId) };
     },
-    async resumeProject(req) {
+    async resumeProject(req, ctx) {
       await project(req.projectId);
+      const to = await owner(req.projectId, ctx);
+      if (to) return to.lead.resumeProject(req, to.options);
       return { project: await orchestrator.resume(req.projectId) };
     },
-    async setProjectBudget(req) {
+    async setProjectBudget(req, ctx) {
       await project(req.projectId);
       const budgetUsd = checkBudget(req.budgetUsd);
+      const to = await owner(req.projectId, ctx);
+      if (to) return to.lead.setProjectBudget(req, to.options);
       const updated = await orchestrator.budget.set(req.projectId, budgetUsd);
       return { project: orchestrator.repos.shown(updated) };
     },
@@ -150,24 +172,29 @@ export function leadService({
       const [found] = await orchestrator.artifacts.fill([await task(req.taskId)]);
       return { task: found };
     },
-    async cancelTask(req) {
-      await task(req.taskId);
+    async cancelTask(req, ctx) {
+      const to = await owner((await task(req.taskId)).projectId, ctx);
+      if (to) return to.lead.cancelTask(req, to.options);
       return { task: await orchestrator.cancelTask(req.taskId) };
     },
-    async retryTask(req) {
-      await task(req.taskId);
+    async retryTask(req, ctx) {
+      const to = await owner((await task(req.taskId)).projectId, ctx);
+      if (to) return to.lead.retryTask(req, to.options);
       return { task: await orchestrator.retryTask(req.taskId) };
     },
     async listBlockers(req) {
       await project(req.projectId);
       return { blockers: await store.listBlockers(req.projectId, req.includeResolved) };
     },
-    async answerBlocker(req) {
+    async answerBlocker(req, ctx) {
       required('blocker_id', req.blockerId);
       if (!req.answer.trim())
         throw invalidArgument('answer', 'required: the answer to the question');
       checkText('answer', req.answer, { multiline: true });
-      if (!(await store.getBlocker(req.blockerId))) throw notFound('blocker', req.blockerId);
+      const blocker = await store.getBlocker(req.blockerId);
+      if (!blocker) throw notFound('blocker', req.blockerId);
+      const to = await owner(blocker.projectId, ctx);
+      if (to) return to.lead.answerBlocker(req, to.options);
       return { blocker: await orchestrator.answerBlocker(req.blockerId, req.answer) };
     },
     async *watchEvents(req, ctx) {
@@ -205,6 +232,8 @@ export const storeErrors: Interceptor = (next) => async (req) => {
       invalid: Code.InvalidArgument,
       exhausted: Code.ResourceExhausted,
       unavailable: Code.Unavailable,
+      // Another lead owns the project now: the same call, made again, reaches it.
+      fenced: Code.Unavailable,
     }[err.code];
     throw new ConnectError(err.message, code);
   }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { createLlmClient, llmSettings } from '@codeframe/llm';
 import { LeadService, TaskKind } from '@codeframe/proto';
@@ -8,8 +10,10 @@ import { advertised } from './advertised-url.js';
 import { EventHub } from './event-hub.js';
 import { gitHttpRoute } from './git-http.js';
 import { leadService, storeErrors } from './lead-service.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { DEFAULT_MERGE_BATCH } from './main-verification.js';
 import { Orchestrator } from './orchestrator.js';
+import { ProjectRouter } from './project-router.js';
 import { DEFAULT_REPO_MAP_TOKENS } from './repo-maps.js';
 import { WorkerPool } from './worker-pool.js';
 import { workerTargets } from './worker-targets.js';
@@ -43,10 +47,18 @@ await runService('lead', async (log) => {
     // Workers fetch and push the repositories the lead created over its own port.
     gitHttp: env.oneOf('CODEFRAME_GIT_HTTP', ['remote', 'always', 'off'], 'remote'),
     advertisedUrl: env.optional('CODEFRAME_ADVERTISED_URL'),
+    // Leads sharing a PostgreSQL database: this one's id (the same after a restart takes its
+    // projects back at once), and how long a lead that stops answering keeps its projects.
+    leadId: env.optional('CODEFRAME_LEAD_ID'),
+    leaseMs: env.int('CODEFRAME_LEASE_MS', 10_000, 500, 300_000),
   });
   const dataDir = resolve(config.dataDir);
-  const { store, location } = await openStore(config.databaseUrl, dataDir);
-  log.info({ database: location }, 'state opened');
+  const holder = config.leadId ?? `${hostname()}:${config.port || randomUUID().slice(0, 8)}`;
+  const { store, location } = await openStore(config.databaseUrl, dataDir, {
+    lease: { holder, url: '', ttlMs: config.leaseMs },
+  });
+  const { leases } = store;
+  log.info({ database: location, lead: leases?.holder }, 'state opened');
   const hub = new EventHub(store);
   const pool = new WorkerPool({
     replicas: {
@@ -82,10 +94,32 @@ await runService('lead', async (log) => {
       allowHttp: config.allowHttp,
       allowPrivateHosts: config.allowPrivateHosts,
     },
+    owns: leases && ((projectId) => leases.holds(projectId)),
   });
-  // Where other hosts reach the lead's repositories; nothing to tell them with git HTTP off.
+  const keeper =
+    leases &&
+    new LeaseKeeper({
+      leases,
+      logger: log,
+      adopt: async (projectId) => {
+        hub.adopted(projectId);
+        await orchestrator.adopt(projectId, 'the lead that ran it stopped');
+      },
+      lost: (projectId) => orchestrator.relinquish(projectId),
+    });
+  const router =
+    keeper &&
+    new ProjectRouter({
+      leases,
+      token: config.authToken,
+      claim: (projectId) => keeper.claim(projectId),
+    });
+  // Where other hosts reach the lead: workers for its repositories (unless git HTTP is off),
+  // the other leads for calls about the projects it owns.
   const reachedAt =
-    config.gitHttp === 'off' ? undefined : advertised(config.advertisedUrl, config.host, log);
+    config.gitHttp === 'off' && !leases
+      ? undefined
+      : advertised(config.advertisedUrl, config.host, log);
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -96,20 +130,22 @@ await runService('lead', async (log) => {
     allowedHosts: reachedAt ? [...config.allowedHosts, reachedAt.hostname] : config.allowedHosts,
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [storeErrors],
-    routes: (router) => router.service(LeadService, leadService({ store, hub, orchestrator })),
-    httpRoutes: reachedAt
-      ? [
-          await gitHttpRoute({
-            reposDir: resolve(dataDir, 'repos'),
-            hooksDir: resolve(dataDir, 'git-hooks'),
-            authToken: config.authToken,
-            logger: log,
-          }),
-        ]
-      : [],
+    routes: (routes) =>
+      routes.service(LeadService, leadService({ store, hub, orchestrator, router })),
+    httpRoutes:
+      config.gitHttp !== 'off' && reachedAt
+        ? [
+            await gitHttpRoute({
+              reposDir: resolve(dataDir, 'repos'),
+              hooksDir: resolve(dataDir, 'git-hooks'),
+              authToken: config.authToken,
+              logger: log,
+            }),
+          ]
+        : [],
   });
   const baseUrl = reachedAt?.url(server.port);
-  if (baseUrl) {
+  if (baseUrl && config.gitHttp !== 'off') {
     orchestrator.repos.endpoint = {
       baseUrl,
       token: config.authToken,
@@ -122,10 +158,23 @@ await runService('lead', async (log) => {
   );
   // Workers may start after the lead: probing goes on in the background.
   void pool.start();
-  await orchestrator.recover();
+  let stopListening: (() => Promise<void>) | undefined;
+  if (leases && keeper) {
+    leases.advertise(baseUrl ?? server.url);
+    // Watchers here of a project another lead writes read its commits from the database.
+    stopListening = await leases.onCommit((projectId, seq) => {
+      if (projectId === undefined || !leases.holds(projectId))
+        hub.committedElsewhere(projectId, seq);
+    });
+    await keeper.start();
+  } else {
+    await orchestrator.recover();
+  }
   return {
     async stop() {
       orchestrator.stop();
+      await keeper?.stop();
+      await stopListening?.();
       pool.stop();
       await server.close();
       await store.close();

@@ -113,7 +113,12 @@ export class MergeQueue {
   /** Merges `batch` into main; with verification, stacks it on main, tests the tip and
    * moves main to it when green, and splits it when red. */
   async #land(project: Project, repo: RepoAccess, batch: Waiting[]): Promise<void> {
-    const access = { dataDir: this.o.dataDir, repoUrl: repo.url, credentials: repo.credentials };
+    const access = {
+      dataDir: this.o.dataDir,
+      repoUrl: repo.url,
+      credentials: repo.credentials,
+      fence: repo.fence,
+    };
     const { verify } = this.o;
     const merge = (into: string) =>
       mergeTaskBranches({ ...access, into, items: batch.map((entry) => entry.item) });

@@ -21,6 +21,9 @@ export interface RepoOptions {
   /** For a private remote; handed to git apart from the URL. */
   credentials?: GitCredentials;
   signal?: AbortSignal;
+  /** Runs each move of a branch under the project's lease (Store.underLease): a lead that
+   * lost the project can move nothing. */
+  fence?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface MergeRepo {
@@ -45,8 +48,12 @@ export interface MergeRepo {
 /** The repository to work on; its git dir is also the key its merges are serialised by. */
 export function openRepo(options: RepoOptions): MergeRepo {
   const own = ownRepo(options.dataDir, options.repoUrl);
-  if (own) return inPlace(own, options);
-  return throughClone(cloneOf(options.dataDir, options.repoUrl), options);
+  const repo = own
+    ? inPlace(own, options)
+    : throughClone(cloneOf(options.dataDir, options.repoUrl), options);
+  const { fence } = options;
+  if (!fence) return repo;
+  return { ...repo, setBranch: (...args) => fence(() => repo.setBranch(...args)) };
 }
 
 /** The key merges into the repository are serialised by, one process-wide lock per repo. */

@@ -1,7 +1,7 @@
 import { addUsage, emptyUsage, type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
 import { backoffDelay, type Logger } from '@codeframe/runtime';
-import { isStorageFault, type Store } from '@codeframe/store';
+import { isFenced, isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { MainVerification } from './main-verification.js';
@@ -46,6 +46,8 @@ export interface OrchestratorOptions {
   verifyMain?: boolean;
   /** Merges verified together at most (CODEFRAME_MERGE_BATCH). */
   mergeBatch?: number;
+  /** Whether this lead runs the project (it holds its lease); absent: it runs every project. */
+  owns?: (projectId: string) => boolean;
 }
 
 const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
@@ -273,22 +275,38 @@ export class Orchestrator {
   /** After a restart: tasks that were in flight go back to pending, running projects resume. */
   async recover(): Promise<void> {
     for (const project of await this.o.store.listProjects()) {
-      if (project.status === ProjectStatus.PLANNING) {
-        await this.state.setProjectStatus(
-          project.id,
-          ProjectStatus.CREATED,
-          'the lead restarted while planning',
-        );
-      }
-      if (project.status !== ProjectStatus.RUNNING && project.status !== ProjectStatus.PAUSED)
-        continue;
-      await this.#releaseOrphans(
-        project.id,
-        await this.o.store.listTasks(project.id),
-        'the lead restarted; dispatching again',
-      );
-      this.schedule(project.id);
+      await this.adopt(project.id, 'the lead restarted');
     }
+  }
+
+  /**
+   * Takes up a project whose last runner stopped (this lead before a restart, or another
+   * that lost its lease): planning it was doing is undone, the tasks it had in flight go back
+   * to pending, and a running project carries on.
+   */
+  async adopt(projectId: string, why: string): Promise<void> {
+    const project = await this.state.project(projectId);
+    if (project.status === ProjectStatus.PLANNING) {
+      await this.state.setProjectStatus(projectId, ProjectStatus.CREATED, `${why} while planning`);
+    }
+    if (project.status !== ProjectStatus.RUNNING && project.status !== ProjectStatus.PAUSED) return;
+    await this.#releaseOrphans(
+      projectId,
+      await this.o.store.listTasks(projectId),
+      `${why}; dispatching again`,
+    );
+    this.schedule(projectId);
+  }
+
+  /** Another lead runs the project now: this one stops its dispatches (it can write nothing more for it). */
+  relinquish(projectId: string): void {
+    for (const run of this.#running.values()) {
+      if (run.projectId !== projectId) continue;
+      run.controller.abort(
+        new ConnectError('another lead took the project over', Code.Unavailable),
+      );
+    }
+    this.#lastProgress.delete(projectId);
   }
 
   stop(): void {
@@ -299,7 +317,7 @@ export class Orchestrator {
 
   /** Dispatches what is ready now; calls while one runs are folded into one more pass. */
   schedule(projectId: string): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.o.owns?.(projectId) === false) return;
     if (this.#scheduling.has(projectId)) {
       this.#again.add(projectId);
       return;
@@ -316,6 +334,7 @@ export class Orchestrator {
 
   /** Schedules the project again after a backoff that grows while faults keep coming. */
   #retryLater(projectId: string, err: unknown, message: string): void {
+    if (isFenced(err)) return this.#lost(projectId, err);
     const now = Date.now();
     const last = this.#faults.get(projectId);
     // Faults further apart than the longest delay are a new episode: start short again.
@@ -368,7 +387,7 @@ export class Orchestrator {
       void this.#dispatch
         .run(project, task, replica, run)
         .catch(async (err) => {
-          if (isStorageFault(err)) faulted = err;
+          if (isStorageFault(err) || isFenced(err)) faulted = err;
           else await this.#dispatchFailed(task, err);
         })
         .finally(() => {
@@ -406,6 +425,15 @@ export class Orchestrator {
       } else if (!FINAL_STATES.has(task.status)) continue;
       this.#reportedBlocked.delete(task.id);
     }
+  }
+
+  /** The store refused a write: another lead owns the project now, and carries it on. */
+  #lost(projectId: string, err: unknown): void {
+    this.o.logger.warn(
+      { projectId, reason: (err as Error).message },
+      'another lead runs the project now',
+    );
+    this.relinquish(projectId);
   }
 
   /** A fault of the lead's own while running a task fails that task, never the lead. */

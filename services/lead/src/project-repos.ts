@@ -16,6 +16,8 @@ import {
 export interface RepoAccess {
   url: string;
   credentials?: GitCredentials;
+  /** Moves of its branches go under the project's lease (merge-repo.ts). */
+  fence?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -89,10 +91,12 @@ export class ProjectRepos {
 
   /** The URL git uses and the credentials that go with it (never shown to clients). */
   async access(project: Project): Promise<RepoAccess> {
+    const fence = <T>(work: () => Promise<T>) => this.o.store.underLease(project.id, work);
     if (!project.repoUrl) {
-      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name) };
+      return { url: await createProjectRepo(this.o.dataDir, project.id, project.name), fence };
     }
     const { url, credentials } = splitCredentials(project.repoUrl);
-    return { url, credentials: (await this.o.store.getRepoCredentials(project.id)) ?? credentials };
+    const kept = await this.o.store.getRepoCredentials(project.id);
+    return { url, credentials: kept ?? credentials, fence };
   }
 }

@@ -20,6 +20,9 @@ export interface Cluster {
   readonly leadUrl: string;
   /** Starts the lead again on the same data dir (after it was killed). */
   restartLead(): Promise<void>;
+  /** Starts one more lead with the same data dir, workers and settings, and `env` over
+   * them (leads sharing a database); stopped with the cluster. */
+  startLead(env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export async function startCluster(
   }
   const addresses = (kind: string) =>
     (workers[kind] ?? []).map((w) => `127.0.0.1:${w.port}`).join(',');
-  const startLead = () =>
+  const startLead = (env: Record<string, string> = {}) =>
     startServiceProcess({
       entry: 'services/lead/dist/main.js',
       env: {
@@ -70,8 +73,10 @@ export async function startCluster(
         CODEFRAME_WORKERS_TEST: addresses('test'),
         CODEFRAME_WORKER_PROBE_MS: '200',
         CODEFRAME_SHUTDOWN_GRACE_MS: '1000',
+        ...env,
       },
     });
+  const moreLeads: ServiceProcess[] = [];
   const cluster: Cluster = {
     dir,
     fake,
@@ -85,8 +90,13 @@ export async function startCluster(
       cluster.lead = await startLead();
       cluster.client = leadClient(cluster.lead);
     },
+    async startLead(env) {
+      const lead = await startLead(env);
+      moreLeads.push(lead);
+      return lead;
+    },
     async stop() {
-      const all = [cluster.lead, ...Object.values(workers).flat()];
+      const all = [cluster.lead, ...moreLeads, ...Object.values(workers).flat()];
       await Promise.all(all.map((s) => s.stop()));
       await fake.close();
       await rm(dir, { recursive: true, force: true });
@@ -110,12 +120,23 @@ export async function watchUntil(
   until: (event: Event, seen: Event[]) => boolean,
   timeoutMs = 60_000,
 ): Promise<Event[]> {
+  return watchLead(cluster.client, projectId, afterSeq, until, timeoutMs);
+}
+
+/** watchUntil on the given lead's client. */
+export async function watchLead(
+  client: Client<typeof LeadService>,
+  projectId: string,
+  afterSeq: bigint,
+  until: (event: Event, seen: Event[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<Event[]> {
   const seen: Event[] = [];
   // Leaving the loop does not end a Connect stream on the server: abort it explicitly.
   const done = new AbortController();
   const signal = AbortSignal.any([done.signal, AbortSignal.timeout(timeoutMs)]);
   try {
-    for await (const event of cluster.client.watchEvents({ projectId, afterSeq }, { signal })) {
+    for await (const event of client.watchEvents({ projectId, afterSeq }, { signal })) {
       seen.push(event);
       if (until(event, seen)) break;
     }
@@ -125,7 +146,8 @@ export async function watchUntil(
   return seen;
 }
 
-function leadClient(lead: ServiceProcess): Client<typeof LeadService> {
+/** A client of the lead process. */
+export function leadClient(lead: ServiceProcess): Client<typeof LeadService> {
   return createClient(
     LeadService,
     createGrpcTransport({ baseUrl: `http://127.0.0.1:${lead.port}` }),

@@ -1,8 +1,10 @@
 export {
   type Cluster,
   type ClusterOptions,
+  leadClient,
   projectEnded,
   startCluster,
+  watchLead,
   watchUntil,
 } from './cluster.js';
 export { freePort } from './free-port.js';
