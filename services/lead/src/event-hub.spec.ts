@@ -214,6 +214,31 @@ describe('EventHub', () => {
     expect(seqs(await take(watch, 3))).toEqual([2, 3, 4]);
   });
 
+  it('reads what another lead committed when told, live or while it reads the store', async () => {
+    const { store, hub, id } = await setup();
+    await store.appendEvent(id, activity('a'));
+    const watch = hub.watch(id, 0n, new AbortController().signal);
+    expect((await watch.next()).value?.seq).toBe(1n);
+    // Nothing is appended through this hub: only the notice brings the watcher to the store.
+    const next = watch.next();
+    await store.appendEvent(id, activity('b'));
+    expect(await settled(next)).toBe(false);
+    hub.committedElsewhere(id, 2n);
+    expect((await next).value?.seq).toBe(2n);
+    await store.appendEvent(id, activity('c'));
+    hub.committedElsewhere(); // a notice may have been missed: every project is read again
+    expect((await watch.next()).value?.seq).toBe(3n);
+    // Told while it reads: it reads again instead of waiting.
+    await store.appendEvent(id, activity('d'));
+    const reading = watch.next();
+    hub.committedElsewhere(id, 4n);
+    await store.appendEvent(id, activity('e'));
+    hub.committedElsewhere(id, 5n);
+    expect((await reading).value?.seq).toBe(4n);
+    expect((await watch.next()).value?.seq).toBe(5n);
+    await watch.return(undefined);
+  });
+
   it('ends the watch when the signal aborts', async () => {
     const { hub, id } = await setup();
     await appendMany(hub, id, 2);

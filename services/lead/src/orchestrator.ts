@@ -334,7 +334,10 @@ export class Orchestrator {
 
   /** Schedules the project again after a backoff that grows while faults keep coming. */
   #retryLater(projectId: string, err: unknown, message: string): void {
-    if (isFenced(err)) return this.#lost(projectId, err);
+    if (isFenced(err)) {
+      this.#lost(projectId, err);
+      return;
+    }
     const now = Date.now();
     const last = this.#faults.get(projectId);
     // Faults further apart than the longest delay are a new episode: start short again.

@@ -94,6 +94,36 @@ describe('mergeTaskBranch', () => {
     await expect(readdir(join(dataDir, 'merges'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('moves main only under the fence it is given: a lead that lost the project merges nothing', async () => {
+    const own = await createProjectRepo(dataDir, 'p-fenced', 'Fenced');
+    await pushTask('task/fenced', { 'fenced.txt': 'stale\n' }, 'main', own);
+    const before = await mainSha(own);
+    const lost = new Error('lead "a" does not own project "p1"');
+    let asked = 0;
+    const err = await mergeTaskBranch({
+      dataDir,
+      repoUrl: own,
+      branch: 'task/fenced',
+      message: 'Merge task fenced',
+      fence: async () => {
+        asked++;
+        throw lost;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBe(lost);
+    expect(asked).toBe(1);
+    expect(await mainSha(own)).toBe(before);
+    // Under a fence that holds, the same merge goes through.
+    const merged = await mergeTaskBranch({
+      dataDir,
+      repoUrl: own,
+      branch: 'task/fenced',
+      message: 'Merge task fenced',
+      fence: (work) => work(),
+    });
+    expect(await mainSha(own)).toBe(mergedSha(merged));
+  });
+
   it('counts a branch already in main as merged, without a new commit', async () => {
     const before = await mainSha(repoUrl);
     const again = await mergeTaskBranch({ dataDir, repoUrl, branch: 'task/a', message: 'again' });
