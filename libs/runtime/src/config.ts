@@ -19,7 +19,8 @@ export interface Setting<T> {
   read(raw: string | undefined): T;
 }
 
-type Values<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+/** The values loadConfig reads for the settings `S`. */
+export type SettingValues<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
 /** Thrown by a parser to say what is wrong with a raw value. */
 class Invalid extends Error {}
@@ -116,7 +117,7 @@ export const env = {
 export function loadConfig<S extends Record<string, Setting<unknown>>>(
   spec: S,
   source: Env = process.env,
-): Values<S> {
+): SettingValues<S> {
   const values: Record<string, unknown> = {};
   const faults: ConfigError[] = [];
   for (const [key, s] of Object.entries(spec)) {
@@ -133,5 +134,5 @@ export function loadConfig<S extends Record<string, Setting<unknown>>>(
       faults.map((f) => f.message).join('; '),
     );
   }
-  return values as Values<S>;
+  return values as SettingValues<S>;
 }

@@ -1,5 +1,12 @@
 export { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
-export { ConfigError, type Env, env, loadConfig, type Setting } from './config.js';
+export {
+  ConfigError,
+  type Env,
+  env,
+  loadConfig,
+  type Setting,
+  type SettingValues,
+} from './config.js';
 export { firstControlCharacter, isControlCharacter } from './control-characters.js';
 export { newErrorId } from './error-id.js';
 export {

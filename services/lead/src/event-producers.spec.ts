@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 // Every payload of events.proto's Event is sent by some service: a case declared (and drawn
 // by the dashboard) that nothing emits is a promise the system does not keep. A producer
-// builds the payload as `{ case: '<name>', value: … }` (ProjectState.emit in the lead, the
+// builds the payload as `{ case: '<name>', value: … }` (ProjectLedger.emit in the lead, the
 // worker's taskEvents in libs/agent); the check reads the sources of services/ and libs/,
 // leaving out specs, fixtures, generated code and built output.
 
@@ -50,7 +50,7 @@ describe('every event type is sent', () => {
     expect(payloadCases()).toEqual(
       expect.arrayContaining(['taskStatusChanged', 'taskUnblocked', 'contextCompacted']),
     );
-    expect(files.some((f) => f.path === 'services/lead/src/orchestrator.ts')).toBe(true);
+    expect(files.some((f) => f.path === 'libs/orchestrator/src/orchestrator.ts')).toBe(true);
     expect(files.some((f) => f.path.endsWith('.spec.ts'))).toBe(false);
   });
 

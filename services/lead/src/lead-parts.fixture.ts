@@ -1,15 +1,14 @@
 // The lead's parts over a store, with no workers and a model that is never called: what the
 // API specs drive, in process or behind a real RPC server.
 import { DEFAULT_PRICES, LlmClient } from '@codeframe/llm';
+import { EventHub, Orchestrator, WorkerPool } from '@codeframe/orchestrator';
 import { LeadService } from '@codeframe/proto';
+import type { RepoUrlSettings } from '@codeframe/repos';
 import { type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { type Logger, silentLogger } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
-import { EventHub } from './event-hub.js';
-import { type LeadParts, leadService, storeErrors } from './lead-service.js';
-import { Orchestrator } from './orchestrator.js';
-import type { RepoUrlSettings } from './repo-url-policy.js';
-import { WorkerPool } from './worker-pool.js';
+import { apiErrors } from './api-errors.js';
+import { type LeadParts, leadService } from './lead-service.js';
 
 export function leadParts(
   store: Store,
@@ -55,7 +54,7 @@ export function serveLead(parts: LeadParts, logger: Logger = silentLogger): Prom
     services: [LeadService],
     authToken: undefined,
     shutdownGraceMs: 100,
-    interceptors: [storeErrors],
+    interceptors: [apiErrors],
     routes: (router) => router.service(LeadService, leadService(parts)),
   });
 }

@@ -2,8 +2,9 @@ import { LeadService, ProjectStatus } from '@codeframe/proto';
 import { openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
+import { apiErrors } from './api-errors.js';
 import { leadParts } from './lead-parts.fixture.js';
-import { leadService, projectName, storeErrors } from './lead-service.js';
+import { leadService, projectName } from './lead-service.js';
 
 async function client() {
   const store = await openSqliteStore(':memory:');
@@ -12,7 +13,7 @@ async function client() {
     (router) => {
       router.service(LeadService, leadService(parts));
     },
-    { router: { interceptors: [storeErrors] } },
+    { router: { interceptors: [apiErrors] } },
   );
   return createClient(LeadService, transport);
 }

@@ -1,16 +1,8 @@
+import type { EventHub, Orchestrator, ProjectRouter } from '@codeframe/orchestrator';
 import { type Event, EventSchema, type LeadService } from '@codeframe/proto';
 import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
 import { type Store, StoreError, storedEncoding } from '@codeframe/store';
-import {
-  Code,
-  ConnectError,
-  type HandlerContext,
-  type Interceptor,
-  type ServiceImpl,
-} from '@connectrpc/connect';
-import type { EventHub } from './event-hub.js';
-import type { Orchestrator } from './orchestrator.js';
-import type { ProjectRouter } from './project-router.js';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 
 const MAX_NAME_LENGTH = 200;
 /** The largest PRD a project takes: a spec, not a data set (the RPC limit is 8 MiB). */
@@ -218,23 +210,3 @@ export function leadService({
     },
   };
 }
-
-/** Turns the store's errors into the API's codes, with the store's sentence: a storage fault
- * (full disk; locked, read-only or failing database) is one the caller may retry. */
-export const storeErrors: Interceptor = (next) => async (req) => {
-  try {
-    return await next(req);
-  } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
-    const code = {
-      not_found: Code.NotFound,
-      conflict: Code.FailedPrecondition,
-      invalid: Code.InvalidArgument,
-      exhausted: Code.ResourceExhausted,
-      unavailable: Code.Unavailable,
-      // Another lead owns the project now: the same call, made again, reaches it.
-      fenced: Code.Unavailable,
-    }[err.code];
-    throw new ConnectError(err.message, code);
-  }
-};

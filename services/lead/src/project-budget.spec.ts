@@ -1,3 +1,4 @@
+import { budgetLeft, NO_TASK_LIMITS, taskLimits } from '@codeframe/orchestrator';
 import {
   BlockerStatus,
   LeadService,
@@ -8,9 +9,9 @@ import {
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
+import { apiErrors } from './api-errors.js';
 import { leadParts } from './lead-parts.fixture.js';
-import { leadService, storeErrors } from './lead-service.js';
-import { budgetLeft, NO_TASK_LIMITS, taskLimits } from './project-budget.js';
+import { leadService } from './lead-service.js';
 
 async function lead() {
   const store = await openSqliteStore(':memory:');
@@ -19,7 +20,7 @@ async function lead() {
     (router) => {
       router.service(LeadService, leadService(parts));
     },
-    { router: { interceptors: [storeErrors] } },
+    { router: { interceptors: [apiErrors] } },
   );
   return { store, client: createClient(LeadService, transport) };
 }

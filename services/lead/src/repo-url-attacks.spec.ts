@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeadService } from '@codeframe/proto';
+import type { RepoUrlSettings } from '@codeframe/repos';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiErrors } from './api-errors.js';
 import { leadParts } from './lead-parts.fixture.js';
-import { leadService, storeErrors } from './lead-service.js';
-import type { RepoUrlSettings } from './repo-url-policy.js';
+import { leadService } from './lead-service.js';
 
 // Every repository URL a user could hand CreateProject to turn the lead's or a worker's git
 // against something it must not touch. Each is refused at once with INVALID_ARGUMENT and a
@@ -52,7 +53,7 @@ async function lead(settings: Partial<RepoUrlSettings> = {}) {
   });
   const transport = createRouterTransport(
     (router) => router.service(LeadService, leadService(parts)),
-    { router: { interceptors: [storeErrors] } },
+    { router: { interceptors: [apiErrors] } },
   );
   return { client: createClient(LeadService, transport), store };
 }

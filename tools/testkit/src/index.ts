@@ -35,4 +35,5 @@ export {
   startServiceProcess,
   WORKSPACE_ROOT,
 } from './service-process.js';
+export { pushTask, testGit } from './task-branch.js';
 export { HERE, type Link, netnsUnavailable, TestNetwork } from './test-network.js';

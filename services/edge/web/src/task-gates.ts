@@ -1,7 +1,7 @@
 import type { EventOf, QualityGate } from './protocol.js';
 
 // A task's quality gates as the drawer shows them: the latest result of each gate, in the
-// order they first ran, as the lead keeps them on the task (services/lead/src/task-gates.ts).
+// order they first ran, as the lead keeps them on the task (libs/orchestrator/src/task-gates.ts).
 
 /** `gates` with the result `event` reports replacing the earlier one of the same gate. */
 export function withGate(

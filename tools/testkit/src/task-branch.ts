@@ -1,4 +1,4 @@
-// A worker's part in the lead's git specs: a task branch pushed to a project's repository.
+// A worker's part in the lead's git specs (libs/repos, libs/orchestrator): a task branch pushed to a project's repository.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 const IDENTITY = ['-c', 'user.name=Worker', '-c', 'user.email=worker@example.com'];
 
-export async function git(args: string[], cwd?: string): Promise<string> {
+/** git with a worker's identity, in `cwd`; its trimmed output. */
+export async function testGit(args: string[], cwd?: string): Promise<string> {
   const { stdout } = await exec('git', [...IDENTITY, ...args], { cwd });
   return stdout.trim();
 }
@@ -24,11 +25,11 @@ export async function pushTask(
   base = 'main',
 ): Promise<string> {
   const clone = join(dir, `worker-${++clones}`);
-  await git(['clone', '--quiet', url, clone]);
-  await git(['checkout', '--quiet', '-b', branch, base], clone);
+  await testGit(['clone', '--quiet', url, clone]);
+  await testGit(['checkout', '--quiet', '-b', branch, base], clone);
   for (const [name, text] of Object.entries(files)) await writeFile(join(clone, name), text);
-  await git(['add', '--all'], clone);
-  await git(['commit', '--quiet', '-m', `work on ${branch}`], clone);
-  await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], clone);
-  return git(['rev-parse', 'HEAD'], clone);
+  await testGit(['add', '--all'], clone);
+  await testGit(['commit', '--quiet', '-m', `work on ${branch}`], clone);
+  await testGit(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], clone);
+  return testGit(['rev-parse', 'HEAD'], clone);
 }

@@ -1,5 +1,5 @@
 import type { MainVerified, Project, Task, VerifyCommitResponse } from '@codeframe/proto';
-import { serialised } from '@codeframe/runtime';
+import type { RepoAccess } from '@codeframe/repos';
 import {
   branchHeads,
   MERGE_QUEUE,
@@ -7,9 +7,9 @@ import {
   type MergeOutcome,
   mergeTaskBranches,
   moveBranch,
-} from './project-repo.js';
-import { unknownBranch } from './project-repo-error.js';
-import type { RepoAccess } from './project-repos.js';
+  unknownBranch,
+} from '@codeframe/repos';
+import { serialised } from '@codeframe/runtime';
 import type { Replica } from './worker-pool.js';
 
 // The one lane by which merges reach main. The merges waiting when the lane comes round are

@@ -1,13 +1,12 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { type LlmClient, LlmError, toProtoUsage, type UsageTotals } from '@codeframe/llm';
 import { type Project, type Task, type TaskResult, TaskStatus } from '@codeframe/proto';
+import type { RepoAccess } from '@codeframe/repos';
+import { branchDiff, ProjectRepoError } from '@codeframe/repos';
 import type { Logger } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import type { ProjectBudget, StoppableRun } from './project-budget.js';
-import { branchDiff } from './project-repo.js';
-import { ProjectRepoError } from './project-repo-error.js';
-import type { RepoAccess } from './project-repos.js';
-import type { ProjectState } from './project-state.js';
+import type { ProjectLedger } from './project-ledger.js';
 import { cappedDiff, REVIEW_SYSTEM, reviewPrompt, SUBMIT_REVIEW_TOOL } from './review-prompt.js';
 import { readVerdict, type Verdict, verdictText } from './review-verdict.js';
 import { askForToolCall } from './tool-answer.js';
@@ -22,7 +21,7 @@ export interface ReviewSettings {
 export const DEFAULT_REVIEW: ReviewSettings = { byDefault: true, maxRounds: 2 };
 
 export interface TaskReviewOptions {
-  state: ProjectState;
+  state: ProjectLedger;
   llm: LlmClient;
   dataDir: string;
   logger: Logger;
@@ -169,7 +168,7 @@ export class TaskReview {
 
 /** A review stopped by its run's signal: cancelled, stopped by the budget (the work waits on
  * its branch for the next attempt), or the lead shutting down (it runs again on restart). */
-function interrupted(run: StoppableRun, state: ProjectState): ReviewStep {
+function interrupted(run: StoppableRun, state: ProjectLedger): ReviewStep {
   if (run.cancelled) {
     return {
       outcome: 'cancelled',

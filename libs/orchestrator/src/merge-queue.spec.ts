@@ -10,10 +10,10 @@ import {
   type Task,
   VerifyCommitResponseSchema,
 } from '@codeframe/proto';
+import { createProjectRepo } from '@codeframe/repos';
+import { testGit as git, pushTask } from '@codeframe/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
-import { createProjectRepo } from './project-repo.js';
-import { git, pushTask } from './task-branch.fixture.js';
 import type { Replica } from './worker-pool.js';
 
 let dir: string;

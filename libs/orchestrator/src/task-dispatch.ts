@@ -9,6 +9,8 @@ import {
   type TaskResult,
   TaskStatus,
 } from '@codeframe/proto';
+import type { RepoAccess } from '@codeframe/repos';
+import { ProjectRepoError } from '@codeframe/repos';
 import type { Logger } from '@codeframe/runtime';
 import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -21,16 +23,15 @@ import {
   type TaskLimitSettings,
   taskLimits,
 } from './project-budget.js';
-import { ProjectRepoError } from './project-repo-error.js';
-import type { RepoAccess } from './project-repos.js';
-import type { ProjectState } from './project-state.js';
+import type { ProjectLedger } from './project-ledger.js';
 import { TaskArtifacts } from './task-artifacts.js';
 import { clearGates, recordGate } from './task-gates.js';
+import { workerMayReport } from './task-lifecycle.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 export interface DispatchOptions {
-  state: ProjectState;
+  state: ProjectLedger;
   pool: WorkerPool;
   dataDir: string;
   logger: Logger;
@@ -73,7 +74,7 @@ export class TaskDispatch {
     this.#artifacts = new TaskArtifacts(o.dataDir, o.logger);
   }
 
-  private get state(): ProjectState {
+  private get state(): ProjectLedger {
     return this.o.state;
   }
 
@@ -85,12 +86,9 @@ export class TaskDispatch {
     });
     const attempt = await this.state.store.startAttempt(task.id, replica.address);
     await clearGates(this.state.store, task.id);
-    await this.state.setTaskStatus(
-      task,
-      TaskStatus.ASSIGNED,
-      `dispatched to ${replica.address}`,
-      attempt.number,
-    );
+    await this.state.setTaskStatus(task, TaskStatus.ASSIGNED, `dispatched to ${replica.address}`, {
+      attempt: attempt.number,
+    });
     await this.state.emit(project.id, {
       case: 'taskAssigned',
       value: { taskId: task.id, worker: replica.address, kind: task.kind, attempt: attempt.number },
@@ -140,6 +138,12 @@ export class TaskDispatch {
         // The others change what the store holds first; they wait for the log to catch up.
         await window.settle();
         if (payload.case === 'taskStatusChanged') {
+          // A worker reports only that it began; any other status it claims is not its to set.
+          const from = (await this.state.task(task.id)).status;
+          if (!workerMayReport(from, payload.value.to)) {
+            log.warn({ from, to: payload.value.to }, 'ignored a status the worker may not set');
+            continue;
+          }
           await this.state.store.updateTask(task.id, { status: payload.value.to });
         }
         if (payload.case === 'qualityGate') {
@@ -192,12 +196,7 @@ export class TaskDispatch {
         failure?.code === Code.InvalidArgument || failure?.code === Code.FailedPrecondition;
       if (refused || this.o.stopped()) {
         if (this.o.stopped()) return;
-        await this.state.store.updateTask(task.id, { error: reason });
-        await this.state.setTaskStatus(
-          current,
-          TaskStatus.FAILED,
-          `the worker refused the task: ${reason}`,
-        );
+        await this.state.fail(current, `the worker refused the task: ${reason}`, reason);
         return;
       }
       if (connectionLost(failure)) this.o.pool.markDown(replica);
@@ -260,8 +259,7 @@ export class TaskDispatch {
           // Not a conflict: the branch is missing, the repository unreachable or refusing.
           // The work stays on its branch; RetryTask runs the task again.
           const reason = `could not merge task/${task.id} into main: ${err.message}`;
-          await this.state.store.updateTask(task.id, { error: reason });
-          await this.state.setTaskStatus(task, TaskStatus.FAILED, reason);
+          await this.state.fail(task, reason);
           return;
         }
         if (merge.merged && merge.red) return this.o.main.reverted(task, attempt, merge);
@@ -312,12 +310,7 @@ export class TaskDispatch {
         await this.state.setTaskStatus(task, TaskStatus.CANCELLED, result.error || 'cancelled');
         return;
       default:
-        await this.state.store.updateTask(task.id, { error: result.error });
-        await this.state.setTaskStatus(
-          task,
-          TaskStatus.FAILED,
-          result.error || TaskOutcome[result.outcome],
-        );
+        await this.state.fail(task, result.error || TaskOutcome[result.outcome], result.error);
     }
   }
 }

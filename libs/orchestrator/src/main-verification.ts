@@ -11,13 +11,13 @@ import {
   type VerifyCommitResponse,
   VerifyCommitResponseSchema,
 } from '@codeframe/proto';
+import type { RepoAccess } from '@codeframe/repos';
+import { type MergeItem, mainSha } from '@codeframe/repos';
 import { type Logger, serialised } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
-import { type MergeItem, mainSha } from './project-repo.js';
-import type { RepoAccess } from './project-repos.js';
-import type { ProjectState } from './project-state.js';
+import type { ProjectLedger } from './project-ledger.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 // A main that stays green. Merges reach main through the merge queue (merge-queue.ts): stacked
@@ -33,7 +33,7 @@ import type { Replica, WorkerPool } from './worker-pool.js';
 // previous attempt, once; when it is red again it becomes a blocker with that output.
 
 export interface MainVerificationOptions {
-  state: ProjectState;
+  state: ProjectLedger;
   pool: WorkerPool;
   dataDir: string;
   logger: Logger;

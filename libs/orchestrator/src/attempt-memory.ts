@@ -6,13 +6,12 @@ import {
   type Task,
   type TaskResult,
 } from '@codeframe/proto';
+import type { RepoAccess } from '@codeframe/repos';
+import { containsMain, keepBranch, ProjectRepoError } from '@codeframe/repos';
 import type { Logger } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { dependencyContext } from './dependency-context.js';
-import { containsMain, keepBranch } from './project-repo.js';
-import { ProjectRepoError } from './project-repo-error.js';
-import type { RepoAccess } from './project-repos.js';
-import type { ProjectState } from './project-state.js';
+import type { ProjectLedger } from './project-ledger.js';
 
 // A task remembers across attempts. The worker pushes each attempt's work to `task/<id>`
 // whatever its end; when an attempt ends without completing, the lead keeps that work on a
@@ -28,7 +27,7 @@ import type { ProjectState } from './project-state.js';
 const NO_MEMORY = new Set(['completed', 'blocked']);
 
 export interface AttemptMemoryOptions {
-  state: ProjectState;
+  state: ProjectLedger;
   dataDir: string;
   logger: Logger;
   repoAccess: (project: Project) => Promise<RepoAccess>;

@@ -10,7 +10,7 @@
 // overflows as before.
 import type { Event } from '@codeframe/proto';
 import { type EventPayload, type Store, StoreError } from '@codeframe/store';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { OrchestratorError } from './orchestrator-error.js';
 
 /** Events read from the store per query while a watcher catches up. */
 const PAGE_SIZE = 500;
@@ -43,7 +43,7 @@ class Watcher {
   }
 }
 
-interface ProjectState {
+interface ProjectLedger {
   watchers: Set<Watcher>;
   /** Resolved appends waiting for an earlier seq, ascending. */
   held: Event[];
@@ -74,7 +74,7 @@ export class EventHub {
   readonly #maxBacklog: number;
   readonly #paceMark: number;
   readonly #paceWaitMs: number;
-  readonly #projects = new Map<string, ProjectState>();
+  readonly #projects = new Map<string, ProjectLedger>();
 
   constructor(store: Store, options: EventHubOptions = {}) {
     this.#store = store;
@@ -166,11 +166,11 @@ export class EventHub {
           watcher.replaying = false;
         }
         if (watcher.overflowed) {
-          throw new ConnectError(
+          throw new OrchestratorError(
+            'overflow',
             `the watch of project "${projectId}" fell ${(state.last ?? last) - last} events behind ` +
               `(at most ${this.#maxBacklog} may wait); watch again with after_seq ${last}, ` +
               'the last seq it received, to get the rest',
-            Code.ResourceExhausted,
           );
         }
         const event = watcher.buffer.shift();
@@ -242,16 +242,16 @@ export class EventHub {
       return await this.#store.readEvents(projectId, afterSeq, PAGE_SIZE);
     } catch (err) {
       if (err instanceof StoreError && err.code === 'not_found') {
-        throw new ConnectError(
+        throw new OrchestratorError(
+          'not_found',
           `project "${projectId}" does not exist; create it first or check the id`,
-          Code.NotFound,
         );
       }
       throw err;
     }
   }
 
-  #state(projectId: string): ProjectState {
+  #state(projectId: string): ProjectLedger {
     let state = this.#projects.get(projectId);
     if (state === undefined) {
       state = {
@@ -272,7 +272,7 @@ export class EventHub {
    * Delivers held events while the next one follows the last delivered, or all of them once
    * no append is in flight: then nothing earlier can still arrive.
    */
-  #deliver(projectId: string, state: ProjectState): void {
+  #deliver(projectId: string, state: ProjectLedger): void {
     let n = 0;
     for (const event of state.held) {
       const next = state.last !== undefined && event.seq === state.last + 1n;
@@ -300,19 +300,19 @@ export class EventHub {
   }
 
   /** The watcher no longer holds the producers back (it caught up, or it is gone). */
-  #caughtUp(state: ProjectState, watcher: Watcher): void {
+  #caughtUp(state: ProjectLedger, watcher: Watcher): void {
     watcher.leftBehind = false;
     if (state.lagging.delete(watcher) && state.lagging.size === 0) this.#resume(state);
   }
 
   /** The laggards took too little to wait for: the producers go on without them. */
-  #leaveLaggardsBehind(state: ProjectState): void {
+  #leaveLaggardsBehind(state: ProjectLedger): void {
     for (const watcher of state.lagging) watcher.leftBehind = true;
     state.lagging.clear();
     this.#resume(state);
   }
 
-  #resume(state: ProjectState): void {
+  #resume(state: ProjectLedger): void {
     const pacing = state.pacing;
     if (pacing === undefined) return;
     state.pacing = undefined;
@@ -321,7 +321,7 @@ export class EventHub {
   }
 
   /** Keeps a project once its last seq is known (a few bytes), so it is asked only once. */
-  #forgetIfIdle(projectId: string, state: ProjectState): void {
+  #forgetIfIdle(projectId: string, state: ProjectLedger): void {
     const idle = state.watchers.size === 0 && state.inFlight === 0 && state.held.length === 0;
     if (idle && state.last === undefined) {
       this.#projects.delete(projectId);

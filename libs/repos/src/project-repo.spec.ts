@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testGit as git, pushTask as pushBranch } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   branchDiff,
@@ -15,7 +16,6 @@ import {
   plainBranchName,
 } from './project-repo.js';
 import { ProjectRepoError } from './project-repo-error.js';
-import { git, pushTask as pushBranch } from './task-branch.fixture.js';
 
 let dir: string;
 let dataDir: string;

@@ -7,15 +7,24 @@ import {
   type Task,
   TaskStatus,
 } from '@codeframe/proto';
-import type { EventPayload, Store } from '@codeframe/store';
-import { Code, ConnectError } from '@connectrpc/connect';
+import type { EventPayload, Store, TaskPatch } from '@codeframe/store';
 import type { EventHub } from './event-hub.js';
+import { OrchestratorError } from './orchestrator-error.js';
+import { checkMove } from './task-lifecycle.js';
+
+/** What a change of status writes beside it: the attempt it is about, and task fields
+ * (the error of a failure) stored in the same write as the status. */
+export interface StatusChange {
+  attempt?: number;
+  fields?: Omit<TaskPatch, 'status'>;
+}
 
 /**
  * Every change of a project's state goes through here, so each is stored and published as
- * its event together: a task's status, the project's status, a blocker.
+ * its event together: a task's status (checked against the lifecycle, task-lifecycle.ts),
+ * the project's status, a blocker.
  */
-export class ProjectState {
+export class ProjectLedger {
   constructor(
     readonly store: Store,
     private readonly hub: EventHub,
@@ -31,18 +40,26 @@ export class ProjectState {
     return this.hub.paced(projectId);
   }
 
+  /** Moves the task to `to` (from the status the store has now), with its fields in the
+   * same write, then publishes the change. A move the lifecycle does not allow is refused. */
   async setTaskStatus(
     task: Task,
     to: TaskStatus,
     reason: string,
-    attempt = task.attempt,
+    { attempt = task.attempt, fields }: StatusChange = {},
   ): Promise<void> {
     const from = (await this.task(task.id)).status;
-    await this.store.updateTask(task.id, { status: to });
+    checkMove(task.id, from, to);
+    await this.store.updateTask(task.id, { ...fields, status: to });
     await this.emit(task.projectId, {
       case: 'taskStatusChanged',
       value: { taskId: task.id, from, to, reason, attempt },
     });
+  }
+
+  /** The task failed: its error and status in one write, then the event. */
+  fail(task: Task, reason: string, error = reason): Promise<void> {
+    return this.setTaskStatus(task, TaskStatus.FAILED, reason, { fields: { error } });
   }
 
   /** `main`: the verification of the final main, on a project's last status. */
@@ -65,13 +82,13 @@ export class ProjectState {
 
   async project(id: string): Promise<Project> {
     const project = await this.store.getProject(id);
-    if (!project) throw new ConnectError(`project "${id}" does not exist`, Code.NotFound);
+    if (!project) throw new OrchestratorError('not_found', `project "${id}" does not exist`);
     return project;
   }
 
   async task(id: string): Promise<Task> {
     const task = await this.store.getTask(id);
-    if (!task) throw new ConnectError(`task "${id}" does not exist`, Code.NotFound);
+    if (!task) throw new OrchestratorError('not_found', `task "${id}" does not exist`);
     return task;
   }
 }

@@ -9,7 +9,8 @@ import {
   type TaskResult,
 } from '@codeframe/proto';
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { ProjectState } from './project-state.js';
+import { OrchestratorError } from './orchestrator-error.js';
+import type { ProjectLedger } from './project-ledger.js';
 
 /** What the lead sends every task besides its share of the budget; 0: the worker's default. */
 export interface TaskLimitSettings {
@@ -63,7 +64,7 @@ export function taskLimits(project: Project, settings: TaskLimitSettings): TaskL
 export const isProjectBlocker = (blocker: Blocker) => !blocker.taskId;
 
 export interface ProjectBudgetOptions {
-  state: ProjectState;
+  state: ProjectLedger;
   /** The dispatches in flight, of every project. */
   running: () => Iterable<StoppableRun>;
   /** Dispatches what is ready now. */
@@ -161,17 +162,17 @@ export class ProjectBudget {
 }
 
 /** Why a project waiting on its budget cannot go on (FAILED_PRECONDITION). */
-export function spentError(project: Project): ConnectError {
-  return new ConnectError(
+export function spentError(project: Project): OrchestratorError {
+  return new OrchestratorError(
+    'conflict',
     `project "${project.id}" has spent its budget (${usd(spentOf(project))} of ${usd(project.budgetUsd)}): raise it with SetProjectBudget (codeframe budget ${project.id} <usd>) to continue`,
-    Code.FailedPrecondition,
   );
 }
 
 /** The answer to AnswerBlocker on the budget blocker: it is resolved by a new budget. */
-export function notAnswerable(blocker: Blocker): ConnectError {
-  return new ConnectError(
+export function notAnswerable(blocker: Blocker): OrchestratorError {
+  return new OrchestratorError(
+    'conflict',
     `blocker "${blocker.id}" is the project's spent budget: raise it with SetProjectBudget (codeframe budget ${blocker.projectId} <usd>), which resolves it`,
-    Code.FailedPrecondition,
   );
 }

@@ -1,10 +1,13 @@
 import { addUsage, emptyUsage, type LlmClient, toProtoUsage } from '@codeframe/llm';
 import { type Blocker, type Project, ProjectStatus, type Task, TaskStatus } from '@codeframe/proto';
+import type { RepoUrlSettings } from '@codeframe/repos';
+import { DEFAULT_REPO_MAP_TOKENS, ProjectRepos, RepoMaps } from '@codeframe/repos';
 import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isFenced, isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
 import { MainVerification } from './main-verification.js';
+import { OrchestratorError } from './orchestrator-error.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
 import {
   isProjectBlocker,
@@ -13,13 +16,11 @@ import {
   ProjectBudget,
   type TaskLimitSettings,
 } from './project-budget.js';
-import { ProjectRepos } from './project-repos.js';
-import { ProjectState } from './project-state.js';
-import { DEFAULT_REPO_MAP_TOKENS, RepoMaps } from './repo-maps.js';
-import type { RepoUrlSettings } from './repo-url-policy.js';
+import { ProjectLedger } from './project-ledger.js';
 import { TaskArtifacts } from './task-artifacts.js';
 import { type RunningTask, TaskDispatch } from './task-dispatch.js';
 import { blockedByFailures, readyTasks } from './task-graph.js';
+import { FINAL_STATES, RUNNING_STATES, statusName } from './task-lifecycle.js';
 import { DEFAULT_REVIEW, type ReviewSettings } from './task-review.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -50,8 +51,6 @@ export interface OrchestratorOptions {
   owns?: (projectId: string) => boolean;
 }
 
-const RUNNING_STATES = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS]);
-const FINAL_STATES = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
 const RETRY_PLACEMENT_MS = 1_000;
 /** Passes that failed (the disk full, the database locked) are tried again, ever later. */
 const RETRY_PASS = { baseMs: 250, maxMs: 15_000 };
@@ -71,7 +70,7 @@ export class Orchestrator {
   readonly #faults = new Map<string, { failures: number; at: number }>();
   #stopped = false;
 
-  readonly state: ProjectState;
+  readonly state: ProjectLedger;
   readonly repos: ProjectRepos;
   readonly budget: ProjectBudget;
   readonly review: ReviewSettings;
@@ -82,7 +81,7 @@ export class Orchestrator {
   readonly main: MainVerification;
 
   constructor(private readonly o: OrchestratorOptions) {
-    this.state = new ProjectState(o.store, o.hub);
+    this.state = new ProjectLedger(o.store, o.hub);
     this.review = o.review ?? DEFAULT_REVIEW;
     this.repos = new ProjectRepos({ dataDir: o.dataDir, store: o.store, settings: o.repoUrls });
     this.artifacts = new TaskArtifacts(o.dataDir);
@@ -128,9 +127,9 @@ export class Orchestrator {
   async plan(projectId: string): Promise<Task[]> {
     const project = await this.state.project(projectId);
     if (project.status !== ProjectStatus.CREATED && project.status !== ProjectStatus.PLANNED) {
-      throw new ConnectError(
+      throw new OrchestratorError(
+        'conflict',
         `project "${projectId}" is ${projectStatusName(project.status)}: only a project that has not started can be planned`,
-        Code.FailedPrecondition,
       );
     }
     await this.state.setProjectStatus(
@@ -172,7 +171,7 @@ export class Orchestrator {
         ProjectStatus.CREATED,
         `planning failed: ${(err as Error).message}`,
       );
-      throw new ConnectError(`planning failed: ${(err as Error).message}`, Code.FailedPrecondition);
+      throw new OrchestratorError('conflict', `planning failed: ${(err as Error).message}`);
     }
   }
 
@@ -185,9 +184,9 @@ export class Orchestrator {
     if (project.status === ProjectStatus.PLANNED || project.status === ProjectStatus.PAUSED) {
       await this.state.setProjectStatus(projectId, ProjectStatus.RUNNING, 'started');
     } else if (project.status !== ProjectStatus.RUNNING) {
-      throw new ConnectError(
+      throw new OrchestratorError(
+        'conflict',
         `project "${projectId}" is ${projectStatusName(project.status)} and cannot start`,
-        Code.FailedPrecondition,
       );
     }
     this.schedule(projectId);
@@ -197,9 +196,9 @@ export class Orchestrator {
   async pause(projectId: string, reason = 'paused'): Promise<Project> {
     const project = await this.state.project(projectId);
     if (project.status !== ProjectStatus.RUNNING) {
-      throw new ConnectError(
+      throw new OrchestratorError(
+        'conflict',
         `project "${projectId}" is ${projectStatusName(project.status)}, not running`,
-        Code.FailedPrecondition,
       );
     }
     await this.state.setProjectStatus(projectId, ProjectStatus.PAUSED, reason);
@@ -209,9 +208,9 @@ export class Orchestrator {
   async resume(projectId: string): Promise<Project> {
     const project = await this.state.project(projectId);
     if (project.status !== ProjectStatus.PAUSED) {
-      throw new ConnectError(
+      throw new OrchestratorError(
+        'conflict',
         `project "${projectId}" is ${projectStatusName(project.status)}, not paused`,
-        Code.FailedPrecondition,
       );
     }
     await this.budget.checkResume(projectId);
@@ -221,9 +220,9 @@ export class Orchestrator {
   async cancelTask(taskId: string): Promise<Task> {
     const task = await this.state.task(taskId);
     if (FINAL_STATES.has(task.status)) {
-      throw new ConnectError(
-        `task "${taskId}" already ended ${taskStatusName(task.status)}`,
-        Code.FailedPrecondition,
+      throw new OrchestratorError(
+        'conflict',
+        `task "${taskId}" already ended ${statusName(task.status)}`,
       );
     }
     const run = this.#running.get(taskId);
@@ -240,9 +239,9 @@ export class Orchestrator {
   async retryTask(taskId: string): Promise<Task> {
     const task = await this.state.task(taskId);
     if (task.status !== TaskStatus.FAILED && task.status !== TaskStatus.CANCELLED) {
-      throw new ConnectError(
-        `task "${taskId}" is ${taskStatusName(task.status)}: only a failed or cancelled task can be retried`,
-        Code.FailedPrecondition,
+      throw new OrchestratorError(
+        'conflict',
+        `task "${taskId}" is ${statusName(task.status)}: only a failed or cancelled task can be retried`,
       );
     }
     await this.state.setTaskStatus(task, TaskStatus.PENDING, 'retry requested');
@@ -444,8 +443,7 @@ export class Orchestrator {
     const reason = `the lead could not run the task: ${(err as Error).message ?? err}`;
     this.o.logger.error({ err, projectId: task.projectId, taskId: task.id }, reason);
     try {
-      await this.o.store.updateTask(task.id, { error: reason });
-      await this.state.setTaskStatus(await this.state.task(task.id), TaskStatus.FAILED, reason);
+      await this.state.fail(await this.state.task(task.id), reason);
     } catch (again) {
       this.o.logger.error({ err: again, taskId: task.id }, 'could not record the failure');
     }
@@ -488,4 +486,3 @@ export class Orchestrator {
 }
 
 const projectStatusName = (status: ProjectStatus) => ProjectStatus[status].toLowerCase();
-const taskStatusName = (status: TaskStatus) => TaskStatus[status].toLowerCase().replace('_', ' ');
