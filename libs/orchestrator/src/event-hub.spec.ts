@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import { ActivityUpdateSchema, type Event } from '@codeframe/proto';
 import { type EventPayload, openSqliteStore } from '@codeframe/store';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { CommitWindow } from './commit-window.js';
 import { EventHub, type EventHubOptions } from './event-hub.js';
+import { OrchestratorError } from './orchestrator-error.js';
 
 const activity = (message: string): EventPayload => ({
   case: 'activityUpdate',
@@ -131,10 +131,11 @@ describe('EventHub', () => {
     expect(hub.watchers(id)).toBe(0);
     const err = await slow.next().then(
       () => undefined,
-      (e: unknown) => ConnectError.from(e),
+      (e: unknown) => e as OrchestratorError,
     );
-    expect(err?.code).toBe(Code.ResourceExhausted);
-    expect(err?.rawMessage).toMatch(/fell 100 events behind .*after_seq 1\b/);
+    expect(err).toBeInstanceOf(OrchestratorError);
+    expect(err?.code).toBe('overflow');
+    expect(err?.message).toMatch(/fell 100 events behind .*after_seq 1\b/);
     const rest = await take(hub.watch(id, 1n, new AbortController().signal), 100);
     expect(seqs(rest)).toEqual(range(2, 101));
   });
@@ -168,9 +169,10 @@ describe('EventHub', () => {
     await appendMany(hub, id, 40);
     const err = await stuck.next().then(
       () => undefined,
-      (e: unknown) => ConnectError.from(e),
+      (e: unknown) => e as OrchestratorError,
     );
-    expect(err?.code).toBe(Code.ResourceExhausted);
+    expect(err).toBeInstanceOf(OrchestratorError);
+    expect(err?.code).toBe('overflow');
   });
 
   it('paces a burst to a slow watcher, which gets every event without being cut off', async () => {
@@ -258,10 +260,11 @@ describe('EventHub', () => {
     const watch = hub.watch('nope', 0n, new AbortController().signal);
     const err = await watch.next().then(
       () => undefined,
-      (e: unknown) => ConnectError.from(e),
+      (e: unknown) => e as OrchestratorError,
     );
-    expect(err?.code).toBe(Code.NotFound);
-    expect(err?.rawMessage).toMatch(/project "nope" does not exist/);
+    expect(err).toBeInstanceOf(OrchestratorError);
+    expect(err?.code).toBe('not_found');
+    expect(err?.message).toMatch(/project "nope" does not exist/);
     expect(hub.watchers('nope')).toBe(0);
   });
 

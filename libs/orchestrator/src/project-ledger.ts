@@ -10,7 +10,7 @@ import {
 import type { EventPayload, Store, TaskPatch } from '@codeframe/store';
 import type { EventHub } from './event-hub.js';
 import { OrchestratorError } from './orchestrator-error.js';
-import { checkMove } from './task-lifecycle.js';
+import { checkMove, workerMayReport } from './task-lifecycle.js';
 
 /** What a change of status writes beside it: the attempt it is about, and task fields
  * (the error of a failure) stored in the same write as the status. */
@@ -55,6 +55,14 @@ export class ProjectLedger {
       case: 'taskStatusChanged',
       value: { taskId: task.id, from, to, reason, attempt },
     });
+  }
+
+  /** A worker's report that the task changed status: stored when it is the worker's to make
+   * (task-lifecycle.ts: it began work), else refused (false) and nothing is written. */
+  async reportedByWorker(taskId: string, to: TaskStatus): Promise<boolean> {
+    if (!workerMayReport((await this.task(taskId)).status, to)) return false;
+    await this.store.updateTask(taskId, { status: to });
+    return true;
   }
 
   /** The task failed: its error and status in one write, then the event. */

@@ -26,7 +26,6 @@ import {
 import type { ProjectLedger } from './project-ledger.js';
 import { TaskArtifacts } from './task-artifacts.js';
 import { clearGates, recordGate } from './task-gates.js';
-import { workerMayReport } from './task-lifecycle.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
@@ -138,13 +137,11 @@ export class TaskDispatch {
         // The others change what the store holds first; they wait for the log to catch up.
         await window.settle();
         if (payload.case === 'taskStatusChanged') {
-          // A worker reports only that it began; any other status it claims is not its to set.
-          const from = (await this.state.task(task.id)).status;
-          if (!workerMayReport(from, payload.value.to)) {
-            log.warn({ from, to: payload.value.to }, 'ignored a status the worker may not set');
+          // A status the worker may not set is left out, of the store and of the log.
+          if (!(await this.state.reportedByWorker(task.id, payload.value.to))) {
+            log.warn({ to: payload.value.to }, 'ignored a task status the worker may not set');
             continue;
           }
-          await this.state.store.updateTask(task.id, { status: payload.value.to });
         }
         if (payload.case === 'qualityGate') {
           await recordGate(this.state.store, task.id, payload.value);
