@@ -25,7 +25,7 @@ const USAGE = `usage: npm start [-- [--once] [--example <name> | --prd <file>] [
   --example <name>   the example to build (default: ${DEFAULT_EXAMPLE}; see examples/)
   --prd <file>       build this PRD instead (offline, fake-anthropic only knows the examples)
   --services-only    start the services and wait, without running anything
-  --verbose          also print the services' debug lines
+  --verbose          keep printing the services' info lines during the run
 `;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
