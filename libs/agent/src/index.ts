@@ -26,6 +26,7 @@ export {
   type CommandOptions,
   type CommandResult,
   Sandbox,
+  type SandboxMode,
   type SandboxSettings,
   SandboxUnavailable,
 } from './sandbox.js';
