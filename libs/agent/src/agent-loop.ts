@@ -48,9 +48,9 @@ import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
 import { measureBaseline } from './test-baseline.js';
 import { testVerdict } from './test-verdict.js';
-import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { ToolRunner } from './tool-runner.js';
 import type { Tool } from './toolchain.js';
+import { TOOL_DEFINITIONS } from './tools/index.js';
 
 export interface AgentLimits {
   maxAttempts: number;

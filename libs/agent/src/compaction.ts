@@ -11,7 +11,7 @@ import type { TaskEvent } from '@codeframe/proto';
 import type { Conversation } from './conversation.js';
 import type { EventChannel } from './event-channel.js';
 import type { TaskEventFactory } from './task-events.js';
-import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { TOOL_DEFINITIONS } from './tools/index.js';
 
 export interface CompactionInput {
   llm: LlmClient;

@@ -1,10 +1,10 @@
 import type { TaskEvent } from '@codeframe/proto';
+import { commandStatus } from './command-status.js';
 import type { EventChannel } from './event-channel.js';
 import type { Workspace } from './git-workspace.js';
 import { dependencyInstallCommand } from './project-files.js';
 import type { Sandbox } from './sandbox.js';
 import type { TaskEventFactory } from './task-events.js';
-import { commandStatus } from './tool-runner.js';
 
 export interface InstallInput {
   workspace: Workspace;

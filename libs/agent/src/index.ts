@@ -26,6 +26,7 @@ export {
   type CommandOptions,
   type CommandResult,
   Sandbox,
+  type SandboxMode,
   type SandboxSettings,
   SandboxUnavailable,
 } from './sandbox.js';
@@ -40,9 +41,9 @@ export {
 export { type TaskEventFactory, taskEvents } from './task-events.js';
 export { parseTestOutput } from './test-output.js';
 export { runTests, type TestRun } from './test-runner.js';
-export { TOOL_DEFINITIONS } from './tool-definitions.js';
 export { type ToolOutcome, ToolRunner } from './tool-runner.js';
 export { describeEnvironment, probeToolchain, type Tool } from './toolchain.js';
+export { TOOL_DEFINITIONS } from './tools/index.js';
 export { type WorkerIdentity, type WorkerRuntime, workerService } from './worker-service.js';
 export { workerSettings } from './worker-settings.js';
 export { commitAll, pushBranch } from './workspace-commit.js';

@@ -1,4 +1,5 @@
 import type { Task, TaskEvent } from '@codeframe/proto';
+import { commandStatus } from './command-status.js';
 import type { EventChannel } from './event-channel.js';
 import { type Workspace, WorkspaceError } from './git-workspace.js';
 import { type ProjectGate, projectGates } from './project-gates.js';
@@ -7,7 +8,6 @@ import { checkSkippedTests } from './skipped-tests.js';
 import type { TaskEventFactory } from './task-events.js';
 import type { TestBaseline } from './test-baseline.js';
 import type { TestRun } from './test-runner.js';
-import { commandStatus } from './tool-runner.js';
 import type { Tool } from './toolchain.js';
 
 // What runs after a task's tests pass and before its work is committed: the worker's check

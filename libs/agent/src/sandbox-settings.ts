@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError, env, type Logger, loadConfig } from '@codeframe/runtime';
 import { type AllowedHost, parseAllowedHost } from './egress-proxy.js';
-import type { SandboxSettings } from './sandbox.js';
+import { SANDBOX_MODES, type SandboxSettings } from './sandbox.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 
 /** The sandbox's variables, part of every worker's settings. */
 export const sandboxEnvSettings = {
   /** bwrap: commands run in bubblewrap; none: unsandboxed (warned per task). */
-  sandbox: env.oneOf('CODEFRAME_SANDBOX', ['bwrap', 'none'] as const, 'bwrap'),
+  sandbox: env.oneOf('CODEFRAME_SANDBOX', SANDBOX_MODES, 'bwrap'),
   /** registries: commands reach the package registries through the proxy; none: nothing. */
   sandboxNetwork: env.oneOf(
     'CODEFRAME_SANDBOX_NETWORK',

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowedHost } from './egress-proxy.js';
 import { prepareWorktree, type Workspace } from './git-workspace.js';
-import { type CommandOptions, Sandbox, type SandboxMode } from './sandbox.js';
+import { type CommandOptions, SANDBOX_MODES, Sandbox, type SandboxMode } from './sandbox.js';
 import { sandboxSettingsIn } from './sandbox-settings.js';
 
 let dir: string;
@@ -40,7 +40,7 @@ beforeAll(async () => {
   httpPort = (http.address() as { port: number }).port;
   // The "registry" is the HTTP server on loopback: allowed on its port, and only there.
   const allowedHosts = [parseAllowedHost(`http://127.0.0.1:${httpPort}`)];
-  for (const mode of ['bwrap', 'none'] as const) {
+  for (const mode of SANDBOX_MODES) {
     sandboxes[mode] = await Sandbox.create(
       sandboxSettingsIn(join(dir, mode), { mode, allowedHosts }),
     );
@@ -123,28 +123,23 @@ async function startSleepers(mode: SandboxMode, extra: Partial<CommandOptions>) 
 const node = (script: string) => `node -e ${JSON.stringify(script)}`;
 
 describe('Sandbox.run', () => {
-  it.each(['bwrap', 'none'] as const)(
-    'runs a command and passes its exit code (%s)',
-    async (mode) => {
-      const chunks: string[] = [];
-      const ok = await run(mode, 'echo hello; echo oops >&2', {
-        onOutput: (stream, chunk) => chunks.push(`${stream}:${chunk}`),
-      });
-      expect(ok).toMatchObject({
-        exitCode: 0,
-        stdout: 'hello\n',
-        stderr: 'oops\n',
-        truncated: false,
-      });
-      expect(chunks).toEqual(expect.arrayContaining(['stdout:hello\n', 'stderr:oops\n']));
-      expect((await run(mode, 'exit 3')).exitCode).toBe(3);
-      expect((await run(mode, 'echo "$GREETING"', { env: { GREETING: 'hi' } })).stdout).toBe(
-        'hi\n',
-      );
-    },
-  );
+  it.each(SANDBOX_MODES)('runs a command and passes its exit code (%s)', async (mode) => {
+    const chunks: string[] = [];
+    const ok = await run(mode, 'echo hello; echo oops >&2', {
+      onOutput: (stream, chunk) => chunks.push(`${stream}:${chunk}`),
+    });
+    expect(ok).toMatchObject({
+      exitCode: 0,
+      stdout: 'hello\n',
+      stderr: 'oops\n',
+      truncated: false,
+    });
+    expect(chunks).toEqual(expect.arrayContaining(['stdout:hello\n', 'stderr:oops\n']));
+    expect((await run(mode, 'exit 3')).exitCode).toBe(3);
+    expect((await run(mode, 'echo "$GREETING"', { env: { GREETING: 'hi' } })).stdout).toBe('hi\n');
+  });
 
-  it.each(['bwrap', 'none'] as const)(
+  it.each(SANDBOX_MODES)(
     'keeps the environment of the worker from the command (%s)',
     async (mode) => {
       process.env.SANDBOX_SPEC_SECRET = 'api-key';
@@ -159,7 +154,7 @@ describe('Sandbox.run', () => {
     },
   );
 
-  it.each(['bwrap', 'none'] as const)(
+  it.each(SANDBOX_MODES)(
     "runs the command nice to the worker, with the worktree's node_modules/.bin first (%s)",
     async (mode) => {
       const bin = join(worktree, 'node_modules', '.bin');
@@ -179,7 +174,7 @@ describe('Sandbox.run', () => {
   // Linux's autogroup scheduling shares the CPU between sessions first; only root may set a
   // session's group as often as commands start (others ten times a second, kernel-wide).
   const autogroup = existsSync('/proc/self/autogroup') && process.getuid?.() === 0;
-  it.skipIf(!autogroup).each(['bwrap', 'none'] as const)(
+  it.skipIf(!autogroup).each(SANDBOX_MODES)(
     `puts the command's session's scheduling group at its niceness (%s)${autogroup ? '' : ' (skipped: needs root and a kernel with autogroup scheduling)'}`,
     async (mode) => {
       const result = await run(mode, 'cat /proc/self/autogroup');
@@ -187,7 +182,7 @@ describe('Sandbox.run', () => {
     },
   );
 
-  it.each(['bwrap', 'none'] as const)(
+  it.each(SANDBOX_MODES)(
     'starts the command in a session of its own, with no controlling terminal (%s)',
     async (mode) => {
       // /proc/<pid>/stat: pid (comm) state ppid pgrp session tty_nr ...
@@ -290,19 +285,16 @@ describe('Sandbox.run', () => {
     );
   });
 
-  it.each(['bwrap', 'none'] as const)(
-    'kills the command and all it started on timeout (%s)',
-    async (mode) => {
-      // The sleeps outlast the test's timeout: a command not killed fails the test.
-      const { pending, marker, pgid } = await startSleepers(mode, { timeoutMs: 1_500 });
-      const result = await pending;
-      expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
-      expect(result.signal).toBe('SIGKILL');
-      expect(await survivorsAfterKill(pgid, marker)).toEqual([]);
-    },
-  );
+  it.each(SANDBOX_MODES)('kills the command and all it started on timeout (%s)', async (mode) => {
+    // The sleeps outlast the test's timeout: a command not killed fails the test.
+    const { pending, marker, pgid } = await startSleepers(mode, { timeoutMs: 1_500 });
+    const result = await pending;
+    expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
+    expect(result.signal).toBe('SIGKILL');
+    expect(await survivorsAfterKill(pgid, marker)).toEqual([]);
+  });
 
-  it.each(['bwrap', 'none'] as const)('kills the command when aborted (%s)', async (mode) => {
+  it.each(SANDBOX_MODES)('kills the command when aborted (%s)', async (mode) => {
     const controller = new AbortController();
     const { pending, marker, pgid } = await startSleepers(mode, { signal: controller.signal });
     controller.abort();

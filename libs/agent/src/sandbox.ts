@@ -25,7 +25,9 @@ import {
 // on processes, memory, file size and disk that stop it with a sentence naming the limit.
 // It and everything it starts die together when it exits, times out or is cancelled.
 
-export type SandboxMode = 'bwrap' | 'none';
+/** How commands run: in bubblewrap, or unsandboxed (CODEFRAME_SANDBOX). */
+export const SANDBOX_MODES = ['bwrap', 'none'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
 export type { CommandResult, OutputStream, SandboxBind, SandboxWorkspace };
 
 export interface SandboxSettings {

@@ -1,6 +1,6 @@
 import { TaskKind } from '@codeframe/proto';
 import { describe, expect, it } from 'vitest';
-import { validatePlan } from './plan-validation.js';
+import { checkPlannedTasks } from './plan-validation.js';
 
 const task = (key: string, depends_on: string[] = [], kind = 'backend') => ({
   key,
@@ -12,13 +12,13 @@ const task = (key: string, depends_on: string[] = [], kind = 'backend') => ({
 });
 
 const reason = (plan: unknown) => {
-  const check = validatePlan(plan);
+  const check = checkPlannedTasks(plan);
   return check.ok ? undefined : check.reason;
 };
 
-describe('validatePlan', () => {
+describe('checkPlannedTasks', () => {
   it('accepts a graph and maps kinds and dependencies', () => {
-    const check = validatePlan({
+    const check = checkPlannedTasks({
       tasks: [task('api'), task('ui', ['api'], 'frontend'), task('e2e', ['api', 'ui'], 'test')],
     });
     expect(check.ok).toBe(true);
@@ -53,13 +53,16 @@ describe('validatePlan', () => {
   it("reads a task's files into its description, checked against the repository", () => {
     const repo = { files: new Set(['src/slug.js', 'package.json']), dirs: new Set(['src']) };
     const files = (list: unknown) => ({ tasks: [{ ...task('a'), files: list }] });
-    const check = validatePlan(files(['src/slug.js', 'test/limit.test.js', 'src/slug.js']), repo);
+    const check = checkPlannedTasks(
+      files(['src/slug.js', 'test/limit.test.js', 'src/slug.js']),
+      repo,
+    );
     expect(check.ok && check.tasks[0]!.description).toBe(
       'd\n\nFiles: src/slug.js (exists), test/limit.test.js (new)',
     );
-    expect(validatePlan(files([]), repo).ok && true).toBe(true);
+    expect(checkPlannedTasks(files([]), repo).ok && true).toBe(true);
     const refused = (list: unknown) => {
-      const c = validatePlan(files(list), repo);
+      const c = checkPlannedTasks(files(list), repo);
       return c.ok ? undefined : c.reason;
     };
     expect(refused('src/slug.js')).toBe('task "a": "files" must be a list of paths');

@@ -1,5 +1,5 @@
 import { TaskKind } from '@codeframe/proto';
-import { validatePlan as checkGraph, type PlannedTask, StoreError } from '@codeframe/store';
+import { assertStorablePlan, type PlannedTask, StoreError } from '@codeframe/store';
 
 export type { PlannedTask };
 
@@ -27,7 +27,7 @@ export interface RepoPaths {
  * (existing files of it, or new ones). The reason is a sentence the model, and a person,
  * can act on.
  */
-export function validatePlan(input: unknown, repo?: RepoPaths): PlanCheck {
+export function checkPlannedTasks(input: unknown, repo?: RepoPaths): PlanCheck {
   const fail = (reason: string): PlanCheck => ({ ok: false, reason });
   const raw = (input as { tasks?: unknown } | null)?.tasks;
   if (!Array.isArray(raw)) return fail('the plan needs a "tasks" array');
@@ -73,7 +73,7 @@ export function validatePlan(input: unknown, repo?: RepoPaths): PlanCheck {
     });
   }
   try {
-    checkGraph(tasks);
+    assertStorablePlan(tasks);
   } catch (err) {
     if (err instanceof StoreError) return fail(err.message);
     throw err;

@@ -1,6 +1,6 @@
 import type { LlmClient, MessageParam, Tool, UsageTotals } from '@codeframe/llm';
 import { type DescribeResponse, TaskKind } from '@codeframe/proto';
-import { type PlannedTask, type RepoPaths, validatePlan } from './plan-validation.js';
+import { checkPlannedTasks, type PlannedTask, type RepoPaths } from './plan-validation.js';
 import { askForToolCall } from './tool-answer.js';
 
 const string = { type: 'string' } as const;
@@ -111,7 +111,7 @@ export async function planFromPrd(
     messages,
     count,
     read: (input) => {
-      const check = validatePlan(input, repo?.index);
+      const check = checkPlannedTasks(input, repo?.index);
       return check.ok ? { ok: true, value: check.tasks } : check;
     },
     noCall: 'no plan was submitted: call the submit_plan tool',

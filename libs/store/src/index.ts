@@ -4,7 +4,7 @@ export { storedEncoding } from './event-encoding.js';
 export { databaseUrlSetting, openStore } from './open-store.js';
 export type { LeaseSettings } from './pg-leases.js';
 export { openPgStore, type PgStoreOptions } from './pg-store.js';
-export { validatePlan } from './plan-validation.js';
+export { assertStorablePlan } from './plan-validation.js';
 export { openSqliteStore } from './sqlite-store.js';
 export {
   type Attempt,

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Task, TaskStatus } from '@codeframe/proto';
 import { type PgSql, requireProject } from './pg-sql.js';
-import { validatePlan } from './plan-validation.js';
+import { assertStorablePlan } from './plan-validation.js';
 import {
   type AttemptRow,
   newAttemptRow,
@@ -26,7 +26,7 @@ export class PgTasks {
   constructor(private readonly sql: PgSql) {}
 
   async savePlan(projectId: string, planned: PlannedTask[]): Promise<Task[]> {
-    validatePlan(planned);
+    assertStorablePlan(planned);
     await this.sql.transaction(async (tx) => {
       if (!(await tx.one('SELECT 1 FROM projects WHERE id = $1 FOR UPDATE', [projectId]))) {
         throw notFound('project', projectId);

@@ -5,7 +5,7 @@ import { type PlannedTask, StoreError } from './store.js';
 const invalid = (message: string) => new StoreError('invalid', message);
 
 /** Throws StoreError('invalid') for empty or duplicate keys, unknown or self deps, and cycles. */
-export function validatePlan(tasks: PlannedTask[]): void {
+export function assertStorablePlan(tasks: PlannedTask[]): void {
   const byKey = new Map<string, PlannedTask>();
   for (const task of tasks) {
     if (task.key.trim() === '') throw invalid(`a task titled "${task.title}" has an empty key`);

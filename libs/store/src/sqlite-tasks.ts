@@ -1,7 +1,7 @@
 // Plans, tasks and their attempts in SQLite.
 import { randomUUID } from 'node:crypto';
 import { type Task, TaskStatus } from '@codeframe/proto';
-import { validatePlan } from './plan-validation.js';
+import { assertStorablePlan } from './plan-validation.js';
 import {
   type AttemptRow,
   newAttemptRow,
@@ -24,7 +24,7 @@ export class SqliteTasks {
   constructor(private readonly sql: Statements) {}
 
   savePlan(projectId: string, planned: PlannedTask[]): Task[] {
-    validatePlan(planned);
+    assertStorablePlan(planned);
     return this.sql.transaction(() => {
       requireProject(this.sql, projectId);
       const started = this.sql.one<{ key: string }>(
