@@ -19,6 +19,9 @@ export type BrowserEvent = {
 
 export type BrowserEventType = BrowserEvent['type'];
 
+/** One event type's frame, e.g. `EventOf<'task_status_changed'>`. */
+export type EventOf<T extends BrowserEventType> = Extract<BrowserEvent, { type: T }>;
+
 /** What `GET /api/projects/<id>/snapshot` returns: the state as of event `seq`. */
 export interface BrowserSnapshot {
   project: SnakeKeys<ProjectJson>;
@@ -26,6 +29,14 @@ export interface BrowserSnapshot {
   blockers: SnakeKeys<BlockerJson>[];
   seq: number;
 }
+
+export type BrowserProject = BrowserSnapshot['project'];
+export type BrowserTask = BrowserSnapshot['tasks'][number];
+export type BrowserBlocker = BrowserSnapshot['blockers'][number];
+export type BrowserUsage = NonNullable<BrowserTask['usage']>;
+export type BrowserTestSummary = NonNullable<BrowserTask['tests']>;
+export type BrowserQualityGate = NonNullable<BrowserTask['gates']>[number];
+export type BrowserMainVerified = NonNullable<EventOf<'project_status'>['main']>;
 
 /**
  * Where a subscriber's missed events came from: `none` when it missed nothing, `buffer`

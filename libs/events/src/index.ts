@@ -5,16 +5,6 @@ export {
   toBrowserSnapshot,
   toBrowserTask,
 } from './browser-event.js';
-export type {
-  BrowserEvent,
-  BrowserEventType,
-  BrowserSnapshot,
-  ClientFrame,
-  PayloadCase,
-  Recovery,
-  ServerFrame,
-} from './browser-protocol.js';
-export { CloseCode } from './browser-protocol.js';
 export {
   type EdgeGrant,
   EdgeTokenError,
@@ -23,4 +13,5 @@ export {
   verifyEdgeToken,
 } from './edge-token.js';
 export { EventRing } from './event-ring.js';
-export type { SnakeCase, SnakeKeys } from './snake-keys.js';
+// The browser-safe part, also importable alone as `@codeframe/events/view`.
+export * from './view.js';

@@ -1,7 +1,9 @@
 // What the edge's end-to-end tests share: a brain that plays a small project at a pace the
 // test controls, the edge process in front of a cluster, and a WebSocket client that
 // records frames.
+import { isFinished } from '@codeframe/events';
 import { type Brain, passingTest, toolUse } from '@codeframe/fake-anthropic';
+import type { ProjectStatusJson } from '@codeframe/proto';
 import { type ServiceProcess, startServiceProcess } from '@codeframe/testkit';
 import WebSocket from 'ws';
 
@@ -224,5 +226,4 @@ export class FrameClient {
 }
 
 export const isEnd = (f: Frame) =>
-  f.type === 'project_status' &&
-  (f.status === 'PROJECT_STATUS_COMPLETED' || f.status === 'PROJECT_STATUS_FAILED');
+  f.type === 'project_status' && isFinished(f.status as ProjectStatusJson);

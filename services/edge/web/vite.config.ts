@@ -1,7 +1,9 @@
 // Builds the dashboard into services/edge/web/dist, which the edge serves as static files.
-// Relative asset URLs (`base: './'`) so the page works wherever the edge mounts it.
+// Relative asset URLs (`base: './'`) so the page works wherever the edge mounts it. The
+// workspace's libs are bundled from their sources (`@codeframe/source`), so the bundle does
+// not wait on their builds.
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -9,6 +11,7 @@ export default defineConfig({
   root,
   base: './',
   publicDir: false,
+  resolve: { conditions: ['@codeframe/source', ...defaultClientConditions] },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -1,14 +1,18 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { ProjectView, toBrowserEvent } from '@codeframe/events';
 import { EventSchema, TaskKind } from '@codeframe/proto';
 import { describe, expect, it } from 'vitest';
 import { eventLine } from './event-lines.js';
-import { RunState } from './run-state.js';
 
-/** A run's state after a plan of one task `t1` with `key`. */
-function planned(key: string, kind = TaskKind.BACKEND): RunState {
-  const state = new RunState();
+/** An event as the CLI folds and prints it: in the browser's shape. */
+const browser = (init: MessageInitShape<typeof EventSchema>) =>
+  toBrowserEvent(create(EventSchema, init));
+
+/** A run's view after a plan of one task `t1` with `key`. */
+function planned(key: string, kind = TaskKind.BACKEND): ProjectView {
+  const state = new ProjectView();
   state.apply(
-    create(EventSchema, {
+    browser({
       projectId: 'p',
       seq: 1n,
       payload: {
@@ -23,7 +27,7 @@ function planned(key: string, kind = TaskKind.BACKEND): RunState {
 describe('eventLine', () => {
   it('prints a compaction of a task conversation with its tokens before and after', () => {
     const state = planned('store');
-    const compacted = create(EventSchema, {
+    const compacted = browser({
       projectId: 'p',
       seq: 2n,
       payload: {
@@ -42,7 +46,7 @@ describe('eventLine', () => {
   });
 
   it('prints a correction without naming what failed: the line before it does', () => {
-    const correction = create(EventSchema, {
+    const correction = browser({
       projectId: 'p',
       seq: 2n,
       payload: {
@@ -57,7 +61,7 @@ describe('eventLine', () => {
 
   it('prints a task unblocked by its key', () => {
     const state = planned('after');
-    const unblocked = create(EventSchema, {
+    const unblocked = browser({
       projectId: 'p',
       seq: 2n,
       payload: { case: 'taskUnblocked', value: { taskId: 't1' } },
@@ -68,7 +72,7 @@ describe('eventLine', () => {
   it('prints a review verdict with its comments, escaped', () => {
     const state = planned('cli');
     const review = (approved: boolean, comments: { path: string; line: number; body: string }[]) =>
-      create(EventSchema, {
+      browser({
         projectId: 'p',
         seq: 2n,
         payload: {
@@ -101,7 +105,7 @@ describe('eventLine', () => {
   it('prints a quality gate: passed, or failed with the start of its output', () => {
     const state = planned('math');
     const gate = (passed: boolean, summary: string) =>
-      create(EventSchema, {
+      browser({
         projectId: 'p',
         seq: 2n,
         payload: {
@@ -119,7 +123,7 @@ describe('eventLine', () => {
     const state = planned('page', TaskKind.FRONTEND);
     const check = (value: object) =>
       eventLine(
-        create(EventSchema, {
+        browser({
           projectId: 'p',
           seq: 2n,
           payload: { case: 'browserCheck', value: { taskId: 't1', ...value } },
@@ -142,7 +146,7 @@ describe('eventLine', () => {
 
   it('prints the check of a merge, and says when a red merge was taken out', () => {
     const state = planned('store');
-    const red = create(EventSchema, {
+    const red = browser({
       projectId: 'p',
       seq: 2n,
       payload: {

@@ -1,104 +1,103 @@
-import type { Event } from '@codeframe/proto';
-import { TaskStatus } from '@codeframe/proto';
+import { type BrowserEvent, isMerge, type ProjectView } from '@codeframe/events';
 import { formatCost, printable, projectStatusName, taskStatusName } from './format.js';
-import type { RunState } from './run-state.js';
 
 /**
  * One line for each event worth a line in a log of the run (status changes, tests,
  * corrections, commits, blockers, the project's status); undefined for the rest.
  */
-export function eventLine(event: Event, state: RunState): string | undefined {
-  const { payload } = event;
-  const key = (taskId: string) => printable(state.tasks.get(taskId)?.key ?? taskId.slice(0, 8));
+export function eventLine(event: BrowserEvent, view: ProjectView): string | undefined {
+  const key = (taskId = '') => printable(view.taskKey(taskId));
   // Everything else an event says came from the model or a worker: printed escaped.
-  const p = (text: string) => printable(text);
-  switch (payload.case) {
-    case 'planReady':
-      return `plan ready: ${payload.value.tasks.length} tasks (${payload.value.tasks
+  const p = (text = '') => printable(text);
+  switch (event.type) {
+    case 'plan_ready': {
+      const tasks = event.tasks ?? [];
+      return `plan ready: ${tasks.length} tasks (${tasks
         .map((t) =>
-          t.dependsOn.length ? `${p(t.key)} after ${t.dependsOn.map(key).join('+')}` : p(t.key),
+          t.depends_on?.length
+            ? `${p(t.key)} after ${t.depends_on.map((id) => key(id)).join('+')}`
+            : p(t.key),
         )
         .join(', ')})`;
-    case 'taskAssigned':
-      return `${key(payload.value.taskId)}: assigned to ${p(payload.value.worker)} (attempt ${payload.value.attempt})`;
-    case 'taskStatusChanged': {
-      const { to, reason } = payload.value;
-      if (to === TaskStatus.ASSIGNED) return undefined;
-      const why = reason && to !== TaskStatus.IN_PROGRESS ? `: ${p(reason)}` : '';
-      return `${key(payload.value.taskId)}: ${taskStatusName(to)}${why}`;
     }
-    case 'testResult': {
-      const s = payload.value.summary;
+    case 'task_assigned':
+      return `${key(event.task_id)}: assigned to ${p(event.worker)} (attempt ${event.attempt ?? 0})`;
+    case 'task_status_changed': {
+      const { to, reason } = event;
+      if (to === 'TASK_STATUS_ASSIGNED') return undefined;
+      const why = reason && to !== 'TASK_STATUS_IN_PROGRESS' ? `: ${p(reason)}` : '';
+      return `${key(event.task_id)}: ${taskStatusName(to)}${why}`;
+    }
+    case 'test_result': {
+      const s = event.summary;
       if (!s) return undefined;
-      const verdict = s.failed > 0 || s.exitCode !== 0 ? '✗ tests failed' : '✓ tests passed';
-      return `${key(payload.value.taskId)}: ${verdict} (${s.passed} passed, ${s.failed} failed, ${p(s.framework)})`;
+      const failed = s.failed ?? 0;
+      const verdict = failed > 0 || (s.exit_code ?? 0) !== 0 ? '✗ tests failed' : '✓ tests passed';
+      return `${key(event.task_id)}: ${verdict} (${s.passed ?? 0} passed, ${failed} failed, ${p(s.framework)})`;
     }
-    case 'correctionAttempt':
-      return `${key(payload.value.taskId)}: correcting what failed above (attempt ${payload.value.attempt} of ${payload.value.maxAttempts})`;
-    case 'qualityGate': {
-      const g = payload.value;
-      const how = g.passed ? `✓ ${p(g.name)} passed` : `✗ ${p(g.name)} failed`;
-      const why = g.passed ? '' : `: ${p(g.summary.split('\n').slice(0, 2).join(' '))}`;
-      return `${key(g.taskId)}: ${how} (${p(g.command)})${why}`;
+    case 'correction_attempt':
+      return `${key(event.task_id)}: correcting what failed above (attempt ${event.attempt ?? 0} of ${event.max_attempts ?? 0})`;
+    case 'quality_gate': {
+      const how = event.passed ? `✓ ${p(event.name)} passed` : `✗ ${p(event.name)} failed`;
+      const why = event.passed
+        ? ''
+        : `: ${p((event.summary ?? '').split('\n').slice(0, 2).join(' '))}`;
+      return `${key(event.task_id)}: ${how} (${p(event.command)})${why}`;
     }
-    case 'browserCheck': {
-      const c = payload.value;
-      const shot = c.screenshot ? `\n    screenshot: codeframe artifact ${p(c.screenshot)}` : '';
-      if (c.passed) return `${key(c.taskId)}: ✓ page checked in Chromium${shot}`;
+    case 'browser_check': {
+      const shot = event.screenshot
+        ? `\n    screenshot: codeframe artifact ${p(event.screenshot)}`
+        : '';
+      if (event.passed) return `${key(event.task_id)}: ✓ page checked in Chromium${shot}`;
+      const consoleErrors = event.console_errors ?? [];
+      const missing = event.missing ?? [];
       const why = [
-        c.error && p(c.error),
-        c.consoleErrors.length &&
-          `${c.consoleErrors.length} console errors (${p(c.consoleErrors[0]!)})`,
-        c.missing.length && `missing ${c.missing.map(p).join(', ')}`,
+        event.error && p(event.error),
+        consoleErrors.length && `${consoleErrors.length} console errors (${p(consoleErrors[0])})`,
+        missing.length && `missing ${missing.map((m) => p(m)).join(', ')}`,
       ].filter(Boolean);
-      return `${key(c.taskId)}: ✗ page failed its browser check: ${why.join('; ')}${shot}`;
+      return `${key(event.task_id)}: ✗ page failed its browser check: ${why.join('; ')}${shot}`;
     }
-    case 'contextCompacted': {
-      const { tokensBefore, tokensAfter, reason } = payload.value;
-      return `${key(payload.value.taskId)}: conversation compacted, about ${tokensBefore} → ${tokensAfter} tokens (${p(reason)})`;
-    }
-    case 'reviewCompleted': {
-      const r = payload.value;
-      const verdict = r.approved ? '✓ approved' : '✗ changes requested';
-      const comments = r.comments.map(
-        (c) => `\n    ${p(c.path)}${c.line > 0 ? `:${c.line}` : ''}: ${p(c.body)}`,
+    case 'context_compacted':
+      return `${key(event.task_id)}: conversation compacted, about ${event.tokens_before ?? 0} → ${event.tokens_after ?? 0} tokens (${p(event.reason)})`;
+    case 'review_completed': {
+      const verdict = event.approved ? '✓ approved' : '✗ changes requested';
+      const comments = (event.comments ?? []).map(
+        (c) => `\n    ${p(c.path)}${(c.line ?? 0) > 0 ? `:${c.line}` : ''}: ${p(c.body)}`,
       );
-      return `${key(r.taskId)}: review of attempt ${r.attempt}: ${verdict}${r.summary ? `: ${p(r.summary)}` : ''}${comments.join('')}`;
+      return `${key(event.task_id)}: review of attempt ${event.attempt ?? 0}: ${verdict}${event.summary ? `: ${p(event.summary)}` : ''}${comments.join('')}`;
     }
-    case 'commitCreated': {
-      const c = payload.value;
-      const what = c.branch === 'main' ? 'merged into main' : `committed on ${p(c.branch)}`;
-      return `${key(c.taskId)}: ${what} ${p(c.sha.slice(0, 7))} (${c.filesChanged.length} files)`;
+    case 'commit_created': {
+      const what = isMerge(event) ? 'merged into main' : `committed on ${p(event.branch)}`;
+      return `${key(event.task_id)}: ${what} ${p((event.sha ?? '').slice(0, 7))} (${(event.files_changed ?? []).length} files)`;
     }
-    case 'blockerCreated': {
-      const b = payload.value.blocker;
+    case 'blocker_created': {
+      const b = event.blocker;
       // A project's own blocker: its budget is spent.
-      if (b && !b.taskId)
-        return `project waits: ${p(b.question)}\n    raise it with: codeframe budget ${p(b.projectId)} <usd>`;
+      if (b && !b.task_id)
+        return `project waits: ${p(b.question)}\n    raise it with: codeframe budget ${p(b.project_id)} <usd>`;
       return b
-        ? `${key(b.taskId)} asks: ${printable(b.question, { multiline: true })}\n    answer with: codeframe answer ${p(b.id)} "<your answer>"`
+        ? `${key(b.task_id)} asks: ${printable(b.question ?? '', { multiline: true })}\n    answer with: codeframe answer ${p(b.id)} "<your answer>"`
         : undefined;
     }
-    case 'blockerResolved': {
-      const b = payload.value.blocker;
-      if (b && !b.taskId) return `project goes on: ${p(b.answer)}`;
+    case 'blocker_resolved': {
+      const b = event.blocker;
+      if (b && !b.task_id) return `project goes on: ${p(b.answer)}`;
       return b
-        ? `${key(b.taskId)}: blocker answered: ${printable(b.answer, { multiline: true })}`
+        ? `${key(b.task_id)}: blocker answered: ${printable(b.answer ?? '', { multiline: true })}`
         : undefined;
     }
-    case 'mainVerified': {
-      const v = payload.value;
-      const back = v.reverted ? '; the merge was taken out: main stays before it' : '';
-      return `${key(v.taskId)}: ${v.passed ? '✓' : '✗'} ${p(v.summary)}${back}`;
+    case 'main_verified': {
+      const back = event.reverted ? '; the merge was taken out: main stays before it' : '';
+      return `${key(event.task_id)}: ${event.passed ? '✓' : '✗'} ${p(event.summary)}${back}`;
     }
-    case 'taskBlocked':
-      return `${key(payload.value.taskId)}: cannot start: ${p(payload.value.reason)}`;
-    case 'taskUnblocked':
-      return `${key(payload.value.taskId)}: unblocked, ready to start`;
-    case 'projectStatus': {
-      const { status, reason } = payload.value;
-      const cost = formatCost(state.totals.costUsd);
-      return `project ${projectStatusName(status)}${reason ? `: ${p(reason)}` : ''} (${cost} so far)`;
+    case 'task_blocked':
+      return `${key(event.task_id)}: cannot start: ${p(event.reason)}`;
+    case 'task_unblocked':
+      return `${key(event.task_id)}: unblocked, ready to start`;
+    case 'project_status': {
+      const cost = formatCost(view.usage.cost);
+      return `project ${projectStatusName(event.status)}${event.reason ? `: ${p(event.reason)}` : ''} (${cost} so far)`;
     }
     default:
       return undefined;

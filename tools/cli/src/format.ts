@@ -1,23 +1,40 @@
-import { AgentState, ProjectStatus, type QualityGate, TaskStatus } from '@codeframe/proto';
+import {
+  AgentState,
+  ProjectStatus,
+  type QualityGate,
+  TaskKind,
+  TaskStatus,
+} from '@codeframe/proto';
 import { isControlCharacter } from '@codeframe/runtime';
 
-export const taskStatusName = (s: TaskStatus) => (TaskStatus[s] ?? 'UNKNOWN').toLowerCase();
-export const projectStatusName = (s: ProjectStatus) =>
-  (ProjectStatus[s] ?? 'UNKNOWN').toLowerCase();
-export const agentStateName = (s: AgentState) =>
-  s === AgentState.UNSPECIFIED
+/**
+ * An enum value's name in lower case, `in_progress`, from the proto enum (commands that ask
+ * the lead) or its JSON name, `TASK_STATUS_IN_PROGRESS` (the browser shape events fold into).
+ */
+const enumName =
+  (names: Record<number, string>, prefix: string) =>
+  (value: number | string | undefined): string => {
+    const name =
+      typeof value === 'number'
+        ? names[value]
+        : value?.startsWith(prefix)
+          ? value.slice(prefix.length)
+          : undefined;
+    return (name ?? 'UNKNOWN').toLowerCase();
+  };
+
+export const taskStatusName = enumName(TaskStatus, 'TASK_STATUS_');
+export const projectStatusName = enumName(ProjectStatus, 'PROJECT_STATUS_');
+export const taskKindName = enumName(TaskKind, 'TASK_KIND_');
+const agentState = enumName(AgentState, 'AGENT_STATE_');
+export const agentStateName = (s: AgentState | string | undefined) =>
+  s === undefined || s === AgentState.UNSPECIFIED || s === 'AGENT_STATE_UNSPECIFIED'
     ? 'starting'
-    : (AgentState[s] ?? 'UNKNOWN').toLowerCase().replace('_', ' ');
+    : agentState(s).replace('_', ' ');
 
 /** A task's quality gates in one cell, `lint ✓ typecheck ✗`; '-' when it ran none. */
 export function gatesCell(gates: readonly QualityGate[]): string {
   return gates.map((g) => `${printable(g.name)} ${g.passed ? '✓' : '✗'}`).join(' ') || '-';
-}
-
-export function formatTokens(n: number): string {
-  if (n < 1_000) return String(n);
-  if (n < 1_000_000) return `${(n / 1_000).toFixed(1)}k`;
-  return `${(n / 1_000_000).toFixed(2)}M`;
 }
 
 export function formatCost(usd: number): string {

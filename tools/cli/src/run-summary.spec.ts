@@ -1,12 +1,12 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { type Event, EventSchema, ProjectStatus, TaskKind } from '@codeframe/proto';
+import { type BrowserEvent, ProjectView, toBrowserEvent } from '@codeframe/events';
+import { EventSchema, ProjectStatus, TaskKind } from '@codeframe/proto';
 import { describe, expect, it } from 'vitest';
-import { RunState } from './run-state.js';
 import { runSummary, runSummaryJson } from './run-summary.js';
 
 let seq = 0n;
-const event = (payload: MessageInitShape<typeof EventSchema>['payload']): Event =>
-  create(EventSchema, { projectId: 'p', seq: ++seq, payload });
+const event = (payload: MessageInitShape<typeof EventSchema>['payload']): BrowserEvent =>
+  toBrowserEvent(create(EventSchema, { projectId: 'p', seq: ++seq, payload }));
 
 const call = (taskId: string, input: number, read: number, written: number) =>
   event({
@@ -26,8 +26,8 @@ const call = (taskId: string, input: number, read: number, written: number) =>
   });
 
 describe('the run summary', () => {
-  it('counts every input token, the cached ones too, and says what share the cache gave', () => {
-    const state = new RunState();
+  it('counts every input token, the cached ones too, and says how many went through the cache', () => {
+    const state = new ProjectView();
     state.apply(
       event({
         case: 'planReady',
@@ -39,7 +39,7 @@ describe('the run summary', () => {
     state.apply(call('t1', 0, 0, 1_200));
     state.apply(call('t1', 100, 1_200, 300));
     const summary = runSummary(state, 1_000);
-    expect(summary).toContain('tokens 2.9k in (41% read from the cache) / 150 out');
+    expect(summary).toContain('tokens 2.9k in (2.7k cached) / 150 out');
     // The task's row: 2,800 input and 100 output tokens.
     expect(summary).toMatch(/api\s+backend\s+.*2\.9k\s+\$0\.020/);
     const json = runSummaryJson(state, 1_000);
@@ -51,7 +51,7 @@ describe('the run summary', () => {
   });
 
   it('says how main was checked after merges and that the final main is green, with the counts', () => {
-    const state = new RunState();
+    const state = new ProjectView();
     const tests = { passed: 1, failed: 1 };
     state.apply(event({ case: 'mainVerified', value: { taskId: 't1', passed: true } }));
     state.apply(
@@ -81,6 +81,6 @@ describe('the run summary', () => {
   });
 
   it('says nothing of main when it was not verified', () => {
-    expect(runSummary(new RunState(), 1_000)).not.toContain('main checked');
+    expect(runSummary(new ProjectView(), 1_000)).not.toContain('main checked');
   });
 });

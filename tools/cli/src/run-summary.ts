@@ -1,27 +1,29 @@
+import { formatTokens, inputTokens, type ProjectView, tokensText } from '@codeframe/events';
 import {
   formatCost,
   formatDuration,
-  formatTokens,
   projectStatusName,
   table,
+  taskKindName,
   taskStatusName,
 } from './format.js';
-import type { RunState } from './run-state.js';
 
 /** The end-of-run summary: every task, then the totals. */
-export function runSummary(state: RunState, wallMs: number): string {
-  const t = state.totals;
+export function runSummary(view: ProjectView, wallMs: number): string {
+  const t = runTotals(view);
   const rows = [
     ['task', 'kind', 'status', 'attempts', 'corrections', 'tests', 'tokens', 'cost'],
-    ...[...state.tasks.values()].map((task) => [
-      task.key,
-      task.kind,
+    ...[...view.tasks.values()].map(({ task, usage, corrections }) => [
+      view.taskKey(task.id ?? ''),
+      taskKindName(task.kind),
       taskStatusName(task.status),
-      String(task.attempt),
-      String(task.corrections),
-      task.tests ? `${task.tests.passed}/${task.tests.passed + task.tests.failed}` : '-',
-      formatTokens(promptTokens(task) + task.outputTokens),
-      formatCost(task.costUsd),
+      String(task.attempt ?? 0),
+      String(corrections.length),
+      task.tests
+        ? `${task.tests.passed ?? 0}/${(task.tests.passed ?? 0) + (task.tests.failed ?? 0)}`
+        : '-',
+      formatTokens(inputTokens(usage) + usage.output),
+      formatCost(usage.cost),
     ]),
   ];
   return [
@@ -30,73 +32,85 @@ export function runSummary(state: RunState, wallMs: number): string {
     `tasks ${t.completed}/${t.tasks} completed${t.failed ? `, ${t.failed} failed` : ''}${
       t.cancelled ? `, ${t.cancelled} cancelled` : ''
     } · attempts ${t.attempts} · corrections ${t.corrections} · test runs ${t.testRuns}`,
-    `commits ${state.commits} · merges into main ${state.merges} · tokens ${formatTokens(
-      promptTokens(t),
-    )} in${cacheShare(t)} / ${formatTokens(t.outputTokens)} out · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
-    ...mainLine(state),
+    `commits ${view.made.commits} · merges into main ${view.made.merges} · tokens ${tokensText(
+      view.usage,
+    )} · cost ${formatCost(t.costUsd)} · wall time ${formatDuration(wallMs)}`,
+    ...mainLine(view),
   ].join('\n');
 }
 
+/** The run's totals: tasks by status, attempts, corrections, tests and usage. */
+export function runTotals(view: ProjectView) {
+  const records = [...view.tasks.values()];
+  const sum = (f: (r: (typeof records)[number]) => number) => records.reduce((n, r) => n + f(r), 0);
+  const p = view.progress;
+  const usage = view.usage;
+  return {
+    tasks: p.total,
+    completed: p.completed,
+    failed: p.failed,
+    cancelled: p.cancelled,
+    running: p.inProgress,
+    blocked: p.blocked,
+    attempts: sum((r) => r.task.attempt ?? 0),
+    corrections: sum((r) => r.corrections.length),
+    testRuns: sum((r) => r.tests.length),
+    testsPassed: sum((r) => r.task.tests?.passed ?? 0),
+    testsFailed: sum((r) => r.task.tests?.failed ?? 0),
+    inputTokens: usage.input,
+    cacheReadTokens: usage.cacheRead,
+    cacheWriteTokens: usage.cacheWrite,
+    outputTokens: usage.output,
+    costUsd: usage.cost,
+  };
+}
+
 /** How main was verified: each merge's check, and the final main on a fresh checkout. */
-function mainLine(state: RunState): string[] {
-  const { finalMain: main, mainChecks: checks } = state;
-  if (!main && checks.runs === 0) return [];
-  const reverted = checks.reverted ? `, ${checks.reverted} red and taken out` : '';
-  const after = `main checked after ${checks.runs} merges${reverted}`;
+function mainLine(view: ProjectView): string[] {
+  const { final: main, runs, reverted } = view.main;
+  if (!main && runs === 0) return [];
+  const red = reverted ? `, ${reverted} red and taken out` : '';
+  const after = `main checked after ${runs} merges${red}`;
   if (!main) return [after];
   const t = main.tests;
-  const counts = t ? `${t.passed} passed, ${t.failed} failed` : 'no tests';
+  const counts = t ? `${t.passed ?? 0} passed, ${t.failed ?? 0} failed` : 'no tests';
   const verdict = main.passed ? 'green' : 'RED';
   return [
-    `${after} · final main ${main.commitSha.slice(0, 12)} ${verdict} on a fresh checkout (${counts})`,
+    `${after} · final main ${(main.commit_sha ?? '').slice(0, 12)} ${verdict} on a fresh checkout (${counts})`,
   ];
 }
 
-interface PromptUsage {
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
-
-/** Every input token: the uncached ones and those read from or written to the cache. */
-const promptTokens = (u: PromptUsage) => u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
-
-/** " (88% read from the cache)", or nothing when no input was counted. */
-function cacheShare(u: PromptUsage): string {
-  const all = promptTokens(u);
-  return all > 0 ? ` (${Math.round((100 * u.cacheReadTokens) / all)}% read from the cache)` : '';
-}
-
 /** The summary as data, for `--json`. */
-export function runSummaryJson(state: RunState, wallMs: number) {
+export function runSummaryJson(view: ProjectView, wallMs: number) {
+  const main = view.main.final;
   return {
     type: 'summary',
-    status: projectStatusName(state.projectStatus),
-    tasks: [...state.tasks.values()].map((task) => ({
-      key: task.key,
-      kind: task.kind,
+    status: projectStatusName(view.status),
+    tasks: [...view.tasks.values()].map(({ task, usage, corrections }) => ({
+      key: view.taskKey(task.id ?? ''),
+      kind: taskKindName(task.kind),
       status: taskStatusName(task.status),
-      attempts: task.attempt,
-      corrections: task.corrections,
-      tests: task.tests ? { passed: task.tests.passed, failed: task.tests.failed } : null,
-      input_tokens: task.inputTokens,
-      cache_read_input_tokens: task.cacheReadTokens,
-      cache_creation_input_tokens: task.cacheWriteTokens,
-      output_tokens: task.outputTokens,
-      cost_usd: task.costUsd,
+      attempts: task.attempt ?? 0,
+      corrections: corrections.length,
+      tests: task.tests ? { passed: task.tests.passed ?? 0, failed: task.tests.failed ?? 0 } : null,
+      input_tokens: usage.input,
+      cache_read_input_tokens: usage.cacheRead,
+      cache_creation_input_tokens: usage.cacheWrite,
+      output_tokens: usage.output,
+      cost_usd: usage.cost,
     })),
-    totals: state.totals,
-    commits: state.commits,
-    merges: state.merges,
-    main: state.finalMain
+    totals: runTotals(view),
+    commits: view.made.commits,
+    merges: view.made.merges,
+    main: main
       ? {
-          sha: state.finalMain.commitSha,
-          passed: state.finalMain.passed,
-          tests: state.finalMain.tests
-            ? { passed: state.finalMain.tests.passed, failed: state.finalMain.tests.failed }
+          sha: main.commit_sha ?? '',
+          passed: main.passed ?? false,
+          tests: main.tests
+            ? { passed: main.tests.passed ?? 0, failed: main.tests.failed ?? 0 }
             : null,
-          checks: state.mainChecks.runs,
-          reverted: state.mainChecks.reverted,
+          checks: view.main.runs,
+          reverted: view.main.reverted,
         }
       : null,
     wall_ms: Math.round(wallMs),

@@ -1,12 +1,12 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { AgentState, type Event, EventSchema, TaskKind, TaskStatus } from '@codeframe/proto';
+import { type BrowserEvent, ProjectView, toBrowserEvent } from '@codeframe/events';
+import { AgentState, EventSchema, TaskKind, TaskStatus } from '@codeframe/proto';
 import { describe, expect, it, vi } from 'vitest';
-import { RunState } from './run-state.js';
 import { PlainView, type RunView, TerminalView } from './run-views.js';
 
 let seq = 0n;
-const event = (payload: MessageInitShape<typeof EventSchema>['payload']): Event =>
-  create(EventSchema, { projectId: 'p', seq: ++seq, payload });
+const event = (payload: MessageInitShape<typeof EventSchema>['payload']): BrowserEvent =>
+  toBrowserEvent(create(EventSchema, { projectId: 'p', seq: ++seq, payload }));
 
 const plan = event({
   case: 'planReady',
@@ -33,8 +33,8 @@ const running = [
   }),
 ];
 
-function play(view: RunView, between = () => {}): RunState {
-  const state = new RunState();
+function play(view: RunView, between = () => {}): ProjectView {
+  const state = new ProjectView();
   for (const e of [plan, ...running]) {
     state.apply(e);
     view.event(e, state);

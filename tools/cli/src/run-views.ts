@@ -1,26 +1,23 @@
-import { toBrowserEvent } from '@codeframe/events';
-import type { Event } from '@codeframe/proto';
-import { TaskStatus } from '@codeframe/proto';
+import { type BrowserEvent, type ProjectView, tokensText } from '@codeframe/events';
 import { eventLine } from './event-lines.js';
 import {
   agentStateName,
   bar,
   formatCost,
   formatDuration,
-  formatTokens,
   jsonLine,
   printable,
   projectStatusName,
+  taskKindName,
 } from './format.js';
-import type { RunState } from './run-state.js';
 
 /** How a watched run is shown as its events arrive. */
 export interface RunView {
-  event(event: Event, state: RunState): void;
+  event(event: BrowserEvent, view: ProjectView): void;
   /** Something about the watching itself, e.g. the lead being unreachable for a moment. */
   notice(message: string): void;
   /** Leaves the output tidy once the run has ended or the watch stopped. */
-  close(state: RunState): void;
+  close(view: ProjectView): void;
 }
 
 type Write = (text: string) => void;
@@ -28,8 +25,8 @@ type Write = (text: string) => void;
 /** `--json`: every event as one JSON line, in the browser protocol's shape. */
 export class JsonView implements RunView {
   constructor(private readonly write: Write) {}
-  event(event: Event): void {
-    this.write(jsonLine(toBrowserEvent(event)));
+  event(event: BrowserEvent): void {
+    this.write(jsonLine(event));
   }
   notice(message: string): void {
     this.write(jsonLine({ type: 'notice', message }));
@@ -40,8 +37,8 @@ export class JsonView implements RunView {
 /** Outside a terminal: a timestamped line per notable event. */
 export class PlainView implements RunView {
   constructor(private readonly write: Write) {}
-  event(event: Event, state: RunState): void {
-    const line = eventLine(event, state);
+  event(event: BrowserEvent, view: ProjectView): void {
+    const line = eventLine(event, view);
     if (line) this.write(`${stamp()} ${line}\n`);
   }
   notice(message: string): void {
@@ -51,7 +48,7 @@ export class PlainView implements RunView {
 }
 
 const stamp = () => new Date().toISOString().slice(11, 19);
-const ACTIVE = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED]);
+const ACTIVE = new Set(['TASK_STATUS_ASSIGNED', 'TASK_STATUS_IN_PROGRESS', 'TASK_STATUS_BLOCKED']);
 
 /**
  * In a terminal: notable events scroll by as lines, and below them a live block, redrawn
@@ -60,7 +57,7 @@ const ACTIVE = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.
 export class TerminalView implements RunView {
   #drawn = 0;
   #dirty = false;
-  #state: RunState | undefined;
+  #view: ProjectView | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #started = Date.now();
 
@@ -72,9 +69,9 @@ export class TerminalView implements RunView {
     this.#timer = setInterval(() => this.#redraw(), 100);
   }
 
-  event(event: Event, state: RunState): void {
-    this.#state = state;
-    const line = eventLine(event, state);
+  event(event: BrowserEvent, view: ProjectView): void {
+    this.#view = view;
+    const line = eventLine(event, view);
     if (line) this.#print(`${stamp()} ${line}`);
     this.#dirty = true;
   }
@@ -83,9 +80,9 @@ export class TerminalView implements RunView {
     this.#print(`${stamp()} ${printable(message)}`);
   }
 
-  close(state: RunState): void {
+  close(view: ProjectView): void {
     clearInterval(this.#timer);
-    this.#state = state;
+    this.#view = view;
     this.#dirty = true;
     this.#redraw();
     this.#drawn = 0;
@@ -103,32 +100,32 @@ export class TerminalView implements RunView {
   }
 
   #redraw(): void {
-    if (!this.#dirty || !this.#state) return;
+    if (!this.#dirty || !this.#view) return;
     this.#dirty = false;
-    const lines = this.#block(this.#state);
+    const lines = this.#block(this.#view);
     this.#clear();
     this.write(`${lines.join('\n')}\n`);
     this.#drawn = lines.length;
   }
 
-  #block(state: RunState): string[] {
+  #block(view: ProjectView): string[] {
     const width = Math.max(40, this.columns());
-    const t = state.totals;
-    const done = t.completed + t.failed + t.cancelled;
-    const head = `${this.title}  ${bar(done, t.tasks, 20)} ${t.completed}/${t.tasks} done${
-      t.failed ? `, ${t.failed} failed` : ''
-    }  ·  ${formatTokens(t.inputTokens + t.outputTokens)} tokens  ${formatCost(t.costUsd)}  ·  ${formatDuration(
+    const p = view.progress;
+    const usage = view.usage;
+    const done = p.completed + p.failed + p.cancelled;
+    const head = `${this.title}  ${bar(done, p.total, 20)} ${p.completed}/${p.total} done${
+      p.failed ? `, ${p.failed} failed` : ''
+    }  ·  ${tokensText(usage)}  ${formatCost(usage.cost)}  ·  ${formatDuration(
       Date.now() - this.#started,
-    )}  ·  ${projectStatusName(state.projectStatus)}`;
-    const running = [...state.tasks.values()]
-      .filter((task) => ACTIVE.has(task.status))
-      .map((task) => {
-        const step = task.agentDetail
-          ? `${agentStateName(task.agentState)}: ${task.agentDetail}`
-          : agentStateName(task.agentState);
-        const fixes = task.corrections ? `, correction ${task.corrections}` : '';
-        const agent = `${task.kind}@${task.worker || '…'}`;
-        return `  ▸ ${task.key.padEnd(12)} ${agent.padEnd(26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
+    )}  ·  ${projectStatusName(view.status)}`;
+    const running = [...view.tasks.values()]
+      .filter((record) => ACTIVE.has(record.task.status ?? ''))
+      .map(({ task, agent, corrections }) => {
+        const state = agentStateName(agent?.state);
+        const step = agent?.detail ? `${state}: ${agent.detail}` : state;
+        const fixes = corrections.length ? `, correction ${corrections.length}` : '';
+        const who = `${taskKindName(task.kind)}@${task.worker || '…'}`;
+        return `  ▸ ${view.taskKey(task.id ?? '').padEnd(12)} ${who.padEnd(26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
       });
     // The block's own escapes are written by #clear; its lines are text, escaped.
     return [head, ...running]

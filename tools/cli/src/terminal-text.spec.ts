@@ -2,10 +2,10 @@
 // question, a task key or a summary cannot clear the screen, retitle the window or move
 // the cursor.
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { AgentState, type Event, EventSchema, TaskKind, TaskStatus } from '@codeframe/proto';
+import { type BrowserEvent, ProjectView, toBrowserEvent } from '@codeframe/events';
+import { AgentState, EventSchema, TaskKind, TaskStatus } from '@codeframe/proto';
 import { describe, expect, it, vi } from 'vitest';
 import { jsonLine, printable, table } from './format.js';
-import { RunState } from './run-state.js';
 import { runSummary } from './run-summary.js';
 import { JsonView, PlainView, TerminalView } from './run-views.js';
 
@@ -14,8 +14,8 @@ const TITLE = '\x1b]0;pwned\x07';
 const CSI8 = '\u009b31m';
 
 let seq = 0n;
-const event = (payload: MessageInitShape<typeof EventSchema>['payload']): Event =>
-  create(EventSchema, { projectId: 'p', seq: ++seq, payload });
+const event = (payload: MessageInitShape<typeof EventSchema>['payload']): BrowserEvent =>
+  toBrowserEvent(create(EventSchema, { projectId: 'p', seq: ++seq, payload }));
 
 const hostile = [
   event({
@@ -56,8 +56,11 @@ const hostile = [
 const rawControl = (text: string) =>
   [...text].find((c) => c !== '\n' && (c < ' ' || (c >= '\u007f' && c <= '\u009f')));
 
-function play(view: { event(e: Event, s: RunState): void }, events = hostile): RunState {
-  const state = new RunState();
+function play(
+  view: { event(e: BrowserEvent, s: ProjectView): void },
+  events = hostile,
+): ProjectView {
+  const state = new ProjectView();
   for (const e of events) {
     state.apply(e);
     view.event(e, state);

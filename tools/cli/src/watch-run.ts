@@ -1,14 +1,13 @@
-import { ProjectStatus, TaskStatus } from '@codeframe/proto';
+import { ProjectView, toBrowserEvent, toBrowserTask } from '@codeframe/events';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit, leadError } from './cli-error.js';
 import { jsonLine } from './format.js';
 import { followProject } from './project-events.js';
-import { RunState } from './run-state.js';
 import { runSummary, runSummaryJson } from './run-summary.js';
 import { JsonView, PlainView, type RunView, TerminalView } from './run-views.js';
 
 export interface WatchOutcome {
-  state: RunState;
+  view: ProjectView;
   /** 0 when every task completed; otherwise why not, as a sentence. */
   exitCode: number;
   failure?: string;
@@ -25,14 +24,14 @@ export async function watchRun(
   title: string,
 ): Promise<WatchOutcome> {
   const started = Date.now();
-  const state = new RunState();
+  const view = new ProjectView();
   if (afterSeq > 0n) {
     const snapshot = await ctx.lead.getProjectSnapshot({ projectId }).catch((e) => {
       throw leadError(e, ctx.target.url);
     });
-    state.seed(snapshot.tasks);
+    view.seed(snapshot.tasks.map(toBrowserTask));
   }
-  const view: RunView = ctx.json
+  const shown: RunView = ctx.json
     ? new JsonView(ctx.out)
     : ctx.tty
       ? new TerminalView(ctx.out, title, ctx.columns)
@@ -48,40 +47,41 @@ export async function watchRun(
   try {
     for await (const event of followProject(ctx.lead, projectId, afterSeq, {
       signal: stopped.signal,
-      onInterrupted: (reason) => view.notice(`lost the lead's event stream (${reason}); resuming`),
+      onInterrupted: (reason) => shown.notice(`lost the lead's event stream (${reason}); resuming`),
     })) {
-      state.apply(event);
-      view.event(event, state);
-      if (state.ended || (event.seq >= tail && budgetStopped(state))) break;
+      const frame = toBrowserEvent(event);
+      view.apply(frame);
+      shown.event(frame, view);
+      if (view.finished || (event.seq >= tail && budgetStopped(view))) break;
     }
   } catch (error) {
     throw leadError(error, ctx.target.url);
   } finally {
     ctx.signal.removeEventListener('abort', stop);
-    view.close(state);
+    shown.close(view);
   }
   const wall = Date.now() - started;
-  if (state.tasks.size === 0) return { state, ...verdict(state, ctx.signal.aborted, projectId) };
-  if (ctx.json) ctx.out(jsonLine(runSummaryJson(state, wall)));
-  else ctx.out(`\n${runSummary(state, wall)}\n`);
-  return { state, ...verdict(state, ctx.signal.aborted, projectId) };
+  if (view.tasks.size === 0) return { view, ...verdict(view, ctx.signal.aborted, projectId) };
+  if (ctx.json) ctx.out(jsonLine(runSummaryJson(view, wall)));
+  else ctx.out(`\n${runSummary(view, wall)}\n`);
+  return { view, ...verdict(view, ctx.signal.aborted, projectId) };
 }
 
-function budgetStopped(state: RunState): boolean {
+function budgetStopped(view: ProjectView): boolean {
   return (
-    state.projectStatus === ProjectStatus.PAUSED &&
-    /budget/.test(state.statusReason) &&
-    state.totals.running === 0
+    view.status === 'PROJECT_STATUS_PAUSED' &&
+    /budget/.test(view.statusReason) &&
+    view.progress.inProgress === 0
   );
 }
 
 function verdict(
-  state: RunState,
+  view: ProjectView,
   interrupted: boolean,
   projectId: string,
 ): { exitCode: number; failure?: string } {
-  const t = state.totals;
-  if (state.projectStatus === ProjectStatus.COMPLETED && t.completed === t.tasks) {
+  const p = view.progress;
+  if (view.status === 'PROJECT_STATUS_COMPLETED' && p.completed === p.total) {
     return { exitCode: Exit.Ok };
   }
   if (interrupted) {
@@ -90,19 +90,21 @@ function verdict(
       failure: 'stopped watching; the project goes on (follow it again with `codeframe watch`)',
     };
   }
-  if (budgetStopped(state)) {
+  if (budgetStopped(view)) {
     return {
       exitCode: Exit.WorkFailed,
-      failure: `the project's ${state.statusReason}; raise it with: codeframe budget ${projectId} <usd>`,
+      failure: `the project's ${view.statusReason}; raise it with: codeframe budget ${projectId} <usd>`,
     };
   }
-  const failed = [...state.tasks.values()].filter(
-    (task) => task.status === TaskStatus.FAILED || task.status === TaskStatus.CANCELLED,
+  const failed = [...view.tasks.values()].filter(
+    ({ task }) => task.status === 'TASK_STATUS_FAILED' || task.status === 'TASK_STATUS_CANCELLED',
   );
-  const which = failed.map((task) => `${task.key} (${task.error || 'failed'})`).join('; ');
+  const which = failed
+    .map(({ task }) => `${view.taskKey(task.id ?? '')} (${task.error || 'failed'})`)
+    .join('; ');
   return {
     exitCode: Exit.WorkFailed,
-    failure: `the project ${state.statusReason ? `failed: ${state.statusReason}` : 'failed'}${
+    failure: `the project ${view.statusReason ? `failed: ${view.statusReason}` : 'failed'}${
       which ? `; failed tasks: ${which}` : ''
     }`,
   };

@@ -189,7 +189,7 @@ export class Dashboard {
     }
     if (!state.project)
       return { title: 'Loading the project…', hint: 'Fetching the snapshot from the edge.' };
-    if (state.project.status === 'PROJECT_STATUS_PLANNING') {
+    if (state.status === 'PROJECT_STATUS_PLANNING') {
       return {
         title: 'The lead is planning this project…',
         hint: 'Tasks appear here as soon as the plan is ready.',

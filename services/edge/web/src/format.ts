@@ -15,14 +15,6 @@ export function parseTime(timestamp: string | undefined): number | undefined {
   return Number.isNaN(ms) || ms <= 0 ? undefined : ms;
 }
 
-/** `950`, `12.3k`, `1.24M`. */
-export function tokens(n: number): string {
-  if (n < 1_000) return String(Math.round(n));
-  if (n < 100_000) return `${(n / 1_000).toFixed(1)}k`;
-  if (n < 1_000_000) return `${Math.round(n / 1_000)}k`;
-  return `${(n / 1_000_000).toFixed(2)}M`;
-}
-
 /** `$0.042`, `$1.23`, `$123`. */
 export function usd(n: number): string {
   if (n === 0) return '$0.00';

@@ -1,34 +1,34 @@
 // Type-only view of the browser protocol. Every shape comes from the contracts
 // (libs/events/src/browser-protocol.ts, derived from proto/codeframe/v1/*.proto); the
-// aliases below only name the parts the dashboard uses. `import type` keeps protobuf out
-// of the bundle.
+// aliases below only name the parts the dashboard uses.
 import type {
+  BrowserBlocker,
   BrowserEvent,
   BrowserEventType,
+  BrowserProject,
+  BrowserQualityGate,
   BrowserSnapshot,
+  BrowserTask,
   ClientFrame,
+  EventOf,
   Recovery,
   ServerFrame,
   SnakeKeys,
-} from '@codeframe/events';
+} from '@codeframe/events/view';
 import type { ListProjectsResponseJson } from '@codeframe/proto';
 
 export type { BrowserEvent, BrowserEventType, BrowserSnapshot, ClientFrame, Recovery, ServerFrame };
 
-export type Project = BrowserSnapshot['project'];
-export type Task = BrowserSnapshot['tasks'][number];
-export type Blocker = BrowserSnapshot['blockers'][number];
-export type Usage = NonNullable<Task['usage']>;
-export type TestSummary = NonNullable<Task['tests']>;
-export type QualityGate = NonNullable<Task['gates']>[number];
+export type Project = BrowserProject;
+export type Task = BrowserTask;
+export type Blocker = BrowserBlocker;
+export type QualityGate = BrowserQualityGate;
 
 export type TaskStatus = NonNullable<Task['status']>;
 export type TaskKind = NonNullable<Task['kind']>;
 export type ProjectStatus = NonNullable<Project['status']>;
 export type BlockerStatus = NonNullable<Blocker['status']>;
 
-/** One event type's frame, e.g. `EventOf<'task_status_changed'>`. */
-export type EventOf<T extends BrowserEventType> = Extract<BrowserEvent, { type: T }>;
 export type AgentState = NonNullable<EventOf<'agent_status_changed'>['state']>;
 export type FileChangeKind = NonNullable<EventOf<'file_changed'>['change']>;
 

@@ -1,8 +1,9 @@
 // The agents panel: one row per agent at work, what it is doing and for how long.
+import { type AgentRecord, isTaskFinished } from '@codeframe/events/view';
 import { fill, h, setText } from './dom.js';
 import { ago } from './format.js';
-import type { AgentRecord, ProjectState } from './project-state.js';
-import { agentStateStyle, isTerminalTask } from './status-style.js';
+import type { ProjectState } from './project-state.js';
+import { agentStateStyle } from './status-style.js';
 
 const RESTING = new Set(['AGENT_STATE_DONE', 'AGENT_STATE_IDLE', 'AGENT_STATE_UNSPECIFIED']);
 
@@ -38,7 +39,7 @@ export class AgentsView {
     const active: AgentRecord[] = [];
     for (const agent of state.agents.values()) {
       const task = state.tasks.get(agent.taskId);
-      if (RESTING.has(agent.state) || (task && isTerminalTask(task.task.status))) continue;
+      if (RESTING.has(agent.state) || (task && isTaskFinished(task.task.status))) continue;
       active.push(agent);
     }
     active.sort((a, b) => a.agentId.localeCompare(b.agentId) || a.since - b.since);

@@ -1,9 +1,10 @@
 // Blockers: questions tasks asked a human. Open ones sit at the top with an answer box;
 // recently resolved ones stay for a while with their answer. Elements are kept by blocker id
 // so that re-rendering never disturbs an answer being typed.
+import type { BlockerRecord } from '@codeframe/events/view';
 import { h, setData, setText } from './dom.js';
 import { clockTime } from './format.js';
-import type { BlockerRecord, ProjectState } from './project-state.js';
+import type { ProjectState } from './project-state.js';
 
 const RESOLVED_SHOWN = 3;
 /** Answered blockers stay in view this long, then live on in their task's drawer. */
@@ -96,14 +97,15 @@ export class BlockersView {
       item = fresh;
       this.#items.set(id, item);
     }
-    setText(item.error, record.error);
-    item.error.hidden = !record.error;
+    const answer = state.answer(id);
+    setText(item.error, answer.error);
+    item.error.hidden = !answer.error;
     if (item.button && item.textarea && item.sending) {
-      item.button.disabled = record.sending;
-      item.textarea.readOnly = record.sending;
-      item.sending.hidden = !record.sending;
+      item.button.disabled = answer.sending;
+      item.textarea.readOnly = answer.sending;
+      item.sending.hidden = !answer.sending;
     }
-    setData(item.root, 'sending', record.sending ? 'true' : 'false');
+    setData(item.root, 'sending', answer.sending ? 'true' : 'false');
     return item;
   }
 

@@ -1,4 +1,5 @@
 // Commits, newest first: worker commits on task branches and the lead's merges into main.
+import { isMerge } from '@codeframe/events/view';
 import { fill, h } from './dom.js';
 import { clockTime, plural, shortSha } from './format.js';
 import type { ProjectState } from './project-state.js';
@@ -32,7 +33,7 @@ export class CommitsView {
         .slice(-SHOWN)
         .reverse()
         .map((commit) => {
-          const merge = commit.branch === 'main';
+          const merge = isMerge(commit);
           return h(
             'div',
             {

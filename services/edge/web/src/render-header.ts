@@ -1,6 +1,7 @@
 // The header: project, status, progress, elapsed time, tokens and cost, connection.
+import { tokensText } from '@codeframe/events/view';
 import { fill, h, setData, setText } from './dom.js';
-import { elapsed, tokens, usd } from './format.js';
+import { elapsed, usd } from './format.js';
 import type { ProjectState } from './project-state.js';
 import type { ProjectSync } from './project-sync.js';
 import { projectStatusStyle } from './status-style.js';
@@ -93,7 +94,7 @@ export class HeaderView {
     const title = `${open ? `(${open}) ` : ''}${project?.name ? `${project.name} · ` : ''}CodeFRAME`;
     if (document.title !== title) document.title = title;
 
-    const status = project?.status ?? 'PROJECT_STATUS_UNSPECIFIED';
+    const status = state.status;
     const style = projectStatusStyle[status];
     setData(this.#status, 'status', project ? status : '');
     setData(this.#status, 'tone', style.tone);
@@ -128,10 +129,7 @@ export class HeaderView {
     );
 
     const usage = state.usage;
-    setText(
-      this.#tokens,
-      `${tokens(usage.input + usage.cacheRead + usage.cacheWrite)} in · ${tokens(usage.output)} out`,
-    );
+    setText(this.#tokens, tokensText(usage));
     this.#usageStat.title =
       `${usage.input} input, ${usage.cacheRead} cache read, ${usage.cacheWrite} cache write, ` +
       `${usage.output} output tokens over ${usage.calls} model calls`;

@@ -1,8 +1,8 @@
 // The drawer's reviews of a task: each verdict on an attempt before its merge, with the
 // reviewer's summary and its comments (file, line, what to change).
+import type { TaskRecord } from '@codeframe/events/view';
 import { h } from './dom.js';
 import { clockTime, plural } from './format.js';
-import type { TaskRecord } from './project-state.js';
 
 export function reviewSection(record: TaskRecord): HTMLElement | null {
   if (record.reviews.length === 0) return null;

@@ -1,9 +1,16 @@
 // One task card on the board: what the task is, what it waits for, what its agent is doing,
 // and how its tests, corrections, commits and tokens stand.
+import {
+  formatTokens,
+  inputTokens,
+  isTaskFinished,
+  isTaskTroubled,
+  type TaskRecord,
+} from '@codeframe/events/view';
 import { fill, h, setData } from './dom.js';
-import { shortSha, tokens, usd } from './format.js';
-import { type ProjectState, statusOf, type TaskRecord } from './project-state.js';
-import { agentStateStyle, isTerminalTask, taskKindLabel, taskStatusStyle } from './status-style.js';
+import { shortSha, usd } from './format.js';
+import { type ProjectState, statusOf } from './project-state.js';
+import { agentStateStyle, taskKindLabel, taskStatusStyle } from './status-style.js';
 
 export function createCard(onSelect: (taskId: string) => void): HTMLElement {
   const card = h('article', { class: 'card', 'data-testid': 'task', tabindex: '0' });
@@ -60,7 +67,7 @@ export function renderCard(
   });
 
   const agent = record.agent;
-  const showAgent = agent && !isTerminalTask(status) && agent.state !== 'AGENT_STATE_DONE';
+  const showAgent = agent && !isTaskFinished(status) && agent.state !== 'AGENT_STATE_DONE';
   const agentStyle = agent ? agentStateStyle[agent.state] : undefined;
 
   const facts: HTMLElement[] = [];
@@ -115,20 +122,17 @@ export function renderCard(
   }
 
   const failedDeps = state.failedDependencies(record);
-  const reason =
-    status === 'TASK_STATUS_FAILED' ||
-    status === 'TASK_STATUS_BLOCKED' ||
-    status === 'TASK_STATUS_CANCELLED'
-      ? task.error || record.reason
-      : failedDeps.length > 0
-        ? `won't start: ${failedDeps.map((id) => state.taskKey(id)).join(', ')} did not complete`
-        : '';
+  const reason = isTaskTroubled(status)
+    ? task.error || record.reason
+    : failedDeps.length > 0
+      ? `won't start: ${failedDeps.map((id) => state.taskKey(id)).join(', ')} did not complete`
+      : '';
   const openBlocker = [...state.blockers.values()].some(
     (b) => b.blocker.task_id === task.id && b.blocker.status === 'BLOCKER_STATUS_OPEN',
   );
 
   const usage = record.usage;
-  const spent = usage.input + usage.output + usage.cacheRead + usage.cacheWrite;
+  const spent = inputTokens(usage) + usage.output;
 
   fill(
     card,
@@ -176,7 +180,7 @@ export function renderCard(
                   class: 'usage',
                   title: `${usage.input} in, ${usage.cacheRead} cache read, ${usage.output} out, ${usage.calls} calls`,
                 },
-                `${tokens(usage.input + usage.cacheRead + usage.cacheWrite)}/${tokens(usage.output)} · ${usd(usage.cost)}`,
+                `${formatTokens(inputTokens(usage))}/${formatTokens(usage.output)} · ${usd(usage.cost)}`,
               )
             : null,
         )

@@ -1,8 +1,9 @@
 // The detail drawer of one task: description, tests with their output, quality gates, reviews,
 // corrections, commits, files changed and usage.
+import { formatTokens, isMerge, isTaskTroubled, type TaskRecord } from '@codeframe/events/view';
 import { type Child, fill, h } from './dom.js';
-import { clockTime, duration, plural, shortSha, tokens, usd } from './format.js';
-import type { ProjectState, TaskRecord } from './project-state.js';
+import { clockTime, duration, plural, shortSha, usd } from './format.js';
+import type { ProjectState } from './project-state.js';
 import type { FileChangeKind, QualityGate } from './protocol.js';
 import { reviewSection } from './render-reviews.js';
 import { agentStateStyle, taskKindLabel, taskStatusStyle } from './status-style.js';
@@ -272,12 +273,7 @@ export class TaskDrawer {
           : 'not merged',
       ],
     ];
-    const status = task.status ?? 'TASK_STATUS_UNSPECIFIED';
-    const troubled =
-      status === 'TASK_STATUS_FAILED' ||
-      status === 'TASK_STATUS_BLOCKED' ||
-      status === 'TASK_STATUS_CANCELLED';
-    const reason = troubled ? task.error || record.reason : record.reason;
+    const reason = isTaskTroubled(task.status) ? task.error || record.reason : record.reason;
     const usage = record.usage;
     const tests = [...record.tests].reverse();
     const files = [...record.files].sort(([a], [b]) => a.localeCompare(b));
@@ -393,7 +389,7 @@ export class TaskDrawer {
           : record.commits.map((c) =>
               h(
                 'div',
-                { class: 'run', 'data-tone': c.branch === 'main' ? 'ok' : 'neutral' },
+                { class: 'run', 'data-tone': isMerge(c) ? 'ok' : 'neutral' },
                 h(
                   'div',
                   { class: 'run-line' },
@@ -444,10 +440,10 @@ export class TaskDrawer {
           h(
             'dd',
             null,
-            `${tokens(usage.input)} + ${tokens(usage.cacheRead)} cache read + ${tokens(usage.cacheWrite)} cache write`,
+            `${formatTokens(usage.input)} + ${formatTokens(usage.cacheRead)} cache read + ${formatTokens(usage.cacheWrite)} cache write`,
           ),
           h('dt', null, 'output'),
-          h('dd', null, tokens(usage.output)),
+          h('dd', null, formatTokens(usage.output)),
           h('dt', null, 'cost'),
           h(
             'dd',

@@ -86,15 +86,3 @@ export const boardColumns: readonly {
     statuses: ['TASK_STATUS_FAILED', 'TASK_STATUS_CANCELLED'],
   },
 ];
-
-export function isTerminalTask(status: TaskStatus | undefined): boolean {
-  return (
-    status === 'TASK_STATUS_COMPLETED' ||
-    status === 'TASK_STATUS_FAILED' ||
-    status === 'TASK_STATUS_CANCELLED'
-  );
-}
-
-export function isTerminalProject(status: ProjectStatus | undefined): boolean {
-  return status === 'PROJECT_STATUS_COMPLETED' || status === 'PROJECT_STATUS_FAILED';
-}

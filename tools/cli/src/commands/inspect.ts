@@ -2,13 +2,12 @@
 
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { toBrowserProject, toBrowserTask } from '@codeframe/events';
+import { toBrowserProject, toBrowserTask, tokensText, usageTotals } from '@codeframe/events';
 import { BlockerStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
 import { CliError, Exit, leadError } from '../cli-error.js';
 import {
   formatCost,
-  formatTokens,
   gatesCell,
   jsonLine,
   printable,
@@ -49,15 +48,14 @@ export async function statusCommand(ctx: CliContext, projectId: string): Promise
     ctx.out(jsonLine(toBrowserProject(p)));
     return Exit.Ok;
   }
-  const usage = p.usage;
   const open = snapshot.blockers.filter((b) => b.status === BlockerStatus.OPEN);
   ctx.out(
     [
       `${printable(p.name)} (${printable(p.id)})`,
       `status     ${projectStatusName(p.status)}`,
       `tasks      ${p.completedTaskCount}/${p.taskCount} completed, ${p.failedTaskCount} failed`,
-      `tokens     ${formatTokens(Number(usage?.inputTokens ?? 0))} in / ${formatTokens(Number(usage?.outputTokens ?? 0))} out`,
-      `cost       ${formatCost(usage?.costUsd ?? 0)}${p.budgetUsd ? ` of a $${p.budgetUsd.toFixed(2)} budget` : ''}`,
+      `tokens     ${tokensText(usageTotals(toBrowserProject(p).usage))}`,
+      `cost       ${formatCost(p.usage?.costUsd ?? 0)}${p.budgetUsd ? ` of a $${p.budgetUsd.toFixed(2)} budget` : ''}`,
       `repository ${printable(p.repoUrl)}`,
       `last seq   ${snapshot.seq}`,
       ...open.map((b) => `blocker    ${printable(b.id)}: ${printable(b.question)}`),
