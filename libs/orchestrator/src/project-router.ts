@@ -2,23 +2,14 @@
 // is run by the lead holding its lease: a call that reaches another lead is passed on to the
 // owner (once: a passed-on call is never passed on again), and a project no live lead holds
 // is claimed by the lead the call reached. Reads are answered by any lead from the database.
-import { LeadService } from '@codeframe/proto';
-import { createRpcClient } from '@codeframe/rpc';
+import { createLeadClient, type LeadClient } from '@codeframe/rpc';
 import type { ProjectLeases } from '@codeframe/store';
-import {
-  type CallOptions,
-  type Client,
-  Code,
-  ConnectError,
-  type HandlerContext,
-} from '@connectrpc/connect';
+import { type CallOptions, Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 
 /** Set on a call one lead passes to another: the id of the lead that passed it. */
 export const FORWARDED_BY = 'codeframe-forwarded-by';
 /** A passed-on call that sets no deadline of its own (planning asks the model). */
 const FORWARD_TIMEOUT_MS = 10 * 60_000;
-
-export type LeadClient = Client<typeof LeadService>;
 
 /** Where to pass a call: the owner's client and the options to call it with. */
 export interface Forward {
@@ -86,10 +77,7 @@ export class ProjectRouter {
   #client(url: string): LeadClient {
     let client = this.#clients.get(url);
     if (!client) {
-      client = createRpcClient(LeadService, {
-        baseUrl: url,
-        ...(this.o.token ? { token: this.o.token } : {}),
-      });
+      client = createLeadClient({ baseUrl: url, token: this.o.token });
       this.#clients.set(url, client);
     }
     return client;

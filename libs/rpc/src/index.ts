@@ -1,6 +1,7 @@
 export { AUTH_TOKEN_VARIABLE, bearerCheck } from './bearer-token.js';
 export { callLogger, callLogging, idsOf } from './call-logging.js';
 export { invalidArgument, notFound } from './errors.js';
+export { type FollowEventsOptions, followEvents } from './follow-events.js';
 export { HealthStatus, healthService, ServingStatus } from './health.js';
 export {
   ALLOWED_HOSTS_VARIABLE,
@@ -12,7 +13,9 @@ export {
   parseHost,
 } from './host-names.js';
 export { InFlight } from './in-flight.js';
+export { createLeadClient, type LeadClient, type LeadClientOptions } from './lead-client.js';
 export { preEncoded, wantsBinary } from './pre-encoded.js';
+export { isRetryable, RESUME_BACKOFF } from './resume-policy.js';
 export {
   createRpcClient,
   createRpcTransport,

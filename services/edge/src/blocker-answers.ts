@@ -1,6 +1,6 @@
 import type { EdgeGrant } from '@codeframe/events';
+import type { LeadClient } from '@codeframe/rpc';
 import { ConnectError } from '@connectrpc/connect';
-import type { LeadClient } from './lead-client.js';
 
 /**
  * Forwards a browser's answer to a blocker to the lead, once the blocker is known to be in

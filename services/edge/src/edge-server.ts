@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '@codeframe/events';
+import type { LeadClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import { loadDashboard } from './dashboard-files.js';
 import { EdgeAuth } from './edge-auth.js';
@@ -7,7 +8,6 @@ import { EdgeMetrics } from './edge-metrics.js';
 import { FanOut } from './fan-out.js';
 import { HandlerGuard } from './handler-guard.js';
 import { routeHttpApi } from './http-api.js';
-import type { LeadClient } from './lead-client.js';
 import { OriginPolicy } from './origin-policy.js';
 import { HEARTBEAT_TOPIC, routeSockets } from './socket-route.js';
 import type { SocketSession } from './socket-session.js';

@@ -6,6 +6,7 @@ import { timestampNow } from '@bufbuild/protobuf/wkt';
 import { type Event, EventSchema, LeadService, ProjectSchema } from '@codeframe/proto';
 import { notFound, type RpcServer, startRpcServer } from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
+import { Code, ConnectError } from '@connectrpc/connect';
 
 export interface FakeLead {
   readonly url: string;
@@ -16,6 +17,10 @@ export interface FakeLead {
   createProject(projectId: string): void;
   /** Makes GetProject of this id hang until the caller gives up (a slow or stuck lead). */
   stall(projectId: string): void;
+  /** Breaks the project's open WatchEvents streams with `error` (UNAVAILABLE by default). */
+  drop(projectId: string, error?: ConnectError): void;
+  /** Answers the project's WatchEvents calls from now on with `error`. */
+  refuseWatch(projectId: string, error: ConnectError): void;
   /** Appends an activity_update to the project's log; resolves its seq. */
   emit(projectId: string, message?: string): number;
   close(): Promise<void>;
@@ -27,6 +32,11 @@ export async function startFakeLead(): Promise<FakeLead> {
   const calls = new Map<string, number>();
   const openStreams = new Map<string, number>();
   const stalled = new Set<string>();
+  const refusals = new Map<string, ConnectError>();
+  const droppers = new Map<string, Set<(error: ConnectError) => void>>();
+  const wakeAll = (projectId: string) => {
+    for (const wake of [...(wakers.get(projectId) ?? [])]) wake();
+  };
   const count = (method: string) => calls.set(method, (calls.get(method) ?? 0) + 1);
   const logOf = (projectId: string) => {
     const log = logs.get(projectId);
@@ -71,11 +81,20 @@ export async function startFakeLead(): Promise<FakeLead> {
           count('watchEvents');
           const log = logOf(req.projectId);
           const id = req.projectId;
+          const refusal = refusals.get(id);
+          if (refusal) throw refusal;
+          let dropped: ConnectError | undefined;
+          const drop = (error: ConnectError) => {
+            dropped = error;
+          };
+          const drops = droppers.get(id) ?? new Set();
+          droppers.set(id, drops.add(drop));
           openStreams.set(id, (openStreams.get(id) ?? 0) + 1);
           try {
             let next = Number(req.afterSeq);
             while (!ctx.signal.aborted) {
-              while (next < log.length) yield log[next++]!;
+              while (next < log.length && !dropped) yield log[next++]!;
+              if (dropped) throw dropped;
               await new Promise<void>((resolve) => {
                 const set = wakers.get(id) ?? new Set();
                 wakers.set(id, set);
@@ -88,6 +107,7 @@ export async function startFakeLead(): Promise<FakeLead> {
               });
             }
           } finally {
+            drops.delete(drop);
             openStreams.set(id, (openStreams.get(id) ?? 1) - 1);
           }
         },
@@ -104,6 +124,13 @@ export async function startFakeLead(): Promise<FakeLead> {
     stall(projectId) {
       stalled.add(projectId);
     },
+    drop(projectId, error = new ConnectError('the lead dropped the stream', Code.Unavailable)) {
+      for (const drop of droppers.get(projectId) ?? []) drop(error);
+      wakeAll(projectId);
+    },
+    refuseWatch(projectId, error) {
+      refusals.set(projectId, error);
+    },
     emit(projectId, message = 'working') {
       const log = logOf(projectId);
       const seq = log.length + 1;
@@ -118,7 +145,7 @@ export async function startFakeLead(): Promise<FakeLead> {
           },
         }),
       );
-      for (const wake of [...(wakers.get(projectId) ?? [])]) wake();
+      wakeAll(projectId);
       return seq;
     },
     close: () => server.close(),

@@ -1,7 +1,7 @@
 import { grantAllows } from '@codeframe/events';
+import type { LeadClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import type { EdgeMetrics, MetricsSources } from './edge-metrics.js';
-import type { LeadClient } from './lead-client.js';
 import { ProjectFeed } from './project-feed.js';
 import type { SocketSession } from './socket-session.js';
 import { Subscription, type SubscriptionContext } from './subscription.js';
@@ -151,10 +151,19 @@ export class FanOut {
   #acquire(projectId: string): ProjectFeed {
     let feed = this.#feeds.get(projectId);
     if (!feed) {
-      const created = new ProjectFeed(projectId, this.options, (error) => {
-        for (const waiting of this.#waitingOn(projectId)) {
-          waiting.sendFrame({ type: 'error', error, project_id: projectId });
-        }
+      const created: ProjectFeed = new ProjectFeed(projectId, this.options, {
+        onUnreachable: (error) => {
+          for (const waiting of this.#waitingOn(projectId)) {
+            waiting.sendFrame({ type: 'error', error, project_id: projectId });
+          }
+        },
+        onStopped: (error) => {
+          if (this.#feeds.get(projectId) === created) this.#feeds.delete(projectId);
+          for (const session of [...this.#sessions]) {
+            const subscription = session.subscriptions.get(projectId);
+            if (subscription?.feed === created) subscription.end(error.message);
+          }
+        },
       });
       // A project that cannot be watched is forgotten, so a later subscribe tries again.
       this.#opening++;

@@ -1,8 +1,8 @@
 import { grantAllows, toBrowserProject, toBrowserSnapshot } from '@codeframe/events';
+import type { LeadClient } from '@codeframe/rpc';
 import { type EdgeAuth, requestToken } from './edge-auth.js';
 import type { HandlerGuard } from './handler-guard.js';
 import type { HttpReply } from './http-reply.js';
-import type { LeadClient } from './lead-client.js';
 import { projectIdFromPath } from './project-id.js';
 import type { UWS } from './uws.js';
 

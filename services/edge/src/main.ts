@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { serverSettings, startRpcServer } from '@codeframe/rpc';
+import { createLeadClient, serverSettings, startRpcServer } from '@codeframe/rpc';
 import { env, loadConfig, runService } from '@codeframe/runtime';
 import { startEdgeServer } from './edge-server.js';
-import { createLeadClient } from './lead-client.js';
 
 await runService('edge', async (log) => {
   const config = loadConfig({
@@ -27,7 +26,7 @@ await runService('edge', async (log) => {
   const edge = await startEdgeServer({
     ...config,
     logger: log,
-    lead: createLeadClient(config.leadUrl, config.authToken),
+    lead: createLeadClient({ baseUrl: config.leadUrl, token: config.authToken }),
     dashboardDir: fileURLToPath(new URL('../web/dist/', import.meta.url)),
   });
   log.info(

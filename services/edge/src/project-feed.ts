@@ -1,10 +1,10 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { EventRing, serialiseEvent } from '@codeframe/events';
 import type { Event } from '@codeframe/proto';
+import { followEvents, isRetryable, type LeadClient, RESUME_BACKOFF } from '@codeframe/rpc';
 import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EdgeMetrics } from './edge-metrics.js';
-import type { LeadClient } from './lead-client.js';
 
 export interface FeedOptions {
   lead: LeadClient;
@@ -27,12 +27,19 @@ export class FeedError extends Error {
   }
 }
 
-const RETRY = { baseMs: 100, maxMs: 5_000 };
+/** What a feed tells the sockets waiting on it. */
+export interface FeedListener {
+  /** Once, when the lead is unreachable while the feed opens. */
+  onUnreachable(error: string): void;
+  /** When the lead refused the feed's stream after it opened: the feed is closed. */
+  onStopped(error: FeedError): void;
+}
 
 /**
  * One project's upstream: a single WatchEvents stream from the lead, whose events are
  * serialised once, kept in a ring for resuming subscribers, and published to the project's
- * topic. The stream resumes from the ring's head when it breaks, so the ring never has a gap.
+ * topic. The stream resumes (followEvents) from the ring's head when it breaks, so the ring
+ * never has a gap.
  */
 export class ProjectFeed {
   readonly topic: string;
@@ -51,12 +58,11 @@ export class ProjectFeed {
   constructor(
     readonly projectId: string,
     private readonly options: FeedOptions,
-    /** Called once when the lead is unreachable while opening, to tell the waiting sockets. */
-    onUnreachable: (error: string) => void,
+    private readonly listener: FeedListener,
   ) {
     this.topic = `project/${projectId}`;
-    this.opened = this.#open(onUnreachable);
-    // #follow handles its own failures; the catch is for a bug, which must not end the edge.
+    this.opened = this.#open();
+    // #follow handles the lead's failures; the catch is for a bug, which must not end the edge.
     this.opened
       .then(
         () => this.#follow(),
@@ -82,7 +88,7 @@ export class ProjectFeed {
     this.#listeners.clear();
   }
 
-  async #open(onUnreachable: (error: string) => void): Promise<void> {
+  async #open(): Promise<void> {
     const signal = this.#abort.signal;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -100,7 +106,7 @@ export class ProjectFeed {
         if (e.code === Code.NotFound)
           throw new FeedError(`unknown project ${this.projectId}`, true);
         if (e.code === Code.InvalidArgument) throw new FeedError(e.rawMessage);
-        if (e.code !== Code.Unavailable && e.code !== Code.DeadlineExceeded) {
+        if (!isRetryable(e)) {
           this.options.logger.error({ project: this.projectId, err: e }, 'lead refused the edge');
           throw new FeedError(`the lead refused the edge (${Code[e.code]}): ${e.rawMessage}`);
         }
@@ -109,54 +115,55 @@ export class ProjectFeed {
             { project: this.projectId, err: e.rawMessage },
             'lead unreachable',
           );
-          onUnreachable(`the lead is unreachable (${e.rawMessage}); still trying`);
+          const unreachable = e.code === Code.Unavailable || e.code === Code.DeadlineExceeded;
+          this.listener.onUnreachable(
+            unreachable
+              ? `the lead is unreachable (${e.rawMessage}); still trying`
+              : `the lead failed (${Code[e.code]}: ${e.rawMessage}); still trying`,
+          );
         }
-        await sleep(backoffDelay(attempt, RETRY), signal).catch(() => {});
+        await sleep(backoffDelay(attempt, RESUME_BACKOFF), signal).catch(() => {});
       }
     }
   }
 
   async #follow(): Promise<void> {
     const { lead, logger, metrics } = this.options;
-    const signal = this.#abort.signal;
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        const stream = lead.watchEvents(
-          { projectId: this.projectId, afterSeq: BigInt(this.ring.head) },
-          { signal },
-        );
+    const events = followEvents(lead, this.projectId, BigInt(this.ring.head), {
+      signal: this.#abort.signal,
+      onOpen: () => {
         this.connected = true;
-        for await (const event of stream) {
-          attempt = 1;
-          this.#accept(event);
-        }
-        if (!signal.aborted)
-          logger.info({ project: this.projectId }, 'lead ended the event stream');
-      } catch (error) {
-        if (signal.aborted) break;
+      },
+      onRetry: (error) => {
+        this.connected = false;
+        metrics.upstreamReconnects++;
         logger.warn(
-          {
-            project: this.projectId,
-            seq: this.ring.head,
-            err: ConnectError.from(error).rawMessage,
-          },
+          { project: this.projectId, seq: this.ring.head, err: error.rawMessage },
           'event stream from the lead broke; resuming',
         );
-      }
+      },
+    });
+    try {
+      for await (const event of events) this.#accept(event);
+    } catch (error) {
+      // A refusal another try cannot change (a token the lead no longer takes, a project it
+      // no longer has): the sockets are told, and a later subscribe opens the project again.
+      const e = ConnectError.from(error);
+      logger.error({ project: this.projectId, err: e }, 'the feed stopped following the lead');
+      this.close();
+      this.listener.onStopped(
+        new FeedError(
+          `the edge stopped following project ${this.projectId}: the lead answered ${Code[e.code]} (${e.rawMessage})`,
+        ),
+      );
+    } finally {
       this.connected = false;
-      if (signal.aborted) break;
-      metrics.upstreamReconnects++;
-      await sleep(backoffDelay(attempt, RETRY), signal).catch(() => {});
     }
-    this.connected = false;
   }
 
+  /** Keeps and publishes the next event; followEvents yields each seq once, in order. */
   #accept(event: Event): void {
     const seq = Number(event.seq);
-    if (seq <= this.ring.head) return;
-    if (seq !== this.ring.head + 1) {
-      throw new Error(`the lead sent event ${seq} after ${this.ring.head}`);
-    }
     const frame = serialiseEvent(event);
     this.ring.push(seq, frame);
     this.options.metrics.eventsIn++;

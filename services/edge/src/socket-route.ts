@@ -1,4 +1,5 @@
 import { CloseCode, type EdgeGrant } from '@codeframe/events';
+import type { LeadClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import { forwardAnswer } from './blocker-answers.js';
 import { parseClientFrame } from './client-frame.js';
@@ -7,7 +8,6 @@ import type { EdgeMetrics } from './edge-metrics.js';
 import type { FanOut } from './fan-out.js';
 import type { HandlerGuard, SocketData } from './handler-guard.js';
 import type { HttpReply } from './http-reply.js';
-import type { LeadClient } from './lead-client.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { type SessionSettings, SocketSession } from './socket-session.js';
 import type { UWS } from './uws.js';

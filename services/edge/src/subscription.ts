@@ -1,8 +1,8 @@
 import { type Recovery, serialiseEvent } from '@codeframe/events';
-import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
+import { followEvents, type LeadClient } from '@codeframe/rpc';
+import type { Logger } from '@codeframe/runtime';
 import { ConnectError } from '@connectrpc/connect';
 import type { EdgeMetrics } from './edge-metrics.js';
-import type { LeadClient } from './lead-client.js';
 import { FeedError, type ProjectFeed } from './project-feed.js';
 import type { SocketSession } from './socket-session.js';
 
@@ -139,42 +139,47 @@ export class Subscription {
     const abort = new AbortController();
     this.#replay = abort;
     const { lead, logger } = this.context;
-    for (let attempt = 1; !abort.signal.aborted; attempt++) {
-      try {
-        const stream = lead.watchEvents(
-          { projectId: this.projectId, afterSeq: BigInt(this.#sentSeq) },
-          { signal: abort.signal },
-        );
-        for await (const event of stream) {
-          attempt = 1;
-          const seq = Number(event.seq);
-          if (seq <= this.#sentSeq) continue;
-          if (this.#ringHasTheRest()) break;
-          this.#sentSeq = seq;
-          this.session.send(serialiseEvent(event));
-          if (this.session.congested) await this.session.drained();
-          if (this.#closed) return;
-        }
-        if (this.#ringHasTheRest()) break;
-      } catch (error) {
-        if (abort.signal.aborted) return;
+    const events = followEvents(lead, this.projectId, BigInt(this.#sentSeq), {
+      signal: abort.signal,
+      onRetry: (error) =>
         logger.warn(
-          { project: this.projectId, seq: this.#sentSeq, err: ConnectError.from(error).rawMessage },
+          { project: this.projectId, seq: this.#sentSeq, err: error.rawMessage },
           'replay from the lead broke; resuming',
-        );
+        ),
+    });
+    try {
+      for await (const event of events) {
+        if (this.#ringHasTheRest()) break;
+        this.#sentSeq = Number(event.seq);
+        this.session.send(serialiseEvent(event));
+        if (this.#ringHasTheRest()) break;
+        if (this.session.congested) await this.session.drained();
+        if (this.#closed) return;
       }
-      await sleep(backoffDelay(attempt, { baseMs: 100, maxMs: 5_000 }), abort.signal).catch(
-        () => {},
-      );
+    } catch (error) {
+      const e = ConnectError.from(error);
+      this.end(`the lead refused to replay project ${this.projectId}: ${e.rawMessage}`);
+      return;
+    } finally {
+      abort.abort();
+      if (this.#replay === abort) this.#replay = undefined;
     }
-    abort.abort();
-    if (this.#replay === abort) this.#replay = undefined;
     this.resume();
   }
 
   /** The ring holds every event after what was sent, or the feed will bring them. */
   #ringHasTheRest(): boolean {
     return this.#sentSeq >= this.feed.ring.startAfter;
+  }
+
+  /**
+   * Ends a subscription the lead stopped serving after it was subscribed: the socket is told
+   * why and that it is unsubscribed, so it may subscribe again.
+   */
+  end(error: string): void {
+    if (this.#closed) return;
+    this.#fail(error);
+    this.session.sendFrame({ type: 'unsubscribed', project_id: this.projectId });
   }
 
   #fail(error: string, unknownProject = false): void {

@@ -1,4 +1,10 @@
-import type { LeadClient, LeadTarget } from './lead-client.js';
+import type { LeadClient } from '@codeframe/rpc';
+
+/** The lead the command talks to, as --lead and --token (or the environment) name it. */
+export interface LeadTarget {
+  url: string;
+  token: string | undefined;
+}
 
 /** What every command gets: the lead, where output goes, and how to show it. */
 export interface CliContext {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createLeadClient } from '@codeframe/rpc';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit } from './cli-error.js';
 import {
@@ -16,7 +17,6 @@ import {
 } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { watchCommand } from './commands/watch.js';
-import { connectLead } from './lead-client.js';
 
 export const USAGE = `usage: codeframe <command> [arguments] [options]
 
@@ -100,7 +100,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const target = { url, token: values.token ?? io.env.CODEFRAME_AUTH_TOKEN ?? undefined };
   const ctx: CliContext = {
-    lead: connectLead(target),
+    lead: createLeadClient({ baseUrl: url, token: target.token, unaryTimeoutMs: 120_000 }),
     target,
     out: io.out,
     json: values.json ?? false,

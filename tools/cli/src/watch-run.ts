@@ -1,8 +1,8 @@
 import { ProjectView, toBrowserEvent, toBrowserTask } from '@codeframe/events';
+import { followEvents } from '@codeframe/rpc';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit, leadError } from './cli-error.js';
 import { jsonLine } from './format.js';
-import { followProject } from './project-events.js';
 import { runSummary, runSummaryJson } from './run-summary.js';
 import { JsonView, PlainView, type RunView, TerminalView } from './run-views.js';
 
@@ -45,9 +45,12 @@ export async function watchRun(
   const stop = () => stopped.abort();
   ctx.signal.addEventListener('abort', stop, { once: true });
   try {
-    for await (const event of followProject(ctx.lead, projectId, afterSeq, {
+    for await (const event of followEvents(ctx.lead, projectId, afterSeq, {
       signal: stopped.signal,
-      onInterrupted: (reason) => shown.notice(`lost the lead's event stream (${reason}); resuming`),
+      // A lead away this long is reported as unreachable rather than waited for.
+      giveUpAfterMs: 120_000,
+      onRetry: (error) =>
+        shown.notice(`lost the lead's event stream (${error.rawMessage}); resuming`),
     })) {
       const frame = toBrowserEvent(event);
       view.apply(frame);
