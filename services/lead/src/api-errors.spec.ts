@@ -26,6 +26,16 @@ function leadThrowing(err: Error) {
   return createClient(LeadService, transport);
 }
 
+/** The error a call fails with, as the client sees it. */
+async function callError(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error('the call succeeded');
+}
+
 async function streamError(client: ReturnType<typeof leadThrowing>) {
   const received: unknown[] = [];
   try {
@@ -47,7 +57,7 @@ describe('errors at the service edge', () => {
     ] as const;
     for (const [code, expected] of cases) {
       const client = leadThrowing(new OrchestratorError(code, `it was ${code}`));
-      const err = await client.getProject({ projectId: 'p' }).catch((e) => ConnectError.from(e));
+      const err = await callError(client.getProject({ projectId: 'p' }));
       expect(err.code, code).toBe(expected);
       expect(err.rawMessage).toBe(`it was ${code}`);
     }
@@ -65,9 +75,9 @@ describe('errors at the service edge', () => {
   });
 
   it('leaves any other error to connect, which tells the client nothing of it', async () => {
-    const err = await leadThrowing(new Error('a secret path /srv/x'))
-      .getProject({ projectId: 'p' })
-      .catch((e) => ConnectError.from(e));
+    const err = await callError(
+      leadThrowing(new Error('a secret path /srv/x')).getProject({ projectId: 'p' }),
+    );
     expect(err.code).toBe(Code.Internal);
   });
 });
