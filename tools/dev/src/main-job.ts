@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LeadService } from '@codeframe/proto';
-import { createRpcClient } from '@codeframe/rpc';
+import { createLeadClient } from '@codeframe/rpc';
 import { runGit } from '@codeframe/runtime';
 
 export const DEFAULT_EXAMPLE = 'todo-api';
@@ -76,7 +75,7 @@ export async function checkOutLatest(
   edgeUrl: string,
   dataDir: string,
 ): Promise<BuiltProject | undefined> {
-  const lead = createRpcClient(LeadService, { baseUrl: leadUrl });
+  const lead = createLeadClient({ baseUrl: leadUrl });
   const { projects } = await lead.listProjects({});
   const latest = projects
     .filter((p) => p.createdAt)
