@@ -4,7 +4,13 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@codeframe/source', ...defaultServerConditions];
+// Resolved as Node resolves them (Node knows no `module` condition): a package's `module`
+// build is for bundlers, and some (@opentelemetry/api 1.9) import without file extensions
+// there, which Node cannot load.
+const conditions = [
+  '@codeframe/source',
+  ...defaultServerConditions.filter((condition) => condition !== 'module'),
+];
 
 export function projectTestConfig(name: string) {
   return defineConfig({

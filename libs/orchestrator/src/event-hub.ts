@@ -9,7 +9,7 @@
 // too little to wait for (not back under half within `paceWaitMs`) is left behind, and
 // overflows as before.
 import type { Event } from '@codeframe/proto';
-import { type EventPayload, type Store, StoreError } from '@codeframe/store';
+import { type EventPayload, type StateChange, type Store, StoreError } from '@codeframe/store';
 import { OrchestratorError } from './orchestrator-error.js';
 
 /** Events read from the store per query while a watcher catches up. */
@@ -99,8 +99,9 @@ export class EventHub {
     return new Promise((resolve) => resume.push(resolve));
   }
 
-  /** Persists the event (the store assigns seq) and delivers it to the project's live watchers, in seq order. */
-  async append(projectId: string, payload: EventPayload): Promise<Event> {
+  /** Persists the event (the store assigns seq), with what it reports in the same
+   * transaction, and delivers it to the project's live watchers, in seq order. */
+  async append(projectId: string, payload: EventPayload, change?: StateChange): Promise<Event> {
     const state = this.#state(projectId);
     state.inFlight++;
     try {
@@ -117,7 +118,7 @@ export class EventHub {
         },
       );
       await state.known;
-      const event = await this.#store.appendEvent(projectId, payload);
+      const event = await this.#store.appendEvent(projectId, payload, change);
       let i = state.held.length;
       while (i > 0 && state.held[i - 1]!.seq > event.seq) i--;
       state.held.splice(i, 0, event);

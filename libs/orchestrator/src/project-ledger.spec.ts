@@ -1,4 +1,5 @@
-import { TaskKind, TaskStatus } from '@codeframe/proto';
+import { create } from '@bufbuild/protobuf';
+import { TaskKind, TaskStatus, TaskStatusChangedSchema } from '@codeframe/proto';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventHub } from './event-hub.js';
@@ -83,23 +84,69 @@ describe('the task lifecycle', () => {
 
 describe("a worker's report of a task's status", () => {
   it('is stored when the worker began work on what it was assigned', async () => {
-    const { ledger, task } = await oneTask();
+    const { ledger, task, statusEvents } = await oneTask();
     await ledger.setTaskStatus(task, ASSIGNED, 'dispatched');
-    expect(await ledger.reportedByWorker(task.id, IN_PROGRESS)).toBe(true);
+    expect(await ledger.reportedByWorker(task, report(task.id, IN_PROGRESS))).toBe(true);
     expect((await ledger.task(task.id)).status).toBe(IN_PROGRESS);
+    // The status and its event, one write: the report is in the log too.
+    expect((await statusEvents()).at(-1)).toEqual([ASSIGNED, IN_PROGRESS]);
   });
 
   it('is refused when the worker claims the task completed, failed or anything else', async () => {
     // A worker that says COMPLETED mid-stream would otherwise release the task's dependents
     // before its work was reviewed, merged or even finished.
-    const { ledger, task } = await oneTask();
+    const { ledger, task, statusEvents } = await oneTask();
     await ledger.setTaskStatus(task, ASSIGNED, 'dispatched');
     for (const to of [COMPLETED, FAILED, CANCELLED, BLOCKED, PENDING, 99 as TaskStatus]) {
-      expect(await ledger.reportedByWorker(task.id, to), TaskStatus[to] ?? String(to)).toBe(false);
+      expect(
+        await ledger.reportedByWorker(task, report(task.id, to)),
+        TaskStatus[to] ?? String(to),
+      ).toBe(false);
       expect((await ledger.task(task.id)).status).toBe(ASSIGNED);
     }
-    await ledger.reportedByWorker(task.id, IN_PROGRESS);
-    expect(await ledger.reportedByWorker(task.id, COMPLETED)).toBe(false);
+    await ledger.reportedByWorker(task, report(task.id, IN_PROGRESS));
+    expect(await ledger.reportedByWorker(task, report(task.id, COMPLETED))).toBe(false);
     expect((await ledger.task(task.id)).status).toBe(IN_PROGRESS);
+    expect(await statusEvents()).toEqual([
+      [PENDING, ASSIGNED],
+      [ASSIGNED, IN_PROGRESS],
+    ]);
   });
 });
+
+describe('a change of status', () => {
+  it('is judged again from where the task went when it moved on in between', async () => {
+    const { ledger, task, statusEvents } = await oneTask();
+    await ledger.setTaskStatus(task, ASSIGNED, 'dispatched');
+    // Another change lands between the ledger's read and its write: the read says ASSIGNED,
+    // the store has IN_PROGRESS by the time the write is made.
+    let stale = true;
+    const racing = new ProjectLedger(
+      new Proxy(store!, {
+        get: (target, key) =>
+          key === 'getTask'
+            ? async (id: string) => {
+                const read = await target.getTask(id);
+                if (stale) {
+                  stale = false;
+                  await target.updateTask(id, { status: IN_PROGRESS });
+                }
+                return read;
+              }
+            : Reflect.get(target, key),
+      }),
+      new EventHub(store!),
+    );
+    await racing.setTaskStatus(task, COMPLETED, 'merged');
+    expect((await ledger.task(task.id)).status).toBe(COMPLETED);
+    // Its event names the status it really left, not the one first read.
+    expect((await statusEvents()).at(-1)).toEqual([IN_PROGRESS, COMPLETED]);
+  });
+});
+
+function report(taskId: string, to: TaskStatus) {
+  return {
+    case: 'taskStatusChanged' as const,
+    value: create(TaskStatusChangedSchema, { taskId, from: ASSIGNED, to, reason: 'worker' }),
+  };
+}

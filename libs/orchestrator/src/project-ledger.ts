@@ -7,10 +7,19 @@ import {
   type Task,
   TaskStatus,
 } from '@codeframe/proto';
-import type { EventPayload, Store, TaskPatch } from '@codeframe/store';
+import {
+  type EventPayload,
+  type StateChange,
+  type Store,
+  StoreError,
+  type TaskPatch,
+} from '@codeframe/store';
 import type { EventHub } from './event-hub.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { checkMove, workerMayReport } from './task-lifecycle.js';
+
+/** A move that keeps losing the race to another change of the task is given up after this. */
+const MAX_MOVE_TRIES = 3;
 
 /** What a change of status writes beside it: the attempt it is about, and task fields
  * (the error of a failure) stored in the same write as the status. */
@@ -30,8 +39,18 @@ export class ProjectLedger {
     private readonly hub: EventHub,
   ) {}
 
-  emit(projectId: string, payload: MessageInitShape<typeof EventSchema>['payload']) {
-    return this.hub.append(projectId, create(EventSchema, { payload }).payload as EventPayload);
+  /** Publishes the event; with `change`, what it reports is written in the same
+   * transaction (both or neither). */
+  emit(
+    projectId: string,
+    payload: MessageInitShape<typeof EventSchema>['payload'],
+    change?: StateChange,
+  ) {
+    return this.hub.append(
+      projectId,
+      create(EventSchema, { payload }).payload as EventPayload,
+      change,
+    );
   }
 
   /** While the project's watchers fall behind, a promise that settles once they caught up
@@ -40,28 +59,51 @@ export class ProjectLedger {
     return this.hub.paced(projectId);
   }
 
-  /** Moves the task to `to` (from the status the store has now), with its fields in the
-   * same write, then publishes the change. A move the lifecycle does not allow is refused. */
+  /** Moves the task to `to` from the status the store has now: the status, its fields and
+   * the event in one write, made only if the task did not move on in between (else judged
+   * again from where it went). A move the lifecycle does not allow is refused. */
   async setTaskStatus(
     task: Task,
     to: TaskStatus,
     reason: string,
     { attempt = task.attempt, fields }: StatusChange = {},
   ): Promise<void> {
-    const from = (await this.task(task.id)).status;
-    checkMove(task.id, from, to);
-    await this.store.updateTask(task.id, { ...fields, status: to });
-    await this.emit(task.projectId, {
-      case: 'taskStatusChanged',
-      value: { taskId: task.id, from, to, reason, attempt },
-    });
+    for (let tries = 1; ; tries++) {
+      const from = (await this.task(task.id)).status;
+      checkMove(task.id, from, to);
+      try {
+        await this.emit(
+          task.projectId,
+          { case: 'taskStatusChanged', value: { taskId: task.id, from, to, reason, attempt } },
+          { task: { id: task.id, patch: { ...fields, status: to }, whileStatus: from } },
+        );
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreError && err.code === 'conflict') || tries === MAX_MOVE_TRIES) {
+          throw err;
+        }
+      }
+    }
   }
 
-  /** A worker's report that the task changed status: stored when it is the worker's to make
-   * (task-lifecycle.ts: it began work), else refused (false) and nothing is written. */
-  async reportedByWorker(taskId: string, to: TaskStatus): Promise<boolean> {
-    if (!workerMayReport((await this.task(taskId)).status, to)) return false;
-    await this.store.updateTask(taskId, { status: to });
+  /** A worker's report that the task changed status: stored with its event when it is the
+   * worker's to make (task-lifecycle.ts: it began work), else refused (false) and nothing is
+   * written. */
+  async reportedByWorker(
+    task: Task,
+    report: Extract<EventPayload, { case: 'taskStatusChanged' }>,
+  ): Promise<boolean> {
+    const from = (await this.task(task.id)).status;
+    if (!workerMayReport(from, report.value.to)) return false;
+    try {
+      await this.emit(task.projectId, report, {
+        task: { id: task.id, patch: { status: report.value.to }, whileStatus: from },
+      });
+    } catch (err) {
+      // Moved on meanwhile (cancelled, say): the worker's report is out of date.
+      if (err instanceof StoreError && err.code === 'conflict') return false;
+      throw err;
+    }
     return true;
   }
 
@@ -77,8 +119,11 @@ export class ProjectLedger {
     reason: string,
     main?: MainVerified,
   ): Promise<void> {
-    await this.store.setProjectStatus(projectId, status);
-    await this.emit(projectId, { case: 'projectStatus', value: { status, reason, main } });
+    await this.emit(
+      projectId,
+      { case: 'projectStatus', value: { status, reason, main } },
+      { projectStatus: status },
+    );
   }
 
   /** The task waits for a person: a blocker with the question. */

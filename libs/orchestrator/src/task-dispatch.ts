@@ -25,7 +25,7 @@ import {
 } from './project-budget.js';
 import type { ProjectLedger } from './project-ledger.js';
 import { TaskArtifacts } from './task-artifacts.js';
-import { clearGates, recordGate } from './task-gates.js';
+import { clearGates, withGate } from './task-gates.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
@@ -138,13 +138,15 @@ export class TaskDispatch {
         await window.settle();
         if (payload.case === 'taskStatusChanged') {
           // A status the worker may not set is left out, of the store and of the log.
-          if (!(await this.state.reportedByWorker(task.id, payload.value.to))) {
+          if (!(await this.state.reportedByWorker(task, payload))) {
             log.warn({ to: payload.value.to }, 'ignored a task status the worker may not set');
-            continue;
           }
+          continue;
         }
         if (payload.case === 'qualityGate') {
-          await recordGate(this.state.store, task.id, payload.value);
+          const gates = withGate(await this.state.task(task.id), payload.value);
+          await this.state.emit(project.id, payload, { task: { id: task.id, patch: { gates } } });
+          continue;
         }
         if (payload.case === 'tokenUsage' && payload.value.call) {
           const call = payload.value.call;

@@ -2,9 +2,17 @@
 // has a seq, and the error every append of a failed batch gets.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { type Event, EventSchema } from '@codeframe/proto';
+import { type Event, EventSchema, type ProjectStatus, TaskStatus } from '@codeframe/proto';
 import { rememberEncoding } from './event-encoding.js';
-import { type EventPayload, StoreError } from './store.js';
+import { patchAssignments } from './rows.js';
+import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';
+
+/** A StateChange with its values encoded for the database, before it joins a batch (so a
+ * value that cannot be stored fails its own append, not everyone's). */
+export interface PreparedChange {
+  task?: { id: string; sets: [string, unknown][]; whileStatus?: TaskStatus };
+  projectStatus?: ProjectStatus;
+}
 
 /** An append waiting for the batch it is written in. */
 export interface PendingAppend {
@@ -13,6 +21,8 @@ export interface PendingAppend {
   time: number;
   /** The lease token the appending lead held for the project, when leads share the store. */
   token?: number;
+  /** Written in the batch's transaction with the event. */
+  change?: PreparedChange;
   resolve: (event: Event) => void;
   reject: (err: unknown) => void;
 }
@@ -39,4 +49,44 @@ export function failBatch(batch: PendingAppend[], fault: unknown, cause: unknown
       ? new StoreError(fault.code, message, { cause })
       : new Error(message, { cause });
   for (const item of batch) item.reject(failure);
+}
+
+export function prepareChange(
+  change: StateChange | undefined,
+  time: number,
+): PreparedChange | undefined {
+  if (!change) return undefined;
+  const { task, projectStatus } = change;
+  return {
+    projectStatus,
+    task: task && {
+      id: task.id,
+      sets: patchAssignments(task.patch, time),
+      whileStatus: task.whileStatus,
+    },
+  };
+}
+
+/** Why a task change wrote nothing, from the status the task has now (undefined: no such
+ * task in the event's project). */
+export function changeRefused(
+  projectId: string,
+  change: NonNullable<PreparedChange['task']>,
+  status: TaskStatus | undefined,
+): StoreError {
+  if (status === undefined) return notFound('task', change.id);
+  return new StoreError(
+    'conflict',
+    `task "${change.id}" of project "${projectId}" is ${TaskStatus[status]} now, not ` +
+      `${TaskStatus[change.whileStatus ?? status]}: nothing was written`,
+  );
+}
+
+/** Settles each append of a committed batch with its event, or the error that left it out. */
+export function settle(batch: PendingAppend[], outcomes: (Event | StoreError)[]): void {
+  batch.forEach((item, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome instanceof StoreError) item.reject(outcome);
+    else item.resolve(outcome);
+  });
 }

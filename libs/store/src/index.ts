@@ -17,6 +17,7 @@ export {
   type ProjectLeases,
   type ProjectOwner,
   type RepoCredentials,
+  type StateChange,
   type Store,
   StoreError,
   type StoreErrorCode,

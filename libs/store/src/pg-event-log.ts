@@ -5,11 +5,18 @@
 // any number of processes take turns per project, and seqs stay gap-free and unique.
 import { fromBinary } from '@bufbuild/protobuf';
 import { type Event, EventSchema } from '@codeframe/proto';
-import { failBatch, numbered, type PendingAppend } from './event-batch.js';
+import {
+  changeRefused,
+  failBatch,
+  numbered,
+  type PendingAppend,
+  prepareChange,
+  settle,
+} from './event-batch.js';
 import { rememberEncoding } from './event-encoding.js';
 import { COMMIT_CHANNEL, type PgLeases } from './pg-leases.js';
-import { type PgSql, requireProject } from './pg-sql.js';
-import { type EventPayload, notFound, StoreError } from './store.js';
+import { type PgSql, type Queryable, requireProject } from './pg-sql.js';
+import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';
 
 /** Events per transaction at most: bounds the statement, not the rate. */
 const MAX_BATCH = 2_000;
@@ -23,7 +30,7 @@ export class PgEventLog {
     private readonly leases?: PgLeases,
   ) {}
 
-  append(projectId: string, payload: EventPayload): Promise<Event> {
+  append(projectId: string, payload: EventPayload, change?: StateChange): Promise<Event> {
     if (payload?.case === undefined) {
       return Promise.reject(new StoreError('invalid', 'an event needs a payload; none was set'));
     }
@@ -34,7 +41,16 @@ export class PgEventLog {
     // numbered in that order later.
     return new Promise((resolve, reject) => {
       const token = this.leases?.token(projectId);
-      this.#queue.push({ projectId, payload, time: Date.now(), token, resolve, reject });
+      const time = Date.now();
+      this.#queue.push({
+        projectId,
+        payload,
+        time,
+        token,
+        change: prepareChange(change, time),
+        resolve,
+        reject,
+      });
       // Everyone's batch: never part of a transaction the first caller happens to be in.
       this.#writing ??= this.sql.detached(() =>
         new Promise<void>((next) => setImmediate(next)).then(() => this.#writeAll()),
@@ -119,6 +135,11 @@ export class PgEventLog {
             outcomes.push(this.leases.fenced(item.projectId, lease.lease_owner));
             continue;
           }
+          const refused = item.change && (await applyChange(tx, item));
+          if (refused) {
+            outcomes.push(refused);
+            continue;
+          }
           const seq = previous + 1n;
           seqs.set(item.projectId, seq);
           const { event, bytes } = numbered(item, seq);
@@ -160,10 +181,36 @@ export class PgEventLog {
       failBatch(batch, err, err);
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome instanceof StoreError) item.reject(outcome);
-      else item.resolve(outcome);
-    });
+    settle(batch, outcomes);
   }
+}
+
+/** Writes what the event reports, in the batch's transaction; an error (nothing written)
+ * when the task refuses it. */
+async function applyChange(tx: Queryable, item: PendingAppend): Promise<StoreError | undefined> {
+  const { task, projectStatus } = item.change!;
+  if (task) {
+    const values = [...task.sets.map(([, value]) => value), task.id, item.projectId];
+    let where = `id = $${values.length - 1} AND project_id = $${values.length}`;
+    if (task.whileStatus !== undefined) {
+      values.push(task.whileStatus);
+      where += ` AND status = $${values.length}`;
+    }
+    const sets = task.sets.map(([column], i) => `${column} = $${i + 1}`).join(', ');
+    if ((await tx.run(`UPDATE tasks SET ${sets} WHERE ${where}`, values)) === 0) {
+      const row = await tx.one<{ status: number }>(
+        'SELECT status FROM tasks WHERE id = $1 AND project_id = $2',
+        [task.id, item.projectId],
+      );
+      return changeRefused(item.projectId, task, row?.status);
+    }
+  }
+  if (projectStatus !== undefined) {
+    await tx.run('UPDATE projects SET status = $1, updated_at = $2 WHERE id = $3', [
+      projectStatus,
+      item.time,
+      item.projectId,
+    ]);
+  }
+  return undefined;
 }

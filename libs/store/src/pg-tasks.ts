@@ -8,7 +8,7 @@ import { assertStorablePlan } from './plan-validation.js';
 import {
   type AttemptRow,
   newAttemptRow,
-  PATCH_COLUMNS,
+  patchAssignments,
   type TaskRow,
   toAttempt,
   toTask,
@@ -120,18 +120,11 @@ export class PgTasks {
   }
 
   async update(id: string, patch: TaskPatch): Promise<Task> {
-    const sets = ['updated_at = $1'];
-    const values: unknown[] = [Date.now()];
-    for (const [field, [column, encode]] of Object.entries(PATCH_COLUMNS)) {
-      const value = patch[field as keyof TaskPatch];
-      if (value === undefined) continue;
-      values.push((encode as (v: unknown) => unknown)(value));
-      sets.push(`${column} = $${values.length}`);
-    }
-    values.push(id);
+    const sets = patchAssignments(patch);
     const changed = await this.sql.run(
-      `UPDATE tasks SET ${sets.join(', ')} WHERE id = $${values.length}`,
-      values,
+      `UPDATE tasks SET ${sets.map(([column], i) => `${column} = $${i + 1}`).join(', ')}
+       WHERE id = $${sets.length + 1}`,
+      [...sets.map(([, value]) => value), id],
     );
     if (changed === 0) throw notFound('task', id);
     return (await this.get(id))!;

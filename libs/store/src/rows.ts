@@ -128,6 +128,16 @@ export const PATCH_COLUMNS: {
   gates: ['gates', (v) => JSON.stringify((v ?? []).map((g) => toJson(QualityGateSchema, g)))],
 };
 
+/** The columns a patch sets and their stored values (`updated_at` first), for an UPDATE. */
+export function patchAssignments(patch: TaskPatch, now = Date.now()): [string, unknown][] {
+  const sets: [string, unknown][] = [['updated_at', now]];
+  for (const [field, [column, encode]] of Object.entries(PATCH_COLUMNS)) {
+    const value = patch[field as keyof TaskPatch];
+    if (value !== undefined) sets.push([column, (encode as (v: unknown) => unknown)(value)]);
+  }
+  return sets;
+}
+
 const time = (ms: number) => timestampFromDate(new Date(ms));
 
 function usageOf(row: UsageRow): Usage {

@@ -5,10 +5,17 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { type Event, EventSchema } from '@codeframe/proto';
 import type { Database, Statement } from 'better-sqlite3';
-import { failBatch, numbered, type PendingAppend } from './event-batch.js';
+import {
+  changeRefused,
+  failBatch,
+  numbered,
+  type PendingAppend,
+  prepareChange,
+  settle,
+} from './event-batch.js';
 import { rememberEncoding } from './event-encoding.js';
 import { guarded, storageFault } from './sqlite-faults.js';
-import { type EventPayload, notFound, StoreError } from './store.js';
+import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';
 
 export class SqliteEventLog {
   private queue: PendingAppend[] = [];
@@ -16,7 +23,7 @@ export class SqliteEventLog {
   /** Projects an append already found. */
   readonly #known = new Set<string>();
   private readonly projectSeq: Statement<[string], number | undefined>;
-  private readonly writeBatch: (batch: PendingAppend[]) => Event[];
+  private readonly writeBatch: (batch: PendingAppend[]) => (Event | StoreError)[];
 
   constructor(private readonly db: Database) {
     this.projectSeq = db
@@ -26,9 +33,41 @@ export class SqliteEventLog {
       'INSERT INTO events (project_id, seq, time, type, payload) VALUES (?, ?, ?, ?, ?)',
     );
     const setLastSeq = db.prepare('UPDATE projects SET last_seq = ? WHERE id = ?');
+    const setProjectStatus = db.prepare(
+      'UPDATE projects SET status = ?, updated_at = ? WHERE id = ?',
+    );
+    const taskStatus = db
+      .prepare<[string, string], number>('SELECT status FROM tasks WHERE id = ? AND project_id = ?')
+      .pluck();
+    /** Writes what the event reports; an error (nothing written) when the task refuses it. */
+    const applyChange = (item: PendingAppend): StoreError | undefined => {
+      const { task, projectStatus } = item.change!;
+      if (task) {
+        const where = task.whileStatus === undefined ? '' : ' AND status = ?';
+        const changed = db
+          .prepare(
+            `UPDATE tasks SET ${task.sets.map(([column]) => `${column} = ?`).join(', ')}
+             WHERE id = ? AND project_id = ?${where}`,
+          )
+          .run(
+            ...task.sets.map(([, value]) => value),
+            task.id,
+            item.projectId,
+            ...(task.whileStatus === undefined ? [] : [task.whileStatus]),
+          ).changes;
+        if (changed === 0) {
+          return changeRefused(item.projectId, task, taskStatus.get(task.id, item.projectId));
+        }
+      }
+      if (projectStatus !== undefined)
+        setProjectStatus.run(projectStatus, item.time, item.projectId);
+      return undefined;
+    };
     this.writeBatch = db.transaction((batch: PendingAppend[]) => {
       const seqs = new Map<string, bigint>();
-      const events = batch.map((item) => {
+      const outcomes = batch.map((item) => {
+        const refused = item.change && applyChange(item);
+        if (refused) return refused;
         const previous = seqs.get(item.projectId) ?? this.requireProject(item.projectId);
         const seq = previous + 1n;
         seqs.set(item.projectId, seq);
@@ -37,11 +76,11 @@ export class SqliteEventLog {
         return event;
       });
       for (const [projectId, seq] of seqs) setLastSeq.run(seq, projectId);
-      return events;
+      return outcomes;
     });
   }
 
-  append(projectId: string, payload: EventPayload): Promise<Event> {
+  append(projectId: string, payload: EventPayload, change?: StateChange): Promise<Event> {
     if (payload?.case === undefined) {
       return Promise.reject(new StoreError('invalid', 'an event needs a payload; none was set'));
     }
@@ -61,7 +100,15 @@ export class SqliteEventLog {
       this.#known.add(projectId);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ projectId, payload, time: Date.now(), resolve, reject });
+      const time = Date.now();
+      this.queue.push({
+        projectId,
+        payload,
+        time,
+        change: prepareChange(change, time),
+        resolve,
+        reject,
+      });
       this.flushed ??= new Promise((done) =>
         setImmediate(() => {
           this.flush();
@@ -106,15 +153,13 @@ export class SqliteEventLog {
     const batch = this.queue;
     this.queue = [];
     this.flushed = undefined;
-    let events: Event[];
+    let outcomes: (Event | StoreError)[];
     try {
-      events = this.writeBatch(batch);
+      outcomes = this.writeBatch(batch);
     } catch (err) {
       failBatch(batch, storageFault(err), err);
       return;
     }
-    batch.forEach((item, i) => {
-      item.resolve(events[i]!);
-    });
+    settle(batch, outcomes);
   }
 }

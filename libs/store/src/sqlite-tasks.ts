@@ -5,7 +5,7 @@ import { assertStorablePlan } from './plan-validation.js';
 import {
   type AttemptRow,
   newAttemptRow,
-  PATCH_COLUMNS,
+  patchAssignments,
   type TaskRow,
   toAttempt,
   toTask,
@@ -111,15 +111,12 @@ export class SqliteTasks {
   }
 
   update(id: string, patch: TaskPatch): Task {
-    const sets = ['updated_at = ?'];
-    const values: unknown[] = [Date.now()];
-    for (const [field, [column, encode]] of Object.entries(PATCH_COLUMNS)) {
-      const value = patch[field as keyof TaskPatch];
-      if (value === undefined) continue;
-      sets.push(`${column} = ?`);
-      values.push((encode as (v: unknown) => unknown)(value));
-    }
-    const changed = this.sql.run(`UPDATE tasks SET ${sets.join(', ')} WHERE id = ?`, ...values, id);
+    const sets = patchAssignments(patch);
+    const changed = this.sql.run(
+      `UPDATE tasks SET ${sets.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`,
+      ...sets.map(([, value]) => value),
+      id,
+    );
     if (changed === 0) throw notFound('task', id);
     return this.get(id)!;
   }

@@ -595,5 +595,65 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.lastSeq(id)).toBe(2n);
       });
     });
+
+    describe('events with what they report', () => {
+      const moved = (taskId: string, from: TaskStatus, to: TaskStatus): EventPayload => ({
+        case: 'taskStatusChanged',
+        value: create(TaskStatusChangedSchema, { taskId, from, to, reason: 'r' }),
+      });
+
+      it('writes a task change and a project status in the event transaction', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        const { PENDING, ASSIGNED } = TaskStatus;
+        const event = await store.appendEvent(id, moved(a!.id, PENDING, ASSIGNED), {
+          task: { id: a!.id, patch: { status: ASSIGNED, error: 'e' }, whileStatus: PENDING },
+          projectStatus: ProjectStatus.RUNNING,
+        });
+        expect(event.seq).toBe(1n);
+        expect(await store.getTask(a!.id)).toMatchObject({ status: ASSIGNED, error: 'e' });
+        expect((await store.getProject(id))?.status).toBe(ProjectStatus.RUNNING);
+      });
+
+      it('writes neither when the task moved on, is unknown or of another project', async () => {
+        const { id } = await store.createProject(PROJECT);
+        const other = await store.createProject(PROJECT);
+        const [a] = await store.savePlan(id, PLAN);
+        const [elsewhere] = await store.savePlan(other.id, PLAN);
+        const { PENDING, ASSIGNED, IN_PROGRESS } = TaskStatus;
+        const results = await Promise.allSettled([
+          store.appendEvent(id, note(1)),
+          // Written only while the task is ASSIGNED; it is PENDING.
+          store.appendEvent(id, moved(a!.id, ASSIGNED, IN_PROGRESS), {
+            task: { id: a!.id, patch: { status: IN_PROGRESS }, whileStatus: ASSIGNED },
+            projectStatus: ProjectStatus.FAILED,
+          }),
+          store.appendEvent(id, note(2), { task: { id: 'nope', patch: { error: 'x' } } }),
+          store.appendEvent(id, note(3), { task: { id: elsewhere!.id, patch: { error: 'x' } } }),
+          store.appendEvent(id, note(4)),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'rejected',
+          'fulfilled',
+        ]);
+        const [, conflict, unknown, foreign] = results.map((r) =>
+          r.status === 'rejected' ? (r.reason as StoreError) : undefined,
+        );
+        expect(conflict).toMatchObject({ code: 'conflict' });
+        expect(conflict?.message).toBe(
+          `task "${a!.id}" of project "${id}" is PENDING now, not ASSIGNED: nothing was written`,
+        );
+        expect(unknown).toMatchObject({ code: 'not_found', message: 'task "nope" does not exist' });
+        expect(foreign).toMatchObject({ code: 'not_found' });
+        // Gap-free: the refused ones took no seq; and nothing of theirs was written.
+        expect((await store.readEvents(id, 0n, 10)).map((e) => e.seq)).toEqual([1n, 2n]);
+        expect(await store.getTask(a!.id)).toMatchObject({ status: PENDING, error: '' });
+        expect((await store.getTask(elsewhere!.id))?.error).toBe('');
+        expect((await store.getProject(id))?.status).toBe(ProjectStatus.CREATED);
+      });
+    });
   });
 }

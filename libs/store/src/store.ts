@@ -107,6 +107,23 @@ export interface UsageDelta {
 /** The oneof of codeframe.v1.Event; an event always has a payload. */
 export type EventPayload = Exclude<Event['payload'], { case: undefined }>;
 
+/**
+ * What an event is about, written in the same transaction as the event: both are stored or
+ * neither is. The event's own project is the one changed.
+ */
+export interface StateChange {
+  /** Fields of a task of the event's project (not_found for any other task). */
+  task?: {
+    id: string;
+    patch: TaskPatch;
+    /** Written only while the task still has this status (a compare-and-set): when it
+     * moved on in between, the append fails with conflict and nothing is written. */
+    whileStatus?: TaskStatus;
+  };
+  /** The project's status. */
+  projectStatus?: ProjectStatus;
+}
+
 export interface Store {
   /** A new project with a random UUID and status CREATED. */
   createProject(input: NewProject): Promise<Project>;
@@ -150,8 +167,9 @@ export interface Store {
   /** Sums into the project's usage and, when taskId is given, the task's. */
   addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void>;
 
-  /** Persists the event and resolves with it, seq and time assigned. */
-  appendEvent(projectId: string, payload: EventPayload): Promise<Event>;
+  /** Persists the event and resolves with it, seq and time assigned; with `change`, what the
+   * event reports is written in the same transaction (see StateChange). */
+  appendEvent(projectId: string, payload: EventPayload, change?: StateChange): Promise<Event>;
   /** Persisted events with seq > afterSeq, ascending, at most limit of them. */
   readEvents(projectId: string, afterSeq: bigint, limit: number): Promise<Event[]>;
   /** Seq of the last persisted event, 0n when there is none. */
