@@ -1,12 +1,12 @@
 // What a ProjectView keeps of a project, beyond the lead's own task and blocker messages.
 import type { AgentStateJson, FileChangeKindJson } from '@codeframe/proto';
+import type { UsageTotals } from '@codeframe/proto/usage';
 import type {
   BrowserBlocker,
   BrowserMainVerified,
   BrowserTask,
   BrowserTestSummary,
 } from './browser-protocol.js';
-import type { UsageTotals } from './usage-totals.js';
 
 export interface AgentRecord {
   key: string;

@@ -1,7 +1,7 @@
+import { allInputTokens } from '@codeframe/proto/usage';
 import { describe, expect, it } from 'vitest';
 import type { BrowserEvent, BrowserSnapshot, BrowserTask } from './browser-protocol.js';
 import { ProjectView } from './project-view.js';
-import { inputTokens } from './usage-totals.js';
 
 type Payload = BrowserEvent extends infer E
   ? E extends BrowserEvent
@@ -133,15 +133,15 @@ describe('ProjectView', () => {
     view.apply(call('', 100, 0, 0));
     view.apply(call('t1', 0, 0, 1_200));
     view.apply(call('t1', 100, 1_200, 300));
-    expect(view.planningUsage).toMatchObject({ input: 100, calls: 1 });
+    expect(view.planningUsage).toMatchObject({ inputTokens: 100, calls: 1 });
     expect(view.tasks.get('t1')!.usage).toMatchObject({
-      input: 100,
-      cacheRead: 1_200,
-      cacheWrite: 1_500,
+      inputTokens: 100,
+      cacheReadInputTokens: 1_200,
+      cacheCreationInputTokens: 1_500,
     });
-    expect(inputTokens(view.usage)).toBe(2_900);
-    expect(view.usage).toMatchObject({ output: 30, calls: 3 });
-    expect(view.usage.cost).toBeCloseTo(0.03);
+    expect(allInputTokens(view.usage)).toBe(2_900);
+    expect(view.usage).toMatchObject({ outputTokens: 30, calls: 3 });
+    expect(view.usage.costUsd).toBeCloseTo(0.03);
   });
 
   it('is finished when the project completes or fails, with main as last verified', () => {
@@ -214,7 +214,7 @@ describe('ProjectView', () => {
     expect([...view.tasks.keys()]).toEqual(['t1']);
     expect(view.tasks.get('t1')!.tests).toHaveLength(1);
     expect(view.agents.size).toBe(0);
-    expect(view.planningUsage).toMatchObject({ input: 300, output: 30, cost: 0.75 });
+    expect(view.planningUsage).toMatchObject({ inputTokens: 300, outputTokens: 30, costUsd: 0.75 });
     expect(view.finished).toBe(true);
     expect(view.finishedAt).toBe(Date.parse(at(100)));
     expect(view.blockers.get('b1')!.resolvedAt).toBe(Date.parse(at(50)));

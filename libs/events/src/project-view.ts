@@ -2,6 +2,7 @@
 // browser event applied in seq order. Pure: no I/O and no text, so the dashboard and the
 // CLI read the same figures and each draws them its own way.
 import type { ProjectStatusJson, TaskStatusJson } from '@codeframe/proto';
+import { addUsage, emptyUsage, type UsageTotals, usageBeyond } from '@codeframe/proto/usage';
 import type {
   BrowserEvent,
   BrowserProject,
@@ -18,7 +19,7 @@ import type {
   TaskRecord,
 } from './project-records.js';
 import { withGate } from './task-gates.js';
-import { addUsage, noUsage, type UsageTotals, usageBeyond, usageTotals } from './usage-totals.js';
+import { usageTotals } from './usage-totals.js';
 
 /** The commits kept for showing, newest last; older ones are dropped. */
 const COMMIT_LIMIT = 500;
@@ -44,7 +45,7 @@ export class ProjectView {
   readonly made = { commits: 0, merges: 0 };
   readonly main: MainChecks = { runs: 0, reverted: 0, final: undefined };
   /** Planning calls and anything else not tied to a task. */
-  planningUsage = noUsage();
+  planningUsage = emptyUsage();
   /** The lead's own counts, until a task changes. */
   #progress: Progress | undefined;
   readonly #now: () => number;
@@ -69,8 +70,8 @@ export class ProjectView {
         resolvedAt: Number.isNaN(resolvedAt) ? undefined : resolvedAt,
       });
     }
-    const taskUsage = noUsage();
-    for (const record of this.tasks.values()) addUsage(taskUsage, record.usage);
+    let taskUsage = emptyUsage();
+    for (const record of this.tasks.values()) taskUsage = addUsage(taskUsage, record.usage);
     this.planningUsage = usageBeyond(usageTotals(snapshot.project.usage), taskUsage);
     this.status = snapshot.project.status ?? 'PROJECT_STATUS_UNSPECIFIED';
     this.finishedAt = this.finished
@@ -104,7 +105,7 @@ export class ProjectView {
     this.commits.length = 0;
     this.made.commits = this.made.merges = 0;
     Object.assign(this.main, { runs: 0, reverted: 0, final: undefined });
-    this.planningUsage = noUsage();
+    this.planningUsage = emptyUsage();
     this.#progress = undefined;
   }
 
@@ -138,8 +139,8 @@ export class ProjectView {
 
   /** Tokens and cost of the whole project so far. */
   get usage(): UsageTotals {
-    const total = { ...this.planningUsage };
-    for (const record of this.tasks.values()) addUsage(total, record.usage);
+    let total = this.planningUsage;
+    for (const record of this.tasks.values()) total = addUsage(total, record.usage);
     return total;
   }
 
@@ -339,7 +340,9 @@ export class ProjectView {
       }
       case 'token_usage': {
         const call = usageTotals(event.call);
-        addUsage(this.tasks.get(event.task_id ?? '')?.usage ?? this.planningUsage, call);
+        const record = this.tasks.get(event.task_id ?? '');
+        if (record) record.usage = addUsage(record.usage, call);
+        else this.planningUsage = addUsage(this.planningUsage, call);
         return;
       }
       case 'file_changed':

@@ -1,6 +1,6 @@
+import { emptyUsage } from '@codeframe/proto/usage';
 import { describe, expect, it } from 'vitest';
 import { formatTokens, tokensText } from './usage-text.js';
-import { noUsage } from './usage-totals.js';
 
 describe('token text', () => {
   it('shortens counts the same way everywhere', () => {
@@ -15,8 +15,17 @@ describe('token text', () => {
   });
 
   it('shows every input token and how many of them went through the cache', () => {
-    const usage = { ...noUsage(), input: 12_000, cacheRead: 10_000, cacheWrite: 1_300 };
-    expect(tokensText({ ...usage, output: 1_200 })).toBe('23.3k in (11.3k cached) / 1.2k out');
-    expect(tokensText({ ...noUsage(), input: 800, output: 5 })).toBe('800 in / 5 out');
+    const usage = {
+      ...emptyUsage(),
+      inputTokens: 12_000,
+      cacheReadInputTokens: 10_000,
+      cacheCreationInputTokens: 1_300,
+    };
+    expect(tokensText({ ...usage, outputTokens: 1_200 })).toBe(
+      '23.3k in (11.3k cached) / 1.2k out',
+    );
+    expect(tokensText({ ...emptyUsage(), inputTokens: 800, outputTokens: 5 })).toBe(
+      '800 in / 5 out',
+    );
   });
 });

@@ -1,5 +1,5 @@
 // Token counts as text, the same in the dashboard and the terminal.
-import { cachedTokens, inputTokens, type UsageTotals } from './usage-totals.js';
+import { allInputTokens, cachedTokens, type UsageTotals } from '@codeframe/proto/usage';
 
 /** `950`, `12.3k`, `123k`, `1.24M`. */
 export function formatTokens(n: number): string {
@@ -13,5 +13,5 @@ export function formatTokens(n: number): string {
 export function tokensText(u: UsageTotals): string {
   const cached = cachedTokens(u);
   const share = cached > 0 ? ` (${formatTokens(cached)} cached)` : '';
-  return `${formatTokens(inputTokens(u))} in${share} / ${formatTokens(u.output)} out`;
+  return `${formatTokens(allInputTokens(u))} in${share} / ${formatTokens(u.outputTokens)} out`;
 }

@@ -1,5 +1,14 @@
 // What a browser bundle may import: the shapes of frames and the fold of events into a
 // project, with nothing that needs Node or protobuf's runtime (`@codeframe/events/view`).
+
+export {
+  addUsage,
+  allInputTokens,
+  cachedTokens,
+  emptyUsage,
+  type UsageTotals,
+  usageBeyond,
+} from '@codeframe/proto/usage';
 export type {
   BrowserBlocker,
   BrowserEvent,
@@ -42,12 +51,4 @@ export { ProjectView, type ProjectViewOptions } from './project-view.js';
 export type { SnakeCase, SnakeKeys } from './snake-keys.js';
 export { withGate } from './task-gates.js';
 export { formatTokens, tokensText } from './usage-text.js';
-export {
-  addUsage,
-  cachedTokens,
-  inputTokens,
-  noUsage,
-  type UsageTotals,
-  usageBeyond,
-  usageTotals,
-} from './usage-totals.js';
+export { usageTotals } from './usage-totals.js';

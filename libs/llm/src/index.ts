@@ -6,6 +6,8 @@ export type {
   ToolResultBlockParam,
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
+// The usage type and its sums are @codeframe/proto's (one shape in every part).
+export { addUsage, emptyUsage, toProtoUsage, type UsageTotals } from '@codeframe/proto';
 export {
   LlmClient,
   type LlmClientOptions,
@@ -21,6 +23,5 @@ export {
   type PriceTable,
   priceOf,
 } from './price-table.js';
-export { toProtoUsage } from './proto-usage.js';
 export { CHARS_PER_TOKEN, estimateTokens } from './token-estimate.js';
-export { type ApiUsage, addUsage, emptyUsage, priceCall, type UsageTotals } from './usage.js';
+export { type ApiUsage, priceCall } from './usage.js';

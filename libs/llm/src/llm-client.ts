@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
+import type { UsageTotals } from '@codeframe/proto';
 import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
 import { withCacheBreakpoints } from './cache-breakpoints.js';
 import { classifyLlmError, LlmError } from './llm-error.js';
 import type { PriceTable } from './price-table.js';
-import { priceCall, type UsageTotals } from './usage.js';
+import { priceCall } from './usage.js';
 
 export interface LlmClientOptions {
   /** Unset when a local stand-in (fake-anthropic) is the base URL. */

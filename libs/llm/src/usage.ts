@@ -1,27 +1,6 @@
+import type { UsageTotals } from '@codeframe/proto';
 import type { PriceTable } from './price-table.js';
 import { priceOf } from './price-table.js';
-
-/** Tokens and cost of one model call, or a sum of calls. */
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  costUsd: number;
-  calls: number;
-  /** Some call used a model missing from the price table: costUsd leaves it out. */
-  unpriced: boolean;
-}
-
-export const emptyUsage = (): UsageTotals => ({
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadInputTokens: 0,
-  cacheCreationInputTokens: 0,
-  costUsd: 0,
-  calls: 0,
-  unpriced: false,
-});
 
 /** The usage block of a Messages API response. */
 export interface ApiUsage {
@@ -51,16 +30,4 @@ export function priceCall(model: string, usage: ApiUsage, table: PriceTable): Us
       call.cacheCreationInputTokens * price.cacheWrite) /
     1_000_000;
   return call;
-}
-
-export function addUsage(a: UsageTotals, b: UsageTotals): UsageTotals {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
-    cacheCreationInputTokens: a.cacheCreationInputTokens + b.cacheCreationInputTokens,
-    costUsd: a.costUsd + b.costUsd,
-    calls: a.calls + b.calls,
-    unpriced: a.unpriced || b.unpriced,
-  };
 }

@@ -3,6 +3,7 @@ import type { LlmClient } from '@codeframe/llm';
 import {
   BlockerAnswerSchema,
   ExecuteTaskRequestSchema,
+  fromProtoUsage,
   type Project,
   type Task,
   TaskOutcome,
@@ -150,15 +151,7 @@ export class TaskDispatch {
         }
         if (payload.case === 'tokenUsage' && payload.value.call) {
           const call = payload.value.call;
-          await this.state.store.addUsage(project.id, task.id, {
-            inputTokens: Number(call.inputTokens),
-            outputTokens: Number(call.outputTokens),
-            cacheReadInputTokens: Number(call.cacheReadInputTokens),
-            cacheCreationInputTokens: Number(call.cacheCreationInputTokens),
-            costUsd: call.costUsd,
-            calls: call.calls,
-            unpriced: call.unpriced,
-          });
+          await this.state.store.addUsage(project.id, task.id, fromProtoUsage(call));
         }
         // A browser check's screenshot is kept as an artifact; the log gets its id, not its bytes.
         if (payload.case === 'browserCheck')

@@ -22,5 +22,4 @@ export {
   StoreError,
   type StoreErrorCode,
   type TaskPatch,
-  type UsageDelta,
 } from './store.js';

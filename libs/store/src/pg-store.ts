@@ -2,7 +2,7 @@
 // call is a query or a transaction on a small pool; the columns and their meaning are those
 // of the SQLite store, and both pass the same contract suite (store.contract.ts).
 import { randomUUID } from 'node:crypto';
-import { type Project, ProjectStatus } from '@codeframe/proto';
+import { type Project, ProjectStatus, USAGE_AMOUNTS, type UsageTotals } from '@codeframe/proto';
 import { PgBlockers } from './pg-blockers.js';
 import { PgEventLog } from './pg-event-log.js';
 import { DB_NOW, type LeaseSettings, PgLeases, type ProjectOf } from './pg-leases.js';
@@ -16,9 +16,8 @@ import {
   type RepoCredentials,
   type Store,
   StoreError,
-  type UsageDelta,
 } from './store.js';
-import { checkUsageDelta, USAGE_AMOUNTS } from './usage-delta.js';
+import { checkUsageAmounts } from './usage-check.js';
 
 export interface PgStoreOptions {
   /** Set when several leads share the database: this lead's leases of projects. */
@@ -195,12 +194,12 @@ class PgStore implements Store {
   getBlocker = (id: string) => this.blockers.get(id);
   listBlockers = (...args: Parameters<PgBlockers['list']>) => this.blockers.list(...args);
 
-  async addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void> {
-    checkUsageDelta(delta);
+  async addUsage(projectId: string, taskId: string | undefined, delta: UsageTotals): Promise<void> {
+    checkUsageAmounts(delta);
     await this.#fenced({ project: projectId }, () => this.#addUsage(projectId, taskId, delta));
   }
 
-  async #addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta) {
+  async #addUsage(projectId: string, taskId: string | undefined, delta: UsageTotals) {
     const amounts = [...USAGE_AMOUNTS.map((field) => delta[field]), delta.unpriced];
     const add = (
       tx: { run(text: string, values: unknown[]): Promise<number> },

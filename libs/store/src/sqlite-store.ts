@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { UsageTotals } from '@codeframe/proto';
 import { type Project, ProjectStatus } from '@codeframe/proto';
 import Database from 'better-sqlite3';
 import { PROJECT_SELECT, type ProjectRow, toProject } from './rows.js';
@@ -19,7 +20,6 @@ import {
   type RepoCredentials,
   type Store,
   StoreError,
-  type UsageDelta,
 } from './store.js';
 
 /** Opens (creating it and its directory if need be) the store at path; ':memory:' works. */
@@ -156,7 +156,7 @@ class SqliteStore implements Store {
   getBlocker = async (id: string) => this.blockers.get(id);
   listBlockers = async (...args: Parameters<SqliteBlockers['list']>) => this.blockers.list(...args);
 
-  async addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void> {
+  async addUsage(projectId: string, taskId: string | undefined, delta: UsageTotals): Promise<void> {
     addUsage(this.sql, projectId, taskId, delta);
   }
 

@@ -1,16 +1,17 @@
+import { USAGE_AMOUNTS, type UsageTotals } from '@codeframe/proto';
 // Usage totals of projects and tasks, in SQLite.
 import type { Statements } from './sqlite-statements.js';
-import { notFound, StoreError, type UsageDelta } from './store.js';
-import { checkUsageDelta, USAGE_AMOUNTS } from './usage-delta.js';
+import { notFound, StoreError } from './store.js';
+import { checkUsageAmounts } from './usage-check.js';
 
 /** Adds delta to the project's totals and, when taskId is given, the task's; all or nothing. */
 export function addUsage(
   sql: Statements,
   projectId: string,
   taskId: string | undefined,
-  delta: UsageDelta,
+  delta: UsageTotals,
 ): void {
-  checkUsageDelta(delta);
+  checkUsageAmounts(delta);
   // Named explicitly: a caller's object may carry more fields than the statement binds.
   const params = {
     ...Object.fromEntries(USAGE_AMOUNTS.map((field) => [field, delta[field]])),

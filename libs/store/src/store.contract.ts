@@ -1,6 +1,7 @@
 // What every Store must do, whatever keeps the data. An implementation's spec calls
 // describeStoreContract with a function that opens a fresh, empty store.
 import { clone, create, toBinary } from '@bufbuild/protobuf';
+import type { UsageTotals } from '@codeframe/proto';
 import {
   type Blocker,
   BlockerStatus,
@@ -22,7 +23,6 @@ import {
   type PlannedTask,
   type Store,
   StoreError,
-  type UsageDelta,
 } from './store.js';
 
 const PROJECT: NewProject = {
@@ -49,7 +49,7 @@ const PLAN = [
   planned('e2e', ['api', 'ui'], TaskKind.TEST),
 ];
 
-const delta = (over: Partial<UsageDelta> = {}): UsageDelta => ({
+const delta = (over: Partial<UsageTotals> = {}): UsageTotals => ({
   inputTokens: 100,
   outputTokens: 20,
   cacheReadInputTokens: 5,

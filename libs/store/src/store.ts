@@ -11,6 +11,7 @@ import type {
   TaskKind,
   TaskStatus,
   TestSummary,
+  UsageTotals,
 } from '@codeframe/proto';
 
 export interface NewProject {
@@ -92,18 +93,6 @@ export interface AttemptEnd {
   review?: string;
 }
 
-/** Usage to add to a running total (plain numbers: one call never nears 2^53 tokens). */
-export interface UsageDelta {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  costUsd: number;
-  calls: number;
-  /** Some call used a model missing from the price table; sticky once set. */
-  unpriced: boolean;
-}
-
 /** The oneof of codeframe.v1.Event; an event always has a payload. */
 export type EventPayload = Exclude<Event['payload'], { case: undefined }>;
 
@@ -165,7 +154,7 @@ export interface Store {
   listBlockers(projectId: string, includeResolved: boolean): Promise<Blocker[]>;
 
   /** Sums into the project's usage and, when taskId is given, the task's. */
-  addUsage(projectId: string, taskId: string | undefined, delta: UsageDelta): Promise<void>;
+  addUsage(projectId: string, taskId: string | undefined, delta: UsageTotals): Promise<void>;
 
   /** Persists the event and resolves with it, seq and time assigned; with `change`, what the
    * event reports is written in the same transaction (see StateChange). */

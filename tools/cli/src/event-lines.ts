@@ -96,7 +96,7 @@ export function eventLine(event: BrowserEvent, view: ProjectView): string | unde
     case 'task_unblocked':
       return `${key(event.task_id)}: unblocked, ready to start`;
     case 'project_status': {
-      const cost = formatCost(view.usage.cost);
+      const cost = formatCost(view.usage.costUsd);
       return `project ${projectStatusName(event.status)}${event.reason ? `: ${p(event.reason)}` : ''} (${cost} so far)`;
     }
     default:

@@ -1,4 +1,4 @@
-import { formatTokens, inputTokens, type ProjectView, tokensText } from '@codeframe/events';
+import { allInputTokens, formatTokens, type ProjectView, tokensText } from '@codeframe/events';
 import {
   formatCost,
   formatDuration,
@@ -22,8 +22,8 @@ export function runSummary(view: ProjectView, wallMs: number): string {
       task.tests
         ? `${task.tests.passed ?? 0}/${(task.tests.passed ?? 0) + (task.tests.failed ?? 0)}`
         : '-',
-      formatTokens(inputTokens(usage) + usage.output),
-      formatCost(usage.cost),
+      formatTokens(allInputTokens(usage) + usage.outputTokens),
+      formatCost(usage.costUsd),
     ]),
   ];
   return [
@@ -57,11 +57,11 @@ export function runTotals(view: ProjectView) {
     testRuns: sum((r) => r.tests.length),
     testsPassed: sum((r) => r.task.tests?.passed ?? 0),
     testsFailed: sum((r) => r.task.tests?.failed ?? 0),
-    inputTokens: usage.input,
-    cacheReadTokens: usage.cacheRead,
-    cacheWriteTokens: usage.cacheWrite,
-    outputTokens: usage.output,
-    costUsd: usage.cost,
+    inputTokens: usage.inputTokens,
+    cacheReadTokens: usage.cacheReadInputTokens,
+    cacheWriteTokens: usage.cacheCreationInputTokens,
+    outputTokens: usage.outputTokens,
+    costUsd: usage.costUsd,
   };
 }
 
@@ -93,11 +93,11 @@ export function runSummaryJson(view: ProjectView, wallMs: number) {
       attempts: task.attempt ?? 0,
       corrections: corrections.length,
       tests: task.tests ? { passed: task.tests.passed ?? 0, failed: task.tests.failed ?? 0 } : null,
-      input_tokens: usage.input,
-      cache_read_input_tokens: usage.cacheRead,
-      cache_creation_input_tokens: usage.cacheWrite,
-      output_tokens: usage.output,
-      cost_usd: usage.cost,
+      input_tokens: usage.inputTokens,
+      cache_read_input_tokens: usage.cacheReadInputTokens,
+      cache_creation_input_tokens: usage.cacheCreationInputTokens,
+      output_tokens: usage.outputTokens,
+      cost_usd: usage.costUsd,
     })),
     totals: runTotals(view),
     commits: view.made.commits,

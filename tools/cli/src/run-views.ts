@@ -115,7 +115,7 @@ export class TerminalView implements RunView {
     const done = p.completed + p.failed + p.cancelled;
     const head = `${this.title}  ${bar(done, p.total, 20)} ${p.completed}/${p.total} done${
       p.failed ? `, ${p.failed} failed` : ''
-    }  ·  ${tokensText(usage)}  ${formatCost(usage.cost)}  ·  ${formatDuration(
+    }  ·  ${tokensText(usage)}  ${formatCost(usage.costUsd)}  ·  ${formatDuration(
       Date.now() - this.#started,
     )}  ·  ${projectStatusName(view.status)}`;
     const running = [...view.tasks.values()]

@@ -131,9 +131,9 @@ export class HeaderView {
     const usage = state.usage;
     setText(this.#tokens, tokensText(usage));
     this.#usageStat.title =
-      `${usage.input} input, ${usage.cacheRead} cache read, ${usage.cacheWrite} cache write, ` +
-      `${usage.output} output tokens over ${usage.calls} model calls`;
-    setText(this.#cost, `${usd(usage.cost)}${usage.unpriced ? '+' : ''}`);
+      `${usage.inputTokens} input, ${usage.cacheReadInputTokens} cache read, ${usage.cacheCreationInputTokens} cache write, ` +
+      `${usage.outputTokens} output tokens over ${usage.calls} model calls`;
+    setText(this.#cost, `${usd(usage.costUsd)}${usage.unpriced ? '+' : ''}`);
     this.#cost.title = usage.unpriced ? 'Some calls used a model missing from the price table' : '';
 
     const view = sync.view;

@@ -1,8 +1,8 @@
 // One task card on the board: what the task is, what it waits for, what its agent is doing,
 // and how its tests, corrections, commits and tokens stand.
 import {
+  allInputTokens,
   formatTokens,
-  inputTokens,
   isTaskFinished,
   isTaskTroubled,
   type TaskRecord,
@@ -132,7 +132,7 @@ export function renderCard(
   );
 
   const usage = record.usage;
-  const spent = inputTokens(usage) + usage.output;
+  const spent = allInputTokens(usage) + usage.outputTokens;
 
   fill(
     card,
@@ -178,9 +178,9 @@ export function renderCard(
                 'span',
                 {
                   class: 'usage',
-                  title: `${usage.input} in, ${usage.cacheRead} cache read, ${usage.output} out, ${usage.calls} calls`,
+                  title: `${usage.inputTokens} in, ${usage.cacheReadInputTokens} cache read, ${usage.outputTokens} out, ${usage.calls} calls`,
                 },
-                `${formatTokens(inputTokens(usage))}/${formatTokens(usage.output)} · ${usd(usage.cost)}`,
+                `${formatTokens(allInputTokens(usage))}/${formatTokens(usage.outputTokens)} · ${usd(usage.costUsd)}`,
               )
             : null,
         )

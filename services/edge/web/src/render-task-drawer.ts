@@ -440,15 +440,15 @@ export class TaskDrawer {
           h(
             'dd',
             null,
-            `${formatTokens(usage.input)} + ${formatTokens(usage.cacheRead)} cache read + ${formatTokens(usage.cacheWrite)} cache write`,
+            `${formatTokens(usage.inputTokens)} + ${formatTokens(usage.cacheReadInputTokens)} cache read + ${formatTokens(usage.cacheCreationInputTokens)} cache write`,
           ),
           h('dt', null, 'output'),
-          h('dd', null, formatTokens(usage.output)),
+          h('dd', null, formatTokens(usage.outputTokens)),
           h('dt', null, 'cost'),
           h(
             'dd',
             null,
-            `${usd(usage.cost)} over ${plural(usage.calls, 'call')}${usage.unpriced ? ' (some unpriced)' : ''}`,
+            `${usd(usage.costUsd)} over ${plural(usage.calls, 'call')}${usage.unpriced ? ' (some unpriced)' : ''}`,
           ),
         ),
       ),

@@ -1,17 +1,9 @@
-// The amounts of a usage delta, checked the same way by every store.
-import { StoreError, type UsageDelta } from './store.js';
-
-export const USAGE_AMOUNTS = [
-  'inputTokens',
-  'outputTokens',
-  'cacheReadInputTokens',
-  'cacheCreationInputTokens',
-  'costUsd',
-  'calls',
-] as const;
+// The amounts of usage to add, checked the same way by every store.
+import { USAGE_AMOUNTS, type UsageTotals } from '@codeframe/proto';
+import { StoreError } from './store.js';
 
 /** Token counts and calls are whole numbers, nothing is negative. */
-export function checkUsageDelta(delta: UsageDelta): void {
+export function checkUsageAmounts(delta: UsageTotals): void {
   for (const field of USAGE_AMOUNTS) {
     const value = delta[field];
     const whole = field !== 'costUsd';
