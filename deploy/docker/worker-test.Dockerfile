@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # worker-test: build from the repository root: docker build -f deploy/docker/worker-test.Dockerfile .
+# npm 11 as the workspace uses (its allowScripts); python3, make and g++ of the full image build better-sqlite3.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY . .
-RUN npm ci && NX_DAEMON=false NX_NO_CLOUD=true npx nx run @codeframe/worker-test:build --output-style=static \
+RUN npm install -g npm@11.19.1 && npm ci && NX_DAEMON=false NX_NO_CLOUD=true npx nx run @codeframe/worker-test:build --output-style=static \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
