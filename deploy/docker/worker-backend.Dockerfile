@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# worker-backend: build from the repository root: docker build -f deploy/docker/worker-backend.Dockerfile .
+# npm 11 as the workspace uses (its allowScripts); python3, make and g++ of the full image build better-sqlite3.
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY . .
+RUN npm install -g npm@11.19.1 && npm ci && NX_DAEMON=false NX_NO_CLOUD=true npx nx run @codeframe/worker-backend:build --output-style=static \
+ && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates bubblewrap procps util-linux python3 python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json /app/package.json
+COPY --from=build --chown=node:node /app/node_modules /app/node_modules
+COPY --from=build --chown=node:node /app/libs /app/libs
+COPY --from=build --chown=node:node /app/services/worker-backend /app/services/worker-backend
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=7101 LOG_FORMAT=json
+RUN mkdir -p /work && chown node:node /work
+USER node
+EXPOSE 7101
+ENV CODEFRAME_WORK_DIR=/work
+VOLUME /work
+# Probe: grpc.health.v1 on PORT. The sandbox needs unprivileged user namespaces (deploy/README.md).
+CMD ["node", "services/worker-backend/dist/main.js"]
