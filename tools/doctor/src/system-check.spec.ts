@@ -14,8 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onPath } from '@codeframe/doctor';
 import { afterEach, describe, expect, it } from 'vitest';
-import { onPath } from './checks.mjs';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SCRIPT = join(ROOT, 'tools/doctor/src/system-check.mjs');
