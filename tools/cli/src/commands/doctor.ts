@@ -89,7 +89,7 @@ export async function doctorCommand(ctx: CliContext, options: DoctorOptions): Pr
   const count = (level: Level) => rows.filter((r) => r.status === level).length;
   ctx.out(
     ok
-      ? `\nready: every required check passes${count('warn') ? ` (${count('warn')} warnings)` : ''}\n`
+      ? `\nready: every required check passes${count('warn') ? ` (${count('warn')} warning${count('warn') === 1 ? '' : 's'})` : ''}\n`
       : `\nnot ready: ${count('fail')} required check${count('fail') === 1 ? '' : 's'} failed\n`,
   );
   return ok ? Exit.Ok : Exit.WorkFailed;
