@@ -9,6 +9,7 @@ import {
   pauseCommand,
   resumeCommand,
 } from './commands/control.js';
+import { doctorCommand } from './commands/doctor.js';
 import {
   artifactCommand,
   projectsCommand,
@@ -33,6 +34,9 @@ commands:
   resume <project>          start dispatching again
   budget <project> <usd>    set the project's budget (0: none); a project waiting on its
                             spent budget goes on
+  doctor                    can this machine run CodeFRAME? Node and uWebSockets.js, bwrap,
+                            git, Chromium, Python gRPC, the default ports, the lead (1: a
+                            required check failed)
 
 options:
   --lead <url>              the lead (default: $CODEFRAME_LEAD_URL, else http://127.0.0.1:7100)
@@ -160,6 +164,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     case 'budget':
       need(2, 'a project id and a budget in USD');
       return budgetCommand(ctx, args[0]!, amount('budget', args[1]!));
+    case 'doctor':
+      return doctorCommand(ctx, {
+        env: io.env,
+        leadNamed: values.lead !== undefined || Boolean(io.env.CODEFRAME_LEAD_URL),
+      });
     default:
       throw new CliError(`unknown command "${command}" (see codeframe --help)`, Exit.Usage);
   }
