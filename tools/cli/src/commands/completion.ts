@@ -38,14 +38,21 @@ const flagOf = (option: Option): Flag => {
 function verbs(program: Command): { verbs: Verb[]; global: Flag[] } {
   const help = program.createHelp();
   const names = help.visibleCommands(program).map((c) => c.name());
+  const global = help.visibleOptions(program).map(flagOf);
   return {
-    global: help.visibleOptions(program).map(flagOf),
+    global,
     verbs: help.visibleCommands(program).map((command) => {
       const first = command.registeredArguments[0];
+      const own = help.visibleOptions(command).map(flagOf);
+      const taken = new Set(own.flatMap((f) => f.names));
+      // The global options but --version (and those the command has itself: --help).
+      const inherited = global.filter(
+        (g) => !g.names.includes('--version') && !g.names.some((n) => taken.has(n)),
+      );
       return {
         name: command.name(),
         summary: command.summary() || command.description(),
-        flags: help.visibleOptions(command).map(flagOf),
+        flags: [...own, ...inherited],
         file: first ? /file|\.md$/.test(first.name()) : false,
         values: command.name() === 'help' ? names : (first?.argChoices ?? []),
       };
@@ -68,8 +75,7 @@ export function bashCompletion(program: Command): string {
       return `    ${f.names.join('|')}) ${reply}; return ;;`;
     });
   const commandCases = all.map((v) => {
-    const options = [...v.flags, ...global.filter((g) => !g.names.includes('--version'))];
-    return `    ${v.name}) options='${options.flatMap((f) => f.names).join(' ')}' file=${v.file ? 1 : ''} values='${v.values.join(' ')}' ;;`;
+    return `    ${v.name}) options='${v.flags.flatMap((f) => f.names).join(' ')}' file=${v.file ? 1 : ''} values='${v.values.join(' ')}' ;;`;
   });
   return `# bash completion for codeframe. Load it with: source <(codeframe completion bash)
 _codeframe() {
@@ -152,9 +158,7 @@ export function fishCompletion(program: Command): string {
     ...all.flatMap((v) => {
       const when = ` -n ${fishQuote(`__fish_seen_subcommand_from ${v.name}`)}`;
       return [
-        ...[...v.flags, ...global.filter((g) => !g.names.includes('--version'))].map((f) =>
-          flagLine(f, when),
-        ),
+        ...v.flags.map((f) => flagLine(f, when)),
         ...(v.file ? [`complete -c codeframe${when} -F`] : []),
         ...(v.values.length
           ? [`complete -c codeframe${when} -a ${fishQuote(v.values.join(' '))}`]
