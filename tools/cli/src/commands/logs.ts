@@ -1,6 +1,6 @@
-// `codeframe logs <task>`: the output of the commands a task ran (its tests, quality gates,
-// dependency installs, browser checks), as the lead's event log keeps it: command_output
-// events, each a chunk of one stream of one command.
+// `codeframe logs <task>`: the output of the commands a task ran (the model's commands, its
+// tests, quality gates, dependency installs, browser checks), as the lead's event log keeps
+// it: command_output events, each a chunk of one stream of one command.
 
 import { toBrowserEvent } from '@codeframe/events';
 import { type CommandOutput, TaskStatus } from '@codeframe/proto';
@@ -107,7 +107,7 @@ class OutputPrinter {
 export function logsCommands(define: DefineCommand): void {
   define(
     'logs <task>',
-    "a task's command output (tests, quality gates, installs), attempt by attempt",
+    "a task's command output (commands, tests, quality gates), attempt by attempt",
     (ctx, [taskId], o) => logsCommand(ctx, taskId!, o.follow === true),
     { needs: 'a task id' },
   ).option('-f, --follow', 'go on printing it live until the task ends');
