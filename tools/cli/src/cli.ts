@@ -22,6 +22,7 @@ const FAMILIES: CommandFamily[] = [
   logsCommands,
   watchCommands,
   controlCommands,
+  // Checks of the machine and the services (`codeframe doctor`) go here, from commands/doctor.ts.
   completionCommands,
 ];
 
