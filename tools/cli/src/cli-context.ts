@@ -11,6 +11,8 @@ export interface CliContext {
   lead: LeadClient;
   target: LeadTarget;
   out: (text: string) => void;
+  /** The environment the command runs in (the process's, or a test's). */
+  env: NodeJS.ProcessEnv;
   json: boolean;
   /** Standard output is a terminal: live views and colours. */
   tty: boolean;

@@ -11,12 +11,14 @@ export const Exit = {
   Lead: 3,
 } as const;
 
-/** A failure the command reports as one sentence and an exit status. */
+/** A failure the command reports as one sentence and an exit status; wrong usage also
+ * prints the usage of the command that was misused. */
 export class CliError extends Error {
   override name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number,
+    readonly usage?: string,
   ) {
     super(message);
   }

@@ -92,6 +92,29 @@ describe('codeframe run', () => {
     expect(events.some((e) => e.type === 'correction_attempt')).toBe(true);
   });
 
+  it('prints a task’s command output, attempt by attempt; refuses to retry a completed task', async () => {
+    const stats = (
+      events.find((e) => e.type === 'plan_ready')!.tasks as { id: string; key: string }[]
+    ).find((t) => t.key === 'stats')!;
+    const outputs = events.filter((e) => e.type === 'command_output' && e.task_id === stats.id);
+    expect(outputs.length).toBeGreaterThan(0);
+    const logs = await cli(['logs', stats.id]);
+    expect(logs.stderr).toBe('');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/^── attempt 1 on \S+ ──\n\$ /);
+    for (const command of new Set(outputs.map((o) => o.command as string)))
+      expect(logs.stdout).toContain(`\n$ ${command}\n`);
+    for (const o of outputs) expect(logs.stdout).toContain((o.chunk as string).trim());
+    const json = jsonLines((await cli(['logs', stats.id, '--json'])).stdout);
+    expect(json).toEqual(outputs);
+    const retry = await cli(['retry', stats.id]);
+    expect(retry.code).toBe(3);
+    expect(retry.stderr).toMatch(/^codeframe: .*only a failed or cancelled task can be retried\n$/);
+    const unknown = await cli(['logs', 'nope']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/^codeframe: .*nope/);
+  });
+
   it('lists, shows and replays the project', async () => {
     const projectId = events[0]!.project_id as string;
     const projects = await cli(['projects']);

@@ -1,61 +1,38 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { createLeadClient } from '@codeframe/rpc';
+import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { CliError, Exit } from './cli-error.js';
-import {
-  answerCommand,
-  budgetCommand,
-  cancelCommand,
-  pauseCommand,
-  resumeCommand,
-} from './commands/control.js';
-import { doctorCommand } from './commands/doctor.js';
-import {
-  artifactCommand,
-  projectsCommand,
-  statusCommand,
-  tasksCommand,
-} from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
-import { watchCommand } from './commands/watch.js';
+import type { CommandFamily, CommandOptions, CommandSpec, DefineCommand } from './command-table.js';
+import { completionCommands } from './commands/completion.js';
+import { controlCommands } from './commands/control.js';
+import { doctorCommands } from './commands/doctor.js';
+import { inspectCommands } from './commands/inspect.js';
+import { logsCommands } from './commands/logs.js';
+import { runCommands } from './commands/run.js';
+import { watchCommands } from './commands/watch.js';
+import { text } from './option-values.js';
 
-export const USAGE = `usage: codeframe <command> [arguments] [options]
+/**
+ * The command table: every family of commands, in the order `codeframe --help` lists them.
+ * A new family is a file in src/commands exporting a CommandFamily, added here.
+ */
+const FAMILIES: CommandFamily[] = [
+  runCommands,
+  inspectCommands,
+  logsCommands,
+  watchCommands,
+  controlCommands,
+  doctorCommands,
+  completionCommands,
+];
 
-commands:
-  run <prd.md>              create a project from the PRD, plan it, build it, watch it to the end
-  projects                  list the projects
-  status <project>          a project's status, usage and open blockers
-  tasks <project>           a project's tasks (and their artifacts: browser-check screenshots)
-  artifact <id>             save an artifact (-o <file>; default: its file name, here)
-  watch <project>           follow a project live until it ends (--from <seq> resumes after a seq)
-  answer <blocker> <text>   answer a blocker; its task resumes
-  cancel <task>             cancel a task
-  pause <project>           start nothing new; running tasks finish
-  resume <project>          start dispatching again
-  budget <project> <usd>    set the project's budget (0: none); a project waiting on its
-                            spent budget goes on
-  doctor                    can this machine run CodeFRAME? Node and uWebSockets.js, bwrap,
-                            git, Chromium, Python gRPC, the default ports, the lead (1: a
-                            required check failed)
-
-options:
-  --lead <url>              the lead (default: $CODEFRAME_LEAD_URL, else http://127.0.0.1:7100)
-  --token <token>           bearer token for the lead (default: $CODEFRAME_AUTH_TOKEN)
-  --json                    JSON output for scripts (run and watch: one event per line)
-  --name <name>             run: the project's name (default: the PRD's first heading)
-  --budget <usd>            run: stop the project's tasks once this much is spent
-  --concurrency <n>         run: tasks running at once (default: the lead's)
-  --repo <url>              run: start from this existing repository (the lead maps it for
-                            the planner and the tasks) instead of an empty one
-  --review on|off           run: review each task's diff before it merges (default: the
-                            lead's, CODEFRAME_REVIEW)
-  --dashboard <url>         run: print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)
-  -o, --output <file>       artifact: where to save it
-  -h, --help                this help
-
-exit status: 0 every task completed (or the command succeeded); 1 the work failed or was
+const EXIT_STATUS = `
+Exit status: 0 every task completed (or the command succeeded); 1 the work failed or was
 stopped (a task failed, the budget ran out); 2 wrong usage or an unreadable file; 3 the lead
 could not be reached, refused the token, or refused the request.
+
+Run \`codeframe <command> --help\` for a command's arguments and options.
 `;
 
 export interface CliIo {
@@ -66,135 +43,123 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-const OPTIONS = {
-  lead: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean' },
-  name: { type: 'string' },
-  budget: { type: 'string' },
-  concurrency: { type: 'string' },
-  repo: { type: 'string' },
-  review: { type: 'string' },
-  dashboard: { type: 'string' },
-  from: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /** Runs one command line; resolves to the exit status. Failures throw a CliError. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  let status: number = Exit.Ok;
+  const program = cliProgram(io, (exitCode) => {
+    status = exitCode;
+  });
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    throw new CliError(`${(error as Error).message} (see codeframe --help)`, Exit.Usage);
+    // Help and the version were printed: done.
+    if (error instanceof CommanderError && error.exitCode === 0) return Exit.Ok;
+    throw error;
   }
-  const { values, positionals } = parsed;
-  const [command, ...args] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return command || values.help ? Exit.Ok : Exit.Usage;
+  return status;
+}
+
+/** The codeframe command and its subcommands; a handler's exit status goes to `exited`. */
+export function cliProgram(io: CliIo, exited: (exitCode: number) => void): Command {
+  const program = new Command('codeframe')
+    .description(
+      'Run a PRD, watch projects live, answer blockers and control tasks, over the lead’s gRPC API.',
+    )
+    .version(VERSION, '-V, --version', 'the version of codeframe')
+    .option('--lead <url>', 'the lead (default: $CODEFRAME_LEAD_URL, else http://127.0.0.1:7100)')
+    .option('--token <token>', 'bearer token for the lead (default: $CODEFRAME_AUTH_TOKEN)')
+    .option('--json', 'JSON output for scripts (run, watch and logs: one event per line)')
+    .helpOption('-h, --help', 'this help')
+    .helpCommand('help [command]', 'the help of a command')
+    .addHelpText('after', EXIT_STATUS);
+  configure(program, io);
+  const define: DefineCommand = (usage, summary, handler, spec = {}) => {
+    const command = program.command(usage).summary(summary).description(summary);
+    configure(command, io, spec);
+    command.action(async (...params: unknown[]) => {
+      const self = params.at(-1) as Command;
+      const args = self.processedArgs.flatMap((a: string | string[] | undefined) => a ?? []);
+      const options = self.optsWithGlobals<CommandOptions>();
+      const ctx = spec.lead === false ? offline(io, options) : context(io, options);
+      exited(await handler(ctx, args, options, self));
+    });
+    return command;
+  };
+  for (const family of FAMILIES) family(define);
+  return program;
+}
+
+/** Help on stdout; refusals thrown as a CliError with the misused command's usage. */
+function configure(command: Command, io: CliIo, spec: CommandSpec = {}): void {
+  command
+    .configureHelp({ showGlobalOptions: true, helpWidth: 100 })
+    .configureOutput({ writeOut: io.out, writeErr: () => {}, outputError: () => {} })
+    .exitOverride((error) => {
+      throw refusal(error, command, spec);
+    });
+}
+
+/** Commander's refusal of a command line as one sentence, exit status 2 and the usage. */
+function refusal(error: CommanderError, command: Command, spec: CommandSpec): Error {
+  if (error.exitCode === 0) return error;
+  const usage = command.helpInformation();
+  const name = command.parent ? command.name() : '';
+  if (error.code === 'commander.help') {
+    return new CliError('a command is needed', Exit.Usage, usage);
   }
-  const url = (values.lead ?? io.env.CODEFRAME_LEAD_URL ?? 'http://127.0.0.1:7100').replace(
+  if (error.code === 'commander.missingArgument' && spec.needs) {
+    return new CliError(`${name} needs ${spec.needs}`, Exit.Usage, usage);
+  }
+  // "error: unknown command 'launch'\n(Did you mean lunch?)" as one line.
+  let sentence = error.message
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
+    .replace(/ for '[^']*'\./, '.');
+  if (error.code === 'commander.unknownCommand') {
+    sentence = sentence.replace(/^unknown command '(.*?)'/, 'unknown command "$1"');
+  }
+  return new CliError(name ? `${name}: ${sentence}` : sentence, Exit.Usage, usage);
+}
+
+function context(io: CliIo, options: CommandOptions): CliContext {
+  const url = (text(options.lead) ?? io.env.CODEFRAME_LEAD_URL ?? 'http://127.0.0.1:7100').replace(
     /\/+$/,
     '',
   );
   if (!/^https?:\/\/[^/]+/.test(url)) {
     throw new CliError(`--lead must be an http:// or https:// URL, got "${url}"`, Exit.Usage);
   }
-  const target = { url, token: values.token ?? io.env.CODEFRAME_AUTH_TOKEN ?? undefined };
-  const ctx: CliContext = {
-    lead: createLeadClient({ baseUrl: url, token: target.token, unaryTimeoutMs: 120_000 }),
-    target,
+  const target = { url, token: text(options.token) ?? io.env.CODEFRAME_AUTH_TOKEN ?? undefined };
+  const lead = createLeadClient({ baseUrl: url, token: target.token, unaryTimeoutMs: 120_000 });
+  return { lead, target, ...output(io, options) };
+}
+
+/** The context of a command that never talks to the lead (completion). */
+function offline(io: CliIo, options: CommandOptions): CliContext {
+  return {
+    get lead(): never {
+      throw new Error('this command does not talk to the lead');
+    },
+    target: { url: '', token: undefined },
+    ...output(io, options),
+  };
+}
+
+function output(io: CliIo, options: CommandOptions): Omit<CliContext, 'lead' | 'target'> {
+  const json = options.json === true;
+  return {
     out: io.out,
-    json: values.json ?? false,
-    tty: io.tty && !values.json,
+    env: io.env,
+    json,
+    tty: io.tty && !json,
     columns: io.columns,
     signal: io.signal,
-    dashboardUrl: (values.dashboard ?? io.env.CODEFRAME_DASHBOARD_URL)?.replace(/\/+$/, ''),
+    dashboardUrl: (text(options.dashboard) ?? io.env.CODEFRAME_DASHBOARD_URL)?.replace(/\/+$/, ''),
   };
-  const need = (count: number, what: string) => {
-    if (args.length < count) {
-      throw new CliError(`${command} needs ${what} (see codeframe --help)`, Exit.Usage);
-    }
-  };
-  switch (command) {
-    case 'run':
-      need(1, 'the path of a PRD file');
-      return runCommand(ctx, {
-        prdPath: args[0]!,
-        ...(values.name ? { name: values.name } : {}),
-        ...(values.repo ? { repoUrl: values.repo } : {}),
-        ...(values.budget !== undefined ? { budgetUsd: positive('--budget', values.budget) } : {}),
-        ...(values.concurrency !== undefined
-          ? { maxConcurrency: Math.floor(positive('--concurrency', values.concurrency)) }
-          : {}),
-        ...(values.review !== undefined ? { review: onOff('--review', values.review) } : {}),
-      });
-    case 'projects':
-      return projectsCommand(ctx);
-    case 'status':
-      need(1, 'a project id');
-      return statusCommand(ctx, args[0]!);
-    case 'tasks':
-      need(1, 'a project id');
-      return tasksCommand(ctx, args[0]!);
-    case 'artifact':
-      need(1, 'an artifact id (codeframe tasks lists them)');
-      return artifactCommand(ctx, args[0]!, values.output);
-    case 'watch': {
-      need(1, 'a project id');
-      const from = values.from ?? '0';
-      if (!/^\d+$/.test(from))
-        throw new CliError(`--from must be a seq (0 or more), got "${from}"`, Exit.Usage);
-      return watchCommand(ctx, args[0]!, BigInt(from));
-    }
-    case 'answer':
-      need(2, 'a blocker id and the answer');
-      return answerCommand(ctx, args[0]!, args.slice(1).join(' '));
-    case 'cancel':
-      need(1, 'a task id');
-      return cancelCommand(ctx, args[0]!);
-    case 'pause':
-      need(1, 'a project id');
-      return pauseCommand(ctx, args[0]!);
-    case 'resume':
-      need(1, 'a project id');
-      return resumeCommand(ctx, args[0]!);
-    case 'budget':
-      need(2, 'a project id and a budget in USD');
-      return budgetCommand(ctx, args[0]!, amount('budget', args[1]!));
-    case 'doctor':
-      return doctorCommand(ctx, {
-        env: io.env,
-        leadNamed: values.lead !== undefined || Boolean(io.env.CODEFRAME_LEAD_URL),
-      });
-    default:
-      throw new CliError(`unknown command "${command}" (see codeframe --help)`, Exit.Usage);
-  }
-}
-
-/** 0 (none) or a positive amount of USD. */
-function amount(what: string, raw: string): number {
-  const n = raw.trim() ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(n) || n < 0) {
-    throw new CliError(
-      `${what} must be 0 (none) or a positive amount of USD, got "${raw}"`,
-      Exit.Usage,
-    );
-  }
-  return n;
-}
-
-function positive(option: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new CliError(`${option} must be a positive number, got "${raw}"`, Exit.Usage);
-  }
-  return n;
-}
-
-function onOff(option: string, raw: string): boolean {
-  if (raw === 'on' || raw === 'off') return raw === 'on';
-  throw new CliError(`${option} must be "on" or "off", got "${raw}"`, Exit.Usage);
 }

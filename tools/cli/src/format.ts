@@ -6,6 +6,7 @@ import {
   TaskStatus,
 } from '@codeframe/proto';
 import { isControlCharacter } from '@codeframe/runtime';
+import { displayWidth, padToWidth } from './display-width.js';
 
 /**
  * An enum value's name in lower case, `in_progress`, from the proto enum (commands that ask
@@ -55,14 +56,16 @@ export function bar(done: number, total: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-/** Rows as aligned columns, the first row a header. */
+/** Rows as aligned columns (by display width: wide characters count two), the first row a
+ * header. */
 export function table(cells: string[][]): string {
   const rows = cells.map((row) => row.map((cell) => printable(cell)));
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const widths =
+    rows[0]?.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))) ?? [];
   return rows
     .map((row) =>
       row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .map((cell, i) => padToWidth(cell, widths[i] ?? 0))
         .join('  ')
         .trimEnd(),
     )

@@ -1,2 +1,2 @@
-export { type CliIo, runCli, USAGE } from './cli.js';
+export { type CliIo, cliProgram, runCli } from './cli.js';
 export { CliError, Exit } from './cli-error.js';

@@ -24,6 +24,7 @@ try {
   if (error instanceof CliError) {
     // The sentence may quote the lead, which may quote a client or the model.
     process.stderr.write(`codeframe: ${printable(error.message)}\n`);
+    if (error.usage) process.stderr.write(`\n${error.usage}`);
     status = error.exitCode;
   } else {
     const detail = printable(String((error as Error).stack ?? error), { multiline: true });

@@ -1,4 +1,5 @@
 import { type BrowserEvent, type ProjectView, tokensText } from '@codeframe/events';
+import { fitToWidth, padToWidth } from './display-width.js';
 import { eventLine } from './event-lines.js';
 import {
   agentStateName,
@@ -109,7 +110,8 @@ export class TerminalView implements RunView {
   }
 
   #block(view: ProjectView): string[] {
-    const width = Math.max(40, this.columns());
+    // Each line fits the terminal, or the redraw's cursor movements would miss wrapped lines.
+    const width = Math.max(8, this.columns());
     const p = view.progress;
     const usage = view.usage;
     const done = p.completed + p.failed + p.cancelled;
@@ -125,11 +127,9 @@ export class TerminalView implements RunView {
         const step = agent?.detail ? `${state}: ${agent.detail}` : state;
         const fixes = corrections.length ? `, correction ${corrections.length}` : '';
         const who = `${taskKindName(task.kind)}@${task.worker || '…'}`;
-        return `  ▸ ${view.taskKey(task.id ?? '').padEnd(12)} ${who.padEnd(26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
+        return `  ▸ ${padToWidth(printable(view.taskKey(task.id ?? '')), 12)} ${padToWidth(printable(who), 26)} attempt ${task.attempt || 1}${fixes}  ${step}`;
       });
     // The block's own escapes are written by #clear; its lines are text, escaped.
-    return [head, ...running]
-      .map((line) => printable(line))
-      .map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
+    return [head, ...running].map((line) => fitToWidth(printable(line), width));
   }
 }

@@ -130,3 +130,58 @@ describe('every printer', () => {
     expect(summary).toContain('key\\x1b[2J');
   });
 });
+
+describe('the live block by display width', () => {
+  it('fits every line to the terminal with wide characters, emoji and combining marks', async () => {
+    const { default: stringWidth } = await import('string-width');
+    vi.useFakeTimers();
+    let output = '';
+    const columns = 50;
+    const view = new TerminalView(
+      (t) => (output += t),
+      '漢字のプロジェクト 🚀🚀',
+      () => columns,
+    );
+    const wide = [
+      event({
+        case: 'planReady',
+        value: { tasks: [{ id: 'w1', key: '数据库迁移', title: 'T', kind: TaskKind.BACKEND }] },
+      }),
+      event({ case: 'taskAssigned', value: { taskId: 'w1', worker: 'ワーカー', attempt: 1 } }),
+      event({
+        case: 'taskStatusChanged',
+        value: { taskId: 'w1', from: TaskStatus.ASSIGNED, to: TaskStatus.IN_PROGRESS },
+      }),
+      event({
+        case: 'agentStatusChanged',
+        value: {
+          taskId: 'w1',
+          state: AgentState.THINKING,
+          detail: `編集中 👩‍👩‍👧‍👦 ${'e\u0301'.repeat(40)} 테스트를 실행하는 중입니다`,
+        },
+      }),
+    ];
+    const state = play(view, wide);
+    vi.advanceTimersByTime(100);
+    view.close(state);
+    vi.useRealTimers();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the view's own redraw escapes
+    const lines = output.replace(/\x1b\[\d+F\x1b\[J/g, '').split('\n');
+    const block = lines.filter((l) => l.startsWith('  ▸') || l.startsWith('漢字'));
+    expect(block.some((l) => l.includes('数据库迁移'))).toBe(true);
+    for (const line of block) expect(stringWidth(line)).toBeLessThanOrEqual(columns);
+    // Cut between graphemes: no family emoji or accent split in half.
+    expect(block.join('\n')).not.toMatch(/\u200d…|\u0301…/);
+  });
+
+  it('aligns table columns by display width', async () => {
+    const { default: stringWidth } = await import('string-width');
+    const rows = table([
+      ['key', 'status'],
+      ['数据', 'ok'],
+      ['ab', 'ok'],
+    ]).split('\n');
+    const column = (row: string) => stringWidth(row.slice(0, row.indexOf('ok')));
+    expect(column(rows[1]!)).toBe(column(rows[2]!));
+  });
+});

@@ -318,6 +318,20 @@ export const SYSTEM_CHECKS = [
     why: 'the test that runs the system on hosts of its own (network namespaces)',
     neededBy: ['test'],
   }),
+  command({
+    id: 'zsh',
+    command: 'zsh',
+    packages: ['zsh'],
+    why: "the test that loads the CLI's zsh completion",
+    neededBy: ['test'],
+  }),
+  command({
+    id: 'fish',
+    command: 'fish',
+    packages: ['fish'],
+    why: "the test that loads the CLI's fish completion",
+    neededBy: ['test'],
+  }),
 ];
 
 /**

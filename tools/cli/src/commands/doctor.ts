@@ -7,6 +7,7 @@ import { createLeadClient, createRpcClient } from '@codeframe/rpc';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { CliContext } from '../cli-context.js';
 import { Exit } from '../cli-error.js';
+import type { DefineCommand } from '../command-table.js';
 import { jsonLine, printable } from '../format.js';
 
 type Level = 'ok' | 'warn' | 'fail';
@@ -226,4 +227,16 @@ async function leadRow(ctx: CliContext, named: boolean): Promise<Row> {
           fix: 'see its log',
         };
   }
+}
+
+export function doctorCommands(define: DefineCommand): void {
+  define(
+    'doctor',
+    'can this machine run CodeFRAME? Node and uWebSockets.js, bwrap, git, Chromium, Python gRPC, the default ports, the lead (1: a required check failed)',
+    (ctx, _args, options) =>
+      doctorCommand(ctx, {
+        env: ctx.env,
+        leadNamed: options.lead !== undefined || Boolean(ctx.env.CODEFRAME_LEAD_URL),
+      }),
+  );
 }

@@ -1,4 +1,4 @@
-// Read-only commands: projects, status, tasks.
+// Read-only commands: projects, status, tasks, artifact.
 
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -6,6 +6,7 @@ import { toBrowserProject, toBrowserTask, tokensText, usageTotals } from '@codef
 import { BlockerStatus } from '@codeframe/proto';
 import type { CliContext } from '../cli-context.js';
 import { CliError, Exit, leadError } from '../cli-error.js';
+import type { DefineCommand } from '../command-table.js';
 import {
   formatCost,
   gatesCell,
@@ -15,6 +16,7 @@ import {
   table,
   taskStatusName,
 } from '../format.js';
+import { text } from '../option-values.js';
 
 export async function projectsCommand(ctx: CliContext): Promise<number> {
   const { projects } = await ctx.lead.listProjects({}).catch((e) => {
@@ -114,4 +116,26 @@ export async function artifactCommand(
     `${printable(artifact.artifactId)} (${artifact.mediaType}, ${artifact.content.length} bytes) saved to ${printable(file)}\n`,
   );
   return Exit.Ok;
+}
+
+export function inspectCommands(define: DefineCommand): void {
+  define('projects', 'list the projects', (ctx) => projectsCommand(ctx));
+  define(
+    'status <project>',
+    "a project's status, usage and open blockers",
+    (ctx, [projectId]) => statusCommand(ctx, projectId!),
+    { needs: 'a project id' },
+  );
+  define(
+    'tasks <project>',
+    "a project's tasks (and their artifacts: browser-check screenshots)",
+    (ctx, [projectId]) => tasksCommand(ctx, projectId!),
+    { needs: 'a project id' },
+  );
+  define(
+    'artifact <id>',
+    'save an artifact (default: its file name, here)',
+    (ctx, [artifactId], o) => artifactCommand(ctx, artifactId!, text(o.output)),
+    { needs: 'an artifact id (codeframe tasks lists them)' },
+  ).option('-o, --output <file>', 'where to save it');
 }

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { CliContext } from '../cli-context.js';
 import { CliError, Exit, leadError } from '../cli-error.js';
+import type { DefineCommand } from '../command-table.js';
 import { printable } from '../format.js';
+import { onOff, positive, text } from '../option-values.js';
 import { failWith, watchRun } from '../watch-run.js';
 
 export interface RunOptions {
@@ -75,4 +77,42 @@ export async function runCommand(ctx: CliContext, options: RunOptions): Promise<
   const outcome = await watching.finally(() => ctx.signal.removeEventListener('abort', interrupt));
   failWith(outcome);
   return Exit.Ok;
+}
+
+export function runCommands(define: DefineCommand): void {
+  define(
+    'run <prd.md>',
+    'create a project from the PRD, plan it, build it, watch it to the end',
+    (ctx, [prdPath], o) => {
+      const budget = text(o.budget);
+      const concurrency = text(o.concurrency);
+      const review = text(o.review);
+      return runCommand(ctx, {
+        prdPath: prdPath!,
+        ...(text(o.name) ? { name: text(o.name) } : {}),
+        ...(text(o.repo) ? { repoUrl: text(o.repo) } : {}),
+        ...(budget !== undefined ? { budgetUsd: positive('--budget', budget) } : {}),
+        ...(concurrency !== undefined
+          ? { maxConcurrency: Math.floor(positive('--concurrency', concurrency)) }
+          : {}),
+        ...(review !== undefined ? { review: onOff('--review', review) } : {}),
+      });
+    },
+    { needs: 'the path of a PRD file' },
+  )
+    .option('--name <name>', "the project's name (default: the PRD's first heading)")
+    .option('--budget <usd>', "stop the project's tasks once this much is spent")
+    .option('--concurrency <n>', "tasks running at once (default: the lead's)")
+    .option(
+      '--repo <url>',
+      'start from this existing repository (the lead maps it for the planner and the tasks) instead of an empty one',
+    )
+    .option(
+      '--review <on|off>',
+      "review each task's diff before it merges (default: the lead's, CODEFRAME_REVIEW)",
+    )
+    .option(
+      '--dashboard <url>',
+      'print a link to the dashboard (default: $CODEFRAME_DASHBOARD_URL)',
+    );
 }

@@ -1,5 +1,7 @@
 import type { CliContext } from '../cli-context.js';
 import { Exit, leadError } from '../cli-error.js';
+import type { DefineCommand } from '../command-table.js';
+import { seq, text } from '../option-values.js';
 import { failWith, watchRun } from '../watch-run.js';
 
 /** `codeframe watch <project> [--from SEQ]`: follow a project live until it ends. */
@@ -13,4 +15,13 @@ export async function watchCommand(
   });
   failWith(await watchRun(ctx, projectId, fromSeq, project?.name || projectId));
   return Exit.Ok;
+}
+
+export function watchCommands(define: DefineCommand): void {
+  define(
+    'watch <project>',
+    'follow a project live until it ends',
+    (ctx, [projectId], o) => watchCommand(ctx, projectId!, seq('--from', text(o.from) ?? '0')),
+    { needs: 'a project id' },
+  ).option('--from <seq>', 'resume after this seq (default: 0, the whole log)');
 }
