@@ -6,7 +6,7 @@ import { leadCore, leadSettings } from '@codeframe/orchestrator';
 import { LeadService } from '@codeframe/proto';
 import { advertised, gitHttpRoute } from '@codeframe/repos';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
-import { loadConfig, runService } from '@codeframe/runtime';
+import { loadConfig, runService, serverTls } from '@codeframe/runtime';
 import { openStore } from '@codeframe/store';
 import { apiErrors } from './api-errors.js';
 import { leadService } from './lead-service.js';
@@ -31,7 +31,7 @@ await runService('lead', async (log) => {
   const reachedAt =
     config.gitHttp === 'off' && !leases
       ? undefined
-      : advertised(config.advertisedUrl, config.host, log);
+      : advertised(config.advertisedUrl, config.host, log, serverTls(config) ? 'https' : 'http');
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -42,6 +42,7 @@ await runService('lead', async (log) => {
     allowedHosts: reachedAt ? [...config.allowedHosts, reachedAt.hostname] : config.allowedHosts,
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [apiErrors],
+    tls: serverTls(config),
     routes: (routes) =>
       routes.service(LeadService, leadService({ store, hub, orchestrator, router })),
     httpRoutes:

@@ -35,5 +35,6 @@ export {
   startServiceProcess,
   WORKSPACE_ROOT,
 } from './service-process.js';
+export { makeTestCerts, type TestCerts } from './test-certs.js';
 export { pushTask, testGit } from './task-branch.js';
 export { HERE, type Link, netnsUnavailable, TestNetwork } from './test-network.js';
