@@ -2,6 +2,7 @@ export {
   type Cluster,
   type ClusterOptions,
   leadClient,
+  mutualTlsEnv,
   projectEnded,
   startCluster,
   watchLead,
@@ -35,6 +36,6 @@ export {
   startServiceProcess,
   WORKSPACE_ROOT,
 } from './service-process.js';
-export { makeTestCerts, type TestCerts } from './test-certs.js';
 export { pushTask, testGit } from './task-branch.js';
+export { makeTestCerts, type TestCerts } from './test-certs.js';
 export { HERE, type Link, netnsUnavailable, TestNetwork } from './test-network.js';
