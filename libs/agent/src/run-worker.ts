@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createLlmClient } from '@codeframe/llm';
 import { TaskKind, WorkerService } from '@codeframe/proto';
 import { startRpcServer } from '@codeframe/rpc';
-import { loadConfig, runService } from '@codeframe/runtime';
+import { loadConfig, runService, serverTls } from '@codeframe/runtime';
 import type { AgentRole } from './agent-role.js';
 import { Capacity } from './capacity.js';
 import { contextSettings } from './context-settings.js';
@@ -98,6 +98,7 @@ export function runWorker(definition: WorkerDefinition): Promise<void> {
       allowedHosts: config.allowedHosts,
       maxMessageBytes: config.maxMessageBytes,
       routes: (router) => router.service(WorkerService, workerService(runtime)),
+      tls: serverTls(config),
     });
     // The port is known only now (PORT=0 picks one); Describe reads the identity per call.
     identity.workerId ||= `${kind}@${config.host}:${server.port}`;

@@ -16,7 +16,12 @@ export interface Advertised {
  * CODEFRAME_ADVERTISED_URL when set, else the address it listens on, with the machine's
  * host name for a wildcard address (and a warning that other hosts may need the setting).
  */
-export function advertised(given: string | undefined, host: string, log: Logger): Advertised {
+export function advertised(
+  given: string | undefined,
+  host: string,
+  log: Logger,
+  scheme: 'http' | 'https' = 'http',
+): Advertised {
   if (given) {
     let url: URL;
     try {
@@ -44,8 +49,8 @@ export function advertised(given: string | undefined, host: string, log: Logger)
   const shown = name.includes(':') ? `[${name}]` : name;
   if (wildcard) {
     log.warn(
-      `listening on all addresses: workers are told to reach this lead's repositories at http://${shown}; set ${VARIABLE} if they reach it by another name`,
+      `listening on all addresses: workers are told to reach this lead's repositories at ${scheme}://${shown}; set ${VARIABLE} if they reach it by another name`,
     );
   }
-  return { hostname: name, url: (port) => `http://${shown}:${port}` };
+  return { hostname: name, url: (port) => `${scheme}://${shown}:${port}` };
 }

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
+import type { ServerTls } from '@codeframe/runtime';
 
 // Every HTTP/2 connection without TLS starts with this preface (RFC 9113 §3.4).
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -30,10 +32,11 @@ type Handler = (
 ) => void;
 
 /**
- * One cleartext port for both HTTP/2 (gRPC, which needs it, and any h2c client) and
- * HTTP/1.1 (Connect and gRPC-Web from browsers and curl). Node's cleartext http2 server
- * cannot fall back to HTTP/1.1, so each connection's first bytes decide which server gets
- * it.
+ * One port for both HTTP/2 (gRPC, which needs it, and any h2c client) and HTTP/1.1
+ * (Connect and gRPC-Web from browsers and curl). In cleartext, Node's http2 server cannot
+ * fall back to HTTP/1.1, so each connection's first bytes decide which server gets it;
+ * under TLS, ALPN does (`h2`, else HTTP/1.1), with client certificates required and
+ * verified when `tls.clientCa` is set.
  */
 export class DualProtocolListener {
   readonly tcp: net.Server;
@@ -42,14 +45,35 @@ export class DualProtocolListener {
   readonly #sockets = new Set<net.Socket>();
   readonly #sessions = new Set<http2.ServerHttp2Session>();
 
-  constructor(handler: Handler) {
+  constructor(handler: Handler, secure?: ServerTls) {
     this.h1 = http.createServer(H1_LIMITS, handler);
     this.h2 = http2.createServer(H2_LIMITS, handler);
     this.h2.on('session', (session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
     });
-    this.tcp = net.createServer((socket) => this.#route(socket));
+    this.tcp = secure
+      ? tls.createServer(
+          {
+            cert: secure.cert.pem,
+            key: secure.key.pem,
+            ALPNProtocols: ['h2', 'http/1.1'],
+            handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+            minVersion: 'TLSv1.2',
+            ...(secure.clientCa
+              ? { ca: secure.clientCa.pem, requestCert: true, rejectUnauthorized: true }
+              : {}),
+          },
+          (socket) => this.#routeByAlpn(socket),
+        )
+      : net.createServer((socket) => this.#route(socket));
+  }
+
+  #routeByAlpn(socket: tls.TLSSocket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    (socket.alpnProtocol === 'h2' ? this.h2 : this.h1).emit('connection', socket);
   }
 
   #route(socket: net.Socket): void {

@@ -1,6 +1,6 @@
 import type { DescMethodUnary, DescService } from '@bufbuild/protobuf';
 import { MethodOptions_IdempotencyLevel as Idempotency } from '@bufbuild/protobuf/wkt';
-import { backoffDelay, sleep } from '@codeframe/runtime';
+import { backoffDelay, type ClientTls, clientTls, sleep } from '@codeframe/runtime';
 import {
   type Client,
   Code,
@@ -24,6 +24,9 @@ export interface RpcClientOptions {
   maxRetries?: number;
   /** HTTP/2 keepalive: a PING after this much silence, so a dead peer is noticed. */
   pingIntervalMs?: number;
+  /** For an https:// URL: the CA and client certificate; by default CODEFRAME_TLS_CA and
+   * CODEFRAME_TLS_CLIENT_CERT/_KEY (`clientTls()`), the system roots when no CA is set. */
+  tls?: ClientTls;
 }
 
 const DEFAULTS = { unaryTimeoutMs: 30_000, maxRetries: 2, pingIntervalMs: 15_000 };
@@ -41,6 +44,9 @@ export function createRpcClient<S extends DescService>(
 export function createRpcTransport(options: RpcClientOptions): Transport {
   const { token, protocol = 'grpc' } = options;
   const interceptors: Interceptor[] = token ? [bearer(token)] : [];
+  const nodeOptions = /^https:/i.test(options.baseUrl)
+    ? tlsOptions(options.tls ?? clientTls())
+    : {};
   const inner =
     protocol === 'grpc'
       ? createGrpcTransport({
@@ -48,12 +54,27 @@ export function createRpcTransport(options: RpcClientOptions): Transport {
           interceptors,
           pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
           pingTimeoutMs: 10_000,
+          nodeOptions,
         })
-      : createConnectTransport({ baseUrl: options.baseUrl, httpVersion: '1.1', interceptors });
+      : createConnectTransport({
+          baseUrl: options.baseUrl,
+          httpVersion: '1.1',
+          interceptors,
+          nodeOptions,
+        });
   return withDeadlineAndRetries(inner, {
     unaryTimeoutMs: options.unaryTimeoutMs ?? DEFAULTS.unaryTimeoutMs,
     maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
   });
+}
+
+/** Node's TLS options: always verifying (whatever NODE_TLS_REJECT_UNAUTHORIZED says). */
+function tlsOptions(tls: ClientTls) {
+  return {
+    rejectUnauthorized: true,
+    ...(tls.ca ? { ca: tls.ca.pem } : {}),
+    ...(tls.cert && tls.key ? { cert: tls.cert.pem, key: tls.key.pem } : {}),
+  };
 }
 
 function bearer(token: string): Interceptor {

@@ -25,7 +25,7 @@ afterEach(async () => {
 type WorkerOptions = Partial<
   Pick<
     RpcServerOptions,
-    'authToken' | 'shutdownGraceMs' | 'host' | 'allowedHosts' | 'maxMessageBytes'
+    'authToken' | 'shutdownGraceMs' | 'host' | 'allowedHosts' | 'maxMessageBytes' | 'tls'
   >
 > & {
   /** Describe throws this instead of answering. */
@@ -47,6 +47,7 @@ export async function startWorker(options: WorkerOptions = {}) {
     shutdownGraceMs: options.shutdownGraceMs ?? 500,
     allowedHosts: options.allowedHosts,
     maxMessageBytes: options.maxMessageBytes,
+    tls: options.tls,
     routes(router) {
       router.service(WorkerService, {
         describe: () => {

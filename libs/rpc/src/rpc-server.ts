@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type http2 from 'node:http2';
 import type { DescService } from '@bufbuild/protobuf';
 import { Health } from '@codeframe/proto';
-import type { Logger } from '@codeframe/runtime';
+import type { Logger, ServerTls } from '@codeframe/runtime';
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from '@connectrpc/connect';
 import { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
 import { callLogging } from './call-logging.js';
@@ -39,6 +39,8 @@ export interface RpcServerOptions {
   /** Plain HTTP handlers beside the RPCs, by path prefix (the lead's git endpoint). The host
    * name is checked as for every request; authentication and limits are the handler's. */
   httpRoutes?: readonly HttpRoute[];
+  /** Serves TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext: `serverTls(config)`. */
+  tls?: ServerTls | undefined;
 }
 
 /** A plain HTTP handler served on the RPC port for the paths under `prefix`. */
@@ -54,7 +56,7 @@ export interface HttpRoute {
 export interface RpcServer {
   readonly host: string;
   readonly port: number;
-  /** Base URL for clients, e.g. http://127.0.0.1:7100 */
+  /** Base URL for clients, e.g. http://127.0.0.1:7100 (https:// under TLS) */
   readonly url: string;
   readonly health: HealthStatus;
   /**
@@ -66,8 +68,8 @@ export interface RpcServer {
 }
 
 /**
- * Serves the routes over gRPC, gRPC-Web and Connect on one cleartext port (HTTP/2 and
- * HTTP/1.1), with grpc.health.v1, call logging and optional bearer authentication.
+ * Serves the routes over gRPC, gRPC-Web and Connect on one port (HTTP/2 and HTTP/1.1,
+ * cleartext or TLS), with grpc.health.v1, call logging and optional bearer authentication.
  * A request's host name, token and declared size are checked from its headers, before a
  * byte of its body is read; its messages are read up to `maxMessageBytes`.
  */
@@ -112,7 +114,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     }
     if (route) route.handle(req, res);
     else handler(req, res);
-  });
+  }, options.tls);
 
   let address: { port: number };
   try {
@@ -120,7 +122,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   } catch (err) {
     throw listenError(err, options.host, options.port);
   }
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   const close = async () => {

@@ -1,4 +1,4 @@
-import { env } from '@codeframe/runtime';
+import { env, tlsServerSettings } from '@codeframe/runtime';
 import { AUTH_TOKEN_VARIABLE } from './bearer-token.js';
 import { ALLOWED_HOSTS_VARIABLE } from './host-names.js';
 
@@ -22,5 +22,6 @@ export function serverSettings(defaultPort: number) {
       1024,
       1024 * 1024 * 1024,
     ),
+    ...tlsServerSettings,
   };
 }

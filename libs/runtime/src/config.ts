@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 // The one config loader: every process declares the variables it reads, with their types
 // and defaults, and gets a typed object or a ConfigError naming the variable and the fault.
 
@@ -11,6 +13,12 @@ export class ConfigError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A PEM file a setting names: its path (for git) and its content (for Node's TLS). */
+export interface PemFile {
+  readonly path: string;
+  readonly pem: Buffer;
 }
 
 export interface Setting<T> {
@@ -98,6 +106,31 @@ export const env = {
       }
       return raw as T;
     });
+  },
+  /** The path of a PEM file, read at once: unset is undefined; a file that cannot be read
+   * or holds no PEM block is a ConfigError naming the variable. */
+  pemFile(variable: string): Setting<PemFile | undefined> {
+    return {
+      variable,
+      read(raw) {
+        if (raw === undefined || raw.trim() === '') return undefined;
+        const path = raw.trim();
+        let pem: Buffer;
+        try {
+          pem = readFileSync(path);
+        } catch (err) {
+          const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+          throw new ConfigError(
+            variable,
+            `${variable}=${JSON.stringify(raw)} cannot be read (${why})`,
+          );
+        }
+        if (!pem.includes('-----BEGIN ')) {
+          throw new ConfigError(variable, `${variable}=${JSON.stringify(raw)} is not a PEM file`);
+        }
+        return { path, pem };
+      },
+    };
   },
   /** A comma-separated list; empty items are dropped. */
   list(variable: string, fallback: readonly string[] = []): Setting<readonly string[]> {

@@ -1,6 +1,7 @@
 import { env, loadConfig } from './config.js';
 import { type GitCredentials, helperArgs, helperEnv } from './git-credentials.js';
 import { launch } from './process-launcher.js';
+import { clientTls, tlsClientSettings } from './tls-settings.js';
 
 // The one way CodeFRAME runs git (the workers' worktrees, the lead's merges): never
 // prompting, with a fixed identity, and failing with git's own complaint. It runs on
@@ -17,6 +18,8 @@ const PINNED = [
   'core.hooksPath=/dev/null',
   'core.fsmonitor=false',
   'protocol.allow=never',
+  // https is always verified (GIT_SSL_NO_VERIFY is dropped from git's environment too).
+  'http.sslVerify=true',
 ];
 const IDENTITY = PINNED.flatMap((setting) => ['-c', setting]);
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -26,6 +29,7 @@ const NETWORK_COMMANDS = new Set(['clone', 'fetch', 'push', 'ls-remote', 'pull']
 export const gitSettings = {
   gitTimeoutMs: env.int('CODEFRAME_GIT_TIMEOUT_MS', 600_000, 1_000),
   allowHttp: env.boolean('CODEFRAME_REPO_ALLOW_HTTP', false),
+  ...tlsClientSettings,
 };
 
 /** git exited non-zero; the message is what it printed on stderr. */
@@ -70,6 +74,7 @@ export const isPlainHttp = (url: string): boolean => /^http:\/\//i.test(url);
 /** Runs git and resolves its stdout; a cancelled run rejects with the signal's reason. */
 export function runGit(args: string[], options: GitOptions = {}): Promise<string> {
   const settings = loadConfig(gitSettings);
+  const tls = clientTls();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GIT_TERMINAL_PROMPT: '0',
@@ -81,7 +86,11 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     GIT_HTTP_LOW_SPEED_LIMIT: '1000',
     GIT_HTTP_LOW_SPEED_TIME: '60',
     ...(options.credentials ? helperEnv(options.credentials) : {}),
+    // The CA of CODEFRAME_TLS_CA, and the client certificate under mutual TLS, as for RPCs.
+    ...(tls.ca ? { GIT_SSL_CAINFO: tls.ca.path } : {}),
+    ...(tls.cert && tls.key ? { GIT_SSL_CERT: tls.cert.path, GIT_SSL_KEY: tls.key.path } : {}),
   };
+  delete env.GIT_SSL_NO_VERIFY;
   // Never prompt for a password or a host key: fail, and say so.
   env.GIT_SSH_COMMAND ??=
     'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4';

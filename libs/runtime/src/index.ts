@@ -4,6 +4,7 @@ export {
   type Env,
   env,
   loadConfig,
+  type PemFile,
   type Setting,
   type SettingValues,
 } from './config.js';
@@ -31,3 +32,11 @@ export {
 } from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';
 export { missingNodeArgs, serviceNodeArgs } from './service-node-args.js';
+export {
+  type ClientTls,
+  clientTls,
+  type ServerTls,
+  serverTls,
+  tlsClientSettings,
+  tlsServerSettings,
+} from './tls-settings.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createLeadClient, serverSettings, startRpcServer } from '@codeframe/rpc';
-import { env, loadConfig, runService } from '@codeframe/runtime';
+import { env, loadConfig, runService, serverTls } from '@codeframe/runtime';
 import { startEdgeServer } from './edge-server.js';
 
 await runService('edge', async (log) => {
@@ -50,6 +50,7 @@ await runService('edge', async (log) => {
     allowedHosts: config.allowedHosts,
     maxMessageBytes: config.maxMessageBytes,
     routes: () => {},
+    tls: serverTls(config),
   });
   log.info({ listener: 'rpc', port: rpc.port, url: rpc.url }, 'listening');
   return {

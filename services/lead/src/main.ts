@@ -6,13 +6,14 @@ import { leadCore, leadSettings } from '@codeframe/orchestrator';
 import { LeadService } from '@codeframe/proto';
 import { advertised, gitHttpRoute } from '@codeframe/repos';
 import { serverSettings, startRpcServer } from '@codeframe/rpc';
-import { loadConfig, runService } from '@codeframe/runtime';
+import { loadConfig, runService, serverTls } from '@codeframe/runtime';
 import { openStore } from '@codeframe/store';
 import { apiErrors } from './api-errors.js';
 import { leadService } from './lead-service.js';
 
 await runService('lead', async (log) => {
   const config = loadConfig({ ...serverSettings(7100), ...llmSettings, ...leadSettings });
+  const tls = serverTls(config);
   const dataDir = resolve(config.dataDir);
   const holder = config.leadId ?? `${hostname()}:${config.port || randomUUID().slice(0, 8)}`;
   const { store, location } = await openStore(config.databaseUrl, dataDir, {
@@ -31,7 +32,7 @@ await runService('lead', async (log) => {
   const reachedAt =
     config.gitHttp === 'off' && !leases
       ? undefined
-      : advertised(config.advertisedUrl, config.host, log);
+      : advertised(config.advertisedUrl, config.host, log, tls ? 'https' : 'http');
   const server = await startRpcServer({
     host: config.host,
     port: config.port,
@@ -42,6 +43,7 @@ await runService('lead', async (log) => {
     allowedHosts: reachedAt ? [...config.allowedHosts, reachedAt.hostname] : config.allowedHosts,
     maxMessageBytes: config.maxMessageBytes,
     interceptors: [apiErrors],
+    tls,
     routes: (routes) =>
       routes.service(LeadService, leadService({ store, hub, orchestrator, router })),
     httpRoutes:

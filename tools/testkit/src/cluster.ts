@@ -1,6 +1,6 @@
 // A whole system for end-to-end tests: fake-anthropic in this process, worker processes of
 // each kind, and the lead process, all on ephemeral loopback ports.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { type Event, LeadService, ProjectStatus } from '@codeframe/proto';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
+import type { TestCerts } from './test-certs.js';
 
 export interface Cluster {
   dir: string;
@@ -32,6 +33,22 @@ export interface ClusterOptions {
   /** Settings of the lead alone, over `env`. The lead reviews no task before its merge
    * unless they set CODEFRAME_REVIEW (most brains here play engineers, not reviewers). */
   leadEnv?: Record<string, string>;
+  /** Every service serves TLS with these certificates and requires client certificates
+   * (mutual TLS); every client, git included, verifies with their CA and shows one. */
+  tls?: TestCerts;
+}
+
+/** The environment of mutual TLS with the test certificates (a server and a client certificate
+ * for every service). */
+export function mutualTlsEnv(certs: TestCerts): Record<string, string> {
+  return {
+    CODEFRAME_TLS_CERT: certs.serverCert,
+    CODEFRAME_TLS_KEY: certs.serverKey,
+    CODEFRAME_TLS_CLIENT_CA: certs.ca,
+    CODEFRAME_TLS_CA: certs.ca,
+    CODEFRAME_TLS_CLIENT_CERT: certs.clientCert,
+    CODEFRAME_TLS_CLIENT_KEY: certs.clientKey,
+  };
 }
 
 export async function startCluster(
@@ -41,6 +58,8 @@ export async function startCluster(
 ): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
   const fake = await startFakeAnthropic({ brain });
+  const tlsEnv = options.tls ? mutualTlsEnv(options.tls) : {};
+  const scheme = options.tls ? 'https' : 'http';
   const workers: Record<string, ServiceProcess[]> = {};
   for (const kind of ['backend', 'frontend', 'test']) {
     workers[kind] = [];
@@ -49,6 +68,7 @@ export async function startCluster(
         await startServiceProcess({
           entry: `services/worker-${kind}/dist/main.js`,
           env: {
+            ...tlsEnv,
             ...options.env,
             ANTHROPIC_BASE_URL: fake.url,
             CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`),
@@ -58,12 +78,15 @@ export async function startCluster(
     }
   }
   const addresses = (kind: string) =>
-    (workers[kind] ?? []).map((w) => `127.0.0.1:${w.port}`).join(',');
+    (workers[kind] ?? [])
+      .map((w) => (options.tls ? `https://127.0.0.1:${w.port}` : `127.0.0.1:${w.port}`))
+      .join(',');
   const startLead = (env: Record<string, string> = {}) =>
     startServiceProcess({
       entry: 'services/lead/dist/main.js',
       env: {
         CODEFRAME_REVIEW: 'off',
+        ...tlsEnv,
         ...options.env,
         ...options.leadEnv,
         ANTHROPIC_BASE_URL: fake.url,
@@ -84,11 +107,11 @@ export async function startCluster(
     lead: await startLead(),
     client: undefined as never,
     get leadUrl() {
-      return `http://127.0.0.1:${cluster.lead.port}`;
+      return `${scheme}://127.0.0.1:${cluster.lead.port}`;
     },
     async restartLead() {
       cluster.lead = await startLead();
-      cluster.client = leadClient(cluster.lead);
+      cluster.client = leadClient(cluster.lead, options.tls);
     },
     async startLead(env) {
       const lead = await startLead(env);
@@ -102,7 +125,7 @@ export async function startCluster(
       await rm(dir, { recursive: true, force: true });
     },
   };
-  cluster.client = leadClient(cluster.lead);
+  cluster.client = leadClient(cluster.lead, options.tls);
   return cluster;
 }
 
@@ -146,10 +169,20 @@ export async function watchLead(
   return seen;
 }
 
-/** A client of the lead process. */
-export function leadClient(lead: ServiceProcess): Client<typeof LeadService> {
+/** A client of the lead process (over mutual TLS with `tls`). */
+export function leadClient(lead: ServiceProcess, tls?: TestCerts): Client<typeof LeadService> {
+  if (!tls) {
+    return createClient(
+      LeadService,
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${lead.port}` }),
+    );
+  }
+  const pem = (path: string) => readFileSync(path);
   return createClient(
     LeadService,
-    createGrpcTransport({ baseUrl: `http://127.0.0.1:${lead.port}` }),
+    createGrpcTransport({
+      baseUrl: `https://127.0.0.1:${lead.port}`,
+      nodeOptions: { ca: pem(tls.ca), cert: pem(tls.clientCert), key: pem(tls.clientKey) },
+    }),
   );
 }

@@ -2,6 +2,7 @@ export {
   type Cluster,
   type ClusterOptions,
   leadClient,
+  mutualTlsEnv,
   projectEnded,
   startCluster,
   watchLead,
@@ -36,4 +37,5 @@ export {
   WORKSPACE_ROOT,
 } from './service-process.js';
 export { pushTask, testGit } from './task-branch.js';
+export { makeTestCerts, type TestCerts } from './test-certs.js';
 export { HERE, type Link, netnsUnavailable, TestNetwork } from './test-network.js';
