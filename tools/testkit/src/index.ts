@@ -10,8 +10,10 @@ export {
 export { freePort } from './free-port.js';
 export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
+  type GrpcJsReflectionResponse,
   grpcJsClient,
   grpcJsHealthCheck,
+  grpcJsReflect,
   grpcJsUnary,
   PROTO_ROOT,
 } from './grpc-js-client.js';
