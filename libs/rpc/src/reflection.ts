@@ -12,10 +12,11 @@ import { Code, type ConnectRouter } from '@connectrpc/connect';
 /** Longest file or symbol name answered; a longer one is INVALID_ARGUMENT. */
 const MAX_NAME_LENGTH = 512;
 /** Requests answered on one stream; past that the stream ends with RESOURCE_EXHAUSTED. */
-export const MAX_REFLECTION_REQUESTS_PER_STREAM = 10_000;
+export const MAX_REFLECTION_REQUESTS_PER_STREAM = 1000;
 
 interface Served {
   types: Registry;
+  /** By file name with its `.proto` (DescFile.name has none). */
   files: Map<string, DescFile>;
 }
 
@@ -36,7 +37,7 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
   const fileList = uniqueFiles(all.map((s) => s.file));
   const registry: Served = {
     types: createRegistry(...fileList),
-    files: new Map(fileList.map((f) => [f.name, f])),
+    files: new Map(fileList.map((f) => [f.proto.name, f])),
   };
   const names = [...new Set(all.map((s) => s.typeName))].sort();
   const impl = {
@@ -159,11 +160,11 @@ function fileOfSymbol(registry: Served, name: string): DescFile | undefined {
 /** The file then its transitive dependencies, less those already sent on this stream. */
 function files(file: DescFile, sent: Set<string>): Answer {
   const out: Uint8Array[] = [toBinary(FileDescriptorProtoSchema, file.proto)];
-  sent.add(file.name);
+  sent.add(file.proto.name);
   const walk = (f: DescFile) => {
     for (const dep of f.dependencies) {
-      if (sent.has(dep.name)) continue;
-      sent.add(dep.name);
+      if (sent.has(dep.proto.name)) continue;
+      sent.add(dep.proto.name);
       out.push(toBinary(FileDescriptorProtoSchema, dep.proto));
       walk(dep);
     }
