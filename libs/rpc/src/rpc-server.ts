@@ -11,6 +11,7 @@ import { encodeGrpcMessagesPerSpec } from './grpc-message-encoding.js';
 import { HealthStatus, healthService } from './health.js';
 import { InFlight } from './in-flight.js';
 import { rpcNodeHandler } from './node-handler.js';
+import { registerReflection } from './reflection.js';
 import { refuse } from './refusal.js';
 import { requestGate } from './request-gate.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
@@ -69,7 +70,8 @@ export interface RpcServer {
 
 /**
  * Serves the routes over gRPC, gRPC-Web and Connect on one port (HTTP/2 and HTTP/1.1,
- * cleartext or TLS), with grpc.health.v1, call logging and optional bearer authentication.
+ * cleartext or TLS), with grpc.health.v1, grpc.reflection (v1 and v1alpha), call logging
+ * and optional bearer authentication.
  * A request's host name, token and declared size are checked from its headers, before a
  * byte of its body is read; its messages are read up to `maxMessageBytes`.
  */
@@ -93,6 +95,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     routes(router) {
       options.routes(router);
       router.service(Health, healthService(health));
+      registerReflection(router, [...options.services, Health]);
     },
     interceptors: [callLogging(logger), ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,

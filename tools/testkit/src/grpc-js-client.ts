@@ -66,3 +66,38 @@ export async function grpcJsHealthCheck(address: string, service = ''): Promise<
     client.close();
   }
 }
+
+/** A ServerReflectionResponse as grpc-js decodes it (camelCase, bytes as Buffers). */
+export interface GrpcJsReflectionResponse {
+  messageResponse: string;
+  fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
+  listServicesResponse?: { service: { name: string }[] };
+  errorResponse?: { errorCode: number; errorMessage: string };
+}
+
+/**
+ * Sends `requests` on one grpc.reflection ServerReflectionInfo stream (v1 or v1alpha), as
+ * grpcurl does, and resolves every response once the server ends the stream.
+ */
+export function grpcJsReflect(
+  address: string,
+  requests: object[],
+  version: 'v1' | 'v1alpha' = 'v1',
+): Promise<GrpcJsReflectionResponse[]> {
+  const client = grpcJsClient(
+    `grpc/reflection/${version}/reflection.proto`,
+    `grpc.reflection.${version}.ServerReflection`,
+    address,
+  );
+  const call = (
+    client.ServerReflectionInfo as () => grpc.ClientDuplexStream<object, GrpcJsReflectionResponse>
+  ).call(client);
+  const responses: GrpcJsReflectionResponse[] = [];
+  return new Promise<GrpcJsReflectionResponse[]>((resolve, reject) => {
+    call.on('data', (res: GrpcJsReflectionResponse) => responses.push(res));
+    call.on('error', reject);
+    call.on('end', () => resolve(responses));
+    for (const request of requests) call.write(request);
+    call.end();
+  }).finally(() => client.close());
+}

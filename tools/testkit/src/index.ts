@@ -11,8 +11,10 @@ export {
 export { freePort } from './free-port.js';
 export { fuzzCases, fuzzSeed, Rng } from './fuzz.js';
 export {
+  type GrpcJsReflectionResponse,
   grpcJsClient,
   grpcJsHealthCheck,
+  grpcJsReflect,
   grpcJsUnary,
   PROTO_ROOT,
 } from './grpc-js-client.js';

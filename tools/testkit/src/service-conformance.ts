@@ -7,6 +7,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import {
   FIXED_MODULE,
   idle,
@@ -23,7 +25,7 @@ import {
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grpcJsClient, grpcJsHealthCheck, grpcJsUnary } from './grpc-js-client.js';
+import { grpcJsClient, grpcJsHealthCheck, grpcJsReflect, grpcJsUnary } from './grpc-js-client.js';
 import { runToExit, type ServiceProcess, startServiceProcess } from './service-process.js';
 
 export interface ConformanceOptions {
@@ -69,6 +71,58 @@ export function describeServiceConformance(options: ConformanceOptions): void {
         service: options.services[0] ?? '',
       });
       expect(res.status).toBe(Status.SERVING);
+    });
+
+    it('serves grpc.reflection v1 and v1alpha: lists, describes each service, NOT_FOUND for unknown names', async () => {
+      const address = `127.0.0.1:${service.ports.rpc}`;
+      const served = [
+        ...options.services,
+        'grpc.health.v1.Health',
+        'grpc.reflection.v1.ServerReflection',
+        'grpc.reflection.v1alpha.ServerReflection',
+      ].sort();
+      for (const version of ['v1', 'v1alpha'] as const) {
+        const [list] = await grpcJsReflect(address, [{ listServices: '' }], version);
+        expect(list?.listServicesResponse?.service.map((s) => s.name)).toEqual(served);
+      }
+      // Describe as grpcurl does: the file declaring each service, with its dependencies,
+      // resolves every method's request and response types.
+      const answers = await grpcJsReflect(
+        address,
+        served.map((name) => ({ fileContainingSymbol: name })),
+      );
+      const files = answers.flatMap((a) =>
+        (a.fileDescriptorResponse?.fileDescriptorProto ?? []).map((b) =>
+          fromBinary(FileDescriptorProtoSchema, b),
+        ),
+      );
+      const byName = new Map(files.map((f) => [f.name, f]));
+      for (const [index, name] of served.entries()) {
+        const first = answers[index]?.fileDescriptorResponse?.fileDescriptorProto[0];
+        expect(first, name).toBeDefined();
+        const file = fromBinary(FileDescriptorProtoSchema, first ?? new Uint8Array());
+        const registry = createFileRegistry(file, (dep) => byName.get(dep));
+        const svc = registry.getService(name);
+        expect(svc?.methods.length, name).toBeGreaterThan(0);
+        for (const method of svc?.methods ?? []) {
+          expect(method.input.typeName).toMatch(/\./);
+          expect(method.output.typeName).toMatch(/\./);
+        }
+      }
+      const errors = await grpcJsReflect(address, [
+        { fileContainingSymbol: 'codeframe.v1.NoSuchService' },
+        { fileByFilename: 'no/such.proto' },
+        { fileContainingSymbol: 'x'.repeat(100_000) },
+      ]);
+      expect(errors.map((e) => e.errorResponse)).toEqual([
+        { errorCode: 5, errorMessage: 'no symbol "codeframe.v1.NoSuchService" is served here' },
+        { errorCode: 5, errorMessage: 'no file "no/such.proto" is served here' },
+        {
+          errorCode: 3,
+          errorMessage:
+            'the name in fileContainingSymbol is 100000 characters long; the limit is 512',
+        },
+      ]);
     });
   });
 
