@@ -4,7 +4,12 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@codeframe/source', ...defaultServerConditions];
+// Without `module`: @opentelemetry/api (required by prom-client) maps it to an ESM build whose
+// extensionless imports Node cannot load.
+const conditions = [
+  '@codeframe/source',
+  ...defaultServerConditions.filter((condition) => condition !== 'module'),
+];
 
 export function projectTestConfig(name: string) {
   return defineConfig({

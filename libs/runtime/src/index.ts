@@ -31,3 +31,4 @@ export {
 } from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';
 export { missingNodeArgs, serviceNodeArgs } from './service-node-args.js';
+export { counter, gauge, histogram, renderMetrics, secondsSince } from './metrics.js';
