@@ -20,6 +20,7 @@ export {
 export { type GitCredentials, splitCredentials, withCredentials } from './git-credentials.js';
 export { serialised } from './keyed-lock.js';
 export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
+export { counter, gauge, histogram, renderMetrics, secondsSince } from './metrics.js';
 export { packageVersion } from './package-version.js';
 export {
   type LaunchedProcess,
@@ -31,4 +32,3 @@ export {
 } from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';
 export { missingNodeArgs, serviceNodeArgs } from './service-node-args.js';
-export { counter, gauge, histogram, renderMetrics, secondsSince } from './metrics.js';
