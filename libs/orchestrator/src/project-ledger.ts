@@ -9,6 +9,7 @@ import {
 } from '@codeframe/proto';
 import type { EventPayload, Store, TaskPatch } from '@codeframe/store';
 import type { EventHub } from './event-hub.js';
+import { recordTransition } from './lead-metrics.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { checkMove, workerMayReport } from './task-lifecycle.js';
 
@@ -51,6 +52,7 @@ export class ProjectLedger {
     const from = (await this.task(task.id)).status;
     checkMove(task.id, from, to);
     await this.store.updateTask(task.id, { ...fields, status: to });
+    recordTransition(to);
     await this.emit(task.projectId, {
       case: 'taskStatusChanged',
       value: { taskId: task.id, from, to, reason, attempt },
