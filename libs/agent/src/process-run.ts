@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { launch } from '@codeframe/runtime';
+import { recordCommand } from './sandbox-metrics.js';
 
 // Runs one child process to its end: output capped, a time limit, cancellation, and the
 // whole process group killed when it ends, times out or is cancelled. The sandbox builds
@@ -104,7 +105,9 @@ export function runProcess(options: ProcessOptions): Promise<CommandResult> {
         if (done) return;
         done = true;
         clearTimeout(grace);
-        resolve(result({ exitCode, signal, timedOut, cancelled }));
+        const ended = result({ exitCode, signal, timedOut, cancelled });
+        recordCommand(ended);
+        resolve(ended);
       };
       // A process that escaped the group may hold the pipes open; stop listening after a moment.
       const grace = setTimeout(() => {

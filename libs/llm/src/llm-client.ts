@@ -4,6 +4,7 @@ import type { UsageTotals } from '@codeframe/proto';
 import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
 import { withCacheBreakpoints } from './cache-breakpoints.js';
 import { classifyLlmError, LlmError } from './llm-error.js';
+import { recordModelCall, recordModelFailure } from './llm-metrics.js';
 import type { PriceTable } from './price-table.js';
 import { priceCall } from './usage.js';
 
@@ -89,10 +90,13 @@ export class LlmClient {
             'model is missing from the price table: its calls are counted as unpriced, not free (set CODEFRAME_PRICES_FILE)',
           );
         }
+        recordModelCall(model, usage);
         return { message, usage, model: message.model || model, attempts: attempt };
       } catch (err) {
         const error = classifyLlmError(err, request.signal);
-        if (!error.retryable || attempt > maxRetries) throw error;
+        const retrying = error.retryable && attempt <= maxRetries;
+        if (error.kind !== 'cancelled') recordModelFailure(model, retrying);
+        if (!retrying) throw error;
         const delayMs = backoffDelay(
           attempt,
           this.#options.backoff ?? DEFAULT_BACKOFF,

@@ -10,6 +10,7 @@ import {
   unknownBranch,
 } from '@codeframe/repos';
 import { serialised } from '@codeframe/runtime';
+import { recordMerge } from './lead-metrics.js';
 import type { Replica } from './worker-pool.js';
 
 // The one lane by which merges reach main. The merges waiting when the lane comes round are
@@ -80,7 +81,19 @@ export class MergeQueue {
     return new Promise<GatedMerge>((done, fail) => {
       const key = gateKey(repo);
       const queue = this.#waiting.get(key);
-      const entry = { task, own, item, done, fail };
+      const entry = {
+        task,
+        own,
+        item,
+        done: (outcome: GatedMerge) => {
+          recordMerge(outcome);
+          done(outcome);
+        },
+        fail: (error: unknown) => {
+          recordMerge(error instanceof Error ? error : new Error(String(error)));
+          fail(error);
+        },
+      };
       if (queue) {
         queue.push(entry);
         return;

@@ -15,6 +15,7 @@ import {
   type TaskPatch,
 } from '@codeframe/store';
 import type { EventHub } from './event-hub.js';
+import { recordTransition } from './lead-metrics.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { checkMove, workerMayReport } from './task-lifecycle.js';
 
@@ -77,6 +78,7 @@ export class ProjectLedger {
           { case: 'taskStatusChanged', value: { taskId: task.id, from, to, reason, attempt } },
           { task: { id: task.id, patch: { ...fields, status: to }, whileStatus: from } },
         );
+        recordTransition(to);
         return;
       } catch (err) {
         if (!(err instanceof StoreError && err.code === 'conflict') || tries === MAX_MOVE_TRIES) {
@@ -104,6 +106,7 @@ export class ProjectLedger {
       if (err instanceof StoreError && err.code === 'conflict') return false;
       throw err;
     }
+    recordTransition(report.value.to);
     return true;
   }
 

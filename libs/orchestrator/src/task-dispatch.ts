@@ -17,6 +17,7 @@ import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/stor
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
 import { CommitWindow } from './commit-window.js';
+import { recordDispatch } from './lead-metrics.js';
 import type { GatedMerge, MainVerification } from './main-verification.js';
 import {
   type ProjectBudget,
@@ -85,6 +86,7 @@ export class TaskDispatch {
       worker: replica.address,
     });
     const attempt = await this.state.store.startAttempt(task.id, replica.address);
+    recordDispatch();
     await clearGates(this.state.store, task.id);
     await this.state.setTaskStatus(task, TaskStatus.ASSIGNED, `dispatched to ${replica.address}`, {
       attempt: attempt.number,

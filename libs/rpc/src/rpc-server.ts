@@ -14,6 +14,7 @@ import { rpcNodeHandler } from './node-handler.js';
 import { registerReflection } from './reflection.js';
 import { refuse } from './refusal.js';
 import { requestGate } from './request-gate.js';
+import { metricsRoute, rpcMetrics } from './rpc-metrics.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
 
 export interface RpcServerOptions {
@@ -97,7 +98,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       router.service(Health, healthService(health));
       registerReflection(router, [...options.services, Health]);
     },
-    interceptors: [callLogging(logger), ...(options.interceptors ?? [])],
+    interceptors: [rpcMetrics(), callLogging(logger), ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     // Responses are not limited: they are the server's own data (a listing of every
     // project carries every PRD), and the client chooses what it reads.
@@ -108,7 +109,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const listener = new DualProtocolListener((req, res) => {
     inFlight.track(res);
     encodeGrpcMessagesPerSpec(res as Parameters<typeof encodeGrpcMessagesPerSpec>[0]);
-    const route = options.httpRoutes?.find((r) => (req.url ?? '').startsWith(r.prefix));
+    // /metrics is open like the health check: counts only, no ids (docs/metrics.md).
+    const routes = [metricsRoute, ...(options.httpRoutes ?? [])];
+    const route = routes.find((r) => (req.url ?? '').startsWith(r.prefix));
     const refusal = gate(req, route !== undefined);
     if (refusal) {
       logger.warn({ path: req.url, code: Code[refusal.code] }, refusal.message);

@@ -21,6 +21,7 @@ export {
 export { type GitCredentials, splitCredentials, withCredentials } from './git-credentials.js';
 export { serialised } from './keyed-lock.js';
 export { createLogger, type Logger, logSettings, silentLogger } from './logger.js';
+export { counter, gauge, histogram, renderMetrics, secondsSince } from './metrics.js';
 export { packageVersion } from './package-version.js';
 export {
   type LaunchedProcess,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '@codeframe/events';
 import type { LeadClient } from '@codeframe/rpc';
-import type { Logger } from '@codeframe/runtime';
+import { type Logger, renderMetrics } from '@codeframe/runtime';
 import { loadDashboard } from './dashboard-files.js';
 import { EdgeAuth } from './edge-auth.js';
 import { EdgeMetrics } from './edge-metrics.js';
@@ -113,13 +113,15 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
   );
   app.get(
     '/metrics',
-    guard.http('metrics', (reply) =>
-      reply.send(
-        '200 OK',
-        metrics.render({ connections: () => fanOut.sessions.size, ...fanOut.metricsSources }),
-        { 'content-type': 'text/plain; version=0.0.4' },
-      ),
-    ),
+    guard.http('metrics', async (reply) => {
+      // The edge's own families, then the process registry's (event loop, heap, GC).
+      const edge = metrics.render({
+        connections: () => fanOut.sessions.size,
+        ...fanOut.metricsSources,
+      });
+      const { text } = await renderMetrics();
+      reply.send('200 OK', edge + text, { 'content-type': 'text/plain; version=0.0.4' });
+    }),
   );
   routeHttpApi(app, { lead, auth, guard });
   app.get(
