@@ -13,6 +13,7 @@ import { InFlight } from './in-flight.js';
 import { rpcNodeHandler } from './node-handler.js';
 import { refuse } from './refusal.js';
 import { requestGate } from './request-gate.js';
+import { rpcServerTracing } from './rpc-tracing.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
 
 export interface RpcServerOptions {
@@ -92,7 +93,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       options.routes(router);
       router.service(Health, healthService(health));
     },
-    interceptors: [callLogging(logger), ...(options.interceptors ?? [])],
+    // Tracing outermost: call logging's lines carry the call's trace and span ids.
+    interceptors: [rpcServerTracing(), callLogging(logger), ...(options.interceptors ?? [])],
     shutdownSignal: shutdown.signal,
     // Responses are not limited: they are the server's own data (a listing of every
     // project carries every PRD), and the client chooses what it reads.

@@ -31,3 +31,13 @@ export {
 } from './process-launcher.js';
 export { EXIT_CONFIG, type RunningService, runService } from './service-main.js';
 export { missingNodeArgs, serviceNodeArgs } from './service-node-args.js';
+export {
+  activeTraceIds,
+  failSpan,
+  inSpan,
+  startTracing,
+  type Tracing,
+  traceHeaders,
+  tracer,
+  tracingSettings,
+} from './tracing.js';
