@@ -4,7 +4,12 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@codeframe/source', ...defaultServerConditions];
+// Without vite's `module` condition: packages resolve as Node resolves them (the
+// @opentelemetry packages' `module` builds are not loadable by Node).
+const conditions = [
+  '@codeframe/source',
+  ...defaultServerConditions.filter((condition) => condition !== 'module'),
+];
 
 export function projectTestConfig(name: string) {
   return defineConfig({
