@@ -101,6 +101,15 @@ describe('traces across the lead and a worker', () => {
     const underTask = spans.filter((s) => descends(s, server, spans));
     expect(underTask.filter((s) => s.name === 'model call').length).toBeGreaterThanOrEqual(1);
     expect(underTask.filter((s) => s.name === 'sandbox command').length).toBeGreaterThanOrEqual(1);
+    // Each model call sent its context to the Messages API: the traceparent names the model
+    // call's span or the SDK's own request span under it.
+    const sent = cluster.fake.requests.map((r) => r.headers.traceparent ?? '');
+    for (const call of underTask.filter((s) => s.name === 'model call')) {
+      const ids = [call, ...spans.filter((s) => s.parentSpanId === call.spanId)].map(
+        (s) => `00-${s.traceId}-${s.spanId}-01`,
+      );
+      expect(sent.some((header) => ids.includes(header))).toBe(true);
+    }
     for (const s of spans.filter((s) => s !== dispatch))
       expect(descends(s, dispatch, spans), `${s.service} ${s.name}`).toBe(true);
     // The planner's model call is the lead's, in a trace of its own.
