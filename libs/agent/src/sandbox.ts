@@ -1,7 +1,7 @@
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@codeframe/runtime';
+import { inSpan, type Logger } from '@codeframe/runtime';
 import { Cgroups, type CommandCgroup } from './cgroup-limits.js';
 import { type AllowedHost, EgressProxy } from './egress-proxy.js';
 import { type CommandResult, type OutputStream, runProcess } from './process-run.js';
@@ -204,8 +204,21 @@ export class Sandbox {
   }
 
   /** Runs `command`; resolves when it ended, timed out, hit a limit or was cancelled, and
-   * rejects only when the sandbox itself cannot start. */
-  async run(options: CommandOptions): Promise<CommandResult> {
+   * rejects only when the sandbox itself cannot start. Each command is a span. */
+  run(options: CommandOptions): Promise<CommandResult> {
+    const attributes = { 'codeframe.sandbox.mode': this.mode };
+    return inSpan('sandbox command', { attributes }, async (span) => {
+      const result = await this.#run(options);
+      span.setAttributes({
+        'process.exit.code': result.exitCode ?? -1,
+        'codeframe.command.timed_out': result.timedOut,
+        'codeframe.command.cancelled': result.cancelled,
+      });
+      return result;
+    });
+  }
+
+  async #run(options: CommandOptions): Promise<CommandResult> {
     const cwd = await realpath(options.workspace.path).catch(() => {
       throw new Error(
         `cannot run the command: its worktree ${options.workspace.path} does not exist`,

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import type { UsageTotals } from '@codeframe/proto';
-import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
+import { backoffDelay, inSpan, type Logger, sleep, traceHeaders } from '@codeframe/runtime';
 import { withCacheBreakpoints } from './cache-breakpoints.js';
 import { classifyLlmError, LlmError } from './llm-error.js';
 import { recordModelCall, recordModelFailure } from './llm-metrics.js';
@@ -68,7 +68,22 @@ export class LlmClient {
     return this.#options.model;
   }
 
-  async complete(request: LlmRequest): Promise<LlmResponse> {
+  /** One span per call (retries included); each request carries its `traceparent`. */
+  complete(request: LlmRequest): Promise<LlmResponse> {
+    const attributes = { 'gen_ai.system': 'anthropic', 'gen_ai.request.model': this.model };
+    return inSpan('model call', { attributes }, async (span) => {
+      const response = await this.#complete(request);
+      span.setAttributes({
+        'gen_ai.response.model': response.model,
+        'gen_ai.usage.input_tokens': response.message.usage.input_tokens,
+        'gen_ai.usage.output_tokens': response.message.usage.output_tokens,
+        'codeframe.llm.attempts': response.attempts,
+      });
+      return response;
+    });
+  }
+
+  async #complete(request: LlmRequest): Promise<LlmResponse> {
     const { model, maxTokens, maxRetries, logger } = this.#options;
     const params = {
       model,
@@ -80,7 +95,10 @@ export class LlmClient {
       if (request.signal?.aborted)
         throw new LlmError('cancelled', 'the model request was cancelled');
       try {
-        const stream = this.#sdk.messages.stream(params, { signal: request.signal });
+        const stream = this.#sdk.messages.stream(params, {
+          signal: request.signal,
+          headers: traceHeaders(),
+        });
         const message = await stream.finalMessage();
         const usage = priceCall(message.model || model, message.usage, this.#options.prices);
         if (usage.unpriced && !this.#unpricedLogged) {

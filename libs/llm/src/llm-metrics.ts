@@ -1,6 +1,7 @@
 // Model calls, tokens and cost, by the configured model (never a name a response carries).
+
+import type { UsageTotals } from '@codeframe/proto';
 import { counter } from '@codeframe/runtime';
-import type { UsageTotals } from './usage.js';
 
 const calls = counter({
   name: 'codeframe_model_calls_total',

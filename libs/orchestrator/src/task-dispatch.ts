@@ -12,7 +12,7 @@ import {
 } from '@codeframe/proto';
 import type { RepoAccess } from '@codeframe/repos';
 import { ProjectRepoError } from '@codeframe/repos';
-import type { Logger } from '@codeframe/runtime';
+import { inSpan, type Logger } from '@codeframe/runtime';
 import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
@@ -79,7 +79,20 @@ export class TaskDispatch {
     return this.o.state;
   }
 
-  async run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
+  /** One trace per dispatch: its root span is the parent of the ExecuteTask call, the
+   * worker's spans, and the review's and merge's. */
+  run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
+    const attributes = {
+      'codeframe.project_id': project.id,
+      'codeframe.task_id': task.id,
+      'codeframe.worker': replica.address,
+    };
+    return inSpan('task dispatch', { root: true, attributes }, () =>
+      this.#run(project, task, replica, run),
+    );
+  }
+
+  async #run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
     const log = this.o.logger.child({
       projectId: project.id,
       taskId: task.id,

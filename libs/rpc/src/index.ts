@@ -28,6 +28,7 @@ export {
   type RpcServerOptions,
   startRpcServer,
 } from './rpc-server.js';
+export { rpcClientTracing, rpcServerTracing } from './rpc-tracing.js';
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   MAX_MESSAGE_BYTES_VARIABLE,

@@ -10,6 +10,7 @@ import {
   type Transport,
 } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
+import { rpcClientTracing } from './rpc-tracing.js';
 
 export interface RpcClientOptions {
   /** e.g. http://127.0.0.1:7100 */
@@ -43,7 +44,7 @@ export function createRpcClient<S extends DescService>(
 /** The transport behind createRpcClient, to share one connection among several clients. */
 export function createRpcTransport(options: RpcClientOptions): Transport {
   const { token, protocol = 'grpc' } = options;
-  const interceptors: Interceptor[] = token ? [bearer(token)] : [];
+  const interceptors: Interceptor[] = [rpcClientTracing(), ...(token ? [bearer(token)] : [])];
   const nodeOptions = /^https:/i.test(options.baseUrl)
     ? tlsOptions(options.tls ?? clientTls())
     : {};

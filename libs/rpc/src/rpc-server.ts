@@ -15,6 +15,7 @@ import { registerReflection } from './reflection.js';
 import { refuse } from './refusal.js';
 import { requestGate } from './request-gate.js';
 import { metricsRoute, rpcMetrics } from './rpc-metrics.js';
+import { rpcServerTracing } from './rpc-tracing.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
 
 export interface RpcServerOptions {
@@ -98,7 +99,13 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       router.service(Health, healthService(health));
       registerReflection(router, [...options.services, Health]);
     },
-    interceptors: [rpcMetrics(), callLogging(logger), ...(options.interceptors ?? [])],
+    // Tracing outermost: call logging's lines (and the metrics' timing) are inside the call's span.
+    interceptors: [
+      rpcServerTracing(),
+      rpcMetrics(),
+      callLogging(logger),
+      ...(options.interceptors ?? []),
+    ],
     shutdownSignal: shutdown.signal,
     // Responses are not limited: they are the server's own data (a listing of every
     // project carries every PRD), and the client chooses what it reads.

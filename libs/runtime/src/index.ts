@@ -41,3 +41,13 @@ export {
   tlsClientSettings,
   tlsServerSettings,
 } from './tls-settings.js';
+export {
+  activeTraceIds,
+  failSpan,
+  inSpan,
+  startTracing,
+  type Tracing,
+  traceHeaders,
+  tracer,
+  tracingSettings,
+} from './tracing.js';

@@ -1,6 +1,7 @@
 import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { missingNodeArgs } from './service-node-args.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 /** A started service: what `runService` needs to stop it. */
 export interface RunningService {
@@ -13,7 +14,7 @@ export const EXIT_CONFIG = 78;
 
 /**
  * The lifecycle every service process shares: build the logger, start, and on SIGTERM or
- * SIGINT stop gracefully and exit 0. A configuration error stops the process with one line
+ * SIGINT stop gracefully (exporting the last spans) and exit 0. A configuration error stops the process with one line
  * naming the variable; a second signal forces the exit.
  */
 export async function runService(
@@ -21,8 +22,11 @@ export async function runService(
   start: (log: Logger) => Promise<RunningService>,
 ): Promise<void> {
   let log: Logger;
+  let tracing: Tracing;
   try {
     log = createLogger(name);
+    // Before the service's code, so its first spans are recorded.
+    tracing = startTracing(name);
   } catch (err) {
     return failConfig(name, err);
   }
@@ -41,16 +45,21 @@ export async function runService(
   let requested: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals, running: RunningService) => {
     log.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    running
+      .stop()
+      .then(() =>
+        tracing.shutdown().catch((err) => log.warn({ err }, 'could not export the last spans')),
+      )
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (requested) {

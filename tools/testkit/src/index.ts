@@ -19,6 +19,12 @@ export {
   PROTO_ROOT,
 } from './grpc-js-client.js';
 export {
+  decodeExportRequest,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  startOtlpReceiver,
+} from './otlp-receiver.js';
+export {
   postgresUnavailable,
   startTestPostgres,
   type TestPostgres,
