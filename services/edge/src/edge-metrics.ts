@@ -1,4 +1,5 @@
-// The edge's counters, exposed at /metrics in the Prometheus text format.
+// The edge's counters, exposed at /metrics in the Prometheus text format (prom-client).
+import { Counter, Gauge, Registry } from 'prom-client';
 
 export interface MetricsSources {
   connections(): number;
@@ -30,96 +31,130 @@ export class EdgeMetrics {
   readonly capHits = { subscriptions: 0, pending_subscriptions: 0, opening_projects: 0 };
   readonly recoveries = { none: 0, buffer: 0, lead: 0 };
 
-  render(sources: MetricsSources): string {
-    const upstreams = sources.upstreams();
-    const lines = [
-      ...metric('connections', 'gauge', 'Open WebSocket connections.', sources.connections()),
-      ...metric('subscriptions', 'gauge', 'Project subscriptions.', sources.subscriptions()),
-      ...metric('messages_out_total', 'counter', 'Frames sent to browsers.', this.messagesOut),
-      ...metric('events_in_total', 'counter', 'Events received from the lead.', this.eventsIn),
-      ...metric(
-        'slow_client_closes_total',
-        'counter',
-        'Connections closed at the backpressure limit (dropped clients).',
-        this.slowClientCloses,
-      ),
-      ...metric(
-        'upstream_reconnects_total',
-        'counter',
-        'WatchEvents streams re-opened after failing.',
-        this.upstreamReconnects,
-      ),
-      ...metric('error_frames_total', 'counter', 'Error frames sent.', this.errorFrames),
-      ...metric(
-        'auth_failures_total',
-        'counter',
-        'Requests refused for a missing or bad token.',
-        this.authFailures,
-      ),
-      ...metric(
-        'refused_hosts_total',
-        'counter',
-        'Requests refused (421) for a Host the edge does not serve.',
-        this.refusedHosts,
-      ),
-      ...metric(
-        'refused_origins_total',
-        'counter',
-        'WebSocket upgrades refused (403) for their browser origin.',
-        this.refusedOrigins,
-      ),
-      ...metric(
-        'bad_requests_total',
-        'counter',
-        'Requests answered 400 for malformed input.',
-        this.badRequests,
-      ),
-      ...metric(
-        'internal_errors_total',
-        'counter',
-        'Handler failures of the edge itself, each logged with an error id.',
-        this.internalErrors,
-      ),
-      ...metric(
-        'limit_closes_total',
-        'counter',
-        'Connections closed (4004) for asking past their limits too often.',
-        this.limitCloses,
-      ),
-      '# HELP codeframe_edge_cap_hits_total Subscriptions refused at a cap.',
-      '# TYPE codeframe_edge_cap_hits_total counter',
-      ...Object.entries(this.capHits).map(
-        ([cap, n]) => `codeframe_edge_cap_hits_total{cap="${cap}"} ${n}`,
-      ),
-      '# HELP codeframe_edge_recoveries_total Resubscriptions by where the missed events came from.',
-      '# TYPE codeframe_edge_recoveries_total counter',
-      ...Object.entries(this.recoveries).map(
-        ([source, n]) => `codeframe_edge_recoveries_total{source="${source}"} ${n}`,
-      ),
-      ...metric('upstreams', 'gauge', 'Open WatchEvents streams.', upstreams.length),
-      '# HELP codeframe_edge_upstream_lag_seconds Age of the last event when the edge received it.',
-      '# TYPE codeframe_edge_upstream_lag_seconds gauge',
-      ...upstreams.map(
-        (u) => `codeframe_edge_upstream_lag_seconds${label(u.projectId)} ${u.lagSeconds}`,
-      ),
-      "# HELP codeframe_edge_upstream_connected Whether the project's WatchEvents stream is up.",
-      '# TYPE codeframe_edge_upstream_connected gauge',
-      ...upstreams.map(
-        (u) => `codeframe_edge_upstream_connected${label(u.projectId)} ${u.connected ? 1 : 0}`,
-      ),
-      "# HELP codeframe_edge_ring_events Events held in the project's resume buffer.",
-      '# TYPE codeframe_edge_ring_events gauge',
-      ...upstreams.map((u) => `codeframe_edge_ring_events${label(u.projectId)} ${u.ringEvents}`),
-    ];
-    return `${lines.join('\n')}\n`;
+  /**
+   * The Prometheus text of the edge's families. Counting stays plain additions on the hot
+   * path; the families read the counts at scrape time, in a registry of this edge's own (a
+   * process may run several edges: tests do).
+   */
+  render(sources: MetricsSources): Promise<string> {
+    this.#registry ??= this.#families();
+    this.#sources = sources;
+    return this.#registry.metrics();
+  }
+
+  #registry: Registry | undefined;
+  #sources: MetricsSources | undefined;
+
+  #families(): Registry {
+    const registry = new Registry();
+    const gauge = (name: string, help: string, read: (s: MetricsSources) => number) =>
+      new Gauge({
+        name: `codeframe_edge_${name}`,
+        help,
+        registers: [registry],
+        collect: collector((g: Gauge) => g.set(read(this.#sources!))),
+      });
+    const count = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name: `codeframe_edge_${name}`,
+        help,
+        registers: [registry],
+        collect: collector((c: Counter) => {
+          c.reset();
+          c.inc(read());
+        }),
+      });
+    const counts = <K extends string>(
+      name: string,
+      help: string,
+      label: string,
+      values: Record<K, number>,
+    ) =>
+      new Counter({
+        name: `codeframe_edge_${name}`,
+        help,
+        labelNames: [label],
+        registers: [registry],
+        collect: collector((c: Counter<string>) => {
+          c.reset();
+          for (const [key, n] of Object.entries<number>(values)) c.inc({ [label]: key }, n);
+        }),
+      });
+    gauge('connections', 'Open WebSocket connections.', (s) => s.connections());
+    gauge('subscriptions', 'Project subscriptions.', (s) => s.subscriptions());
+    count('messages_out_total', 'Frames sent to browsers.', () => this.messagesOut);
+    count('events_in_total', 'Events received from the lead.', () => this.eventsIn);
+    count(
+      'slow_client_closes_total',
+      'Connections closed at the backpressure limit (dropped clients).',
+      () => this.slowClientCloses,
+    );
+    count(
+      'upstream_reconnects_total',
+      'WatchEvents streams re-opened after failing.',
+      () => this.upstreamReconnects,
+    );
+    count('error_frames_total', 'Error frames sent.', () => this.errorFrames);
+    count(
+      'auth_failures_total',
+      'Requests refused for a missing or bad token.',
+      () => this.authFailures,
+    );
+    count(
+      'refused_hosts_total',
+      'Requests refused (421) for a Host the edge does not serve.',
+      () => this.refusedHosts,
+    );
+    count(
+      'refused_origins_total',
+      'WebSocket upgrades refused (403) for their browser origin.',
+      () => this.refusedOrigins,
+    );
+    count(
+      'bad_requests_total',
+      'Requests answered 400 for malformed input.',
+      () => this.badRequests,
+    );
+    count(
+      'internal_errors_total',
+      'Handler failures of the edge itself, each logged with an error id.',
+      () => this.internalErrors,
+    );
+    count(
+      'limit_closes_total',
+      'Connections closed (4004) for asking past their limits too often.',
+      () => this.limitCloses,
+    );
+    counts('cap_hits_total', 'Subscriptions refused at a cap.', 'cap', this.capHits);
+    counts(
+      'recoveries_total',
+      'Resubscriptions by where the missed events came from.',
+      'source',
+      this.recoveries,
+    );
+    // Over all watched projects, never one series per project: ids are not labels.
+    const upstreams = (s: MetricsSources) => s.upstreams();
+    gauge('upstreams', 'Open WatchEvents streams.', (s) => upstreams(s).length);
+    gauge(
+      'upstreams_disconnected',
+      'WatchEvents streams down and being re-opened.',
+      (s) => upstreams(s).filter((u) => !u.connected).length,
+    );
+    gauge(
+      'upstream_lag_seconds',
+      'The largest age, over the watched projects, of the last event when the edge received it.',
+      (s) => Math.max(0, ...upstreams(s).map((u) => u.lagSeconds)),
+    );
+    gauge('ring_events', "Events held in the projects' resume buffers.", (s) =>
+      upstreams(s).reduce((n, u) => n + u.ringEvents, 0),
+    );
+    return registry;
   }
 }
 
-function metric(name: string, type: 'gauge' | 'counter', help: string, value: number): string[] {
-  const full = `codeframe_edge_${name}`;
-  return [`# HELP ${full} ${help}`, `# TYPE ${full} ${type}`, `${full} ${value}`];
-}
-
-function label(projectId: string): string {
-  return `{project="${projectId.replace(/["\\\n]/g, '_')}"}`;
+/** prom-client calls `collect` with the metric as `this`. */
+function collector<M>(read: (metric: M) => void): (this: M) => void {
+  return function (this: M) {
+    read(this);
+  };
 }

@@ -115,7 +115,7 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
     '/metrics',
     guard.http('metrics', async (reply) => {
       // The edge's own families, then the process registry's (event loop, heap, GC).
-      const edge = metrics.render({
+      const edge = await metrics.render({
         connections: () => fanOut.sessions.size,
         ...fanOut.metricsSources,
       });
