@@ -10,6 +10,7 @@
 // overflows as before.
 import type { Event } from '@codeframe/proto';
 import { type EventPayload, type StateChange, type Store, StoreError } from '@codeframe/store';
+import { gaugeSource } from './lead-metrics.js';
 import { OrchestratorError } from './orchestrator-error.js';
 
 /** Events read from the store per query while a watcher catches up. */
@@ -75,6 +76,16 @@ export class EventHub {
   readonly #paceMark: number;
   readonly #paceWaitMs: number;
   readonly #projects = new Map<string, ProjectLedger>();
+  /** What /metrics reads of this hub (lead-metrics.ts). */
+  readonly gauges = gaugeSource({
+    appendsInFlight: () => [...this.#projects.values()].reduce((n, p) => n + p.inFlight, 0),
+    watchBacklog: () => {
+      let most = 0;
+      for (const p of this.#projects.values())
+        for (const w of p.watchers) most = Math.max(most, w.buffer.length);
+      return most;
+    },
+  });
 
   constructor(store: Store, options: EventHubOptions = {}) {
     this.#store = store;

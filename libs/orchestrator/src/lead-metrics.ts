@@ -1,6 +1,6 @@
 // The lead's counters: dispatches, merges, task state changes (no project or task ids as labels).
 import { TaskStatus } from '@codeframe/proto';
-import { counter } from '@codeframe/runtime';
+import { counter, gauge } from '@codeframe/runtime';
 import type { GatedMerge } from './merge-queue.js';
 
 const dispatches = counter({
@@ -17,6 +17,59 @@ const transitions = counter({
   help: 'Task status changes, by the status entered.',
   labelNames: ['status'],
 });
+
+/** What the lead's gauges read at each scrape: the orchestrators and event hubs of the
+ * process (one each in a lead; tests run several). */
+export interface LeadGauges {
+  /** Tasks this lead is dispatching: on a worker, in review, merging or being verified. */
+  running(): number;
+  /** Tasks ready to run but waiting for a slot or a worker replica of their kind. */
+  waiting(): number;
+  /** Events appended and not yet committed. */
+  appendsInFlight(): number;
+  /** The most events any live watcher has not yet taken. */
+  watchBacklog(): number;
+}
+
+// Held weakly: a source lives as long as the object that keeps it (an orchestrator, a hub).
+const sources = new Set<WeakRef<Partial<LeadGauges>>>();
+function live(): Partial<LeadGauges>[] {
+  const found: Partial<LeadGauges>[] = [];
+  for (const ref of sources) {
+    const source = ref.deref();
+    if (source) found.push(source);
+    else sources.delete(ref);
+  }
+  return found;
+}
+const sum = (read: (s: Partial<LeadGauges>) => number | undefined) => () =>
+  live().reduce((n, s) => n + (read(s) ?? 0), 0);
+gauge({
+  name: 'codeframe_tasks_running',
+  help: 'Tasks the lead is dispatching: on a worker, in review, merging or verified.',
+  read: sum((s) => s.running?.()),
+});
+gauge({
+  name: 'codeframe_tasks_waiting',
+  help: 'Tasks ready to run, waiting for a concurrency slot or a worker replica (queue depth).',
+  read: sum((s) => s.waiting?.()),
+});
+gauge({
+  name: 'codeframe_event_appends_in_flight',
+  help: 'Events appended to the log and not yet committed (event-log lag).',
+  read: sum((s) => s.appendsInFlight?.()),
+});
+gauge({
+  name: 'codeframe_watch_backlog_events',
+  help: 'The most events a live WatchEvents watcher has not yet taken.',
+  read: () => Math.max(0, ...live().map((s) => s.watchBacklog?.() ?? 0)),
+});
+
+/** Counts `source` in the lead's gauges for as long as the caller keeps it, and returns it. */
+export function gaugeSource<S extends Partial<LeadGauges>>(source: S): S {
+  sources.add(new WeakRef(source));
+  return source;
+}
 
 export function recordDispatch(): void {
   dispatches.inc();

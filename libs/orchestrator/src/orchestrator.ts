@@ -6,6 +6,7 @@ import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isFenced, isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
+import { gaugeSource } from './lead-metrics.js';
 import { MainVerification } from './main-verification.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
@@ -63,6 +64,13 @@ const RETRY_PASS = { baseMs: 250, maxMs: 15_000 };
  */
 export class Orchestrator {
   readonly #running = new Map<string, RunningTask>();
+  /** Per project: tasks ready at its last scheduling pass that found no slot or replica. */
+  readonly #waiting = new Map<string, number>();
+  /** What /metrics reads of this orchestrator (lead-metrics.ts). */
+  readonly gauges = gaugeSource({
+    running: () => this.#running.size,
+    waiting: () => [...this.#waiting.values()].reduce((n, w) => n + w, 0),
+  });
   readonly #reportedBlocked = new Set<string>();
   readonly #scheduling = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
@@ -367,6 +375,8 @@ export class Orchestrator {
     }
     await this.#reportUnblocked(projectId, tasks, blockedByFailure);
     await this.#emitProgress(projectId, tasks, blockedByFailure.size);
+    // Counted again below once the pass dispatches; a paused or spent project waits on nothing.
+    this.#waiting.delete(projectId);
     if (project.status !== ProjectStatus.RUNNING) return;
     if (readyTasks(tasks).length > 0 && (await this.budget.enforce(projectId))) return;
     const cap = project.maxConcurrency || this.o.maxConcurrency;
@@ -400,6 +410,9 @@ export class Orchestrator {
           else this.schedule(projectId);
         });
     }
+    const waiting = readyTasks(tasks).filter((t) => !this.#running.has(t.id)).length;
+    if (waiting > 0) this.#waiting.set(projectId, waiting);
+    else this.#waiting.delete(projectId);
     if (unplaced) setTimeout(() => this.schedule(projectId), RETRY_PLACEMENT_MS).unref();
     if (running === 0 && readyTasks(tasks).length === 0) await this.#finishIfDone(project, tasks);
   }

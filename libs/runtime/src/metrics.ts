@@ -25,8 +25,26 @@ export function counter<L extends string = never>(o: FamilyOptions<L>): Counter<
   return family(o.name, client.Counter, () => new client.Counter<L>({ ...base(o) }));
 }
 
-export function gauge<L extends string = never>(o: FamilyOptions<L>): Gauge<L> {
-  return family(o.name, client.Gauge, () => new client.Gauge<L>({ ...base(o) }));
+/** A gauge; with `read`, its value is read at each scrape instead of set. */
+export function gauge<L extends string = never>(
+  o: FamilyOptions<L> & { read?: () => number },
+): Gauge<L> {
+  const { read } = o;
+  return family(
+    o.name,
+    client.Gauge,
+    () =>
+      new client.Gauge<L>({
+        ...base(o),
+        ...(read
+          ? {
+              collect(this: Gauge<L>) {
+                this.set(read());
+              },
+            }
+          : {}),
+      }),
+  );
 }
 
 export function histogram<L extends string = never>(

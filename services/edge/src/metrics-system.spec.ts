@@ -59,6 +59,15 @@ describe('metrics during a run', () => {
     expect(total(lead, 'codeframe_model_calls_total{')).toBeGreaterThan(0);
     expect(total(lead, 'codeframe_task_transitions_total{status="COMPLETED"}')).toBeGreaterThan(0);
     expect(lead.has('codeframe_nodejs_eventloop_lag_seconds')).toBe(true);
+    // The run has ended: nothing dispatching, waiting or uncommitted.
+    for (const name of [
+      'codeframe_tasks_running',
+      'codeframe_tasks_waiting',
+      'codeframe_event_appends_in_flight',
+    ]) {
+      expect(lead.get(name), name).toBe(0);
+    }
+    expect(lead.has('codeframe_watch_backlog_events')).toBe(true);
 
     const worker = await scrape(cluster.workers.backend![0]!.port);
     expect(

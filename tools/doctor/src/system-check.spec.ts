@@ -72,10 +72,10 @@ describe('the fresh-machine check', () => {
     expect(r.code).toBe(1);
     const [first, ...rest] = r.stderr.split('\n');
     expect(first).toMatch(
-      /^npm test needs git, bwrap, prlimit, ps and ip, which this machine lacks/,
+      /^npm test needs git, bwrap, prlimit, ps, ip, zsh and fish, which this machine lacks/,
     );
     expect(first).toContain(
-      'apt-get install -y --no-install-recommends git bubblewrap util-linux procps iproute2',
+      'apt-get install -y --no-install-recommends git bubblewrap util-linux procps iproute2 zsh fish',
     );
     // Chromium, Python and PostgreSQL are found at their absolute paths, as the tests use them.
     expect(first).not.toMatch(/chromium|python|postgres/i);
