@@ -179,8 +179,12 @@ export class FrameClient {
     );
   }
 
-  static connect(url: string, protocols?: string[]): Promise<FrameClient> {
-    const ws = new WebSocket(url, protocols);
+  static connect(
+    url: string,
+    protocols?: string[],
+    options?: WebSocket.ClientOptions,
+  ): Promise<FrameClient> {
+    const ws = new WebSocket(url, protocols, options);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new FrameClient(ws)));
       ws.once('error', reject);

@@ -311,6 +311,17 @@ export const SYSTEM_CHECKS = [
         : missing(`no ${base}/*/bin/initdb`, ['postgresql']);
     },
   },
+  {
+    id: 'nginx',
+    title: 'nginx',
+    why: "the test of the edge's TLS proxy (deploy/nginx/edge.conf)",
+    neededBy: ['test'],
+    probe() {
+      return existsSync('/usr/sbin/nginx')
+        ? { ok: true, detail: '/usr/sbin/nginx' }
+        : missing('/usr/sbin/nginx does not exist', ['nginx-light']);
+    },
+  },
   command({
     id: 'ip',
     command: 'ip',
