@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Brain, toolUse } from '@codeframe/fake-anthropic';
+import { oneModuleBrain as brain } from '@codeframe/fake-anthropic';
 import { LeadService, ProjectStatus } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
 import { clientTls, loadConfig, tlsClientSettings } from '@codeframe/runtime';
@@ -13,37 +13,6 @@ import {
   watchUntil,
 } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const PLAN = {
-  tasks: [
-    {
-      key: 'math',
-      title: 'Add add()',
-      description: 'math.js',
-      kind: 'backend',
-      depends_on: [],
-      acceptance_criteria: ['add(2,3) is 5'],
-    },
-  ],
-};
-
-const brain: Brain = async (request) => {
-  if (JSON.stringify(request.tools ?? []).includes('submit_plan'))
-    return { content: [toolUse('submit_plan', PLAN)] };
-  if (request.messages.length > 1) return { content: [toolUse('finish', { summary: 'done' })] };
-  return {
-    content: [
-      toolUse('write_file', { path: 'package.json', content: '{ "type": "module" }\n' }),
-      toolUse('write_file', { path: 'math.js', content: 'export const add = (a, b) => a + b;\n' }),
-      toolUse('write_file', {
-        path: 'math.test.js',
-        content:
-          "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from './math.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
-      }),
-      toolUse('finish', { summary: 'add()' }),
-    ],
-  };
-};
 
 describe('the lead and its workers over mutual TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lead-tls-'));

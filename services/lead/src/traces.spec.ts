@@ -1,4 +1,4 @@
-import { type Brain, toolUse } from '@codeframe/fake-anthropic';
+import { oneModuleBrain as brain } from '@codeframe/fake-anthropic';
 import {
   type Cluster,
   type OtlpReceiver,
@@ -9,38 +9,6 @@ import {
   watchUntil,
 } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const PLAN = {
-  tasks: [
-    {
-      key: 'math',
-      title: 'Add add()',
-      description: 'math.js',
-      kind: 'backend',
-      depends_on: [],
-      acceptance_criteria: ['add(2,3) is 5'],
-    },
-  ],
-};
-
-/** Plans one task, and plays the worker: writes the module and its test, then finishes. */
-const brain: Brain = async (request) => {
-  if (JSON.stringify(request.tools ?? []).includes('submit_plan'))
-    return { content: [toolUse('submit_plan', PLAN)] };
-  if (request.messages.length > 1) return { content: [toolUse('finish', { summary: 'done' })] };
-  return {
-    content: [
-      toolUse('write_file', { path: 'package.json', content: '{ "type": "module" }\n' }),
-      toolUse('write_file', { path: 'math.js', content: 'export const add = (a, b) => a + b;\n' }),
-      toolUse('write_file', {
-        path: 'math.test.js',
-        content:
-          "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { add } from './math.js';\ntest('adds', () => assert.equal(add(2, 3), 5));\n",
-      }),
-      toolUse('finish', { summary: 'add()' }),
-    ],
-  };
-};
 
 /** Whether `span` descends from `ancestor` among `spans`. */
 function descends(span: ReceivedSpan, ancestor: ReceivedSpan, spans: ReceivedSpan[]): boolean {

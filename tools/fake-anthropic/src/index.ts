@@ -35,6 +35,7 @@ export {
   VAR_MODULE,
 } from './brains/lint-correcting-module.js';
 export { fileName, type ManyFilesOptions, manyFilesBrain } from './brains/many-files.js';
+export { ONE_MODULE_PLAN, oneModuleBrain } from './brains/one-module.js';
 export {
   BUGGY_MODULE,
   FIXED_MODULE,
