@@ -1,7 +1,8 @@
 // W3C trace context over RPC: a client span per call with its `traceparent` sent in the
 // headers, and a server span per call whose parent is the caller's span. With no tracer
-// provider registered (no OTLP endpoint) these are the API's no-ops.
-import { failSpan, tracer } from '@codeframe/runtime';
+// provider registered (no OTLP endpoint) they pass every call straight through: nothing is
+// added per call or per streamed message.
+import { failSpan, tracer, tracingEnabled } from '@codeframe/runtime';
 import type { Interceptor } from '@connectrpc/connect';
 import {
   type Context,
@@ -35,6 +36,7 @@ const attributes = (service: string, method: string) => ({
 /** The client side: a CLIENT span around each call, its context in the request headers. */
 export function rpcClientTracing(): Interceptor {
   return (next) => async (req) => {
+    if (!tracingEnabled()) return next(req);
     const parent = context.active();
     if (isProbe(req.service.typeName, req.method.name) && !trace.getSpan(parent)) return next(req);
     const span = tracer().startSpan(
@@ -52,6 +54,7 @@ export function rpcClientTracing(): Interceptor {
  * the handler (and a stream's every message) runs inside it. */
 export function rpcServerTracing(): Interceptor {
   return (next) => async (req) => {
+    if (!tracingEnabled()) return next(req);
     const remote = propagation.extract(ROOT_CONTEXT, req.header, headerGetter);
     if (isProbe(req.service.typeName, req.method.name) && !trace.getSpan(remote)) return next(req);
     const span = tracer().startSpan(

@@ -49,5 +49,6 @@ export {
   type Tracing,
   traceHeaders,
   tracer,
+  tracingEnabled,
   tracingSettings,
 } from './tracing.js';

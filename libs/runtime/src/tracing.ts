@@ -26,6 +26,11 @@ export const tracingSettings = {
 /** The tracer every CodeFRAME span is started on. */
 export const tracer = () => trace.getTracer('codeframe');
 
+let started = false;
+/** Whether startTracing registered a provider: without one, per-call and per-message
+ * tracing work (the RPC interceptors) is skipped altogether. */
+export const tracingEnabled = (): boolean => started;
+
 export interface Tracing {
   /** Whether spans are recorded and exported. */
   readonly enabled: boolean;
@@ -50,6 +55,7 @@ export function startTracing(service: string, source: Env = process.env): Tracin
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
   });
   provider.register();
+  started = true;
   return { enabled: true, shutdown: () => provider.shutdown() };
 }
 
