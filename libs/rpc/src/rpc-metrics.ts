@@ -37,12 +37,16 @@ export function rpcMetrics(): Interceptor {
       return {
         ...res,
         message: (async function* () {
+          let code = 'Canceled';
           try {
             yield* inner;
-            done('OK');
+            code = 'OK';
           } catch (err) {
-            done(codeOf(err));
+            code = codeOf(err);
             throw err;
+          } finally {
+            // A stream the client left early ends here too, as Canceled.
+            done(code);
           }
         })(),
       };
