@@ -40,6 +40,33 @@ export function renderEdgeConf(port: number, target: ProxyTarget): string {
   return conf;
 }
 
+/**
+ * The directives of one `location` block of an nginx configuration, by name (a name that
+ * repeats, like proxy_set_header, has one entry per line). Enough for the example's flat
+ * blocks: no nested blocks, no quoted braces.
+ */
+export function locationDirectives(conf: string, location: string): Map<string, string[]> {
+  const text = conf.replace(/#.*$/gm, '');
+  const start = text.indexOf(`location ${location} {`);
+  if (start < 0) throw new Error(`no "location ${location}" block`);
+  const body = text.slice(text.indexOf('{', start) + 1, text.indexOf('}', start));
+  const directives = new Map<string, string[]>();
+  for (const statement of body.split(';')) {
+    const [name, ...args] = statement.trim().split(/\s+/);
+    if (!name) continue;
+    directives.set(name, [...(directives.get(name) ?? []), args.join(' ')]);
+  }
+  return directives;
+}
+
+/** An nginx time (`90`, `30s`, `5m`, `1h`) in seconds. */
+export function nginxSeconds(time: string): number {
+  const match = /^(\d+)(s|m|h|d)?$/.exec(time);
+  if (!match) throw new Error(`not an nginx time: ${JSON.stringify(time)}`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] ?? 's'] ?? 1;
+  return Number(match[1]) * unit;
+}
+
 export interface NginxProxy {
   readonly port: number;
   /** What nginx wrote to stderr (its error log). */

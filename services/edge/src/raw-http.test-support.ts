@@ -9,8 +9,16 @@ export interface RawResponse {
   body: string;
 }
 
-/** Sends `head` (request line and headers, CRLF-separated, no blank line) and reads the answer. */
-export function rawRequest(port: number, head: string, timeoutMs = 10_000): Promise<RawResponse> {
+/**
+ * Sends `head` (request line and headers, CRLF-separated, no blank line) and reads the
+ * answer; `connection: close` is added unless `addClose` is false (a handshake sets its own).
+ */
+export function rawRequest(
+  port: number,
+  head: string,
+  timeoutMs = 10_000,
+  addClose = true,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = Buffer.alloc(0);
@@ -32,7 +40,7 @@ export function rawRequest(port: number, head: string, timeoutMs = 10_000): Prom
     });
     socket.on('error', () => {});
     socket.on('close', () => finish(parse(received) ?? { status: 0, headers: {}, body: '' }));
-    socket.write(`${head}\r\nconnection: close\r\n\r\n`, 'latin1');
+    socket.write(`${head}\r\n${addClose ? 'connection: close\r\n' : ''}\r\n`, 'latin1');
   });
 }
 

@@ -11,6 +11,7 @@ import type { HttpReply } from './http-reply.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { type SessionSettings, SocketSession } from './socket-session.js';
 import type { UWS } from './uws.js';
+import { handshakeRefusal } from './websocket-handshake.js';
 
 export interface SocketRouteOptions {
   guard: HandlerGuard;
@@ -110,6 +111,20 @@ export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions)
     }
   };
 
+  /** Answers a request that is not a well-formed opening handshake; true when it did. */
+  const refusedHandshake = (reply: HttpReply, req: UWS.HttpRequest): boolean => {
+    const refusal = handshakeRefusal({
+      upgrade: req.getHeader('upgrade'),
+      connection: req.getHeader('connection'),
+      key: req.getHeader('sec-websocket-key'),
+      version: req.getHeader('sec-websocket-version'),
+    });
+    if (!refusal) return false;
+    metrics.badRequests++;
+    reply.json(refusal.status, { error: refusal.error }, refusal.headers);
+    return true;
+  };
+
   app.ws<SocketData>('/ws', {
     maxPayloadLength: options.maxFrameBytes,
     maxBackpressure: options.maxBackpressureBytes * HARD_LIMIT_FACTOR,
@@ -117,6 +132,7 @@ export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions)
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: guard.http('websocket upgrade', (reply, req, context: UWS.us_socket_context_t) => {
+      if (refusedHandshake(reply, req)) return;
       const headers: UpgradeHeaders = {
         key: req.getHeader('sec-websocket-key'),
         protocols: req.getHeader('sec-websocket-protocol'),
@@ -178,4 +194,13 @@ export function routeSockets(app: UWS.TemplatedApp, options: SocketRouteOptions)
       logger.debug({ socket: session.id, code }, 'websocket closed');
     }),
   });
+  // uWS passes a GET /ws without a 24-character Sec-WebSocket-Key on to the next route.
+  app.get(
+    '/ws',
+    guard.http('websocket upgrade', (reply, req) => {
+      if (!refusedHandshake(reply, req)) {
+        reply.json('400 Bad Request', { error: 'not a WebSocket handshake' });
+      }
+    }),
+  );
 }

@@ -3,6 +3,7 @@
 // test's ports and throwaway certificates, through a real nginx in front of a real edge:
 // https:// and wss:// reach the edge with the browser's Host (the edge's host and origin
 // checks pass), and a client that does not trust the CA gets nothing.
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FrameClient, startEdge } from './edge-cluster.test-support.js';
 import { type FakeLead, startFakeLead } from './fake-lead.test-support.js';
-import { httpsGet, type NginxProxy, startNginxProxy } from './nginx-proxy.test-support.js';
+import {
+  EXAMPLE_CONF,
+  httpsGet,
+  locationDirectives,
+  type NginxProxy,
+  nginxSeconds,
+  startNginxProxy,
+} from './nginx-proxy.test-support.js';
 import { getWithHost } from './raw-http.test-support.js';
 
 let dir: string;
@@ -75,6 +83,49 @@ describe('nginx with deploy/nginx/edge.conf in front of the edge', () => {
     expect((await httpsGet(nginx.port, '/metrics', certs.ca, named())).status).toBe(404);
     const own = await getWithHost(edge.ports.http!, '/metrics', 'localhost');
     expect(own.body).toMatch(/^codeframe_edge_connections /m);
+  });
+
+  it('passes the upgrade on /ws and keeps a quiet socket open well past the heartbeat', () => {
+    const ws = locationDirectives(readFileSync(EXAMPLE_CONF, 'utf8'), '= /ws');
+    expect(ws.get('proxy_set_header')).toEqual(
+      expect.arrayContaining(['Upgrade $http_upgrade', 'Connection $codeframe_edge_connection']),
+    );
+    // nginx closes a proxied socket silent for proxy_read_timeout (60 s unless set); the
+    // edge's heartbeat (CODEFRAME_EDGE_HEARTBEAT_MS, 15 s by default) must come well inside.
+    for (const timeout of ['proxy_read_timeout', 'proxy_send_timeout']) {
+      expect(ws.get(timeout), timeout).toHaveLength(1);
+      expect(nginxSeconds(ws.get(timeout)![0]!), timeout).toBeGreaterThanOrEqual(600);
+    }
+    expect(ws.get('proxy_buffering')).toEqual(['off']);
+  });
+
+  it('answers the proxied handshake with a real 101 upgrade: frames flow both ways', async () => {
+    const ws = new WebSocket(wsUrl(), {
+      ca: readFileSync(certs.ca),
+      headers: { host: named() },
+      origin: `https://${named()}`,
+    });
+    const upgraded = new Promise<{ status?: number; upgrade?: string }>((resolve, reject) => {
+      ws.once('upgrade', (res) =>
+        resolve({ status: res.statusCode, upgrade: res.headers.upgrade }),
+      );
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      );
+      ws.once('error', reject);
+    });
+    const opened = once(ws, 'open');
+    expect(await upgraded).toEqual({ status: 101, upgrade: 'websocket' });
+    await opened;
+    const reply = new Promise<unknown>((resolve) =>
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string };
+        if (frame.type !== 'heartbeat') resolve(frame);
+      }),
+    );
+    ws.send(JSON.stringify({ type: 'ping' }));
+    expect(await reply).toEqual({ type: 'pong' });
+    ws.close();
   });
 
   it('upgrades /ws over wss: a subscriber gets the log, then live events', async () => {
