@@ -55,6 +55,8 @@ export class Launcher {
     }
     const started = new Map<string, Readonly<Record<string, number>>>();
     for (const spec of specs) {
+      // Stopped while starting (Ctrl-C): start no more; stop() ends those already running.
+      if (this.#stopping) throw new LaunchError('stopped while starting');
       const child = new ChildService(spec, root, this.options.env, started, (service, line) =>
         this.#print(service, line),
       );

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLeadClient } from '@codeframe/rpc';
+import type { Project } from '@codeframe/proto';
+import { createLeadClient, type LeadClient } from '@codeframe/rpc';
 import { runGit } from '@codeframe/runtime';
 
 export const DEFAULT_EXAMPLE = 'todo-api';
@@ -69,17 +70,21 @@ export interface BuiltProject {
   checkout: string;
 }
 
+/** The project the lead made last (the run's own, once it created one). */
+export async function latestProject(lead: LeadClient): Promise<Project | undefined> {
+  const { projects } = await lead.listProjects({});
+  return projects
+    .filter((p) => p.createdAt)
+    .sort((a, b) => Number(b.createdAt!.seconds - a.createdAt!.seconds))[0];
+}
+
 /** Finds the project the run just made and clones its main branch next to the lead's data. */
 export async function checkOutLatest(
   leadUrl: string,
   edgeUrl: string,
   dataDir: string,
 ): Promise<BuiltProject | undefined> {
-  const lead = createLeadClient({ baseUrl: leadUrl });
-  const { projects } = await lead.listProjects({});
-  const latest = projects
-    .filter((p) => p.createdAt)
-    .sort((a, b) => Number(b.createdAt!.seconds - a.createdAt!.seconds))[0];
+  const latest = await latestProject(createLeadClient({ baseUrl: leadUrl }));
   if (!latest) return undefined;
   const slug = latest.name
     .toLowerCase()

@@ -28,6 +28,24 @@ const alive = (pid: number) => {
   }
 };
 
+/** The pids whose parent is `pid`. */
+const childPids = (pid: number) =>
+  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)])
+    .toString()
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+
+/** The processes (pid and command) still in any of the process groups `groups`. */
+function processesIn(groups: number[]): string[] {
+  return execFileSync('ps', ['-e', '-o', 'pgid=,pid=,args='])
+    .toString()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pgid]) => groups.includes(Number(pgid)))
+    .map(([, pid, ...args]) => `${pid} ${args.join(' ')}`);
+}
+
 describe('npm start (the launcher)', () => {
   it('--once builds the example through the CLI and exits 0; the result passes its own tests', async () => {
     const run = await runToExit(entry, anyPorts, {
@@ -142,11 +160,7 @@ describe('npm start (the launcher)', () => {
       });
       launcher.once('exit', () => reject(new Error(`launcher exited early:\n${stdout}`)));
     });
-    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcher.pid)])
-      .toString()
-      .trim()
-      .split(/\s+/)
-      .map(Number);
+    const children = childPids(launcher.pid!);
     expect(children).toHaveLength(6);
     const dashboard = /dashboard {3}(http:\/\/\S+)\/\?project=(\S+)/.exec(stdout);
     expect(dashboard).not.toBeNull();
@@ -161,6 +175,41 @@ describe('npm start (the launcher)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/SIGINT: stopping every service/);
     expect(children.filter(alive)).toEqual([]);
+  }, 150_000);
+
+  it('--once interrupted by Ctrl-C mid-run stops every service, says what the run left, and exits 130', async () => {
+    // Its own process group, which the test signals the way a terminal's Ctrl-C does: the
+    // launcher and the CLI get SIGINT; the services, in groups of their own, do not.
+    const launcher = spawn(process.execPath, [entry, '--once', '--example', 'todo-api'], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...anyPorts },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    launcher.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const closed = once(launcher, 'close');
+    await new Promise<void>((resolve, reject) => {
+      launcher.stdout.on('data', () => {
+        if (/ \S+: assigned to /.test(stdout)) resolve();
+      });
+      launcher.once('exit', () => reject(new Error(`launcher exited early:\n${stdout}`)));
+    });
+    // Each service leads a process group of its own (with its sandboxes and git commands).
+    const groups = [launcher.pid!, ...childPids(launcher.pid!)];
+    expect(groups.length).toBeGreaterThanOrEqual(7);
+    process.kill(-launcher.pid!, 'SIGINT');
+    const [code] = await closed;
+    expect(code).toBe(130);
+    const said = stdout.split('\n').filter((line) => line.includes('interrupted'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /^✗ interrupted by SIGINT before the run ended: "Todo API" has [0-3] of 4 tasks completed.*, \d running.*, \d not started; every service is stopped$/,
+    );
+    expect(stdout).not.toMatch(/is built\.|stopped \(--once\)/);
+    expect(processesIn(groups)).toEqual([]);
   }, 150_000);
 
   it('says which port is in use and which variable moves it', async () => {

@@ -9,6 +9,7 @@ import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
 import type { ChildService } from './child-service.js';
 import { seedExamplePackages } from './example-packages.js';
 import { exampleRepoRoot, seedExampleRepo } from './example-repo.js';
+import { interruptedRunLine, signalExitStatus } from './interrupted-run.js';
 import { LaunchError, Launcher } from './launcher.js';
 import {
   type BuiltProject,
@@ -100,8 +101,11 @@ async function main(): Promise<number> {
     );
     if (seeded) out(seeded);
   }
+  // Interrupted, the start rejects once the services it started are stopped: nothing to say.
+  const starting = launcher.start();
+  starting.catch(() => {});
   try {
-    await Promise.race([launcher.start(), signalled]);
+    await Promise.race([starting, signalled]);
   } catch (err) {
     out(`\n✗ ${err instanceof LaunchError ? err.message : (err as Error).message}`);
     const failed = launcher.children.find((c) => !c.running) ?? launcher.children.at(-1);
@@ -111,7 +115,8 @@ async function main(): Promise<number> {
   }
   if (stopSignal) {
     await launcher.stop();
-    return 0;
+    out(`✗ interrupted by ${stopSignal} while the services started: nothing ran; ${STOPPED}`);
+    return signalExitStatus(stopSignal);
   }
 
   out(summary(launcher, config.host, performance.now() - started));
@@ -128,8 +133,9 @@ async function main(): Promise<number> {
   let status = 0;
   if (!args['services-only']) {
     out(`Building ${relative(root, prd)} with: codeframe run ${relative(root, prd)}\n`);
-    const interrupted = new AbortController();
-    void signalled.then(() => interrupted.abort());
+    const runStarted = Date.now();
+    const interrupt = new AbortController();
+    void signalled.then(() => interrupt.abort());
     let repoUrl: string | undefined;
     try {
       repoUrl = await seedExampleRepo(prd, exampleRepoRoot(config.dataDir));
@@ -138,19 +144,17 @@ async function main(): Promise<number> {
       await launcher.stop();
       return 1;
     }
+    if (stopSignal) return interrupted(launcher, stopSignal, leadUrl, runStarted);
     if (repoUrl) out(`The example changes an existing project: its repository is ${repoUrl}\n`);
-    const run = runPrd({ root, prd, leadUrl, edgeUrl, repoUrl, signal: interrupted.signal });
+    const run = runPrd({ root, prd, leadUrl, edgeUrl, repoUrl, signal: interrupt.signal });
     const outcome = await Promise.race([run, launcher.crashed()]);
     if (typeof outcome !== 'number') {
-      interrupted.abort();
+      interrupt.abort();
       await run;
       return crashed(launcher, outcome);
     }
     status = outcome;
-    if (stopSignal) {
-      await launcher.stop();
-      return 0;
-    }
+    if (stopSignal) return interrupted(launcher, stopSignal, leadUrl, runStarted);
     const built = await checkOutLatest(leadUrl, edgeUrl, config.dataDir).catch((err) => {
       out(`could not check out the result: ${(err as Error).message}`);
       return undefined;
@@ -172,6 +176,24 @@ async function main(): Promise<number> {
     return 0;
   }
   return crashed(launcher, outcome);
+}
+
+const STOPPED = 'every service is stopped';
+
+/**
+ * Ctrl-C (or SIGTERM) before the run ended: asks the lead what the run left, stops every
+ * service, says so in one line, and returns the shell's status for the signal.
+ */
+async function interrupted(
+  launcher: Launcher,
+  signal: NodeJS.Signals,
+  leadUrl: string,
+  runStarted: number,
+): Promise<number> {
+  const line = await interruptedRunLine(signal, leadUrl, runStarted);
+  await launcher.stop();
+  out(`${line}; ${STOPPED}`);
+  return signalExitStatus(signal);
 }
 
 async function crashed(launcher: Launcher, child: ChildService): Promise<number> {
