@@ -9,6 +9,7 @@ export {
   type SettingValues,
 } from './config.js';
 export { firstControlCharacter, isControlCharacter } from './control-characters.js';
+export { DEFAULT_PORTS, type DefaultPort } from './default-ports.js';
 export { newErrorId } from './error-id.js';
 export {
   GitFailure,

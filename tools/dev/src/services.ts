@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { env } from '@codeframe/runtime';
+import { DEFAULT_PORTS, type DefaultPort, env } from '@codeframe/runtime';
 import { exampleRepoRoot } from './example-repo.js';
 
 /** A service the launcher runs. */
@@ -15,15 +15,19 @@ export interface ServiceSpec {
   env: (started: ReadonlyMap<string, Readonly<Record<string, number>>>) => Record<string, string>;
 }
 
+function launcherPort({ variable, port }: DefaultPort) {
+  return env.port(variable, port);
+}
+
 export const launcherSettings = {
   host: env.string('HOST', '127.0.0.1'),
-  leadPort: env.port('CODEFRAME_LEAD_PORT', 7100),
-  backendPort: env.port('CODEFRAME_WORKER_BACKEND_PORT', 7101),
-  frontendPort: env.port('CODEFRAME_WORKER_FRONTEND_PORT', 7102),
-  testPort: env.port('CODEFRAME_WORKER_TEST_PORT', 7103),
-  edgePort: env.port('CODEFRAME_EDGE_PORT', 7080),
-  edgeGrpcPort: env.port('CODEFRAME_EDGE_GRPC_PORT', 7081),
-  fakeAnthropicPort: env.port('CODEFRAME_FAKE_ANTHROPIC_PORT', 7090),
+  leadPort: launcherPort(DEFAULT_PORTS.lead),
+  backendPort: launcherPort(DEFAULT_PORTS.workerBackend),
+  frontendPort: launcherPort(DEFAULT_PORTS.workerFrontend),
+  testPort: launcherPort(DEFAULT_PORTS.workerTest),
+  edgePort: launcherPort(DEFAULT_PORTS.edge),
+  edgeGrpcPort: launcherPort(DEFAULT_PORTS.edgeGrpc),
+  fakeAnthropicPort: launcherPort(DEFAULT_PORTS.fakeAnthropic),
   /** With a key the workers call Claude; without one, fake-anthropic stands in. */
   apiKey: env.optional('ANTHROPIC_API_KEY'),
   /** The lead's state, the project repositories, and the checkouts of what was built. */
@@ -72,7 +76,7 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
     name: 'fake-anthropic',
     entry: 'tools/fake-anthropic/dist/main.js',
     listeners: ['http'],
-    ports: [{ port: config.fakeAnthropicPort, setting: 'CODEFRAME_FAKE_ANTHROPIC_PORT' }],
+    ports: [{ port: config.fakeAnthropicPort, setting: DEFAULT_PORTS.fakeAnthropic.variable }],
     env: () => ({
       HOST: config.host,
       PORT: String(config.fakeAnthropicPort),
@@ -86,11 +90,11 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
   });
   return [
     ...(fake ? [fakeSpec] : []),
-    rpc('worker-backend', 'CODEFRAME_WORKER_BACKEND_PORT', config.backendPort, workerEnv),
-    rpc('worker-frontend', 'CODEFRAME_WORKER_FRONTEND_PORT', config.frontendPort, workerEnv),
-    rpc('worker-test', 'CODEFRAME_WORKER_TEST_PORT', config.testPort, workerEnv),
+    rpc('worker-backend', DEFAULT_PORTS.workerBackend.variable, config.backendPort, workerEnv),
+    rpc('worker-frontend', DEFAULT_PORTS.workerFrontend.variable, config.frontendPort, workerEnv),
+    rpc('worker-test', DEFAULT_PORTS.workerTest.variable, config.testPort, workerEnv),
     // The lead starts after the workers, so it is told where they are.
-    rpc('lead', 'CODEFRAME_LEAD_PORT', config.leadPort, (started) => ({
+    rpc('lead', DEFAULT_PORTS.lead.variable, config.leadPort, (started) => ({
       ...modelEnv(started),
       CODEFRAME_DATA_DIR: resolve(config.dataDir),
       // The examples that change an existing project start from a repository made here.
@@ -104,8 +108,8 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
       entry: 'services/edge/dist/main.js',
       listeners: ['http', 'rpc'],
       ports: [
-        { port: config.edgePort, setting: 'CODEFRAME_EDGE_PORT' },
-        { port: config.edgeGrpcPort, setting: 'CODEFRAME_EDGE_GRPC_PORT' },
+        { port: config.edgePort, setting: DEFAULT_PORTS.edge.variable },
+        { port: config.edgeGrpcPort, setting: DEFAULT_PORTS.edgeGrpc.variable },
       ],
       env: (started) => ({
         HOST: config.host,

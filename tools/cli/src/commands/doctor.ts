@@ -4,6 +4,7 @@ import net from 'node:net';
 import { runSystemChecks } from '@codeframe/doctor';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '@codeframe/proto';
 import { createLeadClient, createRpcClient } from '@codeframe/rpc';
+import { DEFAULT_PORTS } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { CliContext } from '../cli-context.js';
 import { Exit } from '../cli-error.js';
@@ -20,35 +21,15 @@ interface Row {
   fix?: string;
 }
 
-/** The ports npm start takes by default, the variable that moves each, and who answers there. */
+/** The ports npm start takes by default (one list, in @codeframe/runtime), and who answers there. */
 const PORTS = [
-  { service: 'edge', variable: 'CODEFRAME_EDGE_PORT', port: 7080, speaks: 'edge-http' },
-  {
-    service: 'edge (gRPC health)',
-    variable: 'CODEFRAME_EDGE_GRPC_PORT',
-    port: 7081,
-    speaks: 'grpc',
-  },
-  {
-    service: 'fake-anthropic',
-    variable: 'CODEFRAME_FAKE_ANTHROPIC_PORT',
-    port: 7090,
-    speaks: 'fake-http',
-  },
-  { service: 'lead', variable: 'CODEFRAME_LEAD_PORT', port: 7100, speaks: 'grpc' },
-  {
-    service: 'worker-backend',
-    variable: 'CODEFRAME_WORKER_BACKEND_PORT',
-    port: 7101,
-    speaks: 'grpc',
-  },
-  {
-    service: 'worker-frontend',
-    variable: 'CODEFRAME_WORKER_FRONTEND_PORT',
-    port: 7102,
-    speaks: 'grpc',
-  },
-  { service: 'worker-test', variable: 'CODEFRAME_WORKER_TEST_PORT', port: 7103, speaks: 'grpc' },
+  { service: 'edge', ...DEFAULT_PORTS.edge, speaks: 'edge-http' },
+  { service: 'edge (gRPC health)', ...DEFAULT_PORTS.edgeGrpc, speaks: 'grpc' },
+  { service: 'fake-anthropic', ...DEFAULT_PORTS.fakeAnthropic, speaks: 'fake-http' },
+  { service: 'lead', ...DEFAULT_PORTS.lead, speaks: 'grpc' },
+  { service: 'worker-backend', ...DEFAULT_PORTS.workerBackend, speaks: 'grpc' },
+  { service: 'worker-frontend', ...DEFAULT_PORTS.workerFrontend, speaks: 'grpc' },
+  { service: 'worker-test', ...DEFAULT_PORTS.workerTest, speaks: 'grpc' },
 ] as const;
 
 const PROBE_MS = 3_000;
