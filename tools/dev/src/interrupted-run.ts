@@ -10,6 +10,7 @@ export function signalExitStatus(signal: NodeJS.Signals): number {
   return 128 + constants.signals[signal];
 }
 
+const ASK_MS = 5_000;
 const DONE = new Set([TaskStatus.COMPLETED]);
 const RUNNING = new Set([TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED]);
 const ENDED = new Set([TaskStatus.FAILED, TaskStatus.CANCELLED]);
@@ -45,11 +46,12 @@ export async function interruptedRunLine(
   const head = `✗ interrupted by ${signal} before the run ended`;
   try {
     const lead = createLeadClient({ baseUrl: leadUrl });
-    const project = await latestProject(lead);
+    // A lead that does not answer soon does not hold up the stop.
+    const project = await latestProject(lead, { timeoutMs: ASK_MS });
     const created = project?.createdAt ? Number(project.createdAt.seconds) * 1000 : 0;
     // Seconds only: a project of this run may carry a second before `since`.
     if (!project || created < since - 1000) return `${head}: no project was created yet`;
-    const { tasks } = await lead.listTasks({ projectId: project.id });
+    const { tasks } = await lead.listTasks({ projectId: project.id }, { timeoutMs: ASK_MS });
     if (tasks.length === 0) return `${head}: ${JSON.stringify(project.name)} was not planned yet`;
     return `${head}: ${JSON.stringify(project.name)} has ${taskProgress(tasks)}`;
   } catch (err) {

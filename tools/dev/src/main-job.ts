@@ -71,8 +71,11 @@ export interface BuiltProject {
 }
 
 /** The project the lead made last (the run's own, once it created one). */
-export async function latestProject(lead: LeadClient): Promise<Project | undefined> {
-  const { projects } = await lead.listProjects({});
+export async function latestProject(
+  lead: LeadClient,
+  options: { timeoutMs?: number } = {},
+): Promise<Project | undefined> {
+  const { projects } = await lead.listProjects({}, options);
   return projects
     .filter((p) => p.createdAt)
     .sort((a, b) => Number(b.createdAt!.seconds - a.createdAt!.seconds))[0];
