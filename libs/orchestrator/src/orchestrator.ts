@@ -6,7 +6,7 @@ import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isFenced, isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
-import { gaugeSource } from './lead-metrics.js';
+import { gaugeSource, recordRetry } from './lead-metrics.js';
 import { MainVerification } from './main-verification.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
@@ -252,6 +252,7 @@ export class Orchestrator {
         `task "${taskId}" is ${statusName(task.status)}: only a failed or cancelled task can be retried`,
       );
     }
+    recordRetry('retry_requested');
     await this.state.setTaskStatus(task, TaskStatus.PENDING, 'retry requested');
     const project = await this.state.project(task.projectId);
     if (project.status === ProjectStatus.FAILED) {
