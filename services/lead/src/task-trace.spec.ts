@@ -116,5 +116,9 @@ describe('one trace per task', () => {
     expect(under(merge[0]!, second)).toBe(true);
     // Nothing in the trace hangs loose.
     for (const s of spans.filter((s) => s !== root)) expect(under(s, root), s.name).toBe(true);
+
+    // The retry is counted by its kind (codeframe_task_retries_total, docs/metrics.md).
+    const metrics = await (await fetch(`http://127.0.0.1:${c.lead.port}/metrics`)).text();
+    expect(metrics).toMatch(/^codeframe_task_retries_total\{kind="retry_requested"\} 1$/m);
   }, 240_000);
 });
