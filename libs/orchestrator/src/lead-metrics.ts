@@ -41,6 +41,8 @@ export interface LeadGauges {
   watchBacklog(): number;
   /** Merges waiting in the merge queue for their batch to land. */
   mergesWaiting(): number;
+  /** The tasks of every project in the store, by status name. */
+  tasksByStatus(): Promise<Map<string, number>>;
 }
 
 // Held weakly: a source lives as long as the object that keeps it (an orchestrator, a hub).
@@ -70,6 +72,23 @@ gauge({
   name: 'codeframe_event_appends_in_flight',
   help: 'Events appended to the log and not yet committed (event-log lag).',
   read: sum((s) => s.appendsInFlight?.()),
+});
+const STATUSES = Object.values(TaskStatus)
+  .filter((s): s is TaskStatus => typeof s === 'number' && s !== TaskStatus.UNSPECIFIED)
+  .map((s) => TaskStatus[s]);
+gauge({
+  name: 'codeframe_tasks',
+  help: 'Tasks of every project in the store, by status (the phase a task is in: PENDING, ASSIGNED, IN_PROGRESS, BLOCKED, COMPLETED, FAILED, CANCELLED).',
+  labelNames: ['status'],
+  readEach: async () => {
+    const counts = new Map(STATUSES.map((s) => [s, 0]));
+    for (const source of live()) {
+      if (!source.tasksByStatus) continue;
+      for (const [status, n] of await source.tasksByStatus())
+        if (counts.has(status)) counts.set(status, counts.get(status)! + n);
+    }
+    return counts;
+  },
 });
 gauge({
   name: 'codeframe_merge_queue_depth',
