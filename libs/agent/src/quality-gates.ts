@@ -1,4 +1,5 @@
 import type { Task, TaskEvent } from '@codeframe/proto';
+import { inSpan } from '@codeframe/runtime';
 import { commandStatus } from './command-status.js';
 import type { EventChannel } from './event-channel.js';
 import { type Workspace, WorkspaceError } from './git-workspace.js';
@@ -87,7 +88,17 @@ export class QualityGates {
     for (const gate of await this.#gates()) {
       if (this.o.signal.aborted) break;
       yield events.activity(`running the ${gate.name} gate: ${gate.command}`, 'run_command');
-      const result = yield* channel.until(this.#run(gate));
+      // A span per gate, in the task's trace; its sandbox commands are under it.
+      const gated = inSpan(
+        'quality gate',
+        { attributes: { 'codeframe.gate': gate.name } },
+        async (span) => {
+          const result = await this.#run(gate);
+          span.setAttribute('codeframe.gate.passed', result.passed);
+          return result;
+        },
+      );
+      const result = yield* channel.until(gated);
       runs.push(result);
       yield events.gate({ ...result, attempt });
     }

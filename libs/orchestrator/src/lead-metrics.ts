@@ -12,6 +12,16 @@ const merges = counter({
   help: 'Task merges, by outcome (merged, conflict, red, unverified, error).',
   labelNames: ['outcome'],
 });
+const retries = counter({
+  name: 'codeframe_task_retries_total',
+  help: 'Tasks sent back to run again, by why (worker_failure, retry_requested, review_changes, red_main, merge_conflict).',
+  labelNames: ['kind'],
+});
+const verifications = counter({
+  name: 'codeframe_main_verifications_total',
+  help: "Test runs of a main to be (the merge queue's stack tip, the final main), by outcome (passed, failed, error).",
+  labelNames: ['outcome'],
+});
 const transitions = counter({
   name: 'codeframe_task_transitions_total',
   help: 'Task status changes, by the status entered.',
@@ -29,6 +39,10 @@ export interface LeadGauges {
   appendsInFlight(): number;
   /** The most events any live watcher has not yet taken. */
   watchBacklog(): number;
+  /** Merges waiting in the merge queue for their batch to land. */
+  mergesWaiting(): number;
+  /** The tasks of every project in the store, by status name. */
+  tasksByStatus(): Promise<Map<string, number>>;
 }
 
 // Held weakly: a source lives as long as the object that keeps it (an orchestrator, a hub).
@@ -58,6 +72,28 @@ gauge({
   name: 'codeframe_event_appends_in_flight',
   help: 'Events appended to the log and not yet committed (event-log lag).',
   read: sum((s) => s.appendsInFlight?.()),
+});
+const STATUSES = Object.values(TaskStatus)
+  .filter((s): s is TaskStatus => typeof s === 'number' && s !== TaskStatus.UNSPECIFIED)
+  .map((s) => TaskStatus[s]);
+gauge({
+  name: 'codeframe_tasks',
+  help: 'Tasks of every project in the store, by status (the phase a task is in: PENDING, ASSIGNED, IN_PROGRESS, BLOCKED, COMPLETED, FAILED, CANCELLED).',
+  labelNames: ['status'],
+  readEach: async () => {
+    const counts = new Map(STATUSES.map((s) => [s, 0]));
+    for (const source of live()) {
+      if (!source.tasksByStatus) continue;
+      for (const [status, n] of await source.tasksByStatus())
+        if (counts.has(status)) counts.set(status, counts.get(status)! + n);
+    }
+    return counts;
+  },
+});
+gauge({
+  name: 'codeframe_merge_queue_depth',
+  help: 'Merges waiting in the merge queue for their batch to land.',
+  read: sum((s) => s.mergesWaiting?.()),
 });
 gauge({
   name: 'codeframe_watch_backlog_events',
@@ -91,4 +127,20 @@ export function recordMerge(outcome: GatedMerge | Error): void {
 
 export function recordTransition(status: TaskStatus): void {
   transitions.labels(TaskStatus[status] ?? 'UNKNOWN').inc();
+}
+
+/** Why a task runs again: its own count, apart from model-call retries (libs/llm). */
+export type RetryKind =
+  | 'worker_failure'
+  | 'retry_requested'
+  | 'review_changes'
+  | 'red_main'
+  | 'merge_conflict';
+
+export function recordRetry(kind: RetryKind): void {
+  retries.labels(kind).inc();
+}
+
+export function recordVerification(result: { passed: boolean; error?: string }): void {
+  verifications.labels(result.error ? 'error' : result.passed ? 'passed' : 'failed').inc();
 }

@@ -16,6 +16,7 @@ import { type MergeItem, mainSha } from '@codeframe/repos';
 import { type Logger, serialised } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { recordRetry, recordVerification } from './lead-metrics.js';
 import { type GatedMerge, MergeQueue } from './merge-queue.js';
 import type { ProjectLedger } from './project-ledger.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
@@ -135,6 +136,7 @@ export class MainVerification {
     }
     const reverts = (await store.listAttempts(task.id)).filter((a) => a.outcome === REVERTED);
     if (reverts.length <= RERUNS) {
+      recordRetry('red_main');
       await this.o.state.setTaskStatus(
         task,
         TaskStatus.PENDING,
@@ -190,6 +192,7 @@ export class MainVerification {
           timeoutMs: VERIFY_TIMEOUT_MS,
         });
         if (!result.error) this.#remember(key, result);
+        recordVerification(result);
         return result;
       } catch (err) {
         const error = ConnectError.from(err);
@@ -200,6 +203,7 @@ export class MainVerification {
         if (borrowed) this.o.pool.release(borrowed);
       }
     }
+    recordVerification({ passed: false, error: failure });
     return create(VerifyCommitResponseSchema, {
       passed: false,
       commitSha: ref,

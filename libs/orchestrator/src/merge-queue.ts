@@ -10,7 +10,7 @@ import {
   unknownBranch,
 } from '@codeframe/repos';
 import { serialised } from '@codeframe/runtime';
-import { recordMerge } from './lead-metrics.js';
+import { gaugeSource, recordMerge } from './lead-metrics.js';
 import type { Replica } from './worker-pool.js';
 
 // The one lane by which merges reach main. The merges waiting when the lane comes round are
@@ -67,6 +67,10 @@ type Stacked = { entry: Waiting; outcome: MergeOutcome & { merged: true } };
 
 export class MergeQueue {
   readonly #waiting = new Map<string, Waiting[]>();
+  /** Read by codeframe_merge_queue_depth: the merges not yet in a batch being landed. */
+  readonly gauges = gaugeSource({
+    mergesWaiting: () => [...this.#waiting.values()].reduce((n, q) => n + q.length, 0),
+  });
 
   constructor(private readonly o: MergeQueueOptions) {}
 

@@ -6,7 +6,7 @@ import { backoffDelay, type Logger } from '@codeframe/runtime';
 import { isFenced, isStorageFault, type Store } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EventHub } from './event-hub.js';
-import { gaugeSource } from './lead-metrics.js';
+import { gaugeSource, recordRetry } from './lead-metrics.js';
 import { MainVerification } from './main-verification.js';
 import { OrchestratorError } from './orchestrator-error.js';
 import { planFromPrd, planningEnvironment } from './planner.js';
@@ -70,6 +70,16 @@ export class Orchestrator {
   readonly gauges = gaugeSource({
     running: () => this.#running.size,
     waiting: () => [...this.#waiting.values()].reduce((n, w) => n + w, 0),
+    // Read from the store at each scrape: the counts of every lead sharing it.
+    tasksByStatus: async () => {
+      const counts = new Map<string, number>();
+      for (const project of await this.o.store.listProjects())
+        for (const task of await this.o.store.listTasks(project.id)) {
+          const status = TaskStatus[task.status] ?? 'UNSPECIFIED';
+          counts.set(status, (counts.get(status) ?? 0) + 1);
+        }
+      return counts;
+    },
   });
   readonly #reportedBlocked = new Set<string>();
   readonly #scheduling = new Map<string, Promise<void>>();
@@ -252,6 +262,7 @@ export class Orchestrator {
         `task "${taskId}" is ${statusName(task.status)}: only a failed or cancelled task can be retried`,
       );
     }
+    recordRetry('retry_requested');
     await this.state.setTaskStatus(task, TaskStatus.PENDING, 'retry requested');
     const project = await this.state.project(task.projectId);
     if (project.status === ProjectStatus.FAILED) {

@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { LlmClient } from '@codeframe/llm';
 import {
   BlockerAnswerSchema,
@@ -12,12 +13,12 @@ import {
 } from '@codeframe/proto';
 import type { RepoAccess } from '@codeframe/repos';
 import { ProjectRepoError } from '@codeframe/repos';
-import { inSpan, type Logger } from '@codeframe/runtime';
+import { derivedTrace, inSpan, type Logger, recordRootSpan } from '@codeframe/runtime';
 import { type Attempt, type EventPayload, isStorageFault } from '@codeframe/store';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptMemory, failingTestOutput } from './attempt-memory.js';
 import { CommitWindow } from './commit-window.js';
-import { recordDispatch } from './lead-metrics.js';
+import { recordDispatch, recordRetry } from './lead-metrics.js';
 import type { GatedMerge, MainVerification } from './main-verification.js';
 import {
   type ProjectBudget,
@@ -79,26 +80,49 @@ export class TaskDispatch {
     return this.o.state;
   }
 
-  /** One trace per dispatch: its root span is the parent of the ExecuteTask call, the
-   * worker's spans, and the review's and merge's. */
+  /** One trace per task (docs/observability.md): each dispatch is a child of the task's
+   * root span, whose ids derive from the project and task ids, and the parent of the
+   * ExecuteTask call, the worker's spans, the review and the merge into main. */
   run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
     const attributes = {
       'codeframe.project_id': project.id,
       'codeframe.task_id': task.id,
       'codeframe.worker': replica.address,
     };
-    return inSpan('task dispatch', { root: true, attributes }, () =>
-      this.#run(project, task, replica, run),
+    return inSpan(
+      'task dispatch',
+      { parent: taskTrace(project, task).context, attributes },
+      (span) =>
+        this.#run(project, task, replica, run, (attempt) => {
+          span.setAttribute('codeframe.attempt', attempt);
+          // The task's root is recorded once: with its first attempt, whose number the store keeps.
+          if (attempt === 1)
+            recordRootSpan('task', taskTrace(project, task), {
+              attributes: {
+                'codeframe.project_id': project.id,
+                'codeframe.task_id': task.id,
+                'codeframe.task_kind': task.kind,
+              },
+              startTime: task.createdAt ? timestampDate(task.createdAt) : undefined,
+            });
+        }),
     );
   }
 
-  async #run(project: Project, task: Task, replica: Replica, run: RunningTask): Promise<void> {
+  async #run(
+    project: Project,
+    task: Task,
+    replica: Replica,
+    run: RunningTask,
+    started: (attempt: number) => void,
+  ): Promise<void> {
     const log = this.o.logger.child({
       projectId: project.id,
       taskId: task.id,
       worker: replica.address,
     });
     const attempt = await this.state.store.startAttempt(task.id, replica.address);
+    started(attempt.number);
     recordDispatch();
     await clearGates(this.state.store, task.id);
     await this.state.setTaskStatus(task, TaskStatus.ASSIGNED, `dispatched to ${replica.address}`, {
@@ -217,6 +241,7 @@ export class TaskDispatch {
         },
       });
       const again = attempt.number < this.o.maxDispatchAttempts;
+      if (again) recordRetry('worker_failure');
       await this.state.setTaskStatus(
         current,
         again ? TaskStatus.PENDING : TaskStatus.FAILED,
@@ -256,10 +281,12 @@ export class TaskDispatch {
       case TaskOutcome.COMPLETED: {
         let merge: GatedMerge;
         try {
-          merge = await this.o.main.merge(project, task, replica, {
-            branch: `task/${task.id}`,
-            message: `Merge task/${task.id}: ${task.title}`,
-          });
+          merge = await inSpan('merge into main', {}, () =>
+            this.o.main.merge(project, task, replica, {
+              branch: `task/${task.id}`,
+              message: `Merge task/${task.id}: ${task.title}`,
+            }),
+          );
         } catch (err) {
           if (!(err instanceof ProjectRepoError)) throw err;
           await this.state.store.finishAttempt(attempt.id, 'completed');
@@ -294,6 +321,7 @@ export class TaskDispatch {
         const reruns = this.#conflictReruns.get(task.id) ?? 0;
         if (reruns === 0) {
           this.#conflictReruns.set(task.id, 1);
+          recordRetry('merge_conflict');
           await this.state.setTaskStatus(
             task,
             TaskStatus.PENDING,
@@ -321,6 +349,9 @@ export class TaskDispatch {
     }
   }
 }
+
+/** The trace of every attempt of a task, whichever lead dispatches it. */
+const taskTrace = (project: Project, task: Task) => derivedTrace(`task\0${project.id}\0${task.id}`);
 
 /** Worker events that change the store's state besides the log (status, gates, usage, an
  * artifact): handled one at a time, after the events before them committed. */

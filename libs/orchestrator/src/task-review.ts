@@ -5,6 +5,7 @@ import type { RepoAccess } from '@codeframe/repos';
 import { branchDiff, ProjectRepoError } from '@codeframe/repos';
 import type { Logger } from '@codeframe/runtime';
 import type { Attempt } from '@codeframe/store';
+import { recordRetry } from './lead-metrics.js';
 import type { ProjectBudget, StoppableRun } from './project-budget.js';
 import type { ProjectLedger } from './project-ledger.js';
 import { cappedDiff, REVIEW_SYSTEM, reviewPrompt, SUBMIT_REVIEW_TOOL } from './review-prompt.js';
@@ -108,12 +109,14 @@ export class TaskReview {
     return {
       outcome: 'changes_requested',
       review,
-      settle: (t) =>
-        state.setTaskStatus(
+      settle: (t) => {
+        recordRetry('review_changes');
+        return state.setTaskStatus(
           t,
           TaskStatus.PENDING,
           `the review asked for changes (round ${rounds + 1} of ${this.o.settings.maxRounds}): ${verdict.summary || verdict.comments[0]?.body}`,
-        ),
+        );
+      },
     };
   }
 

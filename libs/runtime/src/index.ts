@@ -44,8 +44,11 @@ export {
 } from './tls-settings.js';
 export {
   activeTraceIds,
+  type DerivedTrace,
+  derivedTrace,
   failSpan,
   inSpan,
+  recordRootSpan,
   startTracing,
   type Tracing,
   traceHeaders,

@@ -19,6 +19,35 @@ describe('the metrics registry', () => {
     expect(text).toMatch(/^codeframe_process_cpu_user_seconds_total /m);
   });
 
+  it('reads a value per label value at each scrape, dropping values no longer read', async () => {
+    let values = new Map([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    let broken = false;
+    gauge({
+      name: 'codeframe_spec_each',
+      help: 'Each.',
+      labelNames: ['kind'],
+      readEach: async () => {
+        if (broken) throw new Error('the store is down');
+        return values;
+      },
+    });
+    let { text } = await renderMetrics();
+    expect(text).toMatch(/^codeframe_spec_each\{kind="a"\} 1$/m);
+    expect(text).toMatch(/^codeframe_spec_each\{kind="b"\} 2$/m);
+    values = new Map([['a', 5]]);
+    ({ text } = await renderMetrics());
+    expect(text).toMatch(/^codeframe_spec_each\{kind="a"\} 5$/m);
+    expect(text).not.toMatch(/codeframe_spec_each\{kind="b"\}/);
+    // A read that fails leaves the family empty; the rest of /metrics still renders.
+    broken = true;
+    ({ text } = await renderMetrics());
+    expect(text).not.toMatch(/^codeframe_spec_each\{/m);
+    expect(text).toMatch(/^codeframe_spec_depth /m);
+  });
+
   it('returns the same family when asked twice, and refuses another type under its name', () => {
     const a = counter({ name: 'codeframe_spec_shared_total', help: 'Shared.' });
     const b = counter({ name: 'codeframe_spec_shared_total', help: 'Shared.' });

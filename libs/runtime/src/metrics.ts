@@ -25,11 +25,14 @@ export function counter<L extends string = never>(o: FamilyOptions<L>): Counter<
   return family(o.name, client.Counter, () => new client.Counter<L>({ ...base(o) }));
 }
 
-/** A gauge; with `read`, its value is read at each scrape instead of set. */
+/** A gauge; with `read`, its value is read at each scrape instead of set; with `readEach`
+ * (one label), a value per label value, read at each scrape (a read that throws leaves
+ * the family without samples for that scrape rather than failing /metrics). */
 export function gauge<L extends string = never>(
-  o: FamilyOptions<L> & { read?: () => number },
+  o: FamilyOptions<L> & { read?: () => number; readEach?: () => Promise<Map<string, number>> },
 ): Gauge<L> {
-  const { read } = o;
+  const { read, readEach } = o;
+  const label = o.labelNames?.[0];
   return family(
     o.name,
     client.Gauge,
@@ -40,6 +43,16 @@ export function gauge<L extends string = never>(
           ? {
               collect(this: Gauge<L>) {
                 this.set(read());
+              },
+            }
+          : {}),
+        ...(readEach && label
+          ? {
+              async collect(this: Gauge<L>) {
+                this.reset();
+                const values = await readEach().catch(() => new Map<string, number>());
+                for (const [value, n] of values)
+                  this.set({ [label]: value } as Partial<Record<L, string>>, n);
               },
             }
           : {}),

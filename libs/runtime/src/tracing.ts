@@ -1,17 +1,27 @@
 // OpenTelemetry traces: exported over OTLP (http/protobuf) when an OTLP endpoint is set,
 // nothing but the no-op API otherwise. Started by runService before the service's code.
+import { createHash } from 'node:crypto';
 import {
   type Attributes,
+  type Context,
   context,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TimeInput,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  type IdGenerator,
+  NodeTracerProvider,
+  RandomIdGenerator,
+} from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { type Env, env, loadConfig } from './config.js';
 
@@ -53,24 +63,72 @@ export function startTracing(service: string, source: Env = process.env): Tracin
     // The exporter reads the OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout),
     // the processor OTEL_BSP_* (export interval, queue size).
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    idGenerator: ids,
   });
   provider.register();
   started = true;
   return { enabled: true, shutdown: () => provider.shutdown() };
 }
 
+/** Random ids, except for the one span `withIds` starts. */
+class DerivableIds implements IdGenerator {
+  readonly #random = new RandomIdGenerator();
+  next: { traceId: string; spanId: string } | undefined;
+  generateTraceId = () => this.next?.traceId ?? this.#random.generateTraceId();
+  generateSpanId = () => this.next?.spanId ?? this.#random.generateSpanId();
+}
+const ids = new DerivableIds();
+
+/** A trace whose ids are derived from `key`: every process that derives them from the same
+ * key (a lead after a restart, the lead that took over) continues the same trace. */
+export interface DerivedTrace {
+  traceId: string;
+  /** The id of the trace's root span, the parent of the spans started in `context`. */
+  spanId: string;
+  /** A context whose parent is the root span: spans started in it are its children. */
+  context: Context;
+}
+
+export function derivedTrace(key: string): DerivedTrace {
+  const hash = createHash('sha256').update(`codeframe trace\0${key}`).digest('hex');
+  const traceId = hash.slice(0, 32);
+  // Never the all-zero ids, which are invalid (one chance in 2^64).
+  const spanId = /^0+$/.test(hash.slice(32, 48)) ? '0000000000000001' : hash.slice(32, 48);
+  const parent = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  return { traceId, spanId, context: trace.setSpanContext(ROOT_CONTEXT, parent) };
+}
+
+/** Records the root span of a derived trace, with its derived ids, from `startTime` to now.
+ * Record it once per key (from something the store keeps, like an attempt's number). */
+export function recordRootSpan(
+  name: string,
+  root: DerivedTrace,
+  options: { attributes?: Attributes; startTime?: TimeInput },
+): void {
+  if (!started) return;
+  ids.next = { traceId: root.traceId, spanId: root.spanId };
+  let span: Span;
+  try {
+    span = tracer().startSpan(name, { ...options, root: true, kind: SpanKind.INTERNAL });
+  } finally {
+    ids.next = undefined;
+  }
+  span.end();
+}
+
 /**
- * Runs `fn` inside a new span (a child of the active one, unless `root`), ending it when
+ * Runs `fn` inside a new span (a child of the active one or of `parent`, unless `root`), ending it when
  * `fn` settles; a throw marks the span as an error.
  */
 export async function inSpan<T>(
   name: string,
-  options: { attributes?: Attributes; kind?: SpanKind; root?: boolean },
+  options: { attributes?: Attributes; kind?: SpanKind; root?: boolean; parent?: Context },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   return tracer().startActiveSpan(
     name,
     { attributes: options.attributes, kind: options.kind ?? SpanKind.INTERNAL, root: options.root },
+    options.parent ?? context.active(),
     async (span) => {
       try {
         return await fn(span);

@@ -59,11 +59,17 @@ describe('metrics during a run', () => {
     expect(total(lead, 'codeframe_model_calls_total{')).toBeGreaterThan(0);
     expect(total(lead, 'codeframe_task_transitions_total{status="COMPLETED"}')).toBeGreaterThan(0);
     expect(lead.has('codeframe_nodejs_eventloop_lag_seconds')).toBe(true);
+    // Read from the store at the scrape: the run's tasks all completed.
+    expect(lead.get('codeframe_tasks{status="COMPLETED"}')).toBeGreaterThan(0);
+    expect(lead.get('codeframe_tasks{status="PENDING"}')).toBe(0);
+    // Each merge went through the merge queue, its main tested on a worker.
+    expect(total(lead, 'codeframe_main_verifications_total{outcome="passed"}')).toBeGreaterThan(0);
     // The run has ended: nothing dispatching, waiting or uncommitted.
     for (const name of [
       'codeframe_tasks_running',
       'codeframe_tasks_waiting',
       'codeframe_event_appends_in_flight',
+      'codeframe_merge_queue_depth',
     ]) {
       expect(lead.get(name), name).toBe(0);
     }

@@ -46,14 +46,21 @@ describe('traces across the lead and a worker', () => {
       receiver.spans.find(
         (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTask' && s.kind === 2,
       );
-    while (!serverSpan() || !receiver.spans.some((s) => s.name === 'task dispatch'))
+    while (
+      !serverSpan() ||
+      !receiver.spans.some((s) => s.name === 'task dispatch') ||
+      !receiver.spans.some((s) => s.name === 'task')
+    )
       await new Promise((resolve) => setTimeout(resolve, 100));
 
     const dispatch = receiver.spans.find((s) => s.name === 'task dispatch')!;
     expect(dispatch.service).toBe('lead');
-    expect(dispatch.parentSpanId).toBe('');
     expect(dispatch.attributes['codeframe.project_id']).toBe(projectId);
     const spans = receiver.spans.filter((s) => s.traceId === dispatch.traceId);
+    // The dispatch is a child of the task's root span (one trace per task: task-trace.spec.ts).
+    const root = spans.find((s) => s.name === 'task')!;
+    expect(root).toMatchObject({ service: 'lead', parentSpanId: '' });
+    expect(dispatch.parentSpanId).toBe(root.spanId);
 
     const client = spans.find(
       (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTask' && s.kind === 3,
@@ -78,7 +85,7 @@ describe('traces across the lead and a worker', () => {
       );
       expect(sent.some((header) => ids.includes(header))).toBe(true);
     }
-    for (const s of spans.filter((s) => s !== dispatch))
+    for (const s of spans.filter((s) => s !== dispatch && s !== root))
       expect(descends(s, dispatch, spans), `${s.service} ${s.name}`).toBe(true);
     // The planner's model call is the lead's, in a trace of its own.
     const planning = receiver.spans.filter((s) => s.name === 'model call' && s.service === 'lead');
