@@ -44,8 +44,7 @@ export async function verifyCommit(
   signal: AbortSignal,
   log: Logger,
 ): Promise<VerifyCommitResponse> {
-  if (!req.repoUrl) throw invalidArgument('repo_url', 'required: a git URL this worker can fetch');
-  if (!req.ref) throw invalidArgument('ref', 'required: the branch or commit to test');
+  // repo_url and ref are required by worker.proto's rules (libs/rpc request-validation.ts).
   if (!isSafeRefName(req.ref))
     throw invalidArgument('ref', `"${req.ref.slice(0, 100)}" is not a branch name or commit sha`);
   const release = rt.capacity.acquire();

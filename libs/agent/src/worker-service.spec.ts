@@ -87,7 +87,7 @@ describe('WorkerService.ExecuteTask', () => {
 
   it('refuses bad requests with a sentence naming the field', async () => {
     const noTask = await execute({ repoUrl: 'file:///x', baseRef: 'main' });
-    expect(noTask.error).toMatchObject({ code: 3, details: 'task: required: the task to run' });
+    expect(noTask.error).toMatchObject({ code: 3, details: 'task: value is required [required]' });
     const bare = await bareRepo(join(dir, 'b'));
     const badRef = await execute({
       task: { id: 't2', title: 'x' },

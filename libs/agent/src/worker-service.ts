@@ -166,34 +166,15 @@ async function* resultOnError(
 
 /** Checks a request and fills its defaults; INVALID_ARGUMENT names the field. */
 function validated(req: ExecuteTaskRequest, kind: TaskKind): ExecuteTaskRequest {
-  const task = req.task;
-  if (!task) throw invalidArgument('task', 'required: the task to run');
-  if (!task.id) throw invalidArgument('task.id', 'required');
-  if (!task.title) throw invalidArgument('task.title', 'required');
+  // Required fields and the limits' ranges are rules in worker.proto and types.proto, checked
+  // before a handler runs (libs/rpc request-validation.ts).
+  const task = req.task!;
   if (task.kind !== TaskKind.UNSPECIFIED && task.kind !== kind) {
     throw invalidArgument(
       'task.kind',
       `this worker runs ${TaskKind[kind].toLowerCase()} tasks, not ${TaskKind[task.kind].toLowerCase()} ones`,
     );
   }
-  const limits = req.limits;
-  if (limits) {
-    if (!Number.isFinite(limits.maxCostUsd) || limits.maxCostUsd < 0)
-      throw invalidArgument(
-        'limits.max_cost_usd',
-        'must be 0 (no cap) or a positive amount of USD',
-      );
-    if (limits.maxTurns < 0)
-      throw invalidArgument('limits.max_turns', "must be 0 (the worker's default) or more");
-    if (limits.maxAttempts < 0)
-      throw invalidArgument('limits.max_attempts', "must be 0 (the worker's default) or more");
-    if (limits.deadlineMs < 0n)
-      throw invalidArgument('limits.deadline_ms', "must be 0 (the worker's default) or more");
-  }
-  if (!req.repoUrl)
-    throw invalidArgument('repo_url', 'required: a git URL this worker can fetch and push to');
-  if (!req.baseRef)
-    throw invalidArgument('base_ref', 'required: the branch or commit the task starts from');
   const branch = req.branch || `task/${task.id}`;
   if (!isSafeRefName(branch))
     throw invalidArgument('branch', `"${branch}" is not a valid branch name`);

@@ -42,8 +42,8 @@ describe('the contract against the last released one (buf breaking)', () => {
     await cp(join(root, 'buf.yaml'), join(copy, 'buf.yaml'));
     const lead = join(copy, 'proto/codeframe/v1/lead.proto');
     const text = await readFile(lead, 'utf8');
-    expect(text).toContain('  string prd = 2;');
-    await writeFile(lead, text.replace('  string prd = 2;', '  string prd = 12;'));
+    expect(text).toContain('  string prd = 2 [');
+    await writeFile(lead, text.replace('  string prd = 2 [', '  string prd = 12 ['));
     const result = await bufBreaking(copy);
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/codeframe\/v1\/lead\.proto.*CreateProjectRequest/);

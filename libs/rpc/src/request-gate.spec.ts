@@ -79,7 +79,12 @@ describe('message size limits', () => {
     const client = createRpcClient(WorkerService, { baseUrl: server.url });
     const title = 'x'.repeat(MiB / 2);
     const events = [];
-    for await (const e of client.executeTask({ task: { id: 't', title } })) events.push(e);
+    for await (const e of client.executeTask({
+      task: { id: 't', title },
+      repoUrl: 'file:///r',
+      baseRef: 'main',
+    }))
+      events.push(e);
     expect(events).toHaveLength(3);
   });
 });

@@ -17,7 +17,11 @@ describe('/metrics on an RPC server', () => {
       createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }),
     );
     await expect(client.describe({})).rejects.toThrow();
-    for await (const _ of client.executeTask({ task: { id: 't-1', title: 'x' } })) {
+    for await (const _ of client.executeTask({
+      task: { id: 't-1', title: 'x' },
+      repoUrl: 'file:///r',
+      baseRef: 'main',
+    })) {
       // drain
     }
     const { status, type, text } = await scrape(server.url);

@@ -66,7 +66,7 @@ describe('startRpcServer', () => {
     );
     const call = (
       client.ExecuteTask as (req: object) => AsyncIterable<{ activityUpdate?: { message: string } }>
-    )({ task: { id: 't1', projectId: 'p1' } });
+    )({ task: { id: 't1', title: 'x', projectId: 'p1' }, repoUrl: 'file:///r', baseRef: 'main' });
     const messages: string[] = [];
     for await (const event of call) messages.push(event.activityUpdate?.message ?? '');
     client.close();
@@ -76,7 +76,11 @@ describe('startRpcServer', () => {
   it('logs each call with the project and task ids its request names', async () => {
     const { server, lines } = await startWorker();
     const client = createRpcClient(WorkerService, { baseUrl: server.url });
-    for await (const _ of client.executeTask({ task: { id: 't7', projectId: 'p7' } })) {
+    for await (const _ of client.executeTask({
+      task: { id: 't7', title: 'x', projectId: 'p7' },
+      repoUrl: 'file:///r',
+      baseRef: 'main',
+    })) {
       // drain
     }
     const ended = lines.find(
@@ -123,7 +127,11 @@ describe('graceful shutdown', () => {
     const collect = async (title: string) => {
       const seen: string[] = [];
       try {
-        for await (const e of client.executeTask({ task: { id: title, title } })) {
+        for await (const e of client.executeTask({
+          task: { id: title, title },
+          repoUrl: 'file:///r',
+          baseRef: 'main',
+        })) {
           if (e.payload.case === 'activityUpdate') seen.push(e.payload.value.message);
         }
         return { seen, error: undefined };

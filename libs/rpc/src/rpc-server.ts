@@ -14,6 +14,7 @@ import { rpcNodeHandler } from './node-handler.js';
 import { registerReflection } from './reflection.js';
 import { refuse } from './refusal.js';
 import { requestGate } from './request-gate.js';
+import { requestValidation } from './request-validation.js';
 import { metricsRoute, rpcMetrics } from './rpc-metrics.js';
 import { rpcServerTracing } from './rpc-tracing.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server-settings.js';
@@ -104,6 +105,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       rpcServerTracing(),
       rpcMetrics(),
       callLogging(logger),
+      // Inside call logging, which replies with its INVALID_ARGUMENT; before every handler.
+      requestValidation(),
       ...(options.interceptors ?? []),
     ],
     shutdownSignal: shutdown.signal,

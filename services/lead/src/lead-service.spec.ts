@@ -1,4 +1,5 @@
 import { LeadService, ProjectStatus } from '@codeframe/proto';
+import { requestValidation } from '@codeframe/rpc';
 import { openSqliteStore } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ async function client() {
     (router) => {
       router.service(LeadService, leadService(parts));
     },
-    { router: { interceptors: [apiErrors] } },
+    { router: { interceptors: [apiErrors, requestValidation()] } },
   );
   return createClient(LeadService, transport);
 }
@@ -42,13 +43,16 @@ describe('LeadService', () => {
     const lead = await client();
     const noPrd = await errorOf(lead.createProject({ prd: '  ' }));
     expect(noPrd?.code).toBe(Code.InvalidArgument);
-    expect(noPrd?.rawMessage).toBe('prd: required: the product spec, in Markdown');
+    expect(noPrd?.rawMessage).toBe('prd: required: the product spec, in Markdown [prd.required]');
     const budget = await errorOf(lead.createProject({ prd: 'x', budgetUsd: -1 }));
     expect(budget?.rawMessage).toMatch(/^budget_usd: /);
     const concurrency = await errorOf(lead.createProject({ prd: 'x', maxConcurrency: -2 }));
     expect(concurrency?.rawMessage).toMatch(/^max_concurrency: /);
     const long = await errorOf(lead.createProject({ prd: 'x', name: 'n'.repeat(201) }));
-    expect(long?.rawMessage).toMatch(/^name: longer than 200/);
+    expect(long?.rawMessage).toBe('name: must be at most 200 characters [string.max_len]');
+    // A name taken from the PRD's heading is held to the same length.
+    const heading = await errorOf(lead.createProject({ prd: `# ${'n'.repeat(201)}` }));
+    expect(heading?.rawMessage).toMatch(/^name: value length must be at most 200 characters/);
   });
 
   it('refuses control characters in a name, naming the field and the code point, and stores nothing', async () => {
@@ -77,9 +81,7 @@ describe('LeadService', () => {
     const big = `# big\n${'x'.repeat(1024 * 1024)}`;
     const err = await errorOf(lead.createProject({ prd: big }));
     expect(err?.code).toBe(Code.InvalidArgument);
-    expect(err?.rawMessage).toBe(
-      `prd: ${Buffer.byteLength(big)} bytes is larger than the limit of 1048576 bytes (1 MiB): split the spec, or link to the detail`,
-    );
+    expect(err?.rawMessage).toBe('prd: must be at most 1048576 bytes [string.max_bytes]');
     expect((await lead.listProjects({})).projects).toEqual([]);
   });
 
@@ -107,13 +109,13 @@ describe('LeadService', () => {
       'task "t" does not exist',
     );
     expect((await errorOf(lead.answerBlocker({ blockerId: 'b', answer: '' })))?.rawMessage).toBe(
-      'answer: required: the answer to the question',
+      'answer: required: the answer to the question [answer.required]',
     );
     expect((await errorOf(lead.answerBlocker({ blockerId: 'b', answer: 'yes' })))?.code).toBe(
       Code.NotFound,
     );
     expect((await errorOf(lead.listTasks({ projectId: '' })))?.rawMessage).toBe(
-      'project_id: required',
+      'project_id: value is required [required]',
     );
   });
 });

@@ -5,8 +5,6 @@ import { type Store, StoreError, storedEncoding } from '@codeframe/store';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 
 const MAX_NAME_LENGTH = 200;
-/** The largest PRD a project takes: a spec, not a data set (the RPC limit is 8 MiB). */
-export const MAX_PRD_BYTES = 1024 * 1024;
 
 /** The project's name: as given, else the PRD's first Markdown heading, else "untitled". */
 export function projectName(name: string, prd: string): string {
@@ -30,30 +28,9 @@ function asStored(event: Event): Event {
   return bytes ? preEncoded(EventSchema, bytes) : event;
 }
 
-const required = (field: string, value: string) => {
-  if (!value) throw invalidArgument(field, 'required');
-  return checkText(field, value);
-};
-
-/** USD: 0 (no budget) or a positive, finite amount. */
-function checkBudget(budgetUsd: number): number {
-  if (!Number.isFinite(budgetUsd) || budgetUsd < 0) {
-    throw invalidArgument('budget_usd', 'must be 0 (no budget) or a positive amount of USD');
-  }
-  return budgetUsd;
-}
-
-function checkPrd(prd: string): string {
-  if (!prd.trim()) throw invalidArgument('prd', 'required: the product spec, in Markdown');
-  const bytes = Buffer.byteLength(prd);
-  if (bytes > MAX_PRD_BYTES) {
-    throw invalidArgument(
-      'prd',
-      `${bytes} bytes is larger than the limit of ${MAX_PRD_BYTES} bytes (1 MiB): split the spec, or link to the detail`,
-    );
-  }
-  return checkText('prd', prd, { multiline: true });
-}
+// Required fields, lengths and ranges are rules in lead.proto, checked before a handler runs
+// (libs/rpc request-validation.ts); control characters are refused here, with their position.
+const id = (field: string, value: string) => checkText(field, value);
 
 /** The public LeadService API over the store, the event hub and the orchestrator. */
 export function leadService({
@@ -62,14 +39,14 @@ export function leadService({
   orchestrator,
   router,
 }: LeadParts): ServiceImpl<typeof LeadService> {
-  const project = async (id: string) => {
-    const found = await store.getProject(required('project_id', id));
-    if (!found) throw notFound('project', id);
+  const project = async (projectId: string) => {
+    const found = await store.getProject(id('project_id', projectId));
+    if (!found) throw notFound('project', projectId);
     return orchestrator.repos.shown(found);
   };
-  const task = async (id: string) => {
-    const found = await store.getTask(required('task_id', id));
-    if (!found) throw notFound('task', id);
+  const task = async (taskId: string) => {
+    const found = await store.getTask(id('task_id', taskId));
+    if (!found) throw notFound('task', taskId);
     return found;
   };
   // Where a write about the project is made: undefined for here.
@@ -77,14 +54,14 @@ export function leadService({
   return {
     async createProject(req) {
       // Everything is checked before anything is stored: a refused request leaves no row.
-      checkPrd(req.prd);
+      checkText('prd', req.prd, { multiline: true });
+      // A name taken from the PRD's heading is held to the rule on a given one (lead.proto).
       const name = checkText('name', projectName(req.name, req.prd));
       if (name.length > MAX_NAME_LENGTH) {
-        throw invalidArgument('name', `longer than ${MAX_NAME_LENGTH} characters`);
-      }
-      checkBudget(req.budgetUsd);
-      if (req.maxConcurrency < 0) {
-        throw invalidArgument('max_concurrency', "must be 0 (the lead's default) or positive");
+        throw invalidArgument(
+          'name',
+          `value length must be at most ${MAX_NAME_LENGTH} characters (the PRD's first heading): give a name`,
+        );
       }
       const repo = await orchestrator.repos.admit(req.repoUrl);
       const created = await store
@@ -139,7 +116,7 @@ export function leadService({
     },
     async setProjectBudget(req, ctx) {
       await project(req.projectId);
-      const budgetUsd = checkBudget(req.budgetUsd);
+      const budgetUsd = req.budgetUsd;
       const to = await owner(req.projectId, ctx);
       if (to) return to.lead.setProjectBudget(req, to.options);
       const updated = await orchestrator.budget.set(req.projectId, budgetUsd);
@@ -148,7 +125,7 @@ export function leadService({
     async getProjectSnapshot(req) {
       // The seq is read first: every event after it is still to come, so a client that
       // applies events after it misses nothing. (An unknown project is NOT_FOUND here.)
-      const seq = await store.lastSeq(required('project_id', req.projectId));
+      const seq = await store.lastSeq(id('project_id', req.projectId));
       return {
         seq,
         project: await project(req.projectId),
@@ -179,9 +156,7 @@ export function leadService({
       return { blockers: await store.listBlockers(req.projectId, req.includeResolved) };
     },
     async answerBlocker(req, ctx) {
-      required('blocker_id', req.blockerId);
-      if (!req.answer.trim())
-        throw invalidArgument('answer', 'required: the answer to the question');
+      id('blocker_id', req.blockerId);
       checkText('answer', req.answer, { multiline: true });
       const blocker = await store.getBlocker(req.blockerId);
       if (!blocker) throw notFound('blocker', req.blockerId);
@@ -196,12 +171,12 @@ export function leadService({
       yield* hub.watch(req.projectId, req.afterSeq, ctx.signal, send);
     },
     async getArtifact(req) {
-      const id = required('artifact_id', req.artifactId);
-      const { task, content } = await orchestrator.artifacts.read(id, (taskId) =>
+      const artifactId = id('artifact_id', req.artifactId);
+      const { task, content } = await orchestrator.artifacts.read(artifactId, (taskId) =>
         store.getTask(taskId),
       );
       return {
-        artifactId: id,
+        artifactId,
         projectId: task.projectId,
         taskId: task.id,
         mediaType: 'image/png',

@@ -6,6 +6,7 @@ import {
   ProjectStatus,
   TaskKind,
 } from '@codeframe/proto';
+import { requestValidation } from '@codeframe/rpc';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ async function lead() {
     (router) => {
       router.service(LeadService, leadService(parts));
     },
-    { router: { interceptors: [apiErrors] } },
+    { router: { interceptors: [apiErrors, requestValidation()] } },
   );
   return { store, client: createClient(LeadService, transport) };
 }
@@ -107,7 +108,7 @@ describe('SetProjectBudget', () => {
     const missing = await errorOf(client.setProjectBudget({ projectId: '', budgetUsd: 1 }));
     expect([missing?.code, missing?.rawMessage]).toEqual([
       Code.InvalidArgument,
-      'project_id: required',
+      'project_id: value is required [required]',
     ]);
     const unknown = await errorOf(client.setProjectBudget({ projectId: 'nope', budgetUsd: 1 }));
     expect([unknown?.code, unknown?.rawMessage]).toEqual([
@@ -120,10 +121,8 @@ describe('SetProjectBudget', () => {
     expect(control?.rawMessage).toMatch(/^project_id: contains the control character U\+001B/);
     for (const budgetUsd of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       const err = await errorOf(client.setProjectBudget({ projectId, budgetUsd }));
-      expect([err?.code, err?.rawMessage]).toEqual([
-        Code.InvalidArgument,
-        'budget_usd: must be 0 (no budget) or a positive amount of USD',
-      ]);
+      expect(err?.code).toBe(Code.InvalidArgument);
+      expect(err?.rawMessage).toMatch(/^budget_usd: must be (greater than or equal to 0|finite)/);
     }
     expect((await client.getProject({ projectId })).project?.budgetUsd).toBe(1);
     const set = await client.setProjectBudget({ projectId, budgetUsd: 2.5 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeadService } from '@codeframe/proto';
 import type { RepoUrlSettings } from '@codeframe/repos';
+import { requestValidation } from '@codeframe/rpc';
 import { openSqliteStore, type Store } from '@codeframe/store';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ async function lead(settings: Partial<RepoUrlSettings> = {}) {
   });
   const transport = createRouterTransport(
     (router) => router.service(LeadService, leadService(parts)),
-    { router: { interceptors: [apiErrors] } },
+    { router: { interceptors: [apiErrors, requestValidation()] } },
   );
   return { client: createClient(LeadService, transport), store };
 }
