@@ -39,6 +39,7 @@ export {
   type ServerTls,
   serverTls,
   tlsClientSettings,
+  tlsConfigured,
   tlsServerSettings,
 } from './tls-settings.js';
 export {
