@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { LlmClient } from '@codeframe/llm';
 import { TaskKind } from '@codeframe/proto';
-import type { Logger, SettingValues } from '@codeframe/runtime';
+import { type Logger, type SettingValues, tlsConfigured } from '@codeframe/runtime';
 import type { Store } from '@codeframe/store';
 import { EventHub } from './event-hub.js';
 import type { leadSettings } from './lead-settings.js';
@@ -41,6 +41,7 @@ export function leadCore(
       [TaskKind.TEST]: config.test,
     },
     token: config.authToken,
+    tls: tlsConfigured(),
     logger,
     probeIntervalMs: config.probeIntervalMs,
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type DescribeResponse, TaskKind, type Tool, WorkerService } from '@codeframe/proto';
 import { createRpcClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
@@ -9,6 +10,7 @@ import {
   resolveName,
   targetName,
   type WorkerTarget,
+  workerUrl,
 } from './worker-targets.js';
 
 /** One worker replica as the lead sees it. */
@@ -34,6 +36,9 @@ export interface WorkerPoolOptions {
   /** How DNS targets are looked up (a test's own; the system's by default). */
   resolve?: ResolveName;
   token: string | undefined;
+  /** Whether TLS is configured (tlsConfigured()): bare addresses are then https, and a
+   * DNS target's replicas verify their certificate against its name. */
+  tls?: boolean;
   logger: Logger;
   /** How often replicas are asked Describe (which doubles as the health probe), and DNS
    * names looked up again. */
@@ -73,14 +78,16 @@ export class WorkerPool {
     }
   }
 
-  #replica(kind: TaskKind, address: string): Replica {
+  /** `servername`: the DNS name a found replica's certificate must be for (not its address). */
+  #replica(kind: TaskKind, address: string, servername?: string): Replica {
     return {
       address,
       kind,
       client: createRpcClient(WorkerService, {
-        baseUrl: address.includes('://') ? address : `http://${address}`,
+        baseUrl: workerUrl(address, this.options.tls ?? false),
         token: this.options.token,
         unaryTimeoutMs: 5_000,
+        ...(servername && !isIP(servername) ? { servername } : {}),
       }),
       capacity: 0,
       load: 0,
@@ -123,7 +130,7 @@ export class WorkerPool {
           if (known.has(address)) continue;
           const retired = this.#replicas.find((r) => r.kind === kind && r.address === address);
           if (retired) retired.retired = false;
-          else this.#replicas.push(this.#replica(kind, address));
+          else this.#replicas.push(this.#replica(kind, address, target.name));
           this.#foundBy.set(retired ?? this.#replicas.at(-1)!, entry);
           this.#logger.info({ worker: address, target: targetName(target) }, 'worker found by DNS');
         }

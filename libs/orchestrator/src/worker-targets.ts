@@ -69,6 +69,22 @@ export const resolveName: ResolveName = async (name, server) => {
   return addresses;
 };
 
+/**
+ * The URL the lead calls a worker at. A bare host:port is https when TLS is configured here
+ * (CODEFRAME_TLS_*), http otherwise; an explicit http:// with TLS configured is refused, for
+ * the bearer token and the tasks would cross the network in cleartext.
+ */
+export function workerUrl(address: string, tls: boolean): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return `${tls ? 'https' : 'http'}://${address}`;
+  if (tls && /^http:\/\//i.test(address)) {
+    throw new ConfigError(
+      'CODEFRAME_WORKERS',
+      `the worker address ${address} is plain http but TLS is configured (CODEFRAME_TLS_*): write https:// or a bare host:port, which means https with TLS`,
+    );
+  }
+  return address;
+}
+
 /** host:port of each address (IPv6 in brackets). */
 export const addressOf = (ip: string, port: number) =>
   `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;

@@ -28,6 +28,9 @@ export interface RpcClientOptions {
   /** For an https:// URL: the CA and client certificate; by default CODEFRAME_TLS_CA and
    * CODEFRAME_TLS_CLIENT_CERT/_KEY (`clientTls()`), the system roots when no CA is set. */
   tls?: ClientTls;
+  /** For an https:// URL whose host is an address found for a DNS name: the name the
+   * server's certificate is verified against (and sent as SNI) instead of the address. */
+  servername?: string;
 }
 
 const DEFAULTS = { unaryTimeoutMs: 30_000, maxRetries: 2, pingIntervalMs: 15_000 };
@@ -46,7 +49,10 @@ export function createRpcTransport(options: RpcClientOptions): Transport {
   const { token, protocol = 'grpc' } = options;
   const interceptors: Interceptor[] = [rpcClientTracing(), ...(token ? [bearer(token)] : [])];
   const nodeOptions = /^https:/i.test(options.baseUrl)
-    ? tlsOptions(options.tls ?? clientTls())
+    ? {
+        ...tlsOptions(options.tls ?? clientTls()),
+        ...(options.servername ? { servername: options.servername } : {}),
+      }
     : {};
   const inner =
     protocol === 'grpc'

@@ -1,4 +1,5 @@
 import { env, loadConfig } from './config.js';
+import { gitCaBundle } from './git-ca-bundle.js';
 import { type GitCredentials, helperArgs, helperEnv } from './git-credentials.js';
 import { launch } from './process-launcher.js';
 import { clientTls, tlsClientSettings } from './tls-settings.js';
@@ -86,8 +87,9 @@ export function runGit(args: string[], options: GitOptions = {}): Promise<string
     GIT_HTTP_LOW_SPEED_LIMIT: '1000',
     GIT_HTTP_LOW_SPEED_TIME: '60',
     ...(options.credentials ? helperEnv(options.credentials) : {}),
-    // The CA of CODEFRAME_TLS_CA, and the client certificate under mutual TLS, as for RPCs.
-    ...(tls.ca ? { GIT_SSL_CAINFO: tls.ca.path } : {}),
+    // The system roots and the CA of CODEFRAME_TLS_CA, and the client certificate under
+    // mutual TLS, as for RPCs.
+    ...(tls.ca ? { GIT_SSL_CAINFO: gitCaBundle(tls.ca) } : {}),
     ...(tls.cert && tls.key ? { GIT_SSL_CERT: tls.cert.path, GIT_SSL_KEY: tls.key.path } : {}),
   };
   delete env.GIT_SSL_NO_VERIFY;

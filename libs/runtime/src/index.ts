@@ -40,6 +40,7 @@ export {
   type ServerTls,
   serverTls,
   tlsClientSettings,
+  tlsConfigured,
   tlsServerSettings,
 } from './tls-settings.js';
 export {

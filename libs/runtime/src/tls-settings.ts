@@ -20,6 +20,17 @@ export const tlsClientSettings = {
   tlsClientKey: env.pemFile('CODEFRAME_TLS_CLIENT_KEY'),
 };
 
+/** Whether TLS is configured here: a certificate of its own, a CA, or a client certificate.
+ * Then a peer given as a bare host:port is reached over https, and plain http is refused. */
+export function tlsConfigured(
+  values: Values<typeof tlsServerSettings & typeof tlsClientSettings> = loadConfig({
+    ...tlsServerSettings,
+    ...tlsClientSettings,
+  }),
+): boolean {
+  return Boolean(values.tlsCert || values.tlsCa || values.tlsClientCert);
+}
+
 export interface ServerTls {
   cert: PemFile;
   key: PemFile;

@@ -28,6 +28,8 @@ export class CliError extends Error {
 export function leadError(error: unknown, leadUrl: string): CliError {
   if (error instanceof CliError) return error;
   const e = ConnectError.from(error);
+  const tls = tlsFailure(e.rawMessage);
+  if (tls) return new CliError(`cannot talk to the lead at ${leadUrl} over TLS: ${tls}`, Exit.Lead);
   switch (e.code) {
     case Code.Unavailable:
       return new CliError(
@@ -50,4 +52,19 @@ export function leadError(error: unknown, leadUrl: string): CliError {
     default:
       return new CliError(`the lead failed: ${Code[e.code]}: ${e.rawMessage}`, Exit.Lead);
   }
+}
+
+/** What to do about a TLS handshake that failed (Node's or OpenSSL's words), if it is one. */
+function tlsFailure(message: string): string | undefined {
+  if (/certificate required|alert number 116|handshake failure/i.test(message)) {
+    return `it requires a client certificate (${message.split('\n')[0]?.replace(/^.*:(tlsv13 alert [^:]+):.*$/, '$1')}): set CODEFRAME_TLS_CLIENT_CERT and CODEFRAME_TLS_CLIENT_KEY`;
+  }
+  if (
+    /self[- ]signed certificate|unable to (get|verify) (local )?issuer|unknown ca|certificate has expired|does not match certificate|Hostname\/IP does not match|altnames/i.test(
+      message,
+    )
+  ) {
+    return `its certificate is not trusted (${message.split('\n')[0]}): set CODEFRAME_TLS_CA to the CA that signed it`;
+  }
+  return undefined;
 }

@@ -10,6 +10,8 @@ import type { ServiceSpec } from './services.js';
 export interface LauncherOptions {
   root: string;
   host: string;
+  /** How the gRPC ports are reached: "https" when TLS is configured. */
+  scheme: 'http' | 'https';
   specs: ServiceSpec[];
   /** Extra environment for every service. */
   env: Record<string, string>;
@@ -108,7 +110,9 @@ export class Launcher {
 
   async #healthy(child: ChildService): Promise<void> {
     const port = child.ports.rpc;
-    const health = createRpcClient(Health, { baseUrl: `http://${this.options.host}:${port}` });
+    const health = createRpcClient(Health, {
+      baseUrl: `${this.options.scheme}://${this.options.host}:${port}`,
+    });
     const res = await health.check({});
     if (res.status !== Status.SERVING) {
       throw new LaunchError(`${child.spec.name} reports ${Status[res.status]}`);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, EXIT_CONFIG, loadConfig } from '@codeframe/runtime';
+import { ConfigError, clientTls, EXIT_CONFIG, loadConfig, tlsConfigured } from '@codeframe/runtime';
 import type { ChildService } from './child-service.js';
 import { seedExamplePackages } from './example-packages.js';
 import { exampleRepoRoot, seedExampleRepo } from './example-repo.js';
@@ -18,7 +18,7 @@ import {
   DEFAULT_EXAMPLE,
   runPrd,
 } from './main-job.js';
-import { launcherSettings, serviceSpecs } from './services.js';
+import { type LauncherConfig, launcherSettings, serviceSpecs } from './services.js';
 
 const USAGE = `usage: npm start [-- [--once] [--example <name> | --prd <file>] [--services-only] [--verbose]]
 
@@ -62,9 +62,11 @@ async function main(): Promise<number> {
     out(USAGE);
     return 0;
   }
-  let config: ReturnType<typeof loadConfig<typeof launcherSettings>>;
+  let config: LauncherConfig;
   try {
-    config = loadConfig(launcherSettings);
+    // TLS settings are checked here, once, rather than by each service and client in turn.
+    clientTls();
+    config = { ...loadConfig(launcherSettings), scheme: tlsConfigured() ? 'https' : 'http' };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`codeframe: configuration error: ${err.message}\n`);
@@ -74,6 +76,7 @@ async function main(): Promise<number> {
   const launcher = new Launcher({
     root,
     host: config.host,
+    scheme: config.scheme,
     specs: serviceSpecs(config),
     env: {},
     verbose: args.verbose ?? false,
@@ -119,7 +122,7 @@ async function main(): Promise<number> {
     return signalExitStatus(stopSignal);
   }
 
-  out(summary(launcher, config.host, performance.now() - started));
+  out(summary(launcher, config, performance.now() - started));
   launcher.quiet = true;
   if (config.apiKey === undefined) {
     out(
@@ -128,7 +131,7 @@ async function main(): Promise<number> {
   }
   const portOf = (name: string, listener: string) =>
     launcher.children.find((c) => c.spec.name === name)?.ports[listener];
-  const leadUrl = `http://${config.host}:${portOf('lead', 'rpc')}`;
+  const leadUrl = `${config.scheme}://${config.host}:${portOf('lead', 'rpc')}`;
   const edgeUrl = `http://${config.host}:${portOf('edge', 'http')}`;
   let status = 0;
   if (!args['services-only']) {
@@ -224,7 +227,7 @@ function reportLastLines(child: ChildService): void {
   for (const line of lines) out(`    ${line}`);
 }
 
-function summary(launcher: Launcher, host: string, ms: number): string {
+function summary(launcher: Launcher, { host, scheme }: LauncherConfig, ms: number): string {
   const rows = launcher.children.map((child) => {
     const name = child.spec.name.padEnd(16);
     if (child.spec.name === 'fake-anthropic') {
@@ -235,7 +238,7 @@ function summary(launcher: Launcher, host: string, ms: number): string {
       const http = `http://${host}:${child.ports.http}`;
       return `  ${name}${http.padEnd(26)} websocket ws://${host}:${child.ports.http}/ws, health gRPC :${child.ports.rpc}`;
     }
-    const url = `http://${host}:${child.ports.rpc}`;
+    const url = `${scheme}://${host}:${child.ports.rpc}`;
     return `  ${name}${url.padEnd(26)} gRPC, gRPC-Web, Connect`;
   });
   return [

@@ -48,6 +48,9 @@ export interface LauncherConfig {
   apiKey: string | undefined;
   dataDir: string;
   fakeBrain: string;
+  /** "https" when TLS is configured (CODEFRAME_TLS_*, which every service inherits), so the
+   * lead, the edge and the launcher reach the workers and the lead over TLS. */
+  scheme: 'http' | 'https';
 }
 
 /** The package cache the launcher's workers share (CODEFRAME_SANDBOX_CACHE_DIR). */
@@ -65,6 +68,8 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
     ports: [{ port, setting }],
     env: (started) => ({ HOST: config.host, PORT: String(port), ...extra(started) }),
   });
+  const rpcUrl = (name: string, started: ReadonlyMap<string, Readonly<Record<string, number>>>) =>
+    `${config.scheme}://${config.host}:${started.get(name)?.rpc}`;
   const fake = config.apiKey === undefined;
   function modelEnv(
     started: ReadonlyMap<string, Readonly<Record<string, number>>>,
@@ -99,9 +104,9 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
       CODEFRAME_DATA_DIR: resolve(config.dataDir),
       // The examples that change an existing project start from a repository made here.
       CODEFRAME_REPO_ROOT: exampleRepoRoot(config.dataDir),
-      CODEFRAME_WORKERS_BACKEND: `${config.host}:${started.get('worker-backend')?.rpc}`,
-      CODEFRAME_WORKERS_FRONTEND: `${config.host}:${started.get('worker-frontend')?.rpc}`,
-      CODEFRAME_WORKERS_TEST: `${config.host}:${started.get('worker-test')?.rpc}`,
+      CODEFRAME_WORKERS_BACKEND: `${rpcUrl('worker-backend', started)}`,
+      CODEFRAME_WORKERS_FRONTEND: `${rpcUrl('worker-frontend', started)}`,
+      CODEFRAME_WORKERS_TEST: `${rpcUrl('worker-test', started)}`,
     })),
     {
       name: 'edge',
@@ -115,7 +120,7 @@ export function serviceSpecs(config: LauncherConfig): ServiceSpec[] {
         HOST: config.host,
         PORT: String(config.edgePort),
         GRPC_PORT: String(config.edgeGrpcPort),
-        CODEFRAME_LEAD_URL: `http://${config.host}:${started.get('lead')?.rpc}`,
+        CODEFRAME_LEAD_URL: rpcUrl('lead', started),
       }),
     },
   ];

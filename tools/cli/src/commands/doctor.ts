@@ -4,7 +4,7 @@ import net from 'node:net';
 import { runSystemChecks } from '@codeframe/doctor';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '@codeframe/proto';
 import { createLeadClient, createRpcClient } from '@codeframe/rpc';
-import { DEFAULT_PORTS } from '@codeframe/runtime';
+import { DEFAULT_PORTS, tlsConfigured } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { CliContext } from '../cli-context.js';
 import { Exit } from '../cli-error.js';
@@ -140,8 +140,9 @@ async function answersAsOurs(
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
     if (speaks === 'grpc') {
+      // With TLS configured every gRPC port serves TLS (and the CA verifies it).
       const health = createRpcClient(Health, {
-        baseUrl: url,
+        baseUrl: tlsConfigured() ? url.replace(/^http:/, 'https:') : url,
         unaryTimeoutMs: PROBE_MS,
         maxRetries: 0,
       });
