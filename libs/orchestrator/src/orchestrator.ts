@@ -70,14 +70,11 @@ export class Orchestrator {
   readonly gauges = gaugeSource({
     running: () => this.#running.size,
     waiting: () => [...this.#waiting.values()].reduce((n, w) => n + w, 0),
-    // Read from the store at each scrape: the counts of every lead sharing it.
+    // Read from the store at each scrape (one query): the counts of every lead sharing it.
     tasksByStatus: async () => {
       const counts = new Map<string, number>();
-      for (const project of await this.o.store.listProjects())
-        for (const task of await this.o.store.listTasks(project.id)) {
-          const status = TaskStatus[task.status] ?? 'UNSPECIFIED';
-          counts.set(status, (counts.get(status) ?? 0) + 1);
-        }
+      for (const [status, n] of await this.o.store.countTasksByStatus())
+        counts.set(TaskStatus[status] ?? 'UNSPECIFIED', n);
       return counts;
     },
   });

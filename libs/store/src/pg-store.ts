@@ -176,6 +176,7 @@ class PgStore implements Store {
   savePlan = (...args: Parameters<PgTasks['savePlan']>) =>
     this.#fenced({ project: args[0] }, () => this.tasks.savePlan(...args));
   listTasks = (projectId: string) => this.tasks.list(projectId);
+  countTasksByStatus = () => this.tasks.countByStatus();
   getTask = (id: string) => this.tasks.get(id);
   updateTask = (...args: Parameters<PgTasks['update']>) =>
     this.#fenced({ task: args[0] }, () => this.tasks.update(...args));

@@ -81,6 +81,14 @@ export class PgTasks {
     return this.list(projectId);
   }
 
+  async countByStatus(): Promise<Map<TaskStatus, number>> {
+    const rows = await this.sql.all<{ status: number; n: string }>(
+      'SELECT status, COUNT(*) AS n FROM tasks GROUP BY status',
+      [],
+    );
+    return new Map(rows.map((r) => [r.status as TaskStatus, Number(r.n)]));
+  }
+
   async list(projectId: string): Promise<Task[]> {
     await requireProject(this.sql, projectId);
     const [rows, edges] = await Promise.all([

@@ -139,6 +139,7 @@ class SqliteStore implements Store {
 
   savePlan = async (...args: Parameters<SqliteTasks['savePlan']>) => this.tasks.savePlan(...args);
   listTasks = async (projectId: string) => this.tasks.list(projectId);
+  countTasksByStatus = async () => this.tasks.countByStatus();
   getTask = async (id: string) => this.tasks.get(id);
   updateTask = async (...args: Parameters<SqliteTasks['update']>) => this.tasks.update(...args);
   startAttempt = async (...args: Parameters<SqliteTasks['startAttempt']>) =>

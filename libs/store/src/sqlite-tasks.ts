@@ -77,6 +77,13 @@ export class SqliteTasks {
     });
   }
 
+  countByStatus(): Map<TaskStatus, number> {
+    const rows = this.sql.all<{ status: number; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM tasks GROUP BY status',
+    );
+    return new Map(rows.map((r) => [r.status as TaskStatus, Number(r.n)]));
+  }
+
   list(projectId: string): Task[] {
     requireProject(this.sql, projectId);
     const rows = this.sql.all<TaskRow>(

@@ -194,6 +194,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await store.getProject(projectId))?.taskCount).toBe(4);
       });
 
+      it('counts the tasks of every project by status in one call', async () => {
+        const a = await store.createProject(PROJECT);
+        const b = await store.createProject(PROJECT);
+        const [first] = await store.savePlan(a.id, PLAN);
+        await store.savePlan(b.id, [planned('only')]);
+        await store.updateTask(first!.id, { status: TaskStatus.IN_PROGRESS });
+        const expected = new Map<TaskStatus, number>();
+        for (const project of await store.listProjects())
+          for (const task of await store.listTasks(project.id))
+            expected.set(task.status, (expected.get(task.status) ?? 0) + 1);
+        expect(await store.countTasksByStatus()).toEqual(expected);
+        expect(expected.get(TaskStatus.IN_PROGRESS)).toBeGreaterThanOrEqual(1);
+      });
+
       it('refuses a plan with unknown dependencies, duplicate keys or a cycle', async () => {
         const { id } = await store.createProject(PROJECT);
         const unknown = await refusal(store.savePlan(id, [planned('a', ['zz'])]), 'invalid');

@@ -133,6 +133,8 @@ export interface Store {
   savePlan(projectId: string, tasks: PlannedTask[]): Promise<Task[]>;
   /** In plan order. */
   listTasks(projectId: string): Promise<Task[]>;
+  /** How many tasks of every project have each status: one query, for /metrics. */
+  countTasksByStatus(): Promise<Map<TaskStatus, number>>;
   getTask(id: string): Promise<Task | undefined>;
   updateTask(id: string, patch: TaskPatch): Promise<Task>;
 
