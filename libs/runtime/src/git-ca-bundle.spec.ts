@@ -1,8 +1,8 @@
 // With CODEFRAME_TLS_CA, git trusts the system roots and our CA both (one bundle file).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGit } from './git-command.js';
@@ -42,5 +42,8 @@ describe('git over https with CODEFRAME_TLS_CA', () => {
       cwd: dir,
     });
     expect(again.trim()).toBe(cainfo);
+    // In a directory only this process can write to, never at a name another user could plant.
+    expect(statSync(dirname(cainfo)).mode & 0o777).toBe(0o700);
+    expect(dirname(cainfo)).not.toBe(tmpdir());
   });
 });
