@@ -7,8 +7,12 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createFileRegistry, fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { create, createFileRegistry, fromBinary } from '@bufbuild/protobuf';
+import {
+  type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from '@bufbuild/protobuf/wkt';
 import {
   FIXED_MODULE,
   idle,
@@ -101,7 +105,7 @@ export function describeServiceConformance(options: ConformanceOptions): void {
         const first = answers[index]?.fileDescriptorResponse?.fileDescriptorProto[0];
         expect(first, name).toBeDefined();
         const file = fromBinary(FileDescriptorProtoSchema, first ?? new Uint8Array());
-        const registry = createFileRegistry(file, (dep) => byName.get(dep));
+        const registry = createFileRegistry(withImports(file, byName));
         const svc = registry.getService(name);
         expect(svc?.methods.length, name).toBeGreaterThan(0);
         for (const method of svc?.methods ?? []) {
@@ -325,4 +329,27 @@ export function seedBareRepo(dir: string, files: Record<string, string> = {}): s
   git(['-c', 'user.name=seed', '-c', 'user.email=seed@localhost', 'commit', '-qm', 'init'], seed);
   git(['push', '-q', bare, 'main'], seed);
   return bare;
+}
+
+/**
+ * `file` and everything it imports, as reflection sent them, imports first. Not
+ * createFileRegistry's own resolver: it adds the files breadth-first and fails when a file
+ * imported twice (validate.proto, by worker.proto and by types.proto) comes after a file
+ * that needs it (@bufbuild/protobuf 2.13).
+ */
+function withImports(file: FileDescriptorProto, byName: Map<string, FileDescriptorProto>) {
+  const ordered: FileDescriptorProto[] = [];
+  const seen = new Set<string>();
+  const visit = (f: FileDescriptorProto) => {
+    if (seen.has(f.name)) return;
+    seen.add(f.name);
+    for (const name of f.dependency) {
+      const dep = byName.get(name);
+      if (!dep) throw new Error(`reflection sent no ${name}, which ${f.name} imports`);
+      visit(dep);
+    }
+    ordered.push(f);
+  };
+  visit(file);
+  return create(FileDescriptorSetSchema, { file: ordered });
 }
