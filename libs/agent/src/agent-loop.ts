@@ -46,7 +46,7 @@ import {
 } from './stuck-detector.js';
 import { taskEvents } from './task-events.js';
 import { taskPrompt } from './task-prompt.js';
-import { measureBaseline } from './test-baseline.js';
+import { startBaseline, type TestBaseline } from './test-baseline.js';
 import { testVerdict } from './test-verdict.js';
 import { ToolRunner } from './tool-runner.js';
 import type { Tool } from './toolchain.js';
@@ -131,6 +131,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   let cutTurns = 0;
   let nudges = 0;
   let tests: TestSummary | undefined;
+  /** The base's test run (startBaseline): the worktree is its own until it settles. */
+  let measuring: Promise<TestBaseline | undefined> = Promise.resolve(undefined);
   // An end without completion saves the work so far first (a finished task or a question
   // saved theirs already): its wip commit goes into the result.
   const end = async (
@@ -143,6 +145,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       filesChanged?: string[];
     } = {},
   ) => {
+    // A task that ends early (a failed first call, a spent budget) waits for the base's run.
+    await measuring;
     const saved =
       outcome === TaskOutcome.COMPLETED || outcome === TaskOutcome.BLOCKED
         ? {}
@@ -164,9 +168,22 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
   // A checkout with a lockfile but no dependencies yet gets them before the model starts.
   const install = yield* installDependencies({ ...input, events: ev, channel });
   if (signal.aborted) return yield* stopped(signal, end, ev);
-  // What the base's tests count, so that finishing with fewer of them does not pass.
+  // Where the work starts: main, or the commit of main an earlier attempt's work grew from.
   const from = yield* channel.until(continuedFrom(input));
-  const baseline = yield* measureBaseline({
+  // The project's lint and type checks, and no skipped test, after the tests pass: the gates
+  // the checkout defines now, before anything changes it.
+  const gates = await QualityGates.prepare({
+    ...input,
+    toolchain: input.toolchain ?? [],
+    task,
+    baseSha: from?.sha ?? input.workspace.baseSha,
+    events: ev,
+    channel,
+  });
+  // What the base's tests count, so that finishing with fewer of them does not pass. They
+  // run while the model thinks about its first turn; everything that touches the worktree
+  // (a tool, the finish, saving the work) waits for them first.
+  measuring = (yield* startBaseline({
     workspace: input.workspace,
     from,
     runTests: () => tools.runTests(),
@@ -175,18 +192,8 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     signal,
     events: ev,
     channel,
-  });
-  if (signal.aborted) return yield* stopped(signal, end, ev);
-  // The project's lint and type checks, and no skipped test, after the tests pass.
-  const gates = await QualityGates.prepare({
-    ...input,
-    toolchain: input.toolchain ?? [],
-    task,
-    baseSha: from?.sha ?? input.workspace.baseSha,
-    baseline,
-    events: ev,
-    channel,
-  });
+  })).counts;
+  let baseline: TestBaseline | undefined;
   const prompt = [taskPrompt(request), install?.note].filter(Boolean).join('\n\n');
   const conversation = new Conversation(prompt, context);
   const system = `${role.systemPrompt}\n\n${sharedInstructions(input.environment)}`;
@@ -298,6 +305,10 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
     // A paused turn (a long server-side step) goes on when sent back as it is.
     if (stop === 'paused') continue;
 
+    // The reply's tools, its finish and saving the work touch the worktree: the base's tests
+    // must have ended there first (settled, this waits for nothing).
+    baseline = yield* channel.until(measuring);
+    if (signal.aborted) return yield* stopped(signal, end, ev);
     const results: ContentBlockParam[] = [];
     let finish: { id?: string; summary: string } | undefined;
     let question: string | undefined;
@@ -348,7 +359,7 @@ async function* taskTurns(input: AgentTaskInput, work: WorkSaver): AsyncGenerato
       yield ev.testResult(run.summary, corrections);
       const tested = testVerdict({ run, baseline, task, kind: role.kind });
       let verdict: GateVerdict = tested.ok
-        ? yield* gates.check(run, corrections)
+        ? yield* gates.check(run, corrections, baseline)
         : { ...tested, output: run.output };
       // A frontend's pages are then opened in Chromium (browser-verdict.ts).
       if (verdict.ok) verdict = yield* browserVerdict(input, ev, corrections);

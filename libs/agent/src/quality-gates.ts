@@ -24,7 +24,6 @@ export interface QualityGateOptions {
   task: Pick<Task, 'title' | 'description' | 'acceptanceCriteria'>;
   /** The commit of main the task's work is compared with. */
   baseSha: string;
-  baseline: TestBaseline | undefined;
   limits: { testTimeoutMs: number; maxOutputBytes: number };
   signal: AbortSignal;
   events: TaskEventFactory;
@@ -76,11 +75,16 @@ export class QualityGates {
     return new QualityGates(options, await projectGates(options.workspace.path, options.toolchain));
   }
 
-  /** Runs every gate on the work as it is, `attempt` being the correction round. */
-  async *check(run: TestRun, attempt: number): AsyncGenerator<TaskEvent, GateVerdict> {
+  /** Runs every gate on the work as it is, `attempt` being the correction round; `baseline`
+   * is what the base's tests counted, if they were measured. */
+  async *check(
+    run: TestRun,
+    attempt: number,
+    baseline: TestBaseline | undefined,
+  ): AsyncGenerator<TaskEvent, GateVerdict> {
     const { events, channel } = this.o;
     const runs: GateRun[] = [];
-    const skip = yield* channel.until(this.#skippedTests(run));
+    const skip = yield* channel.until(this.#skippedTests(run, baseline));
     runs.push(skip);
     yield events.gate({ ...skip, attempt });
     if (skip.broken)
@@ -139,8 +143,8 @@ export class QualityGates {
     return [...now, ...missing];
   }
 
-  async #skippedTests(run: TestRun): Promise<GateRun> {
-    const { workspace, baseSha, task, baseline, signal } = this.o;
+  async #skippedTests(run: TestRun, baseline: TestBaseline | undefined): Promise<GateRun> {
+    const { workspace, baseSha, task, signal } = this.o;
     try {
       const check = await checkSkippedTests({
         workspace,

@@ -9,7 +9,9 @@ import { walkFiles } from './worktree-files.js';
 // cannot pass by deleting or skipping tests (see test-verdict.ts). It costs one test run
 // when the base has tests (none when it has none); tasks of one worker starting from the
 // same commit share that run, and none is needed when the lead sent its own run of that
-// commit (the verified main a task starts from).
+// commit (the verified main a task starts from). The run goes on while the model thinks
+// about its first turn: the agent loop waits for it only before the first tool touches
+// the worktree (agent-loop.ts), so a slow test suite no longer delays the first call.
 
 export interface TestBaseline {
   passed: number;
@@ -57,18 +59,26 @@ export async function hasTests(worktree: string): Promise<boolean> {
   return files.some((file) => TEST_FILE.test(file) || TESTS_INSIDE.test(file));
 }
 
+/** A measurement of the base's tests in progress (a generator's return value is awaited, so
+ * the promise travels in an object). */
+export interface BaselineRun {
+  /** The counts, or undefined when there is nothing to count or the run did not end well. */
+  readonly counts: Promise<TestBaseline | undefined>;
+}
+
 /**
- * Runs the tests of the base checkout, before the model starts, when it has tests;
- * undefined when it has none. Announced as activities; a stopped or broken run measures
- * nothing (and is not kept).
+ * Starts measuring the tests of the base checkout, when it has tests, and returns the
+ * measurement in progress: it settles with the counts, or with undefined when the base has
+ * no tests or the run stopped or broke (then nothing is kept). Until it settles, the
+ * worktree belongs to the run (an earlier attempt's base may be checked out in it). Announced
+ * as activities: the first ones yielded here, the outcome pushed into the channel.
  */
-export async function* measureBaseline(
-  input: BaselineInput,
-): AsyncGenerator<TaskEvent, TestBaseline | undefined> {
+export async function* startBaseline(input: BaselineInput): AsyncGenerator<TaskEvent, BaselineRun> {
   const { workspace, events, channel, from } = input;
   const inBase = <T>(fn: () => Promise<T>) =>
     from ? whileCheckedOutAt(workspace, from.sha, from.branch, fn) : fn();
-  if (!(await inBase(() => hasTests(workspace.path)))) return undefined;
+  if (!(await inBase(() => hasTests(workspace.path))))
+    return { counts: Promise.resolve(undefined) };
   const command = await input.testCommand();
   const commit = from?.sha ?? workspace.baseSha;
   const key = `${commit}\0${command}`;
@@ -88,7 +98,9 @@ export async function* measureBaseline(
     const where = from
       ? ` on main at ${from.sha.slice(0, 12)}, where the earlier work started`
       : '';
-    yield events.activity(`measuring the base's tests${where} before the model starts: ${command}`);
+    yield events.activity(
+      `measuring the base's tests${where} while the model starts (its tools wait for them): ${command}`,
+    );
     const { signal } = input;
     run = inBase(() => input.runTests()).then(({ summary }) => {
       // A run cut short by the task's end counted only part of the tests.
@@ -97,15 +109,19 @@ export async function* measureBaseline(
     });
     remember(key, run);
   }
-  try {
-    const base = yield* channel.until(run);
-    yield events.activity(`the base has ${base.passed} passing and ${base.failed} failing tests`);
-    return base;
-  } catch (err) {
-    measured.delete(key);
-    yield events.activity(`could not measure the base's tests: ${String(err)}`, '', true);
-    return undefined;
-  }
+  const counts = run.then(
+    (base) => {
+      channel.push(
+        events.activity(`the base has ${base.passed} passing and ${base.failed} failing tests`),
+      );
+      return base;
+    },
+    (err) => {
+      channel.push(events.activity(`could not measure the base's tests: ${String(err)}`, '', true));
+      return undefined;
+    },
+  );
+  return { counts };
 }
 
 function remember(key: string, run: Promise<TestBaseline>): void {

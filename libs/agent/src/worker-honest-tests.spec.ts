@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Brain, toolUse } from '@codeframe/fake-anthropic';
@@ -83,7 +83,9 @@ describe('the test gate at finish', () => {
       { id: 'deleted', title: 'Make the tests pass' },
       { ...MODULE, 'ok.test.js': PASSING, 'broken.test.js': FAILING },
     );
-    expect(activity).toMatch(/measuring the base's tests before the model starts: node --test/);
+    expect(activity).toMatch(
+      /measuring the base's tests while the model starts \(its tools wait for them\): node --test/,
+    );
     expect(activity).toMatch(/the base has 1 passing and 1 failing tests/);
     expect(result).toMatchObject({
       outcome: 'TASK_OUTCOME_FAILED',
@@ -149,6 +151,39 @@ describe('the test gate at finish', () => {
     expect(
       git(['--git-dir', added.bare.slice('file://'.length), 'show', 'task/normal:more.test.js']),
     ).toBe(PASSING.trim());
+  });
+
+  it("asks the model while the base's tests run, and runs its tools only after them", async () => {
+    // The base's one test ends only once the worktree holds `released`, which the model's
+    // first call writes there: run before the model, it would wait in vain and fail.
+    const waiting = [
+      "import { test } from 'node:test';",
+      "import { existsSync } from 'node:fs';",
+      "test('waits for the model', async () => {",
+      "  for (let i = 0; i < 300 && !existsSync('released'); i++) await new Promise((r) => setTimeout(r, 50));",
+      "  if (!existsSync('released')) throw new Error('the model was not asked while the tests ran');",
+      '});',
+      '',
+    ].join('\n');
+    const worktrees = join(dir, 'b', 'work', 'worktrees');
+    const released: Brain = async (req, context) => {
+      if (req.messages.length === 1)
+        for (const name of await readdir(worktrees))
+          await writeFile(join(worktrees, name, 'released'), '');
+      return doing(toolUse('write_file', { path: 'more.test.js', content: PASSING }))(req, context);
+    };
+    const { result, activity } = await run(
+      backend,
+      released,
+      { id: 'overlap', title: 'Add a feature' },
+      { ...MODULE, 'wait.test.js': waiting },
+    );
+    expect(activity).toMatch(/the base has 1 passing and 0 failing tests/);
+    // The tool ran after the base's count, not during its run.
+    expect(activity.indexOf('the base has')).toBeLessThan(
+      activity.indexOf('write_file more.test.js'),
+    );
+    expect(result).toMatchObject({ outcome: 'TASK_OUTCOME_COMPLETED', correctionAttempts: 0 });
   });
 
   it('does not pass a test task that adds no tests, and passes one whose new test ran', async () => {
