@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runFanOut } from './fan-out/fan-out-bench.js';
 import { runOrchestration } from './orchestration/orchestration-bench.js';
+import { boundWithTests, measureTestRun } from './orchestration/test-run-baseline.js';
 import { runPipeline } from './pipeline/pipeline-bench.js';
 import { runPromptCache } from './prompt-cache/prompt-cache-bench.js';
 import {
@@ -95,8 +96,14 @@ describe('npm run bench at tiny sizes', () => {
     }
     expect(result.timeline.phases.merge.maxMs).toBeGreaterThan(0);
     expect(result.timeline.phases.worktree.maxMs).toBeGreaterThan(0);
-    expect(orchestrationSection(result)).toMatch(/Makespan \/ ideal[\s\S]*on: \d+ test runs/);
-  }, 60_000);
+    const testRun = await measureTestRun(2);
+    expect(testRun).toMatchObject({ command: 'node run-tests.mjs', runs: 2 });
+    expect(testRun.wallMs).toBeGreaterThan(0);
+    expect(boundWithTests(2, 40, testRun)).toBeCloseTo(2 * (40 + testRun.wallMs));
+    expect(orchestrationSection(testRun, result)).toMatch(
+      /Bound with tests: one task's test run[\s\S]*Makespan \/ ideal \| \/ bound with tests[\s\S]*on: \d+ test runs/,
+    );
+  }, 90_000);
 
   it('runs tasks at once on one worker and reads its event-loop delay from inside', async () => {
     const result = await runWorkerConcurrency({

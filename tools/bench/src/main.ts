@@ -8,6 +8,7 @@ import { runFanOut } from './fan-out/fan-out-bench.js';
 import { installChildCleanup, stopAllChildren } from './harness/child-registry.js';
 import { backgroundLoad, machineInfo } from './machine-info.js';
 import { runOrchestration } from './orchestration/orchestration-bench.js';
+import { measureTestRun, TEST_RUN_SAMPLES } from './orchestration/test-run-baseline.js';
 import { runPipeline } from './pipeline/pipeline-bench.js';
 import { runPromptCache } from './prompt-cache/prompt-cache-bench.js';
 import {
@@ -60,11 +61,14 @@ const runners: Record<Suite, () => Promise<string>> = {
     return pipelineSection(r);
   },
   orchestration: async () => {
-    // The same plan with merges straight into main, then through the verifying merge queue.
+    // One task's test run alone first (the bound with tests), then the same plan with merges
+    // straight into main, then through the verifying merge queue.
+    progress("orchestration: the bench project's test run alone, in a sandbox like the workers'");
+    const testRun = await measureTestRun(TEST_RUN_SAMPLES);
     const off = await runOrchestration(options.orchestration, progress, false);
     const on = await runOrchestration(options.orchestration, progress, true);
-    results.orchestration = { off, on };
-    return orchestrationSection(off, on);
+    results.orchestration = { testRun, off, on };
+    return orchestrationSection(testRun, off, on);
   },
   worker: async () => {
     const r = await runWorkerConcurrency(options.worker, progress);

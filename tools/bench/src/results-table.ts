@@ -3,6 +3,7 @@ import { round } from './harness/process-stats.js';
 import type { MachineInfo } from './machine-info.js';
 import type { OrchestrationResult } from './orchestration/orchestration-bench.js';
 import { PHASES, type Phase } from './orchestration/task-timeline.js';
+import { boundWithTests, type TestRunBaseline } from './orchestration/test-run-baseline.js';
 import type { PipelineResult, PipelineRun } from './pipeline/pipeline-bench.js';
 import type { CacheFigures, PromptCacheResult } from './prompt-cache/prompt-cache-bench.js';
 import type { SandboxResult } from './sandbox/sandbox-bench.js';
@@ -161,10 +162,17 @@ const PHASE_NAMES: Record<Phase, string> = {
 };
 
 /** The orchestration runs with verification off and on: both rows, the phases of the last. */
-export function orchestrationSection(...runs: OrchestrationResult[]): string {
+export function orchestrationSection(
+  testRun: TestRunBaseline,
+  ...runs: OrchestrationResult[]
+): string {
   const result = runs.at(-1)!;
   const p = result.params;
   const modelMs = (p.toolCalls + 1) * p.modelLatencyMs;
+  const withTests = Math.max(
+    result.ideal.idealMs,
+    boundWithTests(result.ideal.criticalPathTasks, modelMs, testRun),
+  );
   const summary = table(
     [
       'Tasks',
@@ -175,6 +183,7 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
       'Makespan',
       'Ideal bound',
       'Makespan / ideal',
+      '/ bound with tests',
       'Completed',
       'CPU',
     ],
@@ -187,6 +196,7 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
       seconds(r.makespanMs),
       seconds(r.ideal.idealMs),
       ratio(r.ratio),
+      ratio(round(r.makespanMs / withTests, 2)),
       `${r.tasksCompleted} (${r.projectStatus})`,
       `lead ${pct(r.cpu.lead ?? 0)}, workers ${pct(r.cpu.workers ?? 0)}, other ${pct(r.cpu.other ?? 0)}`,
     ]),
@@ -207,6 +217,8 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
     `### Orchestration: ${int(p.tasks)} tasks in ${p.layers} layers, model time ${ms(modelMs)} per task`,
     '',
     `Ideal bound = max(critical path × model time per task = ${seconds(result.ideal.criticalPathMs)}, work / all slots = ${seconds(result.ideal.capacityMs)}, work of the busiest kind / its slots = ${seconds(result.ideal.capacityByKindMs)}).${onOff}`,
+    '',
+    `Bound with tests: one task's test run (\`${testRun.command}\`) alone in a sandbox like the workers' takes ${ms(testRun.wallMs)} (median of ${testRun.runs}); each task on the critical path runs its tests between its model's last call and its merge, so no schedule beats max(the ideal bound, critical path × (model time + that run)) = ${seconds(withTests)}.`,
     '',
     summary,
     '',
