@@ -90,7 +90,8 @@ function verdict(
   if (interrupted) {
     return {
       exitCode: Exit.WorkFailed,
-      failure: 'stopped watching; the project goes on (follow it again with `codeframe watch`)',
+      // Only the watch stopped: the lead keeps the project (and goes on with it while it runs).
+      failure: `stopped watching; the lead keeps the project (follow it with \`codeframe watch ${projectId}\` while the lead runs)`,
     };
   }
   if (budgetStopped(view)) {
