@@ -26,12 +26,17 @@ export interface RepoOptions {
   fence?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
+/** The shas of branches by name; `trees`: the tree of each one's commit, read with it. */
+export class BranchHeads extends Map<string, string> {
+  readonly trees = new Map<string, string>();
+}
+
 export interface MergeRepo {
   /** The git dir where commits are read and written. */
   gitDir: string;
   /** The shas of the named branches now (a remote's are fetched first); a missing one is
    * absent. Called before setBranch, which moves what it read. */
-  heads(names: string[]): Promise<Map<string, string>>;
+  heads(names: string[]): Promise<BranchHeads>;
   /**
    * Points branch `name` at commit `sha` (in gitDir): only if it is at `from` when given (a
    * compare-and-swap: false when it was not), else whatever it was. A refusal is
@@ -80,7 +85,7 @@ function inPlace(gitDir: string, { repoUrl, signal }: RepoOptions): MergeRepo {
     let listing: string;
     try {
       const refs = names.map((name) => `refs/heads/${name}`);
-      listing = await git(['for-each-ref', '--format=%(objectname) %(refname)', ...refs]);
+      listing = await git(['for-each-ref', HEAD_FORMAT, ...refs]);
     } catch (err) {
       throw failure('repo_unreachable', `could not read the branches of ${repoUrl}`, err);
     }
@@ -124,10 +129,9 @@ function throughClone(clone: string, options: RepoOptions): MergeRepo {
           },
         );
         const refs = present.map((name) => `refs/remotes/origin/${name}`);
-        const listing = await runGit(
-          ['--git-dir', gitDir, 'for-each-ref', '--format=%(objectname) %(refname)', ...refs],
-          { signal },
-        );
+        const listing = await runGit(['--git-dir', gitDir, 'for-each-ref', HEAD_FORMAT, ...refs], {
+          signal,
+        });
         return headsOf(listing, present, / refs\/remotes\/origin\/(.+)$/);
       } catch (err) {
         throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
@@ -159,12 +163,20 @@ function throughClone(clone: string, options: RepoOptions): MergeRepo {
   };
 }
 
-function headsOf(listing: string, names: string[], refname: RegExp): Map<string, string> {
-  const heads = new Map<string, string>();
+/** Each ref's sha, its commit's tree (empty for a ref at anything but a commit) and name. */
+const HEAD_FORMAT = '--format=%(objectname) %(tree) %(refname)';
+const OID = /^[0-9a-f]{40,64}$/;
+
+/** The heads in `listing` (lines of sha, optionally tree, and ref name; ls-remote's have no
+ * tree) of the branches named. */
+function headsOf(listing: string, names: string[], refname: RegExp): BranchHeads {
+  const heads = new BranchHeads();
   for (const line of listing.split('\n')) {
-    const sha = line.slice(0, line.indexOf(' '));
+    const [sha = '', tree = ''] = line.split(' ');
     const name = refname.exec(line.trim())?.[1];
-    if (name && names.includes(name) && /^[0-9a-f]{40,64}$/.test(sha)) heads.set(name, sha);
+    if (!name || !names.includes(name) || !OID.test(sha)) continue;
+    heads.set(name, sha);
+    if (OID.test(tree)) heads.trees.set(name, tree);
   }
   return heads;
 }
@@ -175,7 +187,7 @@ export async function remoteHeads(
   names: string[],
   signal?: AbortSignal,
   credentials?: GitCredentials,
-): Promise<Map<string, string>> {
+): Promise<BranchHeads> {
   let listing: string;
   try {
     const refs = names.map((name) => `refs/heads/${name}`);

@@ -152,6 +152,7 @@ export async function mergeTaskBranches(
       if (!heads.has(into)) throw unknownBranch(into, repoUrl);
       const start = heads.get(into)!;
       let target = start;
+      let targetTree = heads.trees.get(into);
       const outcomes: (MergeOutcome | ProjectRepoError)[] = [];
       for (const [i, { branch, message }] of items.entries()) {
         const where = `"${branch}" into ${into} of ${withoutCredentials(repoUrl)}`;
@@ -162,7 +163,14 @@ export async function mergeTaskBranches(
         }
         let merge: TreeMerge;
         try {
-          merge = await mergeTrees({ gitDir: repo.gitDir, base: target, tip, message, signal });
+          merge = await mergeTrees({
+            gitDir: repo.gitDir,
+            base: target,
+            baseTree: targetTree,
+            tip,
+            message,
+            signal,
+          });
         } catch (err) {
           const wrapped = failure('git_failed', `could not merge ${where}`, err);
           if (!(wrapped instanceof ProjectRepoError)) throw wrapped;
@@ -174,8 +182,9 @@ export async function mergeTaskBranches(
           outcomes.push({ ...merge, message: `merging ${where} conflicts in ${list}` });
           continue;
         }
-        outcomes.push({ ...merge, base: target });
+        outcomes.push({ merged: true, sha: merge.sha, base: target });
         target = merge.sha;
+        targetTree = merge.tree;
       }
       if (target === start) return outcomes;
       const sentence = `could not move ${into} of ${withoutCredentials(repoUrl)} to the merge`;
