@@ -160,7 +160,8 @@ const PHASE_NAMES: Record<Phase, string> = {
   total: 'total (ready → completed)',
 };
 
-/** The orchestration runs with verification off and on: both rows, the phases of the last. */
+/** The orchestration runs with verification off and on: both rows (each with its merge's
+ * p50 and p90), the phases of the last. */
 export function orchestrationSection(...runs: OrchestrationResult[]): string {
   const result = runs.at(-1)!;
   const p = result.params;
@@ -176,6 +177,7 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
       'Ideal bound',
       'Makespan / ideal',
       'Completed',
+      'Merge p50 / p90 (done → main)',
       'CPU',
     ],
     runs.map((r) => [
@@ -188,6 +190,7 @@ export function orchestrationSection(...runs: OrchestrationResult[]): string {
       seconds(r.ideal.idealMs),
       ratio(r.ratio),
       `${r.tasksCompleted} (${r.projectStatus})`,
+      `${ms(r.timeline.phases.merge.p50Ms)} / ${ms(r.timeline.phases.merge.p90Ms)}`,
       `lead ${pct(r.cpu.lead ?? 0)}, workers ${pct(r.cpu.workers ?? 0)}, other ${pct(r.cpu.other ?? 0)}`,
     ]),
   );
