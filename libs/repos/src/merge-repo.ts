@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GitCredentials, runGit, withoutCredentials } from '@codeframe/runtime';
+import { looseHeads, rememberedTree, rememberTree } from './loose-refs.js';
 import { failure } from './project-repo-error.js';
 
 // Where the lead reads and moves a project's branches. A repository the lead created itself
@@ -82,6 +83,16 @@ function ownRepo(dataDir: string, repoUrl: string): string | undefined {
 function inPlace(gitDir: string, { repoUrl, signal }: RepoOptions): MergeRepo {
   const git = (args: string[]) => runGit(['--git-dir', gitDir, ...args], { signal });
   const heads = async (names: string[]) => {
+    // The usual case (refs that update-ref and receive-pack wrote) needs no git process.
+    const loose = await looseHeads(gitDir, names);
+    if (loose) {
+      const found = new BranchHeads(loose);
+      for (const [name, sha] of loose) {
+        const tree = rememberedTree(sha);
+        if (tree) found.trees.set(name, tree);
+      }
+      return found;
+    }
     let listing: string;
     try {
       const refs = names.map((name) => `refs/heads/${name}`);
@@ -176,7 +187,9 @@ function headsOf(listing: string, names: string[], refname: RegExp): BranchHeads
     const name = refname.exec(line.trim())?.[1];
     if (!name || !names.includes(name) || !OID.test(sha)) continue;
     heads.set(name, sha);
-    if (OID.test(tree)) heads.trees.set(name, tree);
+    if (!OID.test(tree)) continue;
+    heads.trees.set(name, tree);
+    rememberTree(sha, tree);
   }
   return heads;
 }

@@ -249,14 +249,14 @@ describe('the git processes of a merge', () => {
   const merge = (branch: string) =>
     mergeTaskBranch({ dataDir, repoUrl: own, branch, message: `Merge ${branch}` });
 
-  it('are four for a branch with work of its own: no merge-base, its merge changes main', async () => {
+  it('are three for a branch with work of its own: heads from their ref files, no merge-base', async () => {
     await pushTask('task/own', { 'own.txt': 'own\n' }, 'main', own);
     const base = await mainSha(own);
     let outcome: MergeOutcome | undefined;
     const ran = await gitCommands(async () => {
       outcome = await merge('task/own');
     });
-    expect(ran).toEqual(['for-each-ref', 'merge-tree', 'commit-tree', 'update-ref']);
+    expect(ran).toEqual(['merge-tree', 'commit-tree', 'update-ref']);
     expect(outcome).toMatchObject({ merged: true, base });
     expect(await mainSha(own)).toBe(mergedSha(outcome!));
   });
@@ -267,7 +267,7 @@ describe('the git processes of a merge', () => {
     const ran = await gitCommands(async () => {
       outcome = await merge('task/own');
     });
-    expect(ran).toEqual(['for-each-ref', 'merge-tree', 'merge-base']);
+    expect(ran).toEqual(['merge-tree', 'merge-base']);
     expect(outcome).toEqual({ merged: true, sha: before, base: before });
     expect(await mainSha(own)).toBe(before);
   });
@@ -280,7 +280,7 @@ describe('the git processes of a merge', () => {
     const ran = await gitCommands(async () => {
       outcome = await merge('task/same');
     });
-    expect(ran).toEqual(['for-each-ref', 'merge-tree', 'merge-base', 'commit-tree', 'update-ref']);
+    expect(ran).toEqual(['merge-tree', 'merge-base', 'commit-tree', 'update-ref']);
     const merged = mergedSha(outcome!);
     expect(await git(['--git-dir', ownBare, 'rev-parse', `${merged}^1`, `${merged}^2`])).toBe(
       `${before}\n${sha}`,
@@ -303,19 +303,55 @@ describe('the git processes of a merge', () => {
         ],
       });
     });
-    expect(ran).toEqual([
-      'for-each-ref',
-      'merge-tree',
-      'commit-tree',
-      'merge-tree',
-      'commit-tree',
-      'update-ref',
-    ]);
+    expect(ran).toEqual(['merge-tree', 'commit-tree', 'merge-tree', 'commit-tree', 'update-ref']);
     const [x, y] = outcomes as MergeOutcome[];
     expect(x).toMatchObject({ merged: true, base });
     expect(y).toMatchObject({ merged: true, base: mergedSha(x!) });
     expect(await mainSha(own)).toBe(mergedSha(y!));
     expect(await git(['--git-dir', ownBare, 'show', 'main:x.txt'])).toBe('x');
+  });
+});
+
+describe('heads git keeps elsewhere than in ref files of their own', () => {
+  it('are read by git: packed refs, a symbolic ref, a missing branch', async () => {
+    const own = await createProjectRepo(dataDir, 'p-packed', 'Packed');
+    const ownBare = join(dataDir, 'repos', 'p-packed.git');
+    const tip = await pushTask('task/packed', { 'packed.txt': 'packed\n' }, 'main', own);
+    await git(['--git-dir', ownBare, 'pack-refs', '--all']);
+    const base = await mainSha(own);
+    let outcome: MergeOutcome | undefined;
+    const ran = await gitCommands(async () => {
+      outcome = await mergeTaskBranch({
+        dataDir,
+        repoUrl: own,
+        branch: 'task/packed',
+        message: 'm',
+      });
+    });
+    expect(ran[0]).toBe('for-each-ref');
+    const merged = mergedSha(outcome!);
+    expect(await git(['--git-dir', ownBare, 'rev-parse', `${merged}^1`, `${merged}^2`])).toBe(
+      `${base}\n${tip}`,
+    );
+    // A symbolic ref is git's to resolve, not a file of a sha: here, one to task/packed.
+    await git([
+      '--git-dir',
+      ownBare,
+      'symbolic-ref',
+      'refs/heads/task/alias',
+      'refs/heads/task/packed',
+    ]);
+    const again = await mergeTaskBranch({
+      dataDir,
+      repoUrl: own,
+      branch: 'task/alias',
+      message: 'm',
+    });
+    expect(again).toEqual({ merged: true, sha: merged, base: merged });
+    const missing = await refusal(
+      mergeTaskBranch({ dataDir, repoUrl: own, branch: 'task/none', message: 'm' }),
+    );
+    expect(missing.code).toBe('unknown_branch');
   });
 });
 

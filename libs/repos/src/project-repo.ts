@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type GitCredentials, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
+import { rememberTree } from './loose-refs.js';
 import {
   isRepo,
   type MergeRepo,
@@ -77,6 +78,7 @@ export async function createProjectRepo(
       const commit = (
         await runGit([...gitDir, 'commit-tree', tree, '-m', `chore: start ${name}`])
       ).trim();
+      rememberTree(commit, tree);
       await runGit([...gitDir, 'update-ref', `refs/heads/${MAIN}`, commit]);
       await runGit([...gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${MAIN}`]);
       try {

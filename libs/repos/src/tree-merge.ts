@@ -1,4 +1,5 @@
 import { GitFailure, runGit } from '@codeframe/runtime';
+import { rememberTree } from './loose-refs.js';
 
 // A merge with git plumbing, in a repository's object store and nowhere else: no working
 // tree, no index, no checkout. merge-tree computes the merged tree (or the conflicts),
@@ -54,8 +55,9 @@ export async function mergeTrees(options: TreeMergeOptions): Promise<TreeMerge> 
     if (await answersYes(git(['merge-base', '--is-ancestor', tip, base])))
       return { merged: true, sha: base, tree };
   }
-  const sha = await git(['commit-tree', tree, '-p', base, '-p', tip, '-m', message]);
-  return { merged: true, sha: sha.trim(), tree };
+  const sha = (await git(['commit-tree', tree, '-p', base, '-p', tip, '-m', message])).trim();
+  rememberTree(sha, tree);
+  return { merged: true, sha, tree };
 }
 
 /** A yes-or-no git command: status 0 is yes, 1 is no, anything else fails. */
