@@ -122,7 +122,8 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
  * written with git plumbing (tree-merge.ts): the heads are read once, and the target moves
  * once, to the last merge, by compare-and-swap: in place in a repository of the lead's own,
  * by a push with a lease through the lead's clone otherwise (merge-repo.ts). So merges that
- * wait together cost one read and one move, not one each. A branch that conflicts with what
+ * wait together cost one read and one move, not one each (in the lead's own repository the
+ * read is of its ref files, loose-refs.ts: a merge there is 3 git processes). A branch that conflicts with what
  * is merged before it is told its files and left out; a branch already contained counts as
  * merged, at the target's sha; a branch that is missing or whose merge git refused gets its
  * error, and the others go on. Merges into one repo are serialised in-process; a target
