@@ -7,6 +7,7 @@ import {
   fromProtoUsage,
   type Project,
   type Task,
+  type TaskEvent,
   TaskOutcome,
   type TaskResult,
   TaskStatus,
@@ -109,12 +110,33 @@ export class TaskDispatch {
     );
   }
 
+  /** The attempt; it settles once the worker's stream ended too (the replica's slot is
+   * held until then), which may be after the task settled. */
   async #run(
     project: Project,
     task: Task,
     replica: Replica,
     run: RunningTask,
     started: (attempt: number) => void,
+  ): Promise<void> {
+    let streamEnd: Promise<void> | undefined;
+    try {
+      await this.#attempt(project, task, replica, run, started, (end) => {
+        streamEnd = end;
+      });
+    } finally {
+      await streamEnd;
+    }
+  }
+
+  async #attempt(
+    project: Project,
+    task: Task,
+    replica: Replica,
+    run: RunningTask,
+    started: (attempt: number) => void,
+    /** Told of the rest of the stream, read on after its result. */
+    readingOn: (end: Promise<void>) => void,
   ): Promise<void> {
     const log = this.o.logger.child({
       projectId: project.id,
@@ -159,14 +181,18 @@ export class TaskDispatch {
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
     const window = new CommitWindow(STREAM_WINDOW, () => this.state.paced(project.id));
+    const stream = replica.client
+      .executeTask(request, { signal: run.controller.signal })
+      [Symbol.asyncIterator]();
     try {
-      for await (const event of replica.client.executeTask(request, {
-        signal: run.controller.signal,
-      })) {
-        const payload = event.payload;
+      for (let next = await stream.next(); !next.done; next = await stream.next()) {
+        const payload = next.value.payload;
         if (payload.case === 'result') {
+          // The stream's last message (worker.proto): the task settles (and merges) now,
+          // while the worker cleans up its worktree before it ends the stream.
           result = payload.value;
-          continue;
+          readingOn(readToEnd(stream, log));
+          break;
         }
         if (!payload.case) continue;
         // Most events only go to the log: the next is read while they commit.
@@ -200,8 +226,10 @@ export class TaskDispatch {
       }
       await window.settle();
     } catch (err) {
-      // The lead could not store what the worker sent: not the worker's fault. Leaving the
-      // loop ends the worker's stream; the task runs again once the store writes.
+      // Ends the worker's stream when the lead gave up on it (a stream that broke has ended).
+      await stream.return?.().catch(() => undefined);
+      // The lead could not store what the worker sent: not the worker's fault. The task
+      // runs again once the store writes.
       if (isStorageFault(err)) throw err;
       // What the stream sent before it broke is in the log before the task settles.
       await window.settle();
@@ -347,6 +375,23 @@ export class TaskDispatch {
       default:
         await this.state.fail(task, result.error || TaskOutcome[result.outcome], result.error);
     }
+  }
+}
+
+/**
+ * The rest of a worker's stream after its result, read until the worker ends it (the worker
+ * holds the task's slot until then). Nothing may come after the result: whatever does is
+ * left out, and a stream that breaks now leaves the result as it was.
+ */
+async function readToEnd(stream: AsyncIterator<TaskEvent>, log: Logger): Promise<void> {
+  try {
+    let warned = false;
+    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+      if (!warned) log.warn({ event: next.value.payload.case }, 'ignored events after the result');
+      warned = true;
+    }
+  } catch {
+    // Broken after the result: the task is settled by the result.
   }
 }
 

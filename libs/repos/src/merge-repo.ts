@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GitCredentials, runGit, withoutCredentials } from '@codeframe/runtime';
+import { looseHeads, rememberedTree, rememberTree } from './loose-refs.js';
 import { failure } from './project-repo-error.js';
 
 // Where the lead reads and moves a project's branches. A repository the lead created itself
@@ -26,12 +27,17 @@ export interface RepoOptions {
   fence?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
+/** The shas of branches by name; `trees`: the tree of each one's commit, read with it. */
+export class BranchHeads extends Map<string, string> {
+  readonly trees = new Map<string, string>();
+}
+
 export interface MergeRepo {
   /** The git dir where commits are read and written. */
   gitDir: string;
   /** The shas of the named branches now (a remote's are fetched first); a missing one is
    * absent. Called before setBranch, which moves what it read. */
-  heads(names: string[]): Promise<Map<string, string>>;
+  heads(names: string[]): Promise<BranchHeads>;
   /**
    * Points branch `name` at commit `sha` (in gitDir): only if it is at `from` when given (a
    * compare-and-swap: false when it was not), else whatever it was. A refusal is
@@ -77,10 +83,20 @@ function ownRepo(dataDir: string, repoUrl: string): string | undefined {
 function inPlace(gitDir: string, { repoUrl, signal }: RepoOptions): MergeRepo {
   const git = (args: string[]) => runGit(['--git-dir', gitDir, ...args], { signal });
   const heads = async (names: string[]) => {
+    // The usual case (refs that update-ref and receive-pack wrote) needs no git process.
+    const loose = await looseHeads(gitDir, names);
+    if (loose) {
+      const found = new BranchHeads(loose);
+      for (const [name, sha] of loose) {
+        const tree = rememberedTree(sha);
+        if (tree) found.trees.set(name, tree);
+      }
+      return found;
+    }
     let listing: string;
     try {
       const refs = names.map((name) => `refs/heads/${name}`);
-      listing = await git(['for-each-ref', '--format=%(objectname) %(refname)', ...refs]);
+      listing = await git(['for-each-ref', HEAD_FORMAT, ...refs]);
     } catch (err) {
       throw failure('repo_unreachable', `could not read the branches of ${repoUrl}`, err);
     }
@@ -124,10 +140,9 @@ function throughClone(clone: string, options: RepoOptions): MergeRepo {
           },
         );
         const refs = present.map((name) => `refs/remotes/origin/${name}`);
-        const listing = await runGit(
-          ['--git-dir', gitDir, 'for-each-ref', '--format=%(objectname) %(refname)', ...refs],
-          { signal },
-        );
+        const listing = await runGit(['--git-dir', gitDir, 'for-each-ref', HEAD_FORMAT, ...refs], {
+          signal,
+        });
         return headsOf(listing, present, / refs\/remotes\/origin\/(.+)$/);
       } catch (err) {
         throw failure('repo_unreachable', `could not fetch ${withoutCredentials(repoUrl)}`, err);
@@ -159,12 +174,22 @@ function throughClone(clone: string, options: RepoOptions): MergeRepo {
   };
 }
 
-function headsOf(listing: string, names: string[], refname: RegExp): Map<string, string> {
-  const heads = new Map<string, string>();
+/** Each ref's sha, its commit's tree (empty for a ref at anything but a commit) and name. */
+const HEAD_FORMAT = '--format=%(objectname) %(tree) %(refname)';
+const OID = /^[0-9a-f]{40,64}$/;
+
+/** The heads in `listing` (lines of sha, optionally tree, and ref name; ls-remote's have no
+ * tree) of the branches named. */
+function headsOf(listing: string, names: string[], refname: RegExp): BranchHeads {
+  const heads = new BranchHeads();
   for (const line of listing.split('\n')) {
-    const sha = line.slice(0, line.indexOf(' '));
+    const [sha = '', tree = ''] = line.split(' ');
     const name = refname.exec(line.trim())?.[1];
-    if (name && names.includes(name) && /^[0-9a-f]{40,64}$/.test(sha)) heads.set(name, sha);
+    if (!name || !names.includes(name) || !OID.test(sha)) continue;
+    heads.set(name, sha);
+    if (!OID.test(tree)) continue;
+    heads.trees.set(name, tree);
+    rememberTree(sha, tree);
   }
   return heads;
 }
@@ -175,7 +200,7 @@ export async function remoteHeads(
   names: string[],
   signal?: AbortSignal,
   credentials?: GitCredentials,
-): Promise<Map<string, string>> {
+): Promise<BranchHeads> {
   let listing: string;
   try {
     const refs = names.map((name) => `refs/heads/${name}`);

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SPAWN_CHANNEL } from '@codeframe/runtime';
 import { testGit as git, pushTask as pushBranch } from '@codeframe/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +14,7 @@ import {
   type MergeOutcome,
   mainSha,
   mergeTaskBranch,
+  mergeTaskBranches,
   moveBranch,
   plainBranchName,
 } from './project-repo.js';
@@ -214,6 +217,141 @@ describe('mergeTaskBranch', () => {
       signal: controller.signal,
     });
     await expect(merge).rejects.toThrow('stopped');
+  });
+});
+
+/** The git commands (`merge-tree`, ...) the lead ran during `work`, in order. */
+async function gitCommands(work: () => Promise<unknown>): Promise<string[]> {
+  const commands: string[] = [];
+  const seen = (message: unknown) => {
+    const { file, args } = message as { file: string; args: string[] };
+    if (file !== 'git') return;
+    let i = 0;
+    while (args[i] === '-c' || args[i] === '--git-dir') i += 2;
+    commands.push(args[i]!);
+  };
+  diagnostics.subscribe(SPAWN_CHANNEL, seen);
+  try {
+    await work();
+  } finally {
+    diagnostics.unsubscribe(SPAWN_CHANNEL, seen);
+  }
+  return commands;
+}
+
+describe('the git processes of a merge', () => {
+  let own: string;
+  let ownBare: string;
+  beforeAll(async () => {
+    own = await createProjectRepo(dataDir, 'p-processes', 'Processes');
+    ownBare = join(dataDir, 'repos', 'p-processes.git');
+  });
+  const merge = (branch: string) =>
+    mergeTaskBranch({ dataDir, repoUrl: own, branch, message: `Merge ${branch}` });
+
+  it('are three for a branch with work of its own: heads from their ref files, no merge-base', async () => {
+    await pushTask('task/own', { 'own.txt': 'own\n' }, 'main', own);
+    const base = await mainSha(own);
+    let outcome: MergeOutcome | undefined;
+    const ran = await gitCommands(async () => {
+      outcome = await merge('task/own');
+    });
+    expect(ran).toEqual(['merge-tree', 'commit-tree', 'update-ref']);
+    expect(outcome).toMatchObject({ merged: true, base });
+    expect(await mainSha(own)).toBe(mergedSha(outcome!));
+  });
+
+  it('ask merge-base when the merge leaves main as it is: a branch in main is merged at main', async () => {
+    const before = await mainSha(own);
+    let outcome: MergeOutcome | undefined;
+    const ran = await gitCommands(async () => {
+      outcome = await merge('task/own');
+    });
+    expect(ran).toEqual(['merge-tree', 'merge-base']);
+    expect(outcome).toEqual({ merged: true, sha: before, base: before });
+    expect(await mainSha(own)).toBe(before);
+  });
+
+  it('still give a merge commit to a branch whose changes main has by commits of its own', async () => {
+    // The same file as task/own wrote, by another commit: main's tree does not change.
+    const sha = await pushTask('task/same', { 'own.txt': 'own\n' }, 'main~1', own);
+    const before = await mainSha(own);
+    let outcome: MergeOutcome | undefined;
+    const ran = await gitCommands(async () => {
+      outcome = await merge('task/same');
+    });
+    expect(ran).toEqual(['merge-tree', 'merge-base', 'commit-tree', 'update-ref']);
+    const merged = mergedSha(outcome!);
+    expect(await git(['--git-dir', ownBare, 'rev-parse', `${merged}^1`, `${merged}^2`])).toBe(
+      `${before}\n${sha}`,
+    );
+    expect(await mainSha(own)).toBe(merged);
+  });
+
+  it('read the heads once and move main once for merges that wait together', async () => {
+    await pushTask('task/x', { 'x.txt': 'x\n' }, 'main', own);
+    await pushTask('task/y', { 'y.txt': 'y\n' }, 'main', own);
+    const base = await mainSha(own);
+    let outcomes: Awaited<ReturnType<typeof mergeTaskBranches>> = [];
+    const ran = await gitCommands(async () => {
+      outcomes = await mergeTaskBranches({
+        dataDir,
+        repoUrl: own,
+        items: [
+          { branch: 'task/x', message: 'Merge x' },
+          { branch: 'task/y', message: 'Merge y' },
+        ],
+      });
+    });
+    expect(ran).toEqual(['merge-tree', 'commit-tree', 'merge-tree', 'commit-tree', 'update-ref']);
+    const [x, y] = outcomes as MergeOutcome[];
+    expect(x).toMatchObject({ merged: true, base });
+    expect(y).toMatchObject({ merged: true, base: mergedSha(x!) });
+    expect(await mainSha(own)).toBe(mergedSha(y!));
+    expect(await git(['--git-dir', ownBare, 'show', 'main:x.txt'])).toBe('x');
+  });
+});
+
+describe('heads git keeps elsewhere than in ref files of their own', () => {
+  it('are read by git: packed refs, a symbolic ref, a missing branch', async () => {
+    const own = await createProjectRepo(dataDir, 'p-packed', 'Packed');
+    const ownBare = join(dataDir, 'repos', 'p-packed.git');
+    const tip = await pushTask('task/packed', { 'packed.txt': 'packed\n' }, 'main', own);
+    await git(['--git-dir', ownBare, 'pack-refs', '--all']);
+    const base = await mainSha(own);
+    let outcome: MergeOutcome | undefined;
+    const ran = await gitCommands(async () => {
+      outcome = await mergeTaskBranch({
+        dataDir,
+        repoUrl: own,
+        branch: 'task/packed',
+        message: 'm',
+      });
+    });
+    expect(ran[0]).toBe('for-each-ref');
+    const merged = mergedSha(outcome!);
+    expect(await git(['--git-dir', ownBare, 'rev-parse', `${merged}^1`, `${merged}^2`])).toBe(
+      `${base}\n${tip}`,
+    );
+    // A symbolic ref is git's to resolve, not a file of a sha: here, one to task/packed.
+    await git([
+      '--git-dir',
+      ownBare,
+      'symbolic-ref',
+      'refs/heads/task/alias',
+      'refs/heads/task/packed',
+    ]);
+    const again = await mergeTaskBranch({
+      dataDir,
+      repoUrl: own,
+      branch: 'task/alias',
+      message: 'm',
+    });
+    expect(again).toEqual({ merged: true, sha: merged, base: merged });
+    const missing = await refusal(
+      mergeTaskBranch({ dataDir, repoUrl: own, branch: 'task/none', message: 'm' }),
+    );
+    expect(missing.code).toBe('unknown_branch');
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type GitCredentials, runGit, serialised, withoutCredentials } from '@codeframe/runtime';
+import { rememberTree } from './loose-refs.js';
 import {
   isRepo,
   type MergeRepo,
@@ -77,6 +78,7 @@ export async function createProjectRepo(
       const commit = (
         await runGit([...gitDir, 'commit-tree', tree, '-m', `chore: start ${name}`])
       ).trim();
+      rememberTree(commit, tree);
       await runGit([...gitDir, 'update-ref', `refs/heads/${MAIN}`, commit]);
       await runGit([...gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${MAIN}`]);
       try {
@@ -120,7 +122,8 @@ export async function mergeTaskBranch(options: MergeOptions): Promise<MergeOutco
  * written with git plumbing (tree-merge.ts): the heads are read once, and the target moves
  * once, to the last merge, by compare-and-swap: in place in a repository of the lead's own,
  * by a push with a lease through the lead's clone otherwise (merge-repo.ts). So merges that
- * wait together cost one read and one move, not one each. A branch that conflicts with what
+ * wait together cost one read and one move, not one each (in the lead's own repository the
+ * read is of its ref files, loose-refs.ts: a merge there is 3 git processes). A branch that conflicts with what
  * is merged before it is told its files and left out; a branch already contained counts as
  * merged, at the target's sha; a branch that is missing or whose merge git refused gets its
  * error, and the others go on. Merges into one repo are serialised in-process; a target
@@ -152,6 +155,7 @@ export async function mergeTaskBranches(
       if (!heads.has(into)) throw unknownBranch(into, repoUrl);
       const start = heads.get(into)!;
       let target = start;
+      let targetTree = heads.trees.get(into);
       const outcomes: (MergeOutcome | ProjectRepoError)[] = [];
       for (const [i, { branch, message }] of items.entries()) {
         const where = `"${branch}" into ${into} of ${withoutCredentials(repoUrl)}`;
@@ -162,7 +166,14 @@ export async function mergeTaskBranches(
         }
         let merge: TreeMerge;
         try {
-          merge = await mergeTrees({ gitDir: repo.gitDir, base: target, tip, message, signal });
+          merge = await mergeTrees({
+            gitDir: repo.gitDir,
+            base: target,
+            baseTree: targetTree,
+            tip,
+            message,
+            signal,
+          });
         } catch (err) {
           const wrapped = failure('git_failed', `could not merge ${where}`, err);
           if (!(wrapped instanceof ProjectRepoError)) throw wrapped;
@@ -174,8 +185,9 @@ export async function mergeTaskBranches(
           outcomes.push({ ...merge, message: `merging ${where} conflicts in ${list}` });
           continue;
         }
-        outcomes.push({ ...merge, base: target });
+        outcomes.push({ merged: true, sha: merge.sha, base: target });
         target = merge.sha;
+        targetTree = merge.tree;
       }
       if (target === start) return outcomes;
       const sentence = `could not move ${into} of ${withoutCredentials(repoUrl)} to the merge`;

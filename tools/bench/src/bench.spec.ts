@@ -103,6 +103,22 @@ describe('npm run bench at tiny sizes', () => {
     expect(orchestrationSection(testRun, result)).toMatch(
       /Bound with tests: one task's test run[\s\S]*Makespan \/ ideal \| \/ bound with tests[\s\S]*on: \d+ test runs/,
     );
+    // Each run's row has its merge's p50 and p90, though the split below is the last run's.
+    const { phases } = result.timeline;
+    const off = {
+      ...result,
+      verifyMain: false,
+      timeline: {
+        ...result.timeline,
+        phases: { ...phases, merge: { ...phases.merge, p50Ms: 41, p90Ms: 77 } },
+      },
+    };
+    const both = orchestrationSection(testRun, off, result).split('\n');
+    expect(both.find((line) => line.includes('Verification of merges'))).toContain(
+      '| Merge p50 / p90 (done → main) |',
+    );
+    expect(both.find((line) => line.includes('| off |'))).toContain('| 41.0 ms / 77.0 ms |');
+    expect(both.find((line) => line.includes('| on: '))).toMatch(/\| [\d.,]+ ms \/ [\d.,]+ ms \|/);
   }, 90_000);
 
   it('runs tasks at once on one worker and reads its event-loop delay from inside', async () => {

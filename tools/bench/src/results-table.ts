@@ -161,7 +161,8 @@ const PHASE_NAMES: Record<Phase, string> = {
   total: 'total (ready → completed)',
 };
 
-/** The orchestration runs with verification off and on: both rows, the phases of the last. */
+/** The orchestration runs with verification off and on: both rows (each with its merge's
+ * p50 and p90), the phases of the last. */
 export function orchestrationSection(
   testRun: TestRunBaseline,
   ...runs: OrchestrationResult[]
@@ -185,6 +186,7 @@ export function orchestrationSection(
       'Makespan / ideal',
       '/ bound with tests',
       'Completed',
+      'Merge p50 / p90 (done → main)',
       'CPU',
     ],
     runs.map((r) => [
@@ -198,6 +200,7 @@ export function orchestrationSection(
       ratio(r.ratio),
       ratio(round(r.makespanMs / withTests, 2)),
       `${r.tasksCompleted} (${r.projectStatus})`,
+      `${ms(r.timeline.phases.merge.p50Ms)} / ${ms(r.timeline.phases.merge.p90Ms)}`,
       `lead ${pct(r.cpu.lead ?? 0)}, workers ${pct(r.cpu.workers ?? 0)}, other ${pct(r.cpu.other ?? 0)}`,
     ]),
   );
