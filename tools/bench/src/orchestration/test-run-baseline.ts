@@ -1,13 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_SANDBOX_LIMITS,
-  npmRegistry,
-  parseAllowedHost,
-  Sandbox,
-  sandboxSettingsIn,
-} from '@codeframe/agent';
+import { median, workerLikeSandbox } from '../harness/bench-sandbox.js';
 import { BENCH_PROJECT_FILES } from './bench-project.js';
 
 // What one task's test run costs by itself, measured in the same run as the orchestration:
@@ -30,20 +24,10 @@ export interface TestRunBaseline {
 /** Runs measured (after a warm-up); the median is the figure. */
 export const TEST_RUN_SAMPLES = 9;
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
 /** Runs the bench project's tests `runs` times in a fresh sandbox (after one warm-up). */
 export async function measureTestRun(runs: number): Promise<TestRunBaseline> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-test-run-'));
-  const registry = await npmRegistry();
-  const sandbox = await Sandbox.create(
-    sandboxSettingsIn(join(dir, 'sandbox'), {
-      allowedHosts: [parseAllowedHost(registry)],
-      registry,
-      limits: DEFAULT_SANDBOX_LIMITS,
-    }),
-  );
+  const sandbox = await workerLikeSandbox(join(dir, 'sandbox'));
   try {
     const work = join(dir, 'work');
     await mkdir(work);

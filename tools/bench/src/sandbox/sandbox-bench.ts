@@ -5,13 +5,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_SANDBOX_LIMITS,
-  npmRegistry,
-  parseAllowedHost,
-  Sandbox,
-  sandboxSettingsIn,
-} from '@codeframe/agent';
+import { npmRegistry, Sandbox, sandboxSettingsIn } from '@codeframe/agent';
+import { median, workerLikeSandbox } from '../harness/bench-sandbox.js';
 
 export interface SandboxParams {
   /** Runs of `true` per mode; the median is reported. */
@@ -28,21 +23,13 @@ export interface SandboxResult {
   installSkipped?: string;
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
 export async function runSandboxBench(
   params: SandboxParams,
   progress: (line: string) => void,
 ): Promise<SandboxResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-sandbox-'));
   const registry = await npmRegistry();
-  const network = {
-    allowedHosts: [parseAllowedHost(registry)],
-    registry,
-    limits: DEFAULT_SANDBOX_LIMITS,
-  };
-  const sandboxed = await Sandbox.create(sandboxSettingsIn(join(dir, 'bwrap'), network));
+  const sandboxed = await workerLikeSandbox(join(dir, 'bwrap'));
   const bare = await Sandbox.create(sandboxSettingsIn(join(dir, 'none'), { mode: 'none' }));
   try {
     const work = join(dir, 'work');
@@ -68,7 +55,7 @@ export async function runSandboxBench(
     // The lockfile comes from another sandbox, with its own cache, so the measured cache
     // starts empty.
     progress(`sandbox: locking ${params.packages.join(' ')} from ${registry}`);
-    const locker = await Sandbox.create(sandboxSettingsIn(join(dir, 'locker'), network));
+    const locker = await workerLikeSandbox(join(dir, 'locker'));
     const project = join(dir, 'project');
     await mkdir(project);
     await writeFile(
