@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { type DescribeResponse, TaskKind, type Tool, WorkerService } from '@codeframe/proto';
-import { createRpcClient } from '@codeframe/rpc';
+import { createRpcTransport, keepingReceivedEncodings } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
-import type { Client } from '@connectrpc/connect';
+import { type Client, createClient } from '@connectrpc/connect';
 import {
   addressOf,
   parseTarget,
@@ -83,12 +83,20 @@ export class WorkerPool {
     return {
       address,
       kind,
-      client: createRpcClient(WorkerService, {
-        baseUrl: workerUrl(address, this.options.tls ?? false),
-        token: this.options.token,
-        unaryTimeoutMs: 5_000,
-        ...(servername && !isIP(servername) ? { servername } : {}),
-      }),
+      // The events of a task's stream keep their payloads' bytes, which the store copies.
+      client: createClient(
+        WorkerService,
+        keepingReceivedEncodings(
+          createRpcTransport({
+            baseUrl: workerUrl(address, this.options.tls ?? false),
+            token: this.options.token,
+            unaryTimeoutMs: 5_000,
+            ...(servername && !isIP(servername) ? { servername } : {}),
+          }),
+          WorkerService.method.executeTask,
+          'payload',
+        ),
+      ),
       capacity: 0,
       load: 0,
       healthy: false,

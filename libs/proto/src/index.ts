@@ -8,5 +8,6 @@ export * from './gen/codeframe/v1/worker_pb.js';
 export * from './gen/grpc/health/v1/health_pb.js';
 export * as reflectionV1 from './gen/grpc/reflection/v1/reflection_pb.js';
 export * as reflectionV1alpha from './gen/grpc/reflection/v1alpha/reflection_pb.js';
+export { encodingOf, rememberEncoding } from './message-encoding.js';
 export * from './usage.js';
 export { fromProtoUsage, toProtoUsage } from './usage-wire.js';

@@ -15,6 +15,7 @@ export {
 export { InFlight } from './in-flight.js';
 export { createLeadClient, type LeadClient, type LeadClientOptions } from './lead-client.js';
 export { preEncoded, wantsBinary } from './pre-encoded.js';
+export { keepingReceivedEncodings } from './received-encodings.js';
 export { requestValidation } from './request-validation.js';
 export { isRetryable, RESUME_BACKOFF } from './resume-policy.js';
 export {

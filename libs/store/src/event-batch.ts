@@ -1,9 +1,16 @@
 // What both event logs share: an append waiting for its batch, the event it becomes once it
 // has a seq, and the error every append of a failed batch gets.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { type Event, EventSchema, type ProjectStatus, TaskStatus } from '@codeframe/proto';
-import { rememberEncoding } from './event-encoding.js';
+import {
+  type Event,
+  EventSchema,
+  type ProjectStatus,
+  rememberEncoding,
+  TaskStatus,
+} from '@codeframe/proto';
+import { encodeEvent } from './event-encoding.js';
+
 import { patchAssignments } from './rows.js';
 import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';
 
@@ -35,7 +42,7 @@ export function numbered(item: PendingAppend, seq: bigint): { event: Event; byte
     time: timestampFromDate(new Date(item.time)),
     payload: item.payload,
   });
-  const bytes = toBinary(EventSchema, event);
+  const bytes = encodeEvent(event);
   return { event: rememberEncoding(event, bytes), bytes };
 }
 

@@ -1,6 +1,5 @@
 // The lead's durable state. The contract suite (store.contract.ts) is not exported here: it
 // imports vitest; implementations import it from the source file in their specs.
-export { storedEncoding } from './event-encoding.js';
 export { databaseUrlSetting, openStore } from './open-store.js';
 export type { LeaseSettings } from './pg-leases.js';
 export { openPgStore, type PgStoreOptions } from './pg-store.js';

@@ -4,7 +4,7 @@
 // (in id order, so two writers never deadlock) and numbers from their last_seq: writers in
 // any number of processes take turns per project, and seqs stay gap-free and unique.
 import { fromBinary } from '@bufbuild/protobuf';
-import { type Event, EventSchema } from '@codeframe/proto';
+import { type Event, EventSchema, rememberEncoding } from '@codeframe/proto';
 import {
   changeRefused,
   failBatch,
@@ -13,7 +13,7 @@ import {
   prepareChange,
   settle,
 } from './event-batch.js';
-import { rememberEncoding } from './event-encoding.js';
+
 import { COMMIT_CHANNEL, type PgLeases } from './pg-leases.js';
 import { type PgSql, type Queryable, requireProject } from './pg-sql.js';
 import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';

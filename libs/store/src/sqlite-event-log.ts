@@ -3,7 +3,7 @@
 // appends made in the same tick are queued and written on the next setImmediate in one
 // transaction; each caller's promise settles only after that commit.
 import { fromBinary } from '@bufbuild/protobuf';
-import { type Event, EventSchema } from '@codeframe/proto';
+import { type Event, EventSchema, rememberEncoding } from '@codeframe/proto';
 import type { Database, Statement } from 'better-sqlite3';
 import {
   changeRefused,
@@ -13,7 +13,7 @@ import {
   prepareChange,
   settle,
 } from './event-batch.js';
-import { rememberEncoding } from './event-encoding.js';
+
 import { guarded, storageFault } from './sqlite-faults.js';
 import { type EventPayload, notFound, type StateChange, StoreError } from './store.js';
 

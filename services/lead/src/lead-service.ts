@@ -1,7 +1,7 @@
 import type { EventHub, Orchestrator, ProjectRouter } from '@codeframe/orchestrator';
-import { type Event, EventSchema, type LeadService } from '@codeframe/proto';
+import { type Event, EventSchema, encodingOf, type LeadService } from '@codeframe/proto';
 import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
-import { type Store, StoreError, storedEncoding } from '@codeframe/store';
+import { type Store, StoreError } from '@codeframe/store';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 
 const MAX_NAME_LENGTH = 200;
@@ -24,7 +24,7 @@ export interface LeadParts {
 
 /** The event as the store encoded it: sent without being encoded again (pre-encoded.ts). */
 function asStored(event: Event): Event {
-  const bytes = storedEncoding(event);
+  const bytes = encodingOf(event);
   return bytes ? preEncoded(EventSchema, bytes) : event;
 }
 
