@@ -11,7 +11,6 @@ import {
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
   type FieldDescriptorProto,
-  FieldDescriptorProto_Type,
   FieldDescriptorProtoSchema,
   FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
@@ -73,24 +72,22 @@ async function* mapped<T, U>(source: AsyncIterable<T>, fn: (item: T) => U): Asyn
 }
 
 /**
- * `schema` as a message of the same name and wire format whose oneof `oneof` lost its message
- * fields: what a stream read as it delivers those fields as unknown fields, each with its
- * bytes, and the rest of the message decoded. Made once, from the schema's own file.
+ * `schema` as a message of the same name and wire format without its oneof `oneof` (of
+ * messages only): read as it, a message delivers the member it sets as an unknown field with
+ * its bytes, and the rest decoded. Made once, from the schema's own file.
  */
 function withoutMessageMembers(schema: DescMessage, oneof: string): DescMessage {
   const index = schema.oneofs.findIndex((o) => o.localName === oneof);
   if (index < 0) throw new Error(`${schema.typeName} has no oneof "${oneof}"`);
   if (schema.parent)
     throw new Error(`${schema.typeName} is nested: only a file's own messages are read so`);
+  if (schema.oneofs[index]!.fields.some((f) => f.fieldKind !== 'message'))
+    throw new Error(`${schema.typeName}.${oneof} is not a oneof of messages only`);
   const file = clone(FileDescriptorProtoSchema, schema.file.proto);
   const message = file.messageType.find((m) => m.name === schema.name)!;
-  message.field = message.field.filter(
-    (f) => oneofOf(f) !== index || f.type !== FieldDescriptorProto_Type.MESSAGE,
-  );
-  if (!message.field.some((f) => oneofOf(f) === index)) {
-    message.oneofDecl.splice(index, 1);
-    for (const f of message.field) if ((oneofOf(f) ?? -1) > index) f.oneofIndex--;
-  }
+  message.field = message.field.filter((f) => oneofOf(f) !== index);
+  message.oneofDecl.splice(index, 1);
+  for (const f of message.field) if ((oneofOf(f) ?? -1) > index) f.oneofIndex--;
   const dependencies = new Map(schema.file.dependencies.map((d) => [d.proto.name, d]));
   return createFileRegistry(file, (name) => dependencies.get(name)).getMessage(schema.typeName)!;
 }
@@ -113,8 +110,8 @@ function withMember(
   const unknown = message.$unknown ?? [];
   const inOneof = unknown.filter((f) => members.has(f.no));
   const others = unknown.filter((f) => !members.has(f.no));
-  // The view has the schema's fields but the oneof's messages: it is a message of the
-  // schema once the oneof is there.
+  // The view has the schema's fields but the oneof: it is a message of the schema once the
+  // oneof is there.
   message[oneof] = { case: undefined };
   if (others.length > 0) message.$unknown = others;
   else delete message.$unknown;

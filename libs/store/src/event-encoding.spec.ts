@@ -18,7 +18,7 @@ const activity = create(ActivityUpdateSchema, { taskId: 't', message: 'hÃ©llo âœ
 const status = create(TaskStatusChangedSchema, {
   taskId: 't',
   from: TaskStatus.IN_PROGRESS,
-  to: TaskStatus.TESTING,
+  to: TaskStatus.COMPLETED,
 });
 
 describe('encodeEvent', () => {
