@@ -274,3 +274,61 @@ describe('EventHub', () => {
     expect(hub.watchers('nope')).toBe(0);
   });
 });
+
+describe('EventHub.watchBatches', () => {
+  /** Batches of a watch until `n` events have come. */
+  async function batches(events: AsyncGenerator<Event[]>, n: number): Promise<number[][]> {
+    const got: number[][] = [];
+    for await (const batch of events) {
+      got.push(seqs(batch));
+      if (got.flat().length >= n) break;
+    }
+    return got;
+  }
+
+  it('replays the log in batches of at most max', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 10);
+    const watch = hub.watchBatches(id, 1n, new AbortController().signal, 4);
+    expect(await batches(watch, 9)).toEqual([range(2, 5), range(6, 9), [10]]);
+    expect(hub.watchers(id)).toBe(0);
+  });
+
+  it('gives a live watcher every event that is ready at once, up to max', async () => {
+    const { hub, id } = await setup();
+    await hub.append(id, activity('first'));
+    const watch = hub.watchBatches(id, 0n, new AbortController().signal, 5);
+    expect(seqs((await watch.next()).value!)).toEqual([1]);
+    // Committed in one transaction and delivered together: the watcher waiting for them
+    // gets five, then the rest.
+    const next = watch.next();
+    await appendMany(hub, id, 7);
+    expect(seqs((await next).value!)).toEqual(range(2, 6));
+    expect(await batches(watch, 2)).toEqual([[7, 8]]);
+  });
+
+  it('reads events written past the hub from the store, with no gap or duplicate', async () => {
+    const { store, hub, id } = await setup();
+    await hub.append(id, activity('a'));
+    const watch = hub.watchBatches(id, 0n, new AbortController().signal, 10);
+    expect(seqs((await watch.next()).value!)).toEqual([1]);
+    await store.appendEvent(id, activity('b'));
+    await store.appendEvent(id, activity('c'));
+    await appendMany(hub, id, 3);
+    expect((await batches(watch, 5)).flat()).toEqual(range(2, 6));
+  });
+
+  it('switches from replay to live with no gap, duplicate or reordering under load', async () => {
+    const { hub, id } = await setup();
+    await appendMany(hub, id, 100);
+    const writer = (async () => {
+      for (let i = 0; i < 20; i++) await appendMany(hub, id, 50);
+    })();
+    const got = await batches(hub.watchBatches(id, 30n, new AbortController().signal, 64), 1070);
+    await writer;
+    expect(got.flat()).toEqual(range(31, 1100));
+    expect(Math.max(...got.map((b) => b.length))).toBeLessThanOrEqual(64);
+    // Batches formed where events were ready, not one per event.
+    expect(got.length).toBeLessThan(1070 / 4);
+  });
+});

@@ -152,6 +152,24 @@ export class EventHub {
     signal: AbortSignal,
     send: (event: Event) => Event = (event) => event,
   ): AsyncGenerator<Event> {
+    // One at a time: every event not yet yielded counts toward the backlog.
+    for await (const [event] of this.watchBatches(projectId, afterSeq, signal, 1)) {
+      yield send(event!);
+    }
+  }
+
+  /**
+   * watch, with the events grouped: each batch holds, in seq order, the events ready when the
+   * consumer asked for more, at least one and at most `max`. A consumer that keeps up gets
+   * them as they come; one behind gets up to `max` at a time, which it sends for much less
+   * per event (WatchEventBatches). The batch being sent does not count toward the backlog.
+   */
+  async *watchBatches(
+    projectId: string,
+    afterSeq: bigint,
+    signal: AbortSignal,
+    max: number,
+  ): AsyncGenerator<Event[]> {
     if (signal.aborted) return;
     // Subscribed before the first read, so an event committed after that read is buffered.
     const watcher = new Watcher(this.#maxBacklog);
@@ -167,11 +185,12 @@ export class EventHub {
           watcher.dropped = false;
           watcher.stale = false;
           const page = await this.#read(projectId, last);
-          for (const event of page) {
+          const fresh = page.filter((event) => event.seq > last);
+          for (let i = 0; i < fresh.length; i += max) {
             if (signal.aborted) return;
-            if (event.seq <= last) continue;
-            yield send(event);
-            last = event.seq;
+            const batch = fresh.slice(i, i + max);
+            yield batch;
+            last = batch.at(-1)!.seq;
           }
           // A full page may have more behind it; a dropped buffer left a hole only the store fills.
           if (page.length === PAGE_SIZE || watcher.dropped) continue;
@@ -185,23 +204,31 @@ export class EventHub {
               'the last seq it received, to get the rest',
           );
         }
-        const event = watcher.buffer.shift();
-        if (event === undefined) {
+        const { buffer } = watcher;
+        const batch: Event[] = [];
+        let taken = 0;
+        for (; taken < buffer.length && batch.length < max; taken++) {
+          const event = buffer[taken]!;
+          if (event.seq > last + 1n && reread !== event.seq) {
+            // Written past the hub: the store has what is missing (read once, not in a loop).
+            reread = event.seq;
+            watcher.replaying = true;
+            break;
+          }
+          if (event.seq <= last) continue;
+          batch.push(event);
+          last = event.seq;
+        }
+        buffer.splice(0, taken);
+        if (batch.length > 0) {
+          if (buffer.length <= this.#paceMark / 2) this.#caughtUp(state, watcher);
+          yield batch;
+        } else if (!watcher.replaying && !watcher.stale) {
           // Told of another lead's commit while it read: read again rather than wait.
-          if (watcher.stale) continue;
           await new Promise<void>((resolve) => {
             watcher.wake = resolve;
           });
           watcher.wake = undefined;
-        } else if (event.seq > last + 1n && reread !== event.seq) {
-          // Written past the hub: the store has what is missing (read once, not in a loop).
-          reread = event.seq;
-          watcher.buffer.unshift(event);
-          watcher.replaying = true;
-        } else if (event.seq > last) {
-          if (watcher.buffer.length <= this.#paceMark / 2) this.#caughtUp(state, watcher);
-          yield send(event);
-          last = event.seq;
         }
       }
     } finally {

@@ -1,8 +1,17 @@
 import type { Event } from '@codeframe/proto';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { createLeadClient, type FollowEventsOptions, followEvents } from './index.js';
-import { PROJECT, type ScriptedLead, startScriptedLead } from './lead-server.fixture.js';
+import {
+  createLeadClient,
+  type FollowEventsOptions,
+  followEventBatches,
+  followEvents,
+} from './index.js';
+import {
+  PROJECT,
+  type ScriptedLead,
+  startScriptedLead as startLead,
+} from './lead-server.fixture.js';
 
 const FAST = { baseMs: 10, maxMs: 40 };
 
@@ -30,7 +39,18 @@ async function follow(
 const range = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describe('followEvents', () => {
+// Every behaviour holds against a lead that groups its events (WatchEventBatches) and one
+// of before it, which only has WatchEvents (followed after its UNIMPLEMENTED).
+const LEADS = [
+  { name: 'a lead sending batches of 3', batch: 3 },
+  { name: 'a lead sending batches of 1', batch: 1 },
+  { name: 'a lead with WatchEvents only', batch: undefined },
+];
+
+describe.each(LEADS)('followEvents from $name', ({ batch }) => {
+  const startScriptedLead = (options: Parameters<typeof startLead>[0] = {}) =>
+    startLead({ batch, ...options });
+
   it('resumes from the last seq it yielded when the stream drops mid-way', async () => {
     const lead = await startScriptedLead();
     lead.emit(10);
@@ -179,5 +199,44 @@ describe('followEvents', () => {
     expect(ConnectError.from(error).code).toBe(Code.Unavailable);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('followEventBatches', () => {
+  it('yields the events as the lead grouped them, each batch following the last', async () => {
+    const lead = await startLead({ batch: 4 });
+    lead.emit(10);
+    const client = createLeadClient({ baseUrl: lead.url });
+    const batches: number[][] = [];
+    const opened: number[] = [];
+    for await (const events of followEventBatches(client, PROJECT, 1n, {
+      signal: AbortSignal.timeout(10_000),
+      onOpen: () => opened.push(1),
+    })) {
+      batches.push(events.map((e) => Number(e.seq)));
+      if (batches.flat().length === 9) break;
+    }
+    expect(batches).toEqual([[2, 3, 4, 5], [6, 7, 8, 9], [10]]);
+    expect(opened).toHaveLength(1);
+    // It asked WatchEventBatches, never WatchEvents.
+    expect(lead.requests).toEqual([1n]);
+  });
+
+  it('asks an older lead WatchEvents at once, without a retry or a backoff', async () => {
+    const lead = await startLead();
+    lead.emit(3);
+    const { seqs, retries } = await follow(lead, 3);
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(retries).toEqual([]);
+  });
+
+  it('yields what came before a gap in a batch, then resumes after it', async () => {
+    const lead = await startLead({ batch: 5 });
+    lead.emit(6);
+    lead.script({ skip: 3n, after: 'end' });
+    const { seqs, retries } = await follow(lead, 6);
+    expect(seqs).toEqual(range(1, 6));
+    expect(retries.map((r) => r.code)).toEqual([Code.DataLoss]);
+    expect(lead.requests).toEqual([0n, 2n]);
   });
 });

@@ -1,7 +1,12 @@
 export { AUTH_TOKEN_VARIABLE, bearerCheck } from './bearer-token.js';
 export { callLogger, callLogging, idsOf } from './call-logging.js';
 export { invalidArgument, notFound } from './errors.js';
-export { type FollowEventsOptions, followEvents } from './follow-events.js';
+export {
+  type EventSource,
+  type FollowEventsOptions,
+  followEventBatches,
+  followEvents,
+} from './follow-events.js';
 export { HealthStatus, healthService, ServingStatus } from './health.js';
 export {
   ALLOWED_HOSTS_VARIABLE,

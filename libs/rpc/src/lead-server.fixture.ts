@@ -1,5 +1,6 @@
 // A lead-shaped server for the specs of followEvents: one project whose event log the test
-// appends to, and a WatchEvents whose calls follow a script (drop, end, skip or repeat).
+// appends to, and a WatchEvents (and, when asked, a WatchEventBatches) whose calls follow a
+// script (drop, end, skip or repeat).
 import { create } from '@bufbuild/protobuf';
 import { type Event, EventSchema, LeadService } from '@codeframe/proto';
 import type { ConnectError } from '@connectrpc/connect';
@@ -41,7 +42,13 @@ afterEach(async () => {
 
 /** Starts the lead; with `port`, on that port (a lead restarting where it was). */
 export async function startScriptedLead(
-  options: { port?: number; authToken?: string; log?: Event[] } = {},
+  options: {
+    port?: number;
+    authToken?: string;
+    log?: Event[];
+    /** Serves WatchEventBatches, with at most this many events a message. */
+    batch?: number;
+  } = {},
 ): Promise<ScriptedLead> {
   const log = options.log ?? [];
   const scripts: WatchScript[] = [];
@@ -55,38 +62,62 @@ export async function startScriptedLead(
     services: [LeadService],
     authToken: options.authToken,
     shutdownGraceMs: 100,
-    routes: (router) =>
+    routes: (router) => {
+      /** One call's events, in groups of at most `size` of those the log has. */
+      async function* call(
+        req: { afterSeq: bigint },
+        ctx: { signal: AbortSignal },
+        size: number,
+      ): AsyncGenerator<Event[]> {
+        requests.push(req.afterSeq);
+        const { count, rewind = 0, skip, after = 'wait' } = scripts.shift() ?? {};
+        open++;
+        try {
+          let next = Math.max(0, Number(req.afterSeq) - rewind);
+          let group: Event[] = [];
+          for (let sent = 0; count === undefined || sent < count; ) {
+            if (next < log.length && group.length < size) {
+              const event = log[next++]!;
+              if (event.seq === skip) continue;
+              group.push(event);
+              sent++;
+              continue;
+            }
+            if (group.length > 0) {
+              yield group;
+              group = [];
+            } else if (after === 'wait' || count !== undefined) {
+              await new Promise<void>((resolve) => {
+                wakers.add(resolve);
+                ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+              });
+              if (ctx.signal.aborted) return;
+            } else break;
+          }
+          if (group.length > 0) yield group;
+          if (after === 'wait') {
+            await new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', resolve, { once: true }),
+            );
+          } else if (after !== 'end') throw after;
+        } finally {
+          open--;
+        }
+      }
       router.service(LeadService, {
         async *watchEvents(req, ctx) {
-          requests.push(req.afterSeq);
-          const { count, rewind = 0, skip, after = 'wait' } = scripts.shift() ?? {};
-          open++;
-          try {
-            let next = Math.max(0, Number(req.afterSeq) - rewind);
-            for (let sent = 0; count === undefined || sent < count; ) {
-              if (next < log.length) {
-                const event = log[next++]!;
-                if (event.seq === skip) continue;
-                yield event;
-                sent++;
-              } else if (after === 'wait' || count !== undefined) {
-                await new Promise<void>((resolve) => {
-                  wakers.add(resolve);
-                  ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-                });
-                if (ctx.signal.aborted) return;
-              } else break;
-            }
-            if (after === 'wait') {
-              await new Promise((resolve) =>
-                ctx.signal.addEventListener('abort', resolve, { once: true }),
-              );
-            } else if (after !== 'end') throw after;
-          } finally {
-            open--;
-          }
+          for await (const [event] of call(req, ctx, 1)) yield event!;
         },
-      }),
+        // A lead of before WatchEventBatches answers it UNIMPLEMENTED.
+        ...(options.batch === undefined
+          ? {}
+          : {
+              async *watchEventBatches(req, ctx) {
+                for await (const events of call(req, ctx, options.batch!)) yield { events };
+              },
+            }),
+      });
+    },
   });
   servers.push(server);
   return {

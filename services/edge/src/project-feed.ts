@@ -1,7 +1,7 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { EventRing, serialiseEvent } from '@codeframe/events';
 import type { Event } from '@codeframe/proto';
-import { followEvents, isRetryable, type LeadClient, RESUME_BACKOFF } from '@codeframe/rpc';
+import { followEventBatches, isRetryable, type LeadClient, RESUME_BACKOFF } from '@codeframe/rpc';
 import { backoffDelay, type Logger, sleep } from '@codeframe/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { EdgeMetrics } from './edge-metrics.js';
@@ -38,7 +38,7 @@ export interface FeedListener {
 /**
  * One project's upstream: a single WatchEvents stream from the lead, whose events are
  * serialised once, kept in a ring for resuming subscribers, and published to the project's
- * topic. The stream resumes (followEvents) from the ring's head when it breaks, so the ring
+ * topic. The stream resumes (followEventBatches) from the ring's head when it breaks, so the ring
  * never has a gap.
  */
 export class ProjectFeed {
@@ -129,7 +129,7 @@ export class ProjectFeed {
 
   async #follow(): Promise<void> {
     const { lead, logger, metrics } = this.options;
-    const events = followEvents(lead, this.projectId, BigInt(this.ring.head), {
+    const events = followEventBatches(lead, this.projectId, BigInt(this.ring.head), {
       signal: this.#abort.signal,
       onOpen: () => {
         this.connected = true;
@@ -144,7 +144,7 @@ export class ProjectFeed {
       },
     });
     try {
-      for await (const event of events) this.#accept(event);
+      for await (const batch of events) for (const event of batch) this.#accept(event);
     } catch (error) {
       // A refusal another try cannot change (a token the lead no longer takes, a project it
       // no longer has): the sockets are told, and a later subscribe opens the project again.
@@ -161,7 +161,7 @@ export class ProjectFeed {
     }
   }
 
-  /** Keeps and publishes the next event; followEvents yields each seq once, in order. */
+  /** Keeps and publishes the next event; followEventBatches yields each seq once, in order. */
   #accept(event: Event): void {
     const seq = Number(event.seq);
     const frame = serialiseEvent(event);

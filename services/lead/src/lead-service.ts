@@ -3,6 +3,7 @@ import { type Event, EventSchema, encodingOf, type LeadService } from '@codefram
 import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
 import { type Store, StoreError } from '@codeframe/store';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import { BATCH_EVENTS, batchMessages } from './event-batches.js';
 
 const MAX_NAME_LENGTH = 200;
 
@@ -169,6 +170,18 @@ export function leadService({
       // Sent as the store encoded them, unless the client asked for JSON.
       const send = wantsBinary(ctx.requestHeader.get('content-type')) ? asStored : undefined;
       yield* hub.watch(req.projectId, req.afterSeq, ctx.signal, send);
+    },
+    async *watchEventBatches(req, ctx) {
+      await project(req.projectId);
+      const binary = wantsBinary(ctx.requestHeader.get('content-type'));
+      for await (const events of hub.watchBatches(
+        req.projectId,
+        req.afterSeq,
+        ctx.signal,
+        BATCH_EVENTS,
+      )) {
+        yield* batchMessages(events, binary);
+      }
     },
     async getArtifact(req) {
       const artifactId = id('artifact_id', req.artifactId);

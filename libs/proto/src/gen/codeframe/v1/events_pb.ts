@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/events.proto.
  */
 export const file_codeframe_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEiqAoKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIzCg1tYWluX3ZlcmlmaWVkGB4gASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZEgAQgkKB3BheWxvYWQikwEKEVRhc2tTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSJgoEZnJvbRgCIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEiQKAnRvGAMgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSDgoGcmVhc29uGAQgASgJEg8KB2F0dGVtcHQYBSABKAUiZgoMVGFza0Fzc2lnbmVkEg8KB3Rhc2tfaWQYASABKAkSDgoGd29ya2VyGAIgASgJEiQKBGtpbmQYAyABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHYXR0ZW1wdBgEIAEoBSJCCgtUYXNrQmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJEhIKCmJsb2NrZWRfYnkYAiADKAkSDgoGcmVhc29uGAMgASgJIiAKDVRhc2tVbmJsb2NrZWQSDwoHdGFza19pZBgBIAEoCSJwChJBZ2VudFN0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRInCgVzdGF0ZRgDIAEoDjIYLmNvZGVmcmFtZS52MS5BZ2VudFN0YXRlEg4KBmRldGFpbBgEIAEoCSJSCg5BY3Rpdml0eVVwZGF0ZRIPCgd0YXNrX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEdG9vbBgDIAEoCRIQCghpc19lcnJvchgEIAEoCCJoCg5Qcm9ncmVzc1VwZGF0ZRINCgV0b3RhbBgBIAEoBRIRCgljb21wbGV0ZWQYAiABKAUSDgoGZmFpbGVkGAMgASgFEhMKC2luX3Byb2dyZXNzGAQgASgFEg8KB2Jsb2NrZWQYBSABKAUiWgoKVGVzdFJlc3VsdBIPCgd0YXNrX2lkGAEgASgJEioKB3N1bW1hcnkYAiABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHYXR0ZW1wdBgDIAEoBSJcChFDb3JyZWN0aW9uQXR0ZW1wdBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSFAoMbWF4X2F0dGVtcHRzGAMgASgFEg8KB2ZhaWx1cmUYBCABKAkiZQoNQ29tbWl0Q3JlYXRlZBIPCgd0YXNrX2lkGAEgASgJEgsKA3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIVCg1maWxlc19jaGFuZ2VkGAUgAygJIjgKDkJsb2NrZXJDcmVhdGVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciI5Cg9CbG9ja2VyUmVzb2x2ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIi4KCVBsYW5SZWFkeRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIn0KFFByb2plY3RTdGF0dXNDaGFuZ2VkEisKBnN0YXR1cxgBIAEoDjIbLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzEg4KBnJlYXNvbhgCIAEoCRIoCgRtYWluGAMgASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZCJzCgpUb2tlblVzYWdlEg8KB3Rhc2tfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSIQoEY2FsbBgDIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIiCgV0b3RhbBgEIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZSJaCgtGaWxlQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSLAoGY2hhbmdlGAMgASgOMhwuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VLaW5kImMKDUNvbW1hbmRPdXRwdXQSDwoHdGFza19pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBnN0cmVhbRgDIAEoCRINCgVjaHVuaxgEIAEoCRIRCgl0cnVuY2F0ZWQYBSABKAgiYAoQQ29udGV4dENvbXBhY3RlZBIPCgd0YXNrX2lkGAEgASgJEhUKDXRva2Vuc19iZWZvcmUYAiABKAMSFAoMdG9rZW5zX2FmdGVyGAMgASgDEg4KBnJlYXNvbhgEIAEoCSKFAQoPUmV2aWV3Q29tcGxldGVkEg8KB3Rhc2tfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoBRIQCghhcHByb3ZlZBgDIAEoCBItCghjb21tZW50cxgEIAMoCzIbLmNvZGVmcmFtZS52MS5SZXZpZXdDb21tZW50Eg8KB3N1bW1hcnkYBSABKAkiOQoNUmV2aWV3Q29tbWVudBIMCgRwYXRoGAEgASgJEgwKBGxpbmUYAiABKAUSDAoEYm9keRgDIAEoCSKxAQoMQnJvd3NlckNoZWNrEg8KB3Rhc2tfaWQYASABKAkSCwoDdXJsGAIgASgJEg4KBnBhc3NlZBgDIAEoCBIWCg5jb25zb2xlX2Vycm9ycxgEIAMoCRIPCgdtaXNzaW5nGAUgAygJEhIKCnNjcmVlbnNob3QYBiABKAkSDwoHYXR0ZW1wdBgHIAEoBRINCgVlcnJvchgIIAEoCRIWCg5zY3JlZW5zaG90X3BuZxgJIAEoDCKQAQoMTWFpblZlcmlmaWVkEg8KB3Rhc2tfaWQYASABKAkSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZwYXNzZWQYAyABKAgSKAoFdGVzdHMYBCABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgFIAEoCRIQCghyZXZlcnRlZBgGIAEoCCqcAgoKQWdlbnRTdGF0ZRIbChdBR0VOVF9TVEFURV9VTlNQRUNJRklFRBAAEhQKEEFHRU5UX1NUQVRFX0lETEUQARIZChVBR0VOVF9TVEFURV9QUkVQQVJJTkcQAhIYChRBR0VOVF9TVEFURV9USElOS0lORxADEhwKGEFHRU5UX1NUQVRFX1JVTk5JTkdfVE9PTBAEEhcKE0FHRU5UX1NUQVRFX1RFU1RJTkcQBRIaChZBR0VOVF9TVEFURV9DT1JSRUNUSU5HEAYSGgoWQUdFTlRfU1RBVEVfQ09NTUlUVElORxAHEiEKHUFHRU5UX1NUQVRFX1dBSVRJTkdfRk9SX0hVTUFOEAgSFAoQQUdFTlRfU1RBVEVfRE9ORRAJKo0BCg5GaWxlQ2hhbmdlS2luZBIgChxGSUxFX0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYRklMRV9DSEFOR0VfS0lORF9DUkVBVEVEEAESHQoZRklMRV9DSEFOR0VfS0lORF9NT0RJRklFRBACEhwKGEZJTEVfQ0hBTkdFX0tJTkRfREVMRVRFRBADYgZwcm90bzM", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvZXZlbnRzLnByb3RvEgxjb2RlZnJhbWUudjEiqAoKBUV2ZW50EhIKCnByb2plY3RfaWQYASABKAkSCwoDc2VxGAIgASgEEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABIzCg10YXNrX2Fzc2lnbmVkGAsgASgLMhouY29kZWZyYW1lLnYxLlRhc2tBc3NpZ25lZEgAEjEKDHRhc2tfYmxvY2tlZBgMIAEoCzIZLmNvZGVmcmFtZS52MS5UYXNrQmxvY2tlZEgAEjUKDnRhc2tfdW5ibG9ja2VkGA0gASgLMhsuY29kZWZyYW1lLnYxLlRhc2tVbmJsb2NrZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABI3Cg9wcm9ncmVzc191cGRhdGUYECABKAsyHC5jb2RlZnJhbWUudjEuUHJvZ3Jlc3NVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEjcKD2Jsb2NrZXJfY3JlYXRlZBgUIAEoCzIcLmNvZGVmcmFtZS52MS5CbG9ja2VyQ3JlYXRlZEgAEjkKEGJsb2NrZXJfcmVzb2x2ZWQYFSABKAsyHS5jb2RlZnJhbWUudjEuQmxvY2tlclJlc29sdmVkSAASLQoKcGxhbl9yZWFkeRgWIAEoCzIXLmNvZGVmcmFtZS52MS5QbGFuUmVhZHlIABI8Cg5wcm9qZWN0X3N0YXR1cxgXIAEoCzIiLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzQ2hhbmdlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjkKEHJldmlld19jb21wbGV0ZWQYHSABKAsyHS5jb2RlZnJhbWUudjEuUmV2aWV3Q29tcGxldGVkSAASMwoNYnJvd3Nlcl9jaGVjaxgfIAEoCzIaLmNvZGVmcmFtZS52MS5Ccm93c2VyQ2hlY2tIABIzCg1tYWluX3ZlcmlmaWVkGB4gASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZEgAQgkKB3BheWxvYWQiMQoKRXZlbnRCYXRjaBIjCgZldmVudHMYASADKAsyEy5jb2RlZnJhbWUudjEuRXZlbnQikwEKEVRhc2tTdGF0dXNDaGFuZ2VkEg8KB3Rhc2tfaWQYASABKAkSJgoEZnJvbRgCIAEoDjIYLmNvZGVmcmFtZS52MS5UYXNrU3RhdHVzEiQKAnRvGAMgASgOMhguY29kZWZyYW1lLnYxLlRhc2tTdGF0dXMSDgoGcmVhc29uGAQgASgJEg8KB2F0dGVtcHQYBSABKAUiZgoMVGFza0Fzc2lnbmVkEg8KB3Rhc2tfaWQYASABKAkSDgoGd29ya2VyGAIgASgJEiQKBGtpbmQYAyABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHYXR0ZW1wdBgEIAEoBSJCCgtUYXNrQmxvY2tlZBIPCgd0YXNrX2lkGAEgASgJEhIKCmJsb2NrZWRfYnkYAiADKAkSDgoGcmVhc29uGAMgASgJIiAKDVRhc2tVbmJsb2NrZWQSDwoHdGFza19pZBgBIAEoCSJwChJBZ2VudFN0YXR1c0NoYW5nZWQSDwoHdGFza19pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRInCgVzdGF0ZRgDIAEoDjIYLmNvZGVmcmFtZS52MS5BZ2VudFN0YXRlEg4KBmRldGFpbBgEIAEoCSJSCg5BY3Rpdml0eVVwZGF0ZRIPCgd0YXNrX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDAoEdG9vbBgDIAEoCRIQCghpc19lcnJvchgEIAEoCCJoCg5Qcm9ncmVzc1VwZGF0ZRINCgV0b3RhbBgBIAEoBRIRCgljb21wbGV0ZWQYAiABKAUSDgoGZmFpbGVkGAMgASgFEhMKC2luX3Byb2dyZXNzGAQgASgFEg8KB2Jsb2NrZWQYBSABKAUiWgoKVGVzdFJlc3VsdBIPCgd0YXNrX2lkGAEgASgJEioKB3N1bW1hcnkYAiABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHYXR0ZW1wdBgDIAEoBSJcChFDb3JyZWN0aW9uQXR0ZW1wdBIPCgd0YXNrX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKAUSFAoMbWF4X2F0dGVtcHRzGAMgASgFEg8KB2ZhaWx1cmUYBCABKAkiZQoNQ29tbWl0Q3JlYXRlZBIPCgd0YXNrX2lkGAEgASgJEgsKA3NoYRgCIAEoCRIOCgZicmFuY2gYAyABKAkSDwoHbWVzc2FnZRgEIAEoCRIVCg1maWxlc19jaGFuZ2VkGAUgAygJIjgKDkJsb2NrZXJDcmVhdGVkEiYKB2Jsb2NrZXIYASABKAsyFS5jb2RlZnJhbWUudjEuQmxvY2tlciI5Cg9CbG9ja2VyUmVzb2x2ZWQSJgoHYmxvY2tlchgBIAEoCzIVLmNvZGVmcmFtZS52MS5CbG9ja2VyIi4KCVBsYW5SZWFkeRIhCgV0YXNrcxgBIAMoCzISLmNvZGVmcmFtZS52MS5UYXNrIn0KFFByb2plY3RTdGF0dXNDaGFuZ2VkEisKBnN0YXR1cxgBIAEoDjIbLmNvZGVmcmFtZS52MS5Qcm9qZWN0U3RhdHVzEg4KBnJlYXNvbhgCIAEoCRIoCgRtYWluGAMgASgLMhouY29kZWZyYW1lLnYxLk1haW5WZXJpZmllZCJzCgpUb2tlblVzYWdlEg8KB3Rhc2tfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSIQoEY2FsbBgDIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZRIiCgV0b3RhbBgEIAEoCzITLmNvZGVmcmFtZS52MS5Vc2FnZSJaCgtGaWxlQ2hhbmdlZBIPCgd0YXNrX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSLAoGY2hhbmdlGAMgASgOMhwuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VLaW5kImMKDUNvbW1hbmRPdXRwdXQSDwoHdGFza19pZBgBIAEoCRIPCgdjb21tYW5kGAIgASgJEg4KBnN0cmVhbRgDIAEoCRINCgVjaHVuaxgEIAEoCRIRCgl0cnVuY2F0ZWQYBSABKAgiYAoQQ29udGV4dENvbXBhY3RlZBIPCgd0YXNrX2lkGAEgASgJEhUKDXRva2Vuc19iZWZvcmUYAiABKAMSFAoMdG9rZW5zX2FmdGVyGAMgASgDEg4KBnJlYXNvbhgEIAEoCSKFAQoPUmV2aWV3Q29tcGxldGVkEg8KB3Rhc2tfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoBRIQCghhcHByb3ZlZBgDIAEoCBItCghjb21tZW50cxgEIAMoCzIbLmNvZGVmcmFtZS52MS5SZXZpZXdDb21tZW50Eg8KB3N1bW1hcnkYBSABKAkiOQoNUmV2aWV3Q29tbWVudBIMCgRwYXRoGAEgASgJEgwKBGxpbmUYAiABKAUSDAoEYm9keRgDIAEoCSKxAQoMQnJvd3NlckNoZWNrEg8KB3Rhc2tfaWQYASABKAkSCwoDdXJsGAIgASgJEg4KBnBhc3NlZBgDIAEoCBIWCg5jb25zb2xlX2Vycm9ycxgEIAMoCRIPCgdtaXNzaW5nGAUgAygJEhIKCnNjcmVlbnNob3QYBiABKAkSDwoHYXR0ZW1wdBgHIAEoBRINCgVlcnJvchgIIAEoCRIWCg5zY3JlZW5zaG90X3BuZxgJIAEoDCKQAQoMTWFpblZlcmlmaWVkEg8KB3Rhc2tfaWQYASABKAkSEgoKY29tbWl0X3NoYRgCIAEoCRIOCgZwYXNzZWQYAyABKAgSKAoFdGVzdHMYBCABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSDwoHc3VtbWFyeRgFIAEoCRIQCghyZXZlcnRlZBgGIAEoCCqcAgoKQWdlbnRTdGF0ZRIbChdBR0VOVF9TVEFURV9VTlNQRUNJRklFRBAAEhQKEEFHRU5UX1NUQVRFX0lETEUQARIZChVBR0VOVF9TVEFURV9QUkVQQVJJTkcQAhIYChRBR0VOVF9TVEFURV9USElOS0lORxADEhwKGEFHRU5UX1NUQVRFX1JVTk5JTkdfVE9PTBAEEhcKE0FHRU5UX1NUQVRFX1RFU1RJTkcQBRIaChZBR0VOVF9TVEFURV9DT1JSRUNUSU5HEAYSGgoWQUdFTlRfU1RBVEVfQ09NTUlUVElORxAHEiEKHUFHRU5UX1NUQVRFX1dBSVRJTkdfRk9SX0hVTUFOEAgSFAoQQUdFTlRfU1RBVEVfRE9ORRAJKo0BCg5GaWxlQ2hhbmdlS2luZBIgChxGSUxFX0NIQU5HRV9LSU5EX1VOU1BFQ0lGSUVEEAASHAoYRklMRV9DSEFOR0VfS0lORF9DUkVBVEVEEAESHQoZRklMRV9DSEFOR0VfS0lORF9NT0RJRklFRBACEhwKGEZJTEVfQ0hBTkdFX0tJTkRfREVMRVRFRBADYgZwcm90bzM", [file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * One entry of a project's append-only event log. The lead assigns seq when it persists
@@ -323,6 +323,37 @@ export const EventSchema: GenMessage<Event, {jsonType: EventJson}> = /*@__PURE__
   messageDesc(file_codeframe_v1_events, 0);
 
 /**
+ * Events of one project, in seq order without a gap, as WatchEventBatches sends them.
+ *
+ * @generated from message codeframe.v1.EventBatch
+ */
+export type EventBatch = Message<"codeframe.v1.EventBatch"> & {
+  /**
+   * @generated from field: repeated codeframe.v1.Event events = 1;
+   */
+  events: Event[];
+};
+
+/**
+ * Events of one project, in seq order without a gap, as WatchEventBatches sends them.
+ *
+ * @generated from message codeframe.v1.EventBatch
+ */
+export type EventBatchJson = {
+  /**
+   * @generated from field: repeated codeframe.v1.Event events = 1;
+   */
+  events?: EventJson[];
+};
+
+/**
+ * Describes the message codeframe.v1.EventBatch.
+ * Use `create(EventBatchSchema)` to create a new message.
+ */
+export const EventBatchSchema: GenMessage<EventBatch, {jsonType: EventBatchJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_events, 1);
+
+/**
  * @generated from message codeframe.v1.TaskStatusChanged
  */
 export type TaskStatusChanged = Message<"codeframe.v1.TaskStatusChanged"> & {
@@ -387,7 +418,7 @@ export type TaskStatusChangedJson = {
  * Use `create(TaskStatusChangedSchema)` to create a new message.
  */
 export const TaskStatusChangedSchema: GenMessage<TaskStatusChanged, {jsonType: TaskStatusChangedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 1);
+  messageDesc(file_codeframe_v1_events, 2);
 
 /**
  * @generated from message codeframe.v1.TaskAssigned
@@ -448,7 +479,7 @@ export type TaskAssignedJson = {
  * Use `create(TaskAssignedSchema)` to create a new message.
  */
 export const TaskAssignedSchema: GenMessage<TaskAssigned, {jsonType: TaskAssignedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 2);
+  messageDesc(file_codeframe_v1_events, 3);
 
 /**
  * A task cannot start because a dependency failed or was cancelled.
@@ -499,7 +530,7 @@ export type TaskBlockedJson = {
  * Use `create(TaskBlockedSchema)` to create a new message.
  */
 export const TaskBlockedSchema: GenMessage<TaskBlocked, {jsonType: TaskBlockedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 3);
+  messageDesc(file_codeframe_v1_events, 4);
 
 /**
  * @generated from message codeframe.v1.TaskUnblocked
@@ -526,7 +557,7 @@ export type TaskUnblockedJson = {
  * Use `create(TaskUnblockedSchema)` to create a new message.
  */
 export const TaskUnblockedSchema: GenMessage<TaskUnblocked, {jsonType: TaskUnblockedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 4);
+  messageDesc(file_codeframe_v1_events, 5);
 
 /**
  * @generated from message codeframe.v1.AgentStatusChanged
@@ -587,7 +618,7 @@ export type AgentStatusChangedJson = {
  * Use `create(AgentStatusChangedSchema)` to create a new message.
  */
 export const AgentStatusChangedSchema: GenMessage<AgentStatusChanged, {jsonType: AgentStatusChangedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 5);
+  messageDesc(file_codeframe_v1_events, 6);
 
 /**
  * @generated from message codeframe.v1.ActivityUpdate
@@ -648,7 +679,7 @@ export type ActivityUpdateJson = {
  * Use `create(ActivityUpdateSchema)` to create a new message.
  */
 export const ActivityUpdateSchema: GenMessage<ActivityUpdate, {jsonType: ActivityUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 6);
+  messageDesc(file_codeframe_v1_events, 7);
 
 /**
  * @generated from message codeframe.v1.ProgressUpdate
@@ -715,7 +746,7 @@ export type ProgressUpdateJson = {
  * Use `create(ProgressUpdateSchema)` to create a new message.
  */
 export const ProgressUpdateSchema: GenMessage<ProgressUpdate, {jsonType: ProgressUpdateJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 7);
+  messageDesc(file_codeframe_v1_events, 8);
 
 /**
  * @generated from message codeframe.v1.TestResult
@@ -766,7 +797,7 @@ export type TestResultJson = {
  * Use `create(TestResultSchema)` to create a new message.
  */
 export const TestResultSchema: GenMessage<TestResult, {jsonType: TestResultJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 8);
+  messageDesc(file_codeframe_v1_events, 9);
 
 /**
  * @generated from message codeframe.v1.CorrectionAttempt
@@ -827,7 +858,7 @@ export type CorrectionAttemptJson = {
  * Use `create(CorrectionAttemptSchema)` to create a new message.
  */
 export const CorrectionAttemptSchema: GenMessage<CorrectionAttempt, {jsonType: CorrectionAttemptJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 9);
+  messageDesc(file_codeframe_v1_events, 10);
 
 /**
  * @generated from message codeframe.v1.CommitCreated
@@ -894,7 +925,7 @@ export type CommitCreatedJson = {
  * Use `create(CommitCreatedSchema)` to create a new message.
  */
 export const CommitCreatedSchema: GenMessage<CommitCreated, {jsonType: CommitCreatedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 10);
+  messageDesc(file_codeframe_v1_events, 11);
 
 /**
  * @generated from message codeframe.v1.BlockerCreated
@@ -921,7 +952,7 @@ export type BlockerCreatedJson = {
  * Use `create(BlockerCreatedSchema)` to create a new message.
  */
 export const BlockerCreatedSchema: GenMessage<BlockerCreated, {jsonType: BlockerCreatedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 11);
+  messageDesc(file_codeframe_v1_events, 12);
 
 /**
  * @generated from message codeframe.v1.BlockerResolved
@@ -948,7 +979,7 @@ export type BlockerResolvedJson = {
  * Use `create(BlockerResolvedSchema)` to create a new message.
  */
 export const BlockerResolvedSchema: GenMessage<BlockerResolved, {jsonType: BlockerResolvedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 12);
+  messageDesc(file_codeframe_v1_events, 13);
 
 /**
  * @generated from message codeframe.v1.PlanReady
@@ -975,7 +1006,7 @@ export type PlanReadyJson = {
  * Use `create(PlanReadySchema)` to create a new message.
  */
 export const PlanReadySchema: GenMessage<PlanReady, {jsonType: PlanReadyJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 13);
+  messageDesc(file_codeframe_v1_events, 14);
 
 /**
  * @generated from message codeframe.v1.ProjectStatusChanged
@@ -1030,7 +1061,7 @@ export type ProjectStatusChangedJson = {
  * Use `create(ProjectStatusChangedSchema)` to create a new message.
  */
 export const ProjectStatusChangedSchema: GenMessage<ProjectStatusChanged, {jsonType: ProjectStatusChangedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 14);
+  messageDesc(file_codeframe_v1_events, 15);
 
 /**
  * @generated from message codeframe.v1.TokenUsage
@@ -1095,7 +1126,7 @@ export type TokenUsageJson = {
  * Use `create(TokenUsageSchema)` to create a new message.
  */
 export const TokenUsageSchema: GenMessage<TokenUsage, {jsonType: TokenUsageJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 15);
+  messageDesc(file_codeframe_v1_events, 16);
 
 /**
  * @generated from message codeframe.v1.FileChanged
@@ -1142,7 +1173,7 @@ export type FileChangedJson = {
  * Use `create(FileChangedSchema)` to create a new message.
  */
 export const FileChangedSchema: GenMessage<FileChanged, {jsonType: FileChangedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 16);
+  messageDesc(file_codeframe_v1_events, 17);
 
 /**
  * @generated from message codeframe.v1.CommandOutput
@@ -1217,7 +1248,7 @@ export type CommandOutputJson = {
  * Use `create(CommandOutputSchema)` to create a new message.
  */
 export const CommandOutputSchema: GenMessage<CommandOutput, {jsonType: CommandOutputJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 17);
+  messageDesc(file_codeframe_v1_events, 18);
 
 /**
  * The worker summarised a task's conversation to keep it within the model's window: the
@@ -1288,7 +1319,7 @@ export type ContextCompactedJson = {
  * Use `create(ContextCompactedSchema)` to create a new message.
  */
 export const ContextCompactedSchema: GenMessage<ContextCompacted, {jsonType: ContextCompactedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 18);
+  messageDesc(file_codeframe_v1_events, 19);
 
 /**
  * The lead's reviewer read a completed task's diff against main, with its acceptance
@@ -1367,7 +1398,7 @@ export type ReviewCompletedJson = {
  * Use `create(ReviewCompletedSchema)` to create a new message.
  */
 export const ReviewCompletedSchema: GenMessage<ReviewCompleted, {jsonType: ReviewCompletedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 19);
+  messageDesc(file_codeframe_v1_events, 20);
 
 /**
  * One concrete request of a review, about a file of the diff.
@@ -1422,7 +1453,7 @@ export type ReviewCommentJson = {
  * Use `create(ReviewCommentSchema)` to create a new message.
  */
 export const ReviewCommentSchema: GenMessage<ReviewComment, {jsonType: ReviewCommentJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 20);
+  messageDesc(file_codeframe_v1_events, 21);
 
 /**
  * A frontend task's pages opened in headless Chromium after its tests passed (in the
@@ -1567,7 +1598,7 @@ export type BrowserCheckJson = {
  * Use `create(BrowserCheckSchema)` to create a new message.
  */
 export const BrowserCheckSchema: GenMessage<BrowserCheck, {jsonType: BrowserCheckJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 21);
+  messageDesc(file_codeframe_v1_events, 22);
 
 /**
  * --- A main that stays green ---
@@ -1670,7 +1701,7 @@ export type MainVerifiedJson = {
  * Use `create(MainVerifiedSchema)` to create a new message.
  */
 export const MainVerifiedSchema: GenMessage<MainVerified, {jsonType: MainVerifiedJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_events, 22);
+  messageDesc(file_codeframe_v1_events, 23);
 
 /**
  * @generated from enum codeframe.v1.AgentState
