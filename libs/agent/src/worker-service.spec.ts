@@ -12,8 +12,10 @@ import {
   text,
   toolUse,
 } from '@codeframe/fake-anthropic';
-import type { RpcServer } from '@codeframe/rpc';
+import { type TaskEvent, TaskKind, TaskOutcome, WorkerService } from '@codeframe/proto';
+import { createRpcClient, type RpcServer } from '@codeframe/rpc';
 import { grpcJsClient, seedBareRepo } from '@codeframe/testkit';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Json,
@@ -83,6 +85,35 @@ describe('WorkerService.ExecuteTask', () => {
     expect(git(['--git-dir', bare, 'show', 'task/t1:math.js'])).toBe(FIXED_MODULE.trim());
     expect(git(['--git-dir', bare, 'log', '-1', '--format=%s', 'task/t1'])).toBe('feat: Add add()');
     expect(result.commitSha).toBe(git(['--git-dir', bare, 'rev-parse', 'task/t1']));
+  });
+
+  it('streams the same task grouped over ExecuteTaskBatches, the result last', async () => {
+    brain = selfCorrecting;
+    const bare = await bareRepo(join(dir, 'batches'));
+    const client = createRpcClient(WorkerService, { baseUrl: server.url });
+    const sizes: number[] = [];
+    const events: TaskEvent[] = [];
+    for await (const batch of client.executeTaskBatches({
+      projectId: 'p1',
+      task: { id: 't-batches', title: 'Add add()', kind: TaskKind.BACKEND },
+      repoUrl: `file://${bare}`,
+      baseRef: 'main',
+    })) {
+      sizes.push(batch.events.length);
+      events.push(...batch.events);
+    }
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+    expect(events.filter((e) => e.payload.case === 'result')).toHaveLength(1);
+    expect(events.at(-1)?.payload).toMatchObject({
+      case: 'result',
+      value: { outcome: TaskOutcome.COMPLETED, branch: 'task/t-batches' },
+    });
+    expect(events.filter((e) => e.payload.case === 'testResult')).toHaveLength(2);
+    // A bad request is refused the same way.
+    const refused = await (async () => {
+      for await (const _ of client.executeTaskBatches({ repoUrl: 'file:///x', baseRef: 'main' }));
+    })().catch((err: unknown) => err);
+    expect(ConnectError.from(refused).code).toBe(Code.InvalidArgument);
   });
 
   it('refuses bad requests with a sentence naming the field', async () => {

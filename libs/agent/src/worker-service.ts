@@ -4,12 +4,19 @@ import {
   type ExecuteTaskRequest,
   ExecuteTaskRequestSchema,
   type TaskEvent,
+  TaskEventBatchSchema,
   TaskKind,
   TaskOutcome,
   TaskResultSchema,
   type WorkerService,
 } from '@codeframe/proto';
-import { callLogger, invalidArgument } from '@codeframe/rpc';
+import {
+  batchMessages,
+  callLogger,
+  invalidArgument,
+  readyGroups,
+  wantsBinary,
+} from '@codeframe/rpc';
 import { type Logger, newErrorId } from '@codeframe/runtime';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { type AgentLimits, DeadlineError, runAgentTask } from './agent-loop.js';
@@ -54,10 +61,11 @@ export interface WorkerRuntime {
   browserCheck?: BrowserCheckSettings;
 }
 
-/** The WorkerService of one replica: Describe, ExecuteTask streaming the agent loop, and
- * VerifyCommit testing a commit of main for the lead. */
+/** The WorkerService of one replica: Describe, ExecuteTask streaming the agent loop (and
+ * ExecuteTaskBatches, the same grouped), and VerifyCommit testing a commit of main for the
+ * lead. */
 export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerService> {
-  return {
+  const service: ServiceImpl<typeof WorkerService> = {
     describe: () => ({
       kind: rt.identity.kind,
       version: rt.identity.version,
@@ -134,7 +142,16 @@ export function workerService(rt: WorkerRuntime): ServiceImpl<typeof WorkerServi
         release();
       }
     },
+    // The same task's events, grouped as they are ready (libs/rpc message-batches.ts).
+    async *executeTaskBatches(req, ctx) {
+      const binary = wantsBinary(ctx.requestHeader.get('content-type'));
+      const events = service.executeTask(req, ctx) as AsyncIterable<TaskEvent>;
+      for await (const group of readyGroups(events[Symbol.asyncIterator]())) {
+        yield* batchMessages(TaskEventBatchSchema, group, binary);
+      }
+    },
   };
+  return service;
 }
 
 /**

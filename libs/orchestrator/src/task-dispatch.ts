@@ -31,6 +31,7 @@ import type { ProjectLedger } from './project-ledger.js';
 import { TaskArtifacts } from './task-artifacts.js';
 import { clearGates, withGate } from './task-gates.js';
 import { type ReviewSettings, TaskReview } from './task-review.js';
+import { taskStream } from './task-stream.js';
 import type { Replica, WorkerPool } from './worker-pool.js';
 
 export interface DispatchOptions {
@@ -181,9 +182,7 @@ export class TaskDispatch {
     let result: TaskResult | undefined;
     let failure: ConnectError | undefined;
     const window = new CommitWindow(STREAM_WINDOW, () => this.state.paced(project.id));
-    const stream = replica.client
-      .executeTask(request, { signal: run.controller.signal })
-      [Symbol.asyncIterator]();
+    const stream = taskStream(replica.client, request, run.controller.signal);
     try {
       for (let next = await stream.next(); !next.done; next = await stream.next()) {
         const payload = next.value.payload;

@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import { type DescribeResponse, TaskKind, type Tool, WorkerService } from '@codeframe/proto';
+import {
+  type DescribeResponse,
+  TaskEventSchema,
+  TaskKind,
+  type Tool,
+  WorkerService,
+} from '@codeframe/proto';
 import { createRpcTransport, keepingReceivedEncodings } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import { type Client, createClient } from '@connectrpc/connect';
@@ -93,8 +99,9 @@ export class WorkerPool {
             unaryTimeoutMs: 5_000,
             ...(servername && !isIP(servername) ? { servername } : {}),
           }),
-          WorkerService.method.executeTask,
+          TaskEventSchema,
           'payload',
+          [WorkerService.method.executeTask, WorkerService.method.executeTaskBatches],
         ),
       ),
       capacity: 0,

@@ -63,10 +63,13 @@ describe('generated code', () => {
     expect(Object.keys(WorkerService.method).sort()).toEqual([
       'describe',
       'executeTask',
+      'executeTaskBatches',
       'verifyCommit',
     ]);
     expect(LeadService.method.watchEvents.methodKind).toBe('server_streaming');
+    expect(LeadService.method.watchEventBatches.methodKind).toBe('server_streaming');
     expect(WorkerService.method.executeTask.methodKind).toBe('server_streaming');
+    expect(WorkerService.method.executeTaskBatches.methodKind).toBe('server_streaming');
     expect(WorkerService.method.verifyCommit.methodKind).toBe('unary');
     expect(LeadService.method.getArtifact.methodKind).toBe('unary');
   });

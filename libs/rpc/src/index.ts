@@ -19,6 +19,7 @@ export {
 } from './host-names.js';
 export { InFlight } from './in-flight.js';
 export { createLeadClient, type LeadClient, type LeadClientOptions } from './lead-client.js';
+export { BATCH_BYTES, BATCH_ITEMS, batchMessages, readyGroups } from './message-batches.js';
 export { preEncoded, wantsBinary } from './pre-encoded.js';
 export { keepingReceivedEncodings } from './received-encodings.js';
 export { requestValidation } from './request-validation.js';

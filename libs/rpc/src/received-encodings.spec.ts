@@ -1,4 +1,4 @@
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -6,6 +6,7 @@ import {
   CommitCreatedSchema,
   encodingOf,
   type TaskEvent,
+  TaskEventBatchSchema,
   TaskEventSchema,
   TaskKind,
   WorkerService,
@@ -13,6 +14,7 @@ import {
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  batchMessages,
   createRpcTransport,
   keepingReceivedEncodings,
   preEncoded,
@@ -42,14 +44,23 @@ async function streaming(events: (TaskEvent | Uint8Array)[]) {
           for (const event of events)
             yield event instanceof Uint8Array ? preEncoded(TaskEventSchema, event) : event;
         },
+        // The same events, two a batch.
+        async *executeTaskBatches() {
+          const messages = events.map((e) =>
+            e instanceof Uint8Array ? fromBinary(TaskEventSchema, e) : e,
+          );
+          for (let i = 0; i < messages.length; i += 2)
+            yield* batchMessages(TaskEventBatchSchema, messages.slice(i, i + 2), true);
+        },
       });
     },
   });
   servers.push(server);
   const transport = keepingReceivedEncodings(
     createRpcTransport({ baseUrl: server.url }),
-    WorkerService.method.executeTask,
+    TaskEventSchema,
     'payload',
+    [WorkerService.method.executeTask, WorkerService.method.executeTaskBatches],
   );
   return createClient(WorkerService, transport);
 }
@@ -172,5 +183,22 @@ describe('keepingReceivedEncodings', () => {
     const client = await streaming([]);
     expect(await client.describe({})).toMatchObject({ kind: TaskKind.TEST, capacity: 2 });
     expect(await received(client)).toEqual([]);
+  });
+});
+
+describe('keepingReceivedEncodings, of a batch', () => {
+  it('keeps the bytes of the payload of every event of every batch', async () => {
+    const sent = [activity('one'), activity('twö'), activity('three')];
+    const client = await streaming(sent);
+    const batches = [];
+    for await (const batch of client.executeTaskBatches(request)) batches.push(batch);
+    expect(batches.map((b) => b.events.length)).toEqual([2, 1]);
+    const events = batches.flatMap((b) => b.events);
+    expect(events).toEqual(sent);
+    for (const [i, event] of events.entries()) {
+      expect(Buffer.from(encodingOf(event.payload.value!)!)).toEqual(
+        Buffer.from(toBinary(ActivityUpdateSchema, sent[i]!.payload.value as never)),
+      );
+    }
   });
 });

@@ -26,29 +26,51 @@ import { Code, ConnectError, type StreamResponse, type Transport } from '@connec
 // Only the binary formats carry the bytes; the CodeFRAME clients speak them.
 
 /**
- * `transport`, with the messages of the server stream `method` decoded so that the message
- * set in their oneof `oneof` keeps its encoding as received. Everything else is unchanged:
- * the same messages, errors and cancellation.
+ * `transport`, with the messages of the server streams `methods` decoded so that each
+ * message of `holder` in them (the message itself, or the elements of a repeated field of
+ * it: a batch) has the message set in its oneof `oneof` keep its encoding as received.
+ * Everything else is unchanged: the same messages, errors and cancellation.
  */
-export function keepingReceivedEncodings<O extends DescMessage>(
+export function keepingReceivedEncodings(
   transport: Transport,
-  method: DescMethodServerStreaming<DescMessage, O>,
+  holder: DescMessage,
   oneof: string,
+  methods: readonly DescMethodServerStreaming[],
 ): Transport {
-  const view = withoutMessageMembers(method.output, oneof);
+  const views = withoutOneof(holder, oneof);
   const members: Members = new Map();
-  for (const field of method.output.oneofs.find((o) => o.localName === oneof)!.fields) {
+  for (const field of holder.oneofs.find((o) => o.localName === oneof)!.fields) {
     if (field.fieldKind === 'message') members.set(field.number, field);
   }
-  const asRead = { ...method, output: view };
-  const decode = (received: Message) => withMember(method.output, oneof, members, received);
+  const one = (received: Message) => withMember(holder, oneof, members, received);
+  const read = new Map<unknown, { output: DescMessage; decode: (m: Message) => Message }>();
+  for (const method of methods) {
+    const output = views.getMessage(method.output.typeName);
+    if (!output)
+      throw new Error(`${method.output.typeName} is not in the file of ${holder.typeName}`);
+    const lists = method.output.fields.filter(
+      (f) =>
+        f.fieldKind === 'list' &&
+        f.listKind === 'message' &&
+        f.message.typeName === holder.typeName,
+    );
+    const decode =
+      method.output.typeName === holder.typeName
+        ? one
+        : (batch: Message) => {
+            const fields = batch as Message & Record<string, Message[]>;
+            for (const list of lists) fields[list.localName] = fields[list.localName]!.map(one);
+            return batch;
+          };
+    read.set(method, { output, decode });
+  }
   return {
     unary: (...args) => transport.unary(...args),
     async stream(m, signal, timeoutMs, header, input, contextValues) {
-      if ((m as unknown) !== method)
-        return transport.stream(m, signal, timeoutMs, header, input, contextValues);
+      const view = read.get(m);
+      if (!view) return transport.stream(m, signal, timeoutMs, header, input, contextValues);
       const response = await transport.stream(
-        asRead as unknown as typeof m,
+        { ...m, output: view.output } as unknown as typeof m,
         signal,
         timeoutMs,
         header,
@@ -58,7 +80,7 @@ export function keepingReceivedEncodings<O extends DescMessage>(
       return {
         ...response,
         method: m,
-        message: mapped(response.message, decode),
+        message: mapped(response.message, view.decode),
       } as unknown as StreamResponse<never, never> as typeof response;
     },
   };
@@ -72,11 +94,12 @@ async function* mapped<T, U>(source: AsyncIterable<T>, fn: (item: T) => U): Asyn
 }
 
 /**
- * `schema` as a message of the same name and wire format without its oneof `oneof` (of
- * messages only): read as it, a message delivers the member it sets as an unknown field with
- * its bytes, and the rest decoded. Made once, from the schema's own file.
+ * The messages of `schema`'s file, with `schema` as a message of the same name and wire
+ * format without its oneof `oneof` (of messages only): read as it, a message delivers the
+ * member it sets as an unknown field with its bytes, and the rest decoded. The file's other
+ * messages that hold `schema` hold the view. Made once, from the schema's own file.
  */
-function withoutMessageMembers(schema: DescMessage, oneof: string): DescMessage {
+function withoutOneof(schema: DescMessage, oneof: string) {
   const index = schema.oneofs.findIndex((o) => o.localName === oneof);
   if (index < 0) throw new Error(`${schema.typeName} has no oneof "${oneof}"`);
   if (schema.parent)
@@ -89,7 +112,7 @@ function withoutMessageMembers(schema: DescMessage, oneof: string): DescMessage 
   message.oneofDecl.splice(index, 1);
   for (const f of message.field) if ((oneofOf(f) ?? -1) > index) f.oneofIndex--;
   const dependencies = new Map(schema.file.dependencies.map((d) => [d.proto.name, d]));
-  return createFileRegistry(file, (name) => dependencies.get(name)).getMessage(schema.typeName)!;
+  return createFileRegistry(file, (name) => dependencies.get(name));
 }
 
 /** The oneof a field of a descriptor is in (descriptor.proto is proto2: an unset index reads 0). */

@@ -77,7 +77,10 @@ describe('metrics during a run', () => {
 
     const worker = await scrape(cluster.workers.backend![0]!.port);
     expect(
-      total(worker, 'codeframe_rpc_calls_total{method="codeframe.v1.WorkerService/ExecuteTask"'),
+      total(
+        worker,
+        'codeframe_rpc_calls_total{method="codeframe.v1.WorkerService/ExecuteTaskBatches"',
+      ),
     ).toBeGreaterThan(0);
     expect(total(worker, 'codeframe_model_calls_total{')).toBeGreaterThan(0);
     expect(total(worker, 'codeframe_model_tokens_total{')).toBeGreaterThan(0);

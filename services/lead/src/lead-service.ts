@@ -1,9 +1,22 @@
 import type { EventHub, Orchestrator, ProjectRouter } from '@codeframe/orchestrator';
-import { type Event, EventSchema, encodingOf, type LeadService } from '@codeframe/proto';
-import { checkText, invalidArgument, notFound, preEncoded, wantsBinary } from '@codeframe/rpc';
+import {
+  type Event,
+  EventBatchSchema,
+  EventSchema,
+  encodingOf,
+  type LeadService,
+} from '@codeframe/proto';
+import {
+  BATCH_ITEMS,
+  batchMessages,
+  checkText,
+  invalidArgument,
+  notFound,
+  preEncoded,
+  wantsBinary,
+} from '@codeframe/rpc';
 import { type Store, StoreError } from '@codeframe/store';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import { BATCH_EVENTS, batchMessages } from './event-batches.js';
 
 const MAX_NAME_LENGTH = 200;
 
@@ -178,9 +191,9 @@ export function leadService({
         req.projectId,
         req.afterSeq,
         ctx.signal,
-        BATCH_EVENTS,
+        BATCH_ITEMS,
       )) {
-        yield* batchMessages(events, binary);
+        yield* batchMessages(EventBatchSchema, events, binary);
       }
     },
     async getArtifact(req) {

@@ -74,7 +74,7 @@ describe('one trace per task', () => {
 
     // Both worker calls end with their streams; the merge once the task completed.
     const serverCalls = () =>
-      named('codeframe.v1.WorkerService/ExecuteTask').filter((s) => s.kind === 2);
+      named('codeframe.v1.WorkerService/ExecuteTaskBatches').filter((s) => s.kind === 2);
     await until(
       () =>
         serverCalls().length >= 2 &&

@@ -44,7 +44,7 @@ describe('traces across the lead and a worker', () => {
     // The worker's server span ends with its stream; wait until it was exported.
     const serverSpan = () =>
       receiver.spans.find(
-        (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTask' && s.kind === 2,
+        (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTaskBatches' && s.kind === 2,
       );
     while (
       !serverSpan() ||
@@ -63,7 +63,7 @@ describe('traces across the lead and a worker', () => {
     expect(dispatch.parentSpanId).toBe(root.spanId);
 
     const client = spans.find(
-      (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTask' && s.kind === 3,
+      (s) => s.name === 'codeframe.v1.WorkerService/ExecuteTaskBatches' && s.kind === 3,
     )!;
     expect(client).toMatchObject({ service: 'lead', parentSpanId: dispatch.spanId });
     const server = serverSpan()!;

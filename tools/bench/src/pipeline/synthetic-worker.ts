@@ -1,13 +1,16 @@
 // A WorkerService that does no work: each ExecuteTask streams stamped activity_update
 // events as fast as the caller takes them (or at a set rate), as its task's description
-// says, then ends FAILED, since it pushed no branch the lead could merge. It feeds the
-// pipeline benchmark through the real lead, and is the bare-stream ceiling when a client
-// calls it directly.
+// says, then ends FAILED, since it pushed no branch the lead could merge; ExecuteTaskBatches
+// streams the same grouped as they are ready, as a real worker does. It feeds the pipeline
+// benchmark through the real lead, and is the bare-stream ceiling when a client calls it
+// directly.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
 import {
+  type ExecuteTaskRequest,
   type TaskEvent,
+  TaskEventBatchSchema,
   TaskEventSchema,
   TaskKind,
   TaskOutcome,
@@ -16,7 +19,13 @@ import {
   TaskStatusChangedSchema,
   WorkerService,
 } from '@codeframe/proto';
-import { type RpcServer, startRpcServer } from '@codeframe/rpc';
+import {
+  batchMessages,
+  type RpcServer,
+  readyGroups,
+  startRpcServer,
+  wantsBinary,
+} from '@codeframe/rpc';
 import { silentLogger, sleep } from '@codeframe/runtime';
 import { serveRequests } from '../harness/bench-child.js';
 import { monotonicMicros } from '../harness/bench-clock.js';
@@ -70,6 +79,36 @@ async function* stream(taskId: string, spec: StreamSpec, signal: AbortSignal) {
   }
 }
 
+/** One task's stream: a status change, the stamped events its spec asks for, the result. */
+async function* execute(
+  req: ExecuteTaskRequest,
+  ctx: { signal: AbortSignal },
+): AsyncGenerator<TaskEvent> {
+  const task = req.task!;
+  const spec = parseStreamSpec(task.description) ?? { kind: 'burst', seconds: 1 };
+  const event = (payload: TaskEvent['payload']) =>
+    create(TaskEventSchema, { taskId: task.id, time: timestampNow(), payload });
+  yield event({
+    case: 'taskStatusChanged',
+    value: create(TaskStatusChangedSchema, {
+      taskId: task.id,
+      from: TaskStatus.ASSIGNED,
+      to: TaskStatus.IN_PROGRESS,
+      attempt: req.attempt,
+    }),
+  });
+  yield* stream(task.id, spec, ctx.signal);
+  yield event({
+    case: 'result',
+    value: create(TaskResultSchema, {
+      outcome: TaskOutcome.FAILED,
+      branch: req.branch,
+      error:
+        'synthetic benchmark worker: the stream ended and no branch was pushed, so there is nothing to merge',
+    }),
+  });
+}
+
 serveRequests(
   {
     async listen() {
@@ -90,30 +129,13 @@ serveRequests(
               workerId: 'synthetic-worker',
               model: 'none',
             }),
-            async *executeTask(req, ctx) {
-              const task = req.task!;
-              const spec = parseStreamSpec(task.description) ?? { kind: 'burst', seconds: 1 };
-              const event = (payload: TaskEvent['payload']) =>
-                create(TaskEventSchema, { taskId: task.id, time: timestampNow(), payload });
-              yield event({
-                case: 'taskStatusChanged',
-                value: create(TaskStatusChangedSchema, {
-                  taskId: task.id,
-                  from: TaskStatus.ASSIGNED,
-                  to: TaskStatus.IN_PROGRESS,
-                  attempt: req.attempt,
-                }),
-              });
-              yield* stream(task.id, spec, ctx.signal);
-              yield event({
-                case: 'result',
-                value: create(TaskResultSchema, {
-                  outcome: TaskOutcome.FAILED,
-                  branch: req.branch,
-                  error:
-                    'synthetic benchmark worker: the stream ended and no branch was pushed, so there is nothing to merge',
-                }),
-              });
+            executeTask: execute,
+            // The same events, grouped as they are ready, as a real worker sends them.
+            async *executeTaskBatches(req, ctx) {
+              const binary = wantsBinary(ctx.requestHeader.get('content-type'));
+              for await (const group of readyGroups(execute(req, ctx))) {
+                yield* batchMessages(TaskEventBatchSchema, group, binary);
+              }
             },
           }),
       });

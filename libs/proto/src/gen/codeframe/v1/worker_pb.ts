@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file codeframe/v1/worker.proto.
  */
 export const file_codeframe_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiWAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhgKCHJlcG9fdXJsGAIgASgJQga6SAPIAQESEwoDcmVmGAMgASgJQga6SAPIAQEihAEKFFZlcmlmeUNvbW1pdFJlc3BvbnNlEg4KBnBhc3NlZBgBIAEoCBISCgpjb21taXRfc2hhGAIgASgJEigKBXRlc3RzGAMgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5Eg8KB3N1bW1hcnkYBCABKAkSDQoFZXJyb3IYBSABKAkijQEKClRhc2tMaW1pdHMSHQoMbWF4X2F0dGVtcHRzGAEgASgFQge6SAQaAigAEiYKDG1heF9jb3N0X3VzZBgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIcCgtkZWFkbGluZV9tcxgDIAEoA0IHukgEIgIoABIaCgltYXhfdHVybnMYBCABKAVCB7pIBBoCKAAikQMKEkV4ZWN1dGVUYXNrUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEigKBHRhc2sYAiABKAsyEi5jb2RlZnJhbWUudjEuVGFza0IGukgDyAEBEhgKCHJlcG9fdXJsGAMgASgJQga6SAPIAQESGAoIYmFzZV9yZWYYBCABKAlCBrpIA8gBARIOCgZicmFuY2gYBSABKAkSKAoGbGltaXRzGAYgASgLMhguY29kZWZyYW1lLnYxLlRhc2tMaW1pdHMSLAoHYW5zd2VycxgHIAMoCzIbLmNvZGVmcmFtZS52MS5CbG9ja2VyQW5zd2VyEg8KB2F0dGVtcHQYCCABKAUSDwoHY29udGV4dBgJIAEoCRI3ChBwcmV2aW91c19hdHRlbXB0GBQgASgLMh0uY29kZWZyYW1lLnYxLlByZXZpb3VzQXR0ZW1wdBIWCg5yZXBvc2l0b3J5X21hcBgVIAEoCRIuCgpiYXNlX3Rlc3RzGBYgASgLMhouY29kZWZyYW1lLnYxLktub3duVGVzdFJ1biJMCgxLbm93blRlc3RSdW4SEgoKY29tbWl0X3NoYRgBIAEoCRIoCgV0ZXN0cxgCIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeSJ2Cg9QcmV2aW91c0F0dGVtcHQSDgoGbnVtYmVyGAEgASgFEg8KB291dGNvbWUYAiABKAkSDQoFZXJyb3IYAyABKAkSEwoLdGVzdF9vdXRwdXQYBCABKAkSDgoGYnJhbmNoGAUgASgJEg4KBnJldmlldxgGIAEoCSKQAgoKVGFza1Jlc3VsdBIqCgdvdXRjb21lGAEgASgOMhkuY29kZWZyYW1lLnYxLlRhc2tPdXRjb21lEhIKCmNvbW1pdF9zaGEYAiABKAkSDgoGYnJhbmNoGAMgASgJEhUKDWZpbGVzX2NoYW5nZWQYBCADKAkSKAoFdGVzdHMYBSABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSIgoFdXNhZ2UYBiABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USGwoTY29ycmVjdGlvbl9hdHRlbXB0cxgHIAEoBRIPCgdzdW1tYXJ5GAggASgJEg0KBWVycm9yGAkgASgJEhAKCHF1ZXN0aW9uGAogASgJIp8GCglUYXNrRXZlbnQSDwoHdGFza19pZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI+ChN0YXNrX3N0YXR1c19jaGFuZ2VkGAogASgLMh8uY29kZWZyYW1lLnYxLlRhc2tTdGF0dXNDaGFuZ2VkSAASQAoUYWdlbnRfc3RhdHVzX2NoYW5nZWQYDiABKAsyIC5jb2RlZnJhbWUudjEuQWdlbnRTdGF0dXNDaGFuZ2VkSAASNwoPYWN0aXZpdHlfdXBkYXRlGA8gASgLMhwuY29kZWZyYW1lLnYxLkFjdGl2aXR5VXBkYXRlSAASLwoLdGVzdF9yZXN1bHQYESABKAsyGC5jb2RlZnJhbWUudjEuVGVzdFJlc3VsdEgAEj0KEmNvcnJlY3Rpb25fYXR0ZW1wdBgSIAEoCzIfLmNvZGVmcmFtZS52MS5Db3JyZWN0aW9uQXR0ZW1wdEgAEjUKDmNvbW1pdF9jcmVhdGVkGBMgASgLMhsuY29kZWZyYW1lLnYxLkNvbW1pdENyZWF0ZWRIABIvCgt0b2tlbl91c2FnZRgYIAEoCzIYLmNvZGVmcmFtZS52MS5Ub2tlblVzYWdlSAASMQoMZmlsZV9jaGFuZ2VkGBkgASgLMhkuY29kZWZyYW1lLnYxLkZpbGVDaGFuZ2VkSAASNQoOY29tbWFuZF9vdXRwdXQYGiABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWFuZE91dHB1dEgAEjsKEWNvbnRleHRfY29tcGFjdGVkGBsgASgLMh4uY29kZWZyYW1lLnYxLkNvbnRleHRDb21wYWN0ZWRIABIxCgxxdWFsaXR5X2dhdGUYHCABKAsyGS5jb2RlZnJhbWUudjEuUXVhbGl0eUdhdGVIABIzCg1icm93c2VyX2NoZWNrGB8gASgLMhouY29kZWZyYW1lLnYxLkJyb3dzZXJDaGVja0gAEioKBnJlc3VsdBgeIAEoCzIYLmNvZGVmcmFtZS52MS5UYXNrUmVzdWx0SABCCQoHcGF5bG9hZCIRCg9EZXNjcmliZVJlcXVlc3QiMwoEVG9vbBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEcGF0aBgDIAEoCSLaAQoQRGVzY3JpYmVSZXNwb25zZRIkCgRraW5kGAEgASgOMhYuY29kZWZyYW1lLnYxLlRhc2tLaW5kEg8KB3ZlcnNpb24YAiABKAkSEAoIY2FwYWNpdHkYAyABKAUSDAoEbG9hZBgEIAEoBRIRCgl3b3JrZXJfaWQYBSABKAkSDQoFbW9kZWwYBiABKAkSJQoJdG9vbGNoYWluGAcgAygLMhIuY29kZWZyYW1lLnYxLlRvb2wSFQoNYWxsb3dlZF9ob3N0cxgIIAMoCRIPCgdzYW5kYm94GAkgASgJKrkBCgtUYXNrT3V0Y29tZRIcChhUQVNLX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZUQVNLX09VVENPTUVfQ09NUExFVEVEEAESFwoTVEFTS19PVVRDT01FX0ZBSUxFRBACEhgKFFRBU0tfT1VUQ09NRV9CTE9DS0VEEAMSGgoWVEFTS19PVVRDT01FX0NBTkNFTExFRBAEEiEKHVRBU0tfT1VUQ09NRV9CVURHRVRfRVhIQVVTVEVEEAUyggIKDVdvcmtlclNlcnZpY2USSgoLRXhlY3V0ZVRhc2sSIC5jb2RlZnJhbWUudjEuRXhlY3V0ZVRhc2tSZXF1ZXN0GhcuY29kZWZyYW1lLnYxLlRhc2tFdmVudDABEk4KCERlc2NyaWJlEh0uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVxdWVzdBoeLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlc3BvbnNlIgOQAgESVQoMVmVyaWZ5Q29tbWl0EiEuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuVmVyaWZ5Q29tbWl0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
+  fileDesc("Chljb2RlZnJhbWUvdjEvd29ya2VyLnByb3RvEgxjb2RlZnJhbWUudjEiWAoTVmVyaWZ5Q29tbWl0UmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEhgKCHJlcG9fdXJsGAIgASgJQga6SAPIAQESEwoDcmVmGAMgASgJQga6SAPIAQEihAEKFFZlcmlmeUNvbW1pdFJlc3BvbnNlEg4KBnBhc3NlZBgBIAEoCBISCgpjb21taXRfc2hhGAIgASgJEigKBXRlc3RzGAMgASgLMhkuY29kZWZyYW1lLnYxLlRlc3RTdW1tYXJ5Eg8KB3N1bW1hcnkYBCABKAkSDQoFZXJyb3IYBSABKAkijQEKClRhc2tMaW1pdHMSHQoMbWF4X2F0dGVtcHRzGAEgASgFQge6SAQaAigAEiYKDG1heF9jb3N0X3VzZBgCIAEoAUIQukgNEgtAASkAAAAAAAAAABIcCgtkZWFkbGluZV9tcxgDIAEoA0IHukgEIgIoABIaCgltYXhfdHVybnMYBCABKAVCB7pIBBoCKAAikQMKEkV4ZWN1dGVUYXNrUmVxdWVzdBISCgpwcm9qZWN0X2lkGAEgASgJEigKBHRhc2sYAiABKAsyEi5jb2RlZnJhbWUudjEuVGFza0IGukgDyAEBEhgKCHJlcG9fdXJsGAMgASgJQga6SAPIAQESGAoIYmFzZV9yZWYYBCABKAlCBrpIA8gBARIOCgZicmFuY2gYBSABKAkSKAoGbGltaXRzGAYgASgLMhguY29kZWZyYW1lLnYxLlRhc2tMaW1pdHMSLAoHYW5zd2VycxgHIAMoCzIbLmNvZGVmcmFtZS52MS5CbG9ja2VyQW5zd2VyEg8KB2F0dGVtcHQYCCABKAUSDwoHY29udGV4dBgJIAEoCRI3ChBwcmV2aW91c19hdHRlbXB0GBQgASgLMh0uY29kZWZyYW1lLnYxLlByZXZpb3VzQXR0ZW1wdBIWCg5yZXBvc2l0b3J5X21hcBgVIAEoCRIuCgpiYXNlX3Rlc3RzGBYgASgLMhouY29kZWZyYW1lLnYxLktub3duVGVzdFJ1biJMCgxLbm93blRlc3RSdW4SEgoKY29tbWl0X3NoYRgBIAEoCRIoCgV0ZXN0cxgCIAEoCzIZLmNvZGVmcmFtZS52MS5UZXN0U3VtbWFyeSJ2Cg9QcmV2aW91c0F0dGVtcHQSDgoGbnVtYmVyGAEgASgFEg8KB291dGNvbWUYAiABKAkSDQoFZXJyb3IYAyABKAkSEwoLdGVzdF9vdXRwdXQYBCABKAkSDgoGYnJhbmNoGAUgASgJEg4KBnJldmlldxgGIAEoCSKQAgoKVGFza1Jlc3VsdBIqCgdvdXRjb21lGAEgASgOMhkuY29kZWZyYW1lLnYxLlRhc2tPdXRjb21lEhIKCmNvbW1pdF9zaGEYAiABKAkSDgoGYnJhbmNoGAMgASgJEhUKDWZpbGVzX2NoYW5nZWQYBCADKAkSKAoFdGVzdHMYBSABKAsyGS5jb2RlZnJhbWUudjEuVGVzdFN1bW1hcnkSIgoFdXNhZ2UYBiABKAsyEy5jb2RlZnJhbWUudjEuVXNhZ2USGwoTY29ycmVjdGlvbl9hdHRlbXB0cxgHIAEoBRIPCgdzdW1tYXJ5GAggASgJEg0KBWVycm9yGAkgASgJEhAKCHF1ZXN0aW9uGAogASgJIjkKDlRhc2tFdmVudEJhdGNoEicKBmV2ZW50cxgBIAMoCzIXLmNvZGVmcmFtZS52MS5UYXNrRXZlbnQinwYKCVRhc2tFdmVudBIPCgd0YXNrX2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KE3Rhc2tfc3RhdHVzX2NoYW5nZWQYCiABKAsyHy5jb2RlZnJhbWUudjEuVGFza1N0YXR1c0NoYW5nZWRIABJAChRhZ2VudF9zdGF0dXNfY2hhbmdlZBgOIAEoCzIgLmNvZGVmcmFtZS52MS5BZ2VudFN0YXR1c0NoYW5nZWRIABI3Cg9hY3Rpdml0eV91cGRhdGUYDyABKAsyHC5jb2RlZnJhbWUudjEuQWN0aXZpdHlVcGRhdGVIABIvCgt0ZXN0X3Jlc3VsdBgRIAEoCzIYLmNvZGVmcmFtZS52MS5UZXN0UmVzdWx0SAASPQoSY29ycmVjdGlvbl9hdHRlbXB0GBIgASgLMh8uY29kZWZyYW1lLnYxLkNvcnJlY3Rpb25BdHRlbXB0SAASNQoOY29tbWl0X2NyZWF0ZWQYEyABKAsyGy5jb2RlZnJhbWUudjEuQ29tbWl0Q3JlYXRlZEgAEi8KC3Rva2VuX3VzYWdlGBggASgLMhguY29kZWZyYW1lLnYxLlRva2VuVXNhZ2VIABIxCgxmaWxlX2NoYW5nZWQYGSABKAsyGS5jb2RlZnJhbWUudjEuRmlsZUNoYW5nZWRIABI1Cg5jb21tYW5kX291dHB1dBgaIAEoCzIbLmNvZGVmcmFtZS52MS5Db21tYW5kT3V0cHV0SAASOwoRY29udGV4dF9jb21wYWN0ZWQYGyABKAsyHi5jb2RlZnJhbWUudjEuQ29udGV4dENvbXBhY3RlZEgAEjEKDHF1YWxpdHlfZ2F0ZRgcIAEoCzIZLmNvZGVmcmFtZS52MS5RdWFsaXR5R2F0ZUgAEjMKDWJyb3dzZXJfY2hlY2sYHyABKAsyGi5jb2RlZnJhbWUudjEuQnJvd3NlckNoZWNrSAASKgoGcmVzdWx0GB4gASgLMhguY29kZWZyYW1lLnYxLlRhc2tSZXN1bHRIAEIJCgdwYXlsb2FkIhEKD0Rlc2NyaWJlUmVxdWVzdCIzCgRUb29sEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIMCgRwYXRoGAMgASgJItoBChBEZXNjcmliZVJlc3BvbnNlEiQKBGtpbmQYASABKA4yFi5jb2RlZnJhbWUudjEuVGFza0tpbmQSDwoHdmVyc2lvbhgCIAEoCRIQCghjYXBhY2l0eRgDIAEoBRIMCgRsb2FkGAQgASgFEhEKCXdvcmtlcl9pZBgFIAEoCRINCgVtb2RlbBgGIAEoCRIlCgl0b29sY2hhaW4YByADKAsyEi5jb2RlZnJhbWUudjEuVG9vbBIVCg1hbGxvd2VkX2hvc3RzGAggAygJEg8KB3NhbmRib3gYCSABKAkquQEKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlRBU0tfT1VUQ09NRV9DT01QTEVURUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGAoUVEFTS19PVVRDT01FX0JMT0NLRUQQAxIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAQSIQodVEFTS19PVVRDT01FX0JVREdFVF9FWEhBVVNURUQQBTLaAgoNV29ya2VyU2VydmljZRJKCgtFeGVjdXRlVGFzaxIgLmNvZGVmcmFtZS52MS5FeGVjdXRlVGFza1JlcXVlc3QaFy5jb2RlZnJhbWUudjEuVGFza0V2ZW50MAESVgoSRXhlY3V0ZVRhc2tCYXRjaGVzEiAuY29kZWZyYW1lLnYxLkV4ZWN1dGVUYXNrUmVxdWVzdBocLmNvZGVmcmFtZS52MS5UYXNrRXZlbnRCYXRjaDABEk4KCERlc2NyaWJlEh0uY29kZWZyYW1lLnYxLkRlc2NyaWJlUmVxdWVzdBoeLmNvZGVmcmFtZS52MS5EZXNjcmliZVJlc3BvbnNlIgOQAgESVQoMVmVyaWZ5Q29tbWl0EiEuY29kZWZyYW1lLnYxLlZlcmlmeUNvbW1pdFJlcXVlc3QaIi5jb2RlZnJhbWUudjEuVmVyaWZ5Q29tbWl0UmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_codeframe_v1_events, file_codeframe_v1_types, file_google_protobuf_timestamp]);
 
 /**
  * --- A main that stays green ---
@@ -721,6 +721,37 @@ export const TaskResultSchema: GenMessage<TaskResult, {jsonType: TaskResultJson}
   messageDesc(file_codeframe_v1_worker, 6);
 
 /**
+ * Steps of a running task, in order, as ExecuteTaskBatches sends them.
+ *
+ * @generated from message codeframe.v1.TaskEventBatch
+ */
+export type TaskEventBatch = Message<"codeframe.v1.TaskEventBatch"> & {
+  /**
+   * @generated from field: repeated codeframe.v1.TaskEvent events = 1;
+   */
+  events: TaskEvent[];
+};
+
+/**
+ * Steps of a running task, in order, as ExecuteTaskBatches sends them.
+ *
+ * @generated from message codeframe.v1.TaskEventBatch
+ */
+export type TaskEventBatchJson = {
+  /**
+   * @generated from field: repeated codeframe.v1.TaskEvent events = 1;
+   */
+  events?: TaskEventJson[];
+};
+
+/**
+ * Describes the message codeframe.v1.TaskEventBatch.
+ * Use `create(TaskEventBatchSchema)` to create a new message.
+ */
+export const TaskEventBatchSchema: GenMessage<TaskEventBatch, {jsonType: TaskEventBatchJson}> = /*@__PURE__*/
+  messageDesc(file_codeframe_v1_worker, 7);
+
+/**
  * One step of a running task.
  *
  * @generated from message codeframe.v1.TaskEvent
@@ -911,7 +942,7 @@ export type TaskEventJson = {
  * Use `create(TaskEventSchema)` to create a new message.
  */
 export const TaskEventSchema: GenMessage<TaskEvent, {jsonType: TaskEventJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 7);
+  messageDesc(file_codeframe_v1_worker, 8);
 
 /**
  * @generated from message codeframe.v1.DescribeRequest
@@ -930,7 +961,7 @@ export type DescribeRequestJson = {
  * Use `create(DescribeRequestSchema)` to create a new message.
  */
 export const DescribeRequestSchema: GenMessage<DescribeRequest, {jsonType: DescribeRequestJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 8);
+  messageDesc(file_codeframe_v1_worker, 9);
 
 /**
  * A program the worker's sandboxed commands can run, found by running it there at start.
@@ -989,7 +1020,7 @@ export type ToolJson = {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool, {jsonType: ToolJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 9);
+  messageDesc(file_codeframe_v1_worker, 10);
 
 /**
  * @generated from message codeframe.v1.DescribeResponse
@@ -1126,7 +1157,7 @@ export type DescribeResponseJson = {
  * Use `create(DescribeResponseSchema)` to create a new message.
  */
 export const DescribeResponseSchema: GenMessage<DescribeResponse, {jsonType: DescribeResponseJson}> = /*@__PURE__*/
-  messageDesc(file_codeframe_v1_worker, 10);
+  messageDesc(file_codeframe_v1_worker, 11);
 
 /**
  * @generated from enum codeframe.v1.TaskOutcome
@@ -1188,6 +1219,7 @@ export const WorkerService: GenService<{
    * Runs one task and streams every step. The last message carries the TaskResult.
    * Cancelling the call cancels the work: the model request and the task's processes.
    * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
    * @generated from rpc codeframe.v1.WorkerService.ExecuteTask
    */
@@ -1195,6 +1227,22 @@ export const WorkerService: GenService<{
     methodKind: "server_streaming";
     input: typeof ExecuteTaskRequestSchema;
     output: typeof TaskEventSchema;
+  },
+  /**
+   * ExecuteTask with the events grouped: each message carries, in order, the events ready
+   * when it is sent, at least one and at most 512 (or about 1 MiB), for much less per
+   * event on both sides; the TaskResult is the last event of the last message. The lead
+   * calls it, and ExecuteTask on a worker without it (UNIMPLEMENTED).
+   * buf:lint:ignore RPC_REQUEST_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   *
+   * @generated from rpc codeframe.v1.WorkerService.ExecuteTaskBatches
+   */
+  executeTaskBatches: {
+    methodKind: "server_streaming";
+    input: typeof ExecuteTaskRequestSchema;
+    output: typeof TaskEventBatchSchema;
   },
   /**
    * Kind, version, capacity and current load, for the lead's balancing.
