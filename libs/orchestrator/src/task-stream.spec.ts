@@ -43,9 +43,6 @@ async function worker(events: TaskEvent[], options: { batches: boolean; fail?: C
     signal.addEventListener('abort', () => cancelled.push(name));
     for (const e of events) yield e;
     if (options.fail) throw options.fail;
-    // Waits until cancelled, when it has nothing left to say and no failure.
-    if (events.length === 0)
-      await new Promise((resolve) => signal.addEventListener('abort', resolve));
   }
   const server = await startRpcServer({
     host: '127.0.0.1',
