@@ -103,6 +103,39 @@ if (unavailable) {
       expect(await b.listBlockers(id, true)).toEqual([]);
     });
 
+    it('keeps a project it is creating out of its own rounds of claims, and the token of one that took it anyway', async () => {
+      const url = await server.newSchema();
+      const a = await lead(url, 'a');
+      const leases = a.leases as ProjectLeases & {
+        creating(projectId: string): void;
+        created(projectId: string, committed: boolean): void;
+      };
+      const [creating, created] = [leases.creating.bind(leases), leases.created.bind(leases)];
+      // A round of claims (LeaseKeeper) runs between the insert's commit and created().
+      let late: string | undefined;
+      leases.created = (projectId) => {
+        late = projectId;
+      };
+      const first = await project(a);
+      expect(late).toBe(first);
+      expect(await leases.claim()).toEqual([]);
+      created(first, true);
+      await a.appendEvent(first, progress(1));
+      // A round that began before creating() takes it with a newer token, which stands.
+      leases.creating = () => {};
+      const second = await project(a);
+      expect(await leases.claim()).toEqual([second]);
+      created(second, true);
+      for (const id of [first, second]) {
+        await a.appendEvent(id, progress(1));
+        await a.setProjectStatus(id, ProjectStatus.RUNNING);
+      }
+      expect(await leases.renew()).toEqual([]);
+      expect(leases.held().sort()).toEqual([first, second].sort());
+      leases.creating = creating;
+      leases.created = created;
+    });
+
     it('holds a takeover back while the owner moves something under its lease, then lets it through', async () => {
       const url = await server.newSchema();
       const [a, b] = [await lead(url, 'a'), await lead(url, 'b')];

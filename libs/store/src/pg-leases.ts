@@ -56,6 +56,7 @@ interface LeaseRow {
 
 export class PgLeases implements ProjectLeases {
   readonly #tokens = new Map<string, number>();
+  readonly #creating = new Set<string>();
 
   constructor(
     private readonly sql: PgSql,
@@ -90,13 +91,25 @@ export class PgLeases implements ProjectLeases {
     return this.#tokens.get(projectId);
   }
 
-  /** Records the lease of a project this lead created: its own from the start, token 1. */
-  created(projectId: string): void {
-    this.#tokens.set(projectId, 1);
+  /**
+   * A project this lead is inserting, its own from the start: no round of claims takes it
+   * meanwhile (adopting a project in the middle of its first calls would act on a stale read).
+   */
+  creating(projectId: string): void {
+    this.#creating.add(projectId);
+  }
+
+  /**
+   * Records the lease of a project this lead created (committed) or gives up on it: token 1.
+   * A claim that still took it (it began before creating) got a newer token: that one stands.
+   */
+  created(projectId: string, committed: boolean): void {
+    this.#creating.delete(projectId);
+    if (committed && !this.#tokens.has(projectId)) this.#tokens.set(projectId, 1);
   }
 
   async claim(projectIds?: string[]): Promise<string[]> {
-    const values: unknown[] = [this.holder, this.held(), this.ttlMs];
+    const values: unknown[] = [this.holder, [...this.held(), ...this.#creating], this.ttlMs];
     let which = `status NOT IN (${ProjectStatus.COMPLETED}, ${ProjectStatus.FAILED})`;
     if (projectIds) {
       values.push(projectIds);

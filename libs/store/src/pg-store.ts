@@ -85,6 +85,8 @@ class PgStore implements Store {
   async createProject(input: NewProject): Promise<Project> {
     const id = randomUUID();
     const now = Date.now();
+    let committed = false;
+    this.leases?.creating(id);
     try {
       await this.sql.transaction(async (tx) => {
         // With leases, the lead that creates a project owns it from the start.
@@ -117,6 +119,7 @@ class PgStore implements Store {
           );
         }
       });
+      committed = true;
     } catch (err) {
       if ((err as { code?: string }).code !== '23505' || !input.repoKey) throw err;
       const owner = await this.sql.one<{ id: string }>(
@@ -127,8 +130,9 @@ class PgStore implements Store {
         'conflict',
         `the repository is already the repository of project "${owner?.id ?? '?'}"; give each project its own`,
       );
+    } finally {
+      this.leases?.created(id, committed);
     }
-    this.leases?.created(id);
     return this.project(id);
   }
 
