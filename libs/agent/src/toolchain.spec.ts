@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeEnvironment, parseProbe, probeScript } from './toolchain.js';
 
@@ -26,6 +30,39 @@ describe('the toolchain probe', () => {
     const script = probeScript();
     expect(script.match(/ &$/gm)?.length).toBeGreaterThan(10);
     expect(script).toMatch(/\nwait\ncat \/tmp\/probe-0 /);
+  });
+
+  it('finds the versions npm, pip and pytest report of themselves, without starting them', () => {
+    // The probe on this host (the sandbox runs the same script): pip, pytest and npm are
+    // read from what they installed, and must agree with what they say when asked.
+    const dir = mkdtempSync(join(tmpdir(), 'probe-'));
+    const script = probeScript().replaceAll('/tmp/probe-', `${dir}/probe-`);
+    const found = new Map(
+      parseProbe(execFileSync('sh', ['-c', script], { encoding: 'utf8' })).map((t) => [
+        t.name,
+        t.version,
+      ]),
+    );
+    const asked = (command: string, args: string[]) => {
+      try {
+        return execFileSync(command, args, { encoding: 'utf8', stdio: 'pipe' });
+      } catch {
+        return undefined;
+      }
+    };
+    const reported = {
+      npm: asked('npm', ['--version'])?.trim(),
+      pip: asked('python3', ['-m', 'pip', '--version'])?.split(' ')[1],
+      pytest: asked('python3', ['-m', 'pytest', '--version'])?.trim().split(' ')[1],
+      venv:
+        asked('python3', ['-c', 'import ensurepip, venv']) === undefined
+          ? undefined
+          : 'venv with pip',
+    };
+    expect(reported.npm, 'npm runs here').toBeDefined();
+    for (const [name, version] of Object.entries(reported)) {
+      expect(found.get(name), name).toBe(version);
+    }
   });
 
   it('describes the sandbox to the model: what is installed and what the network allows', () => {

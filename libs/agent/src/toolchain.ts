@@ -15,9 +15,8 @@ const PROBES: [name: string, version: string][] = [
   ['pnpm', 'pnpm --version'],
   ['yarn', 'yarn --version'],
   ['python3', 'python3 --version'],
-  ['pip', 'python3 -m pip --version'],
-  ['venv', 'python3 -c "import ensurepip, venv; print(\'venv with pip\')"'],
-  ['pytest', 'python3 -m pytest --version'],
+  // pip, venv and pytest: asked of python3 together (PYTHON_MODULES).
+  ['pip', ''],
   ['go', 'go version'],
   ['cargo', 'cargo --version'],
   ['rustc', 'rustc --version'],
@@ -30,20 +29,49 @@ const PROBES: [name: string, version: string][] = [
   ['make', 'make --version'],
   ['gcc', 'gcc --version'],
 ];
-/** Tools found through another program (pip through python3), or shimmed (pnpm through npx). */
-const NOT_ON_PATH = new Set(['pip', 'venv', 'pytest']);
+/** Tools shimmed (pnpm through npx): only named, as a shim would fetch its package manager. */
 const SHIMMED = new Set(['pnpm', 'yarn']);
+
+/**
+ * pip, venv and pytest in one python3 (each `python3 -m X --version` costs a python start and
+ * X's imports, a quarter of a second of CPU): pip's and pytest's versions from their installed
+ * metadata, venv by importing what `python3 -m venv` needs. Prints `name<TAB>version` lines.
+ */
+const PYTHON_MODULES = [
+  'import importlib.metadata as m',
+  'for n in ("pip", "pytest"):',
+  '  try: print(n + "\\t" + m.version(n))',
+  '  except Exception: pass',
+  'try:',
+  '  import ensurepip, venv',
+  '  print("venv\\tvenv with pip")',
+  'except Exception: pass',
+].join('\n');
+
+/**
+ * npm's version from the package.json beside the script npm runs (`npm --version` starts npm,
+ * a fifth of a second of CPU); `npm --version` when that file is not npm's.
+ */
+const NPM_VERSION = `{ ${[
+  'd=$(dirname "$(readlink -f "$p")")/..',
+  `v=$(grep -q '^  "name": "npm",$' "$d/package.json" 2>/dev/null && sed -n 's/^  "version": "\\(.*\\)",$/\\1/p' "$d/package.json" | head -n 1)`,
+  '[ -n "$v" ] || v=$(timeout 20 npm --version 2>&1 | head -n 1)',
+].join('; ')}; }`;
 
 /** The probe: one line `name<TAB>path<TAB>version` per tool found; the tools are asked at
  * once (some take a few hundred milliseconds to say their version), printed in order. */
 export function probeScript(): string {
   const probes = PROBES.map(([name, version], i) => {
-    const bin = NOT_ON_PATH.has(name) ? 'python3' : name;
-    // A shim would fetch its package manager to say its version: it is only named.
+    const out = `> /tmp/probe-${i} &`;
+    if (name === 'pip') {
+      return `(p=$(command -v python3) && timeout 20 python3 -c '${PYTHON_MODULES}' 2>/dev/null | while IFS="$(printf '\\t')" read -r n v; do printf '%s\\t%s\\t%s\\n' "$n" "$p" "$v"; done) ${out}`;
+    }
     const run = SHIMMED.has(name)
       ? `case "$p" in /run/codeframe/*) v=shim ;; *) v=$(timeout 20 ${version} 2>&1 | head -n 1) ;; esac`
-      : `v=$(timeout 20 ${version} 2>&1 | head -n 1)`;
-    return `(p=$(command -v ${bin}) && ${run} && [ -n "$v" ] && printf '%s\\t%s\\t%s\\n' ${name} "$p" "$v") > /tmp/probe-${i} &`;
+      : name === 'npm'
+        ? NPM_VERSION
+        : `v=$(timeout 20 ${version} 2>&1 | head -n 1)`;
+    return `(p=$(command -v ${name}) && ${run} && [ -n "$v" ] && printf '%s\\t%s\\t%s\\n' ${name} "$p" "$v") ${out}`;
   });
   return [...probes, 'wait', `cat ${PROBES.map((_, i) => `/tmp/probe-${i}`).join(' ')}`].join('\n');
 }

@@ -227,5 +227,10 @@ describe('Describe', () => {
     expect(res).toMatchObject({ sandbox: 'bwrap', allowedHosts: ['registry.npmjs.org:443'] });
     const names = (res.toolchain as { name: string }[]).map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['node', 'npm', 'git']));
+    // npm's version is read from its package.json in the sandbox: the one npm says it is.
+    const npm = (res.toolchain as { name: string; version: string }[]).find(
+      (t) => t.name === 'npm',
+    );
+    expect(npm?.version).toBe(execFileSync('npm', ['--version'], { encoding: 'utf8' }).trim());
   });
 });

@@ -60,23 +60,37 @@ export async function startCluster(
   const fake = await startFakeAnthropic({ brain });
   const tlsEnv = options.tls ? mutualTlsEnv(options.tls) : {};
   const scheme = options.tls ? 'https' : 'http';
+  // Every worker starts at once: a start is mostly loading modules and probing the sandbox.
+  const started = ['backend', 'frontend', 'test'].map(async (kind) => {
+    const starting = Array.from({ length: replicas[kind] ?? 1 }, (_, i) =>
+      startServiceProcess({
+        entry: `services/worker-${kind}/dist/main.js`,
+        env: {
+          ...tlsEnv,
+          ...options.env,
+          ANTHROPIC_BASE_URL: fake.url,
+          CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`),
+        },
+      }),
+    );
+    return [kind, await Promise.allSettled(starting)] as const;
+  });
+  const settled = await Promise.all(started);
   const workers: Record<string, ServiceProcess[]> = {};
-  for (const kind of ['backend', 'frontend', 'test']) {
-    workers[kind] = [];
-    for (let i = 0; i < (replicas[kind] ?? 1); i++) {
-      workers[kind].push(
-        await startServiceProcess({
-          entry: `services/worker-${kind}/dist/main.js`,
-          env: {
-            ...tlsEnv,
-            ...options.env,
-            ANTHROPIC_BASE_URL: fake.url,
-            CODEFRAME_WORK_DIR: join(dir, `work-${kind}-${i}`),
-          },
-        }),
-      );
-    }
+  for (const [kind, results] of settled) {
+    workers[kind] = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
+  const failed = settled.flatMap(([, results]) =>
+    results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : [])),
+  );
+  // A process that could not start stops the others, so none outlives the test.
+  const abandon = async (err: unknown): Promise<never> => {
+    await Promise.all(Object.values(workers).flat().map((w) => w.stop()));
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  };
+  if (failed.length > 0) await abandon(failed[0]);
   const addresses = (kind: string) =>
     (workers[kind] ?? [])
       .map((w) => (options.tls ? `https://127.0.0.1:${w.port}` : `127.0.0.1:${w.port}`))
@@ -104,7 +118,7 @@ export async function startCluster(
     dir,
     fake,
     workers,
-    lead: await startLead(),
+    lead: await startLead().catch(abandon),
     client: undefined as never,
     get leadUrl() {
       return `${scheme}://127.0.0.1:${cluster.lead.port}`;
