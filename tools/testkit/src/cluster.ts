@@ -85,7 +85,11 @@ export async function startCluster(
   );
   // A process that could not start stops the others, so none outlives the test.
   const abandon = async (err: unknown): Promise<never> => {
-    await Promise.all(Object.values(workers).flat().map((w) => w.stop()));
+    await Promise.all(
+      Object.values(workers)
+        .flat()
+        .map((w) => w.stop()),
+    );
     await fake.close();
     await rm(dir, { recursive: true, force: true });
     throw err;
