@@ -14,6 +14,8 @@ export class EdgeMetrics {
   eventsIn = 0;
   /** Sockets closed because they did not read fast enough. */
   slowClientCloses = 0;
+  /** Times a feed waited for its sockets to drain before reading on from the lead. */
+  feedPauses = 0;
   upstreamReconnects = 0;
   errorFrames = 0;
   authFailures = 0;
@@ -88,6 +90,11 @@ export class EdgeMetrics {
       'slow_client_closes_total',
       'Connections closed at the backpressure limit (dropped clients).',
       () => this.slowClientCloses,
+    );
+    count(
+      'feed_pauses_total',
+      "Times a project's feed waited for its sockets to drain before reading on from the lead.",
+      () => this.feedPauses,
     );
     count(
       'upstream_reconnects_total',

@@ -57,6 +57,8 @@ export interface EdgeServer {
 }
 
 const CLOSE_GOING_AWAY = 1001;
+/** The longest a project's feed waits for a congested socket before leaving it behind. */
+const FEED_PACE_WAIT_MS = 1_000;
 /** How often socket queues are checked against the backpressure limit. */
 const SLOW_CLIENT_SWEEP_MS = 100;
 
@@ -91,6 +93,8 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
     upstreamGraceMs: options.upstreamGraceMs,
     aheadWaitMs: 5_000,
     limits: options,
+    // Half the limit is where a socket counts as congested (SocketSession.pauseBytes).
+    pace: { checkBytes: options.maxBackpressureBytes / 8, waitMs: FEED_PACE_WAIT_MS },
     publish,
     onRefused(session) {
       if (!session.refusals.add()) return;

@@ -181,3 +181,49 @@ describe('upstream streams', () => {
     client.close();
   });
 });
+
+describe('a burst the browsers take more slowly than the lead sends it', () => {
+  it('waits for a socket that pauses reading instead of closing it, and leaves behind one that stopped', async () => {
+    lead.createProject('burst');
+    const tight = await startEdge(lead.url, { CODEFRAME_EDGE_MAX_BACKPRESSURE_BYTES: '65536' });
+    try {
+      const url = `ws://127.0.0.1:${tight.ports.http}/ws`;
+      const [pausing, stopped, reader] = await Promise.all(
+        [1, 2, 3].map(() => FrameClient.connect(url)),
+      );
+      for (const client of [pausing!, stopped!, reader!]) {
+        client.send({ type: 'subscribe', project_id: 'burst', last_seq: 0 });
+        await client.waitFor((f) => f.type === 'subscribed');
+      }
+      const socketOf = (client: FrameClient) =>
+        (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+      socketOf(pausing!).pause();
+      socketOf(stopped!).pause();
+      // About 30 MB, more than the kernel's socket buffers hold, as fast as the lead sends it.
+      let last = 0;
+      for (let i = 0; i < 3_000; i++) last = lead.emit('burst', `${i} ${'x'.repeat(10_000)}`);
+      // A pause shorter than the feed's wait (1 s): the feed waits, and the socket is kept.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      socketOf(pausing!).resume();
+      for (const client of [reader!, pausing!]) {
+        await client.waitFor((f) => f.seq === last, 60_000);
+        expect(client.events.map((f) => f.seq)).toEqual(
+          Array.from({ length: last }, (_, i) => i + 1),
+        );
+      }
+      const tightMetrics = () =>
+        fetch(`http://127.0.0.1:${tight.ports.http}/metrics`).then((r) => r.text());
+      // The one that stopped reading was left behind after the wait, and closed at the limit
+      // (by the edge's sweep, or by uWS at its hard limit when that came first).
+      await expect
+        .poll(async () => gauge(await tightMetrics(), 'connections'), { timeout: 30_000 })
+        .toBe(2);
+      socketOf(stopped!).resume();
+      expect([CloseCode.TooSlow, 1006]).toContain(await stopped!.closed);
+      expect(gauge(await tightMetrics(), 'feed_pauses_total')).toBeGreaterThan(0);
+      for (const client of [reader!, pausing!]) client.close();
+    } finally {
+      await tight.stop();
+    }
+  }, 90_000);
+});

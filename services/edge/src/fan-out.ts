@@ -2,7 +2,7 @@ import { grantAllows } from '@codeframe/events';
 import type { LeadClient } from '@codeframe/rpc';
 import type { Logger } from '@codeframe/runtime';
 import type { EdgeMetrics, MetricsSources } from './edge-metrics.js';
-import { ProjectFeed } from './project-feed.js';
+import { type FeedOptions, ProjectFeed } from './project-feed.js';
 import type { SocketSession } from './socket-session.js';
 import { Subscription, type SubscriptionContext } from './subscription.js';
 
@@ -16,6 +16,7 @@ export interface FanOutOptions {
   upstreamGraceMs: number;
   aheadWaitMs: number;
   limits: SocketLimits;
+  pace: FeedPacing;
   publish(topic: string, frame: string): void;
   /** Called when one of a socket's subscriptions was refused for a cap or an unknown project. */
   onRefused(session: SocketSession): void;
@@ -33,6 +34,14 @@ export interface SocketLimits {
   maxOpeningProjects: number;
 }
 
+/** How a feed waits for the sockets it publishes to (FanOut.#paced). */
+export interface FeedPacing {
+  /** Bytes a feed publishes between two looks at its sockets. */
+  checkBytes: number;
+  /** The longest a feed waits for a socket to drain before it leaves it behind. */
+  waitMs: number;
+}
+
 /** Which sockets watch which projects, and the one upstream feed per watched project. */
 export class FanOut {
   readonly #feeds = new Map<string, ProjectFeed>();
@@ -40,8 +49,10 @@ export class FanOut {
   /** Feeds whose project the lead has not yet answered for. */
   #opening = 0;
   readonly #context: SubscriptionContext;
+  readonly #feedOptions: FeedOptions;
 
   constructor(private readonly options: FanOutOptions) {
+    this.#feedOptions = { ...options, paced: (feed, bytes) => this.#paced(feed, bytes) };
     this.#context = {
       lead: options.lead,
       logger: options.logger,
@@ -151,7 +162,7 @@ export class FanOut {
   #acquire(projectId: string): ProjectFeed {
     let feed = this.#feeds.get(projectId);
     if (!feed) {
-      const created: ProjectFeed = new ProjectFeed(projectId, this.options, {
+      const created: ProjectFeed = new ProjectFeed(projectId, this.#feedOptions, {
         onUnreachable: (error) => {
           for (const waiting of this.#waitingOn(projectId)) {
             waiting.sendFrame({ type: 'error', error, project_id: projectId });
@@ -192,6 +203,41 @@ export class FanOut {
       this.options.logger.debug({ project: feed.projectId }, 'feed closed: no subscribers');
     }, this.options.upstreamGraceMs);
     feed.closeTimer.unref();
+  }
+
+  /**
+   * A feed's pacing: every `checkBytes` it published, the live sockets of its project past the
+   * pause mark are waited for, until they drained or `waitMs` passed. One that did not drain
+   * in time is left behind (not waited for again until it drains), and the sweep closes it at
+   * the backpressure limit, so one slow browser holds the others back for `waitMs` at most.
+   * A burst the browsers take more slowly than the lead sends it so waits upstream (where the
+   * lead paces its workers) rather than in the sockets' buffers until they are closed.
+   */
+  #paced(feed: ProjectFeed, bytes: number): Promise<void> | undefined {
+    feed.unpaced += bytes;
+    const { checkBytes, waitMs } = this.options.pace;
+    if (feed.unpaced < checkBytes) return undefined;
+    feed.unpaced = 0;
+    let lagging: SocketSession[] | undefined;
+    for (const session of this.#sessions) {
+      if (session.leftBehind) continue;
+      const subscription = session.subscriptions.get(feed.projectId);
+      if (subscription?.feed !== feed || !subscription.live || !session.congested) continue;
+      (lagging ??= []).push(session);
+    }
+    if (!lagging) return undefined;
+    this.options.metrics.feedPauses++;
+    const waiting = lagging;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        for (const session of waiting) if (session.congested) session.leftBehind = true;
+        resolve();
+      }, waitMs);
+      void Promise.all(waiting.map((session) => session.drained())).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Sessions whose subscription to the project is not yet live. */

@@ -13,6 +13,12 @@ export interface FeedOptions {
   ringCapacity: number;
   /** Sends a frame to every socket subscribed to `topic` (uWS publish). */
   publish(topic: string, frame: string): void;
+  /**
+   * After each event published, with the bytes of its frame: a promise while the sockets it
+   * went to should drain before the next is published (FanOut's pacing), else undefined. Not
+   * reading on holds the lead's stream back (gRPC flow control).
+   */
+  paced?(feed: ProjectFeed, bytes: number): Promise<void> | undefined;
 }
 
 /** Why a project cannot be watched, in words for the browser. */
@@ -36,10 +42,10 @@ export interface FeedListener {
 }
 
 /**
- * One project's upstream: a single WatchEvents stream from the lead, whose events are
- * serialised once, kept in a ring for resuming subscribers, and published to the project's
- * topic. The stream resumes (followEventBatches) from the ring's head when it breaks, so the ring
- * never has a gap.
+ * One project's upstream: a single stream of the project's events from the lead, whose
+ * events are serialised once, kept in a ring for resuming subscribers, and published to the
+ * project's topic. The stream resumes (followEventBatches) from the ring's head when it
+ * breaks, so the ring never has a gap; it is read only as fast as the sockets take it (paced).
  */
 export class ProjectFeed {
   readonly topic: string;
@@ -49,6 +55,8 @@ export class ProjectFeed {
   lagSeconds = 0;
   /** Subscriptions using this feed; the registry closes it some time after this drops to 0. */
   users = 0;
+  /** Bytes published since the pacing last looked at the sockets. */
+  unpaced = 0;
   closeTimer: NodeJS.Timeout | undefined;
   /** Resolves when the ring is positioned at the lead's head; rejects with a FeedError. */
   readonly opened: Promise<void>;
@@ -144,7 +152,13 @@ export class ProjectFeed {
       },
     });
     try {
-      for await (const batch of events) for (const event of batch) this.#accept(event);
+      for await (const batch of events) {
+        for (const event of batch) {
+          // Looked at within a batch too: one may hold a megabyte.
+          const pacing = this.options.paced?.(this, this.#accept(event));
+          if (pacing) await pacing;
+        }
+      }
     } catch (error) {
       // A refusal another try cannot change (a token the lead no longer takes, a project it
       // no longer has): the sockets are told, and a later subscribe opens the project again.
@@ -161,8 +175,11 @@ export class ProjectFeed {
     }
   }
 
-  /** Keeps and publishes the next event; followEventBatches yields each seq once, in order. */
-  #accept(event: Event): void {
+  /**
+   * Keeps and publishes the next event (followEventBatches yields each seq once, in order);
+   * the length of its frame.
+   */
+  #accept(event: Event): number {
     const seq = Number(event.seq);
     const frame = serialiseEvent(event);
     this.ring.push(seq, frame);
@@ -170,5 +187,6 @@ export class ProjectFeed {
     if (event.time) this.lagSeconds = Math.max(0, (Date.now() - timestampMs(event.time)) / 1000);
     this.options.publish(this.topic, frame);
     for (const listener of [...this.#listeners]) listener();
+    return frame.length;
   }
 }

@@ -27,6 +27,8 @@ export class SocketSession {
   closed = false;
   /** Set once the edge decided to close the socket: its further frames are ignored. */
   ending = false;
+  /** Did not drain within the pacing's wait: its feeds no longer wait for it until it does. */
+  leftBehind = false;
   expiryTimer: NodeJS.Timeout | undefined;
   #malformed: RecentCount | undefined;
   #refusals: RecentCount | undefined;
@@ -95,6 +97,7 @@ export class SocketSession {
 
   onDrain(): void {
     if (this.congested) return;
+    this.leftBehind = false;
     this.#wakeDrainWaiters();
     for (const subscription of this.subscriptions) subscription.resume();
   }

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serialiseEvent, toBrowserEvent } from '@codeframe/events';
 import { type Event, LeadService } from '@codeframe/proto';
-import { createRpcClient } from '@codeframe/rpc';
+import { createRpcClient, followEvents } from '@codeframe/rpc';
 import { Server as SocketIoServer } from 'socket.io';
 import { WebSocket, WebSocketServer } from 'ws';
 import { serveRequests } from '../harness/bench-child.js';
@@ -100,10 +100,11 @@ let failure: string | undefined;
 async function follow(args: StartArgs, target: Broadcaster): Promise<void> {
   const lead = createRpcClient(LeadService, { baseUrl: args.leadUrl });
   const { project } = await lead.getProject({ projectId: args.projectId });
-  const stream = lead.watchEvents(
-    { projectId: args.projectId, afterSeq: project?.lastSeq ?? 0n },
-    { signal: abort.signal },
-  );
+  // As the edge follows the lead (WatchEventBatches), failing at the first break.
+  const stream = followEvents(lead, args.projectId, project?.lastSeq ?? 0n, {
+    signal: abort.signal,
+    giveUpAfterMs: 0,
+  });
   for await (const event of stream) target.send(event);
 }
 

@@ -1,10 +1,18 @@
 // A stand-in for the lead in the fan-out benchmark: a real LeadService (connect-node, the
 // same server bootstrap as the lead) whose projects stream stamped events on command, so
 // the broadcasters under test are fed at a rate the bench controls and the lead's own
-// costs (SQLite, scheduling) stay out of the fan-out figures.
+// costs (SQLite, scheduling) stay out of the fan-out figures. It serves WatchEvents and
+// WatchEventBatches, as the lead does.
 import { create } from '@bufbuild/protobuf';
-import { LeadService, ProjectSchema, ProjectStatus } from '@codeframe/proto';
-import { notFound, type RpcServer, startRpcServer } from '@codeframe/rpc';
+import { EventBatchSchema, LeadService, ProjectSchema, ProjectStatus } from '@codeframe/proto';
+import {
+  batchMessages,
+  notFound,
+  type RpcServer,
+  readyGroups,
+  startRpcServer,
+  wantsBinary,
+} from '@codeframe/rpc';
 import { silentLogger } from '@codeframe/runtime';
 import { serveRequests } from '../harness/bench-child.js';
 import { EventSource } from './event-source.js';
@@ -43,6 +51,15 @@ serveRequests(
             },
             async *watchEvents(req, ctx) {
               yield* source(req.projectId).watch(Number(req.afterSeq), ctx.signal);
+            },
+            // The same events grouped as they are ready, as the lead serves them (followEvents
+            // reads this, in the edge and in the broadcasters alike).
+            async *watchEventBatches(req, ctx) {
+              const binary = wantsBinary(ctx.requestHeader.get('content-type'));
+              const events = source(req.projectId).watch(Number(req.afterSeq), ctx.signal);
+              for await (const group of readyGroups(events)) {
+                yield* batchMessages(EventBatchSchema, group, binary);
+              }
             },
           }),
       });
