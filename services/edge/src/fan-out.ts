@@ -218,16 +218,15 @@ export class FanOut {
     const { checkBytes, waitMs } = this.options.pace;
     if (feed.unpaced < checkBytes) return undefined;
     feed.unpaced = 0;
-    let lagging: SocketSession[] | undefined;
+    const waiting: SocketSession[] = [];
     for (const session of this.#sessions) {
       if (session.leftBehind) continue;
       const subscription = session.subscriptions.get(feed.projectId);
       if (subscription?.feed !== feed || !subscription.live || !session.congested) continue;
-      (lagging ??= []).push(session);
+      waiting.push(session);
     }
-    if (!lagging) return undefined;
+    if (waiting.length === 0) return undefined;
     this.options.metrics.feedPauses++;
-    const waiting = lagging;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         for (const session of waiting) if (session.congested) session.leftBehind = true;
