@@ -43,6 +43,8 @@ export interface EdgeServerOptions {
   heartbeatMs: number;
   ringCapacity: number;
   upstreamGraceMs: number;
+  /** CODEFRAME_EDGE_FEED_WAIT_MS: the longest a feed waits for a congested socket to drain. */
+  feedWaitMs: number;
   /** The built dashboard; the page is not served when it is missing. */
   dashboardDir: string;
 }
@@ -57,8 +59,6 @@ export interface EdgeServer {
 }
 
 const CLOSE_GOING_AWAY = 1001;
-/** The longest a project's feed waits for a congested socket before leaving it behind. */
-const FEED_PACE_WAIT_MS = 1_000;
 /** How often socket queues are checked against the backpressure limit. */
 const SLOW_CLIENT_SWEEP_MS = 100;
 
@@ -84,6 +84,15 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
     metrics.messagesOut += app.numSubscribers(topic);
     app.publish(topic, frame, false);
   };
+  /** Closes a socket whose queue passed the limit; true when it did (or already had). */
+  const closeIfSlow = (session: SocketSession): boolean => {
+    if (session.ending) return true;
+    if (session.buffered <= options.maxBackpressureBytes) return false;
+    metrics.slowClientCloses++;
+    logger.warn({ socket: session.id, buffered: session.buffered }, 'closing a slow client');
+    session.end(CloseCode.TooSlow, 'too slow: the backpressure limit was reached');
+    return true;
+  };
   const fanOut = new FanOut({
     lead,
     logger,
@@ -94,8 +103,9 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
     aheadWaitMs: 5_000,
     limits: options,
     // Half the limit is where a socket counts as congested (SocketSession.pauseBytes).
-    pace: { checkBytes: options.maxBackpressureBytes / 8, waitMs: FEED_PACE_WAIT_MS },
+    pace: { checkBytes: options.maxBackpressureBytes / 8, waitMs: options.feedWaitMs },
     publish,
+    closeIfSlow,
     onRefused(session) {
       if (!session.refusals.add()) return;
       metrics.limitCloses++;
@@ -166,12 +176,6 @@ export function startEdgeServer(options: EdgeServerOptions): Promise<EdgeServer>
       JSON.stringify({ type: 'heartbeat', timestamp: new Date().toISOString() }),
     );
   }, options.heartbeatMs);
-  const closeIfSlow = (session: SocketSession) => {
-    if (session.buffered <= options.maxBackpressureBytes) return;
-    metrics.slowClientCloses++;
-    logger.warn({ socket: session.id, buffered: session.buffered }, 'closing a slow client');
-    session.end(CloseCode.TooSlow, 'too slow: the backpressure limit was reached');
-  };
   // forEach, not for-of: ten times a second over every socket, an iterator's result objects
   // would be garbage in proportion to the connections, however idle they are.
   const sweep = setInterval(() => fanOut.sessions.forEach(closeIfSlow), SLOW_CLIENT_SWEEP_MS);

@@ -18,6 +18,11 @@ export interface FanOutOptions {
   limits: SocketLimits;
   pace: FeedPacing;
   publish(topic: string, frame: string): void;
+  /**
+   * Closes a socket whose queue passed the backpressure limit (true when it did, or it was
+   * already closing): the sweep's check, also made at each of a feed's pacing looks.
+   */
+  closeIfSlow(session: SocketSession): boolean;
   /** Called when one of a socket's subscriptions was refused for a cap or an unknown project. */
   onRefused(session: SocketSession): void;
   /** Watches a subscription's async start, so its failure is reported, not lost. */
@@ -208,8 +213,8 @@ export class FanOut {
   /**
    * A feed's pacing: every `checkBytes` it published, the live sockets of its project past the
    * pause mark are waited for, until they drained or `waitMs` passed. One that did not drain
-   * in time is left behind (not waited for again until it drains), and the sweep closes it at
-   * the backpressure limit, so one slow browser holds the others back for `waitMs` at most.
+   * in time is left behind (not waited for again until it drains), and is closed at the
+   * backpressure limit, so one slow browser holds the others back for `waitMs` at most.
    * A burst the browsers take more slowly than the lead sends it so waits upstream (where the
    * lead paces its workers) rather than in the sockets' buffers until they are closed.
    */
@@ -220,9 +225,13 @@ export class FanOut {
     feed.unpaced = 0;
     const waiting: SocketSession[] = [];
     for (const session of this.#sessions) {
-      if (session.leftBehind) continue;
       const subscription = session.subscriptions.get(feed.projectId);
-      if (subscription?.feed !== feed || !subscription.live || !session.congested) continue;
+      if (subscription?.feed !== feed || !subscription.live) continue;
+      // Closed here, between two of the feed's publishes, a socket left behind is closed by
+      // the edge (4003, counted) before uWS closes it abruptly at its hard limit, which a
+      // burst outruns the sweep to.
+      if (this.options.closeIfSlow(session)) continue;
+      if (session.leftBehind || !session.congested) continue;
       waiting.push(session);
     }
     if (waiting.length === 0) return undefined;

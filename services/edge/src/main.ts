@@ -22,6 +22,7 @@ await runService('edge', async (log) => {
     heartbeatMs: env.int('CODEFRAME_EDGE_HEARTBEAT_MS', 15_000, 100),
     ringCapacity: env.int('CODEFRAME_EDGE_RING_EVENTS', 10_000, 1, 10_000_000),
     upstreamGraceMs: env.int('CODEFRAME_EDGE_UPSTREAM_GRACE_MS', 30_000, 0),
+    feedWaitMs: env.int('CODEFRAME_EDGE_FEED_WAIT_MS', 1_000, 0, 60_000),
   });
   const edge = await startEdgeServer({
     ...config,
