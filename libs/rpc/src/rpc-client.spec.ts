@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import { LeadService, WorkerService } from '@codeframe/proto';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import { describe, expect, it } from 'vitest';
 import { createRpcClient, isSafeToRetry } from './index.js';
+import { startWorker } from './rpc-server.fixture.js';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -51,5 +53,30 @@ describe('createRpcClient', () => {
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(Date.now() - started).toBeLessThan(5_000);
     server.close();
+  });
+
+  it('asks for streamed messages uncompressed; a client that asks for gzip still gets it', async () => {
+    // Events of 4 KiB, past the 1 KiB above which a server compresses what a client accepts.
+    const { server } = await startWorker({ messageChars: 4096 });
+    const encodingOf = async (client: ReturnType<typeof createRpcClient<typeof WorkerService>>) => {
+      let encoding: string | null = 'no headers';
+      const events = client.executeTask(
+        { task: { id: 't-1', title: 'three steps' }, repoUrl: 'file:///r', baseRef: 'main' },
+        { onHeader: (headers) => (encoding = headers.get('grpc-encoding')) },
+      );
+      let messages = 0;
+      for await (const event of events) {
+        expect(event.payload.value).toMatchObject({
+          message: expect.stringMatching(/^step \d\.+$/),
+        });
+        messages++;
+      }
+      expect(messages).toBe(3);
+      return encoding;
+    };
+    expect(await encodingOf(createRpcClient(WorkerService, { baseUrl: server.url }))).toBeNull();
+    // connect-node's own default accepts gzip and brotli: the server compresses for it.
+    const gzipClient = createClient(WorkerService, createGrpcTransport({ baseUrl: server.url }));
+    expect(await encodingOf(gzipClient)).toBe('gzip');
   });
 });

@@ -34,6 +34,14 @@ export interface RpcClientOptions {
 }
 
 const DEFAULTS = { unaryTimeoutMs: 30_000, maxRetries: 2, pingIntervalMs: 15_000 };
+/**
+ * What responses a client accepts compressed: none. connect-node's clients accept gzip and
+ * brotli by default, so every server of ours compressed each streamed batch of events past
+ * 1 KiB (a worker's ExecuteTaskBatches, the lead's WatchEventBatches) and the client
+ * inflated it again, on loopback or a LAN, where that costs both sides more CPU than the
+ * bytes it saves. A client of another kind may still ask a server of ours for gzip.
+ */
+const ACCEPT_COMPRESSION = [] as const;
 const RETRY_BACKOFF = { baseMs: 100, maxMs: 2_000 };
 
 /** A typed client for one service of a CodeFRAME server. */
@@ -59,6 +67,7 @@ export function createRpcTransport(options: RpcClientOptions): Transport {
       ? createGrpcTransport({
           baseUrl: options.baseUrl,
           interceptors,
+          acceptCompression: [...ACCEPT_COMPRESSION],
           pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
           pingTimeoutMs: 10_000,
           nodeOptions,
@@ -67,6 +76,7 @@ export function createRpcTransport(options: RpcClientOptions): Transport {
           baseUrl: options.baseUrl,
           httpVersion: '1.1',
           interceptors,
+          acceptCompression: [...ACCEPT_COMPRESSION],
           nodeOptions,
         });
   return withDeadlineAndRetries(inner, {

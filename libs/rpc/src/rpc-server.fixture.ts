@@ -30,6 +30,8 @@ type WorkerOptions = Partial<
 > & {
   /** Describe throws this instead of answering. */
   describeThrows?: unknown;
+  /** Each ExecuteTask event's message is padded to this many characters. */
+  messageChars?: number;
 };
 
 /**
@@ -60,7 +62,10 @@ export async function startWorker(options: WorkerOptions = {}) {
             await sleep(100, ctx.signal);
             yield {
               taskId,
-              payload: { case: 'activityUpdate', value: activity(taskId, `step ${i}`) },
+              payload: {
+                case: 'activityUpdate',
+                value: activity(taskId, `step ${i}`.padEnd(options.messageChars ?? 0, '.')),
+              },
             };
           }
         },
