@@ -63,9 +63,15 @@ describe('npm run bench at tiny sizes', () => {
       expect(run.outOfOrder).toBe(0);
       expect(run.latency.count).toBe(run.events * 3);
     }
+    // The live run's events, read from the lead beside the edge too.
+    const [live, burst] = result.runs;
+    expect(live!.leadWatcher?.count).toBeGreaterThan(0);
+    expect(live!.leadWatcher!.count).toBeLessThanOrEqual(live!.events);
+    expect(burst!.leadWatcher).toBeUndefined();
     expect(result.ceilings).toHaveLength(2);
     for (const bare of result.ceilings) expect(bare.events).toBeGreaterThan(0);
     expect(pipelineSection(result)).toMatch(/Every browser received every event/);
+    expect(pipelineSection(result)).toMatch(/worker → lead → 1 gRPC watcher \(beside the edge\)/);
   }, 60_000);
 
   it('runs a layered plan on the real lead and workers and splits each task’s time', async () => {

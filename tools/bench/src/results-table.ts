@@ -123,6 +123,19 @@ export function pipelineSection(result: PipelineResult): string {
         `lead ${pct(run.cpu.lead ?? 0)}, edge ${pct(run.cpu.edge ?? 0)}, worker ${pct(run.cpu.worker ?? 0)}, browsers ${pct(loadCpu(run.cpu))}, other ${pct(run.cpu.other ?? 0)}`,
       ),
     );
+    if (run.leadWatcher) {
+      const r = run.leadWatcher;
+      rows.push([
+        rows.at(-1)![0]!,
+        'worker → lead → 1 gRPC watcher (beside the edge)',
+        '–',
+        '–',
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        ms(r.maxMs),
+        '–',
+      ]);
+    }
     if (bare) {
       rows.push(
         line(

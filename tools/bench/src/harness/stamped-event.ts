@@ -40,6 +40,12 @@ export function stampedTaskEvent(taskId: string, stampUs: number): TaskEvent {
   });
 }
 
+/** The stamp of an activity_update's message (stampedMessage), or undefined. */
+export function messageStamp(message: string): number | undefined {
+  const match = /^t=(\d+) /.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** The stamp of a stamped frame in buf[start, end), or -1 when the frame carries none. */
 export function readStamp(buf: Buffer, start: number, end: number): number {
   const at = buf.indexOf(STAMP_MARKER, start);

@@ -11,6 +11,7 @@ import { BenchChild } from '../harness/bench-child.js';
 import { trackChild } from '../harness/child-registry.js';
 import { LatencyHistogram, type LatencySummary } from '../harness/latency-histogram.js';
 import { PhaseMeter, round } from '../harness/process-stats.js';
+import { type LeadWatcher, watchLead } from './lead-watcher.js';
 import { pipelineBrain, pipelinePrd } from './pipeline-brain.js';
 import type { BareStreamArgs, BareStreamStats } from './stream-client.js';
 import type { StreamSpec } from './stream-spec.js';
@@ -43,6 +44,8 @@ export interface PipelineRun {
   seconds: number;
   eventsPerSecond: number;
   latency: LatencySummary;
+  /** The live run's events read from the lead by one gRPC watcher beside the edge. */
+  leadWatcher?: LatencySummary;
   /** % of one core over the run. */
   cpu: Record<string, number>;
 }
@@ -132,11 +135,15 @@ export async function runPipeline(
       await load.reset();
       await worker.request('reset');
       const meter = new PhaseMeter(pids);
+      // At an everyday rate only: in a burst it would be one more consumer to keep up with.
+      const watcher: LeadWatcher | undefined =
+        spec.kind === 'rate' ? watchLead(leadUrl, projectId) : undefined;
       await client.startProject({ projectId });
       const reports = await waitForStreams(worker, streams, params.drainTimeoutMs);
       const produced = reports.reduce((sum, r) => sum + r.produced, 0);
       const totals = await load.waitForDelivery(produced * params.browsers, params.drainTimeoutMs);
       const usage = meter.stop();
+      const leadWatcher = await watcher?.stop();
       const firstStampUs = Math.min(...reports.map((r) => r.firstStampUs));
       const seconds = Math.max(1e-6, (totals.lastReceiptUs - firstStampUs) / 1e6);
       runs.push({
@@ -150,6 +157,7 @@ export async function runPipeline(
         seconds: round(seconds, 3),
         eventsPerSecond: Math.round(produced / seconds),
         latency: totals.latency.summary(),
+        ...(leadWatcher ? { leadWatcher } : {}),
         cpu: Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, v.cpuPercent])),
       });
       await load.disconnect();

@@ -7,6 +7,7 @@ import { createRpcClient } from '@codeframe/rpc';
 import { serveRequests } from '../harness/bench-child.js';
 import { monotonicMicros } from '../harness/bench-clock.js';
 import { type HistogramJson, LatencyHistogram } from '../harness/latency-histogram.js';
+import { messageStamp } from '../harness/stamped-event.js';
 import { formatStreamSpec, type StreamSpec } from './stream-spec.js';
 
 export interface BareStreamArgs {
@@ -42,7 +43,7 @@ async function run(args: BareStreamArgs): Promise<BareStreamStats> {
     for await (const event of client.executeTask(request)) {
       if (event.payload.case !== 'activityUpdate') continue;
       const now = monotonicMicros();
-      const stamp = Number(/^t=(\d+)/.exec(event.payload.value.message)?.[1] ?? now);
+      const stamp = messageStamp(event.payload.value.message) ?? now;
       if (firstStampUs === 0 || stamp < firstStampUs) firstStampUs = stamp;
       lastReceiptUs = now;
       histogram.record(now - stamp);
