@@ -1,4 +1,5 @@
 import { GitFailure, withoutCredentials } from '@codeframe/runtime';
+import { StoreError } from '@codeframe/store';
 
 export type ProjectRepoErrorCode = 'repo_unreachable' | 'unknown_branch' | 'git_failed';
 
@@ -13,9 +14,23 @@ export class ProjectRepoError extends Error {
   }
 }
 
-/** git's failure as a ProjectRepoError with `sentence` and git's complaint; others as they are. */
+const NO_SPACE = /No space left on device|ENOSPC/;
+
+/**
+ * git's failure as a ProjectRepoError with `sentence` and git's complaint; others as they
+ * are. A full disk under the lead's repositories is what it is, a storage fault of the lead:
+ * the store's `exhausted` (RESOURCE_EXHAUSTED at the API), which the lead waits out as it
+ * does a full database, rather than a repository that refused the work.
+ */
 export function failure(code: ProjectRepoErrorCode, sentence: string, err: unknown): unknown {
   if (err instanceof ProjectRepoError || !(err instanceof GitFailure)) return err;
+  if (NO_SPACE.test(err.message)) {
+    return new StoreError(
+      'exhausted',
+      `the lead's disk is full (${sentence}: no space left on device): free space on the disk of the data directory; nothing of this call was kept, and it can be made again`,
+      { cause: err },
+    );
+  }
   return new ProjectRepoError(code, `${sentence}: ${err.detail}`);
 }
 

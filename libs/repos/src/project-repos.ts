@@ -1,4 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Project } from '@codeframe/proto';
 import { hostName, isLocalhostName } from '@codeframe/rpc';
 import { type GitCredentials, splitCredentials, withCredentials } from '@codeframe/runtime';
@@ -63,6 +65,16 @@ export class ProjectRepos {
     return admitRepoUrl(raw, this.o.settings ?? DEFAULT_REPO_URL_SETTINGS, {
       dataDir: this.o.dataDir,
     });
+  }
+
+  /**
+   * Creates the lead's own repository of a project about to be stored (one given no URL),
+   * before its row, so a disk too full for the repository leaves no project behind. The
+   * function returned removes the repository again when the project is not stored after all.
+   */
+  async createOwn(projectId: string, name: string): Promise<() => Promise<void>> {
+    const url = await createProjectRepo(this.o.dataDir, projectId, name);
+    return () => rm(fileURLToPath(url), { recursive: true, force: true });
   }
 
   /** The repository the project's workers use: its own URL, else the lead's bare repo. */

@@ -83,7 +83,7 @@ class PgStore implements Store {
   }
 
   async createProject(input: NewProject): Promise<Project> {
-    const id = randomUUID();
+    const id = input.id ?? randomUUID();
     const now = Date.now();
     let committed = false;
     this.leases?.creating(id);

@@ -9,6 +9,7 @@ import { type Project, ProjectStatus } from '@codeframe/proto';
 import Database from 'better-sqlite3';
 import { PROJECT_SELECT, type ProjectRow, toProject } from './rows.js';
 import { SqliteBlockers } from './sqlite-blockers.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteEventLog } from './sqlite-event-log.js';
 import { configure, migrate } from './sqlite-schema.js';
 import { Statements } from './sqlite-statements.js';
@@ -44,15 +45,19 @@ class SqliteStore implements Store {
   private readonly tasks: SqliteTasks;
   private readonly blockers: SqliteBlockers;
   private readonly events: SqliteEventLog;
+  /** For a file written through this connection (not ':memory:', not read-only). */
+  private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(private readonly sql: Statements) {
     this.tasks = new SqliteTasks(sql);
     this.blockers = new SqliteBlockers(sql);
     this.events = new SqliteEventLog(sql.db);
+    const { db } = sql;
+    if (!db.memory && !db.readonly) this.checkpointer = new SqliteCheckpointer(db);
   }
 
   async createProject(input: NewProject): Promise<Project> {
-    const id = randomUUID();
+    const id = input.id ?? randomUUID();
     const now = Date.now();
     const owner = input.repoKey
       ? this.sql.one<{ id: string }>('SELECT id FROM projects WHERE repo_key = ?', input.repoKey)
@@ -173,6 +178,8 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (!this.sql.db.open) return;
     await this.events.drain();
+    // The thread's connection closes first, so this one is the last and ends the WAL.
+    await this.checkpointer?.close();
     this.sql.db.close();
   }
 

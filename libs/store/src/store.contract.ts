@@ -1,5 +1,6 @@
 // What every Store must do, whatever keeps the data. An implementation's spec calls
 // describeStoreContract with a function that opens a fresh, empty store.
+import { randomUUID } from 'node:crypto';
 import { clone, create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { UsageTotals } from '@codeframe/proto';
 import {
@@ -96,6 +97,15 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(project.createdAt).toBeDefined();
         expect(project.updatedAt).toBeDefined();
         expect(await store.getProject(project.id)).toEqual(project);
+      });
+
+      it('creates a project with the id it is given, once', async () => {
+        const id = randomUUID();
+        const project = await store.createProject({ ...PROJECT, id });
+        expect(project.id).toBe(id);
+        expect((await store.getProject(id))?.name).toBe(PROJECT.name);
+        await expect(store.createProject({ ...PROJECT, id })).rejects.toThrow();
+        expect((await store.listProjects()).map((p) => p.id)).toEqual([id]);
       });
 
       it('lists projects oldest first and answers undefined for an unknown id', async () => {

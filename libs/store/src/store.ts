@@ -15,6 +15,9 @@ import type {
 } from '@codeframe/proto';
 
 export interface NewProject {
+  /** Its id, when the caller made one first (the lead creates the project's repository
+   * before its row); a fresh UUID when absent. */
+  id?: string;
   name: string;
   /** The product spec, Markdown. */
   prd: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventHub, Orchestrator, ProjectRouter } from '@codeframe/orchestrator';
 import {
   type Event,
@@ -78,8 +79,11 @@ export function leadService({
         );
       }
       const repo = await orchestrator.repos.admit(req.repoUrl);
+      const id = randomUUID();
+      const discard = repo.repoUrl ? undefined : await orchestrator.repos.createOwn(id, name);
       const created = await store
         .createProject({
+          id,
           name,
           prd: req.prd,
           ...repo,
@@ -87,7 +91,8 @@ export function leadService({
           maxConcurrency: req.maxConcurrency,
           review: req.review ?? orchestrator.review.byDefault,
         })
-        .catch((err) => {
+        .catch(async (err) => {
+          await discard?.();
           // The store keeps each repository one project's (by its key): that is this field.
           if (repo.repoKey && err instanceof StoreError && err.code === 'conflict') {
             throw invalidArgument('repo_url', err.message);
