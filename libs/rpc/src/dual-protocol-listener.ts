@@ -58,6 +58,7 @@ export class DualProtocolListener {
             cert: secure.cert.pem,
             key: secure.key.pem,
             ALPNProtocols: ['h2', 'http/1.1'],
+            noDelay: true,
             handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
             minVersion: 'TLSv1.2',
             ...(secure.clientCa
@@ -66,7 +67,7 @@ export class DualProtocolListener {
           },
           (socket) => this.#routeByAlpn(socket),
         )
-      : net.createServer((socket) => this.#route(socket));
+      : net.createServer({ noDelay: true }, (socket) => this.#route(socket));
   }
 
   #routeByAlpn(socket: tls.TLSSocket): void {
