@@ -6,7 +6,7 @@ import type { PromptCacheParams } from './prompt-cache/prompt-cache-bench.js';
 import type { SandboxParams } from './sandbox/sandbox-bench.js';
 import type { WorkerConcurrencyParams } from './worker-concurrency/worker-concurrency-bench.js';
 
-// The sizes of a run: the full one (about 15 minutes on 2 cores) and --quick (under 3).
+// The sizes of a run: the full one (about 10 minutes on 2 cores) and --quick (under 3).
 
 export const SUITES = [
   'fan-out',
