@@ -53,6 +53,26 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** What the machine was doing before a suite: how long it was waited for, how busy it was then. */
+export interface Settling {
+  waitedMs: number;
+  busyPercent: number;
+}
+
+/**
+ * Waits, up to `maxMs`, until the machine is less than `quietPercent` busy over half a second:
+ * what the suite before left behind (processes exiting, sockets closing) is not counted
+ * against the next one.
+ */
+export async function settle(quietPercent = 10, maxMs = 15_000): Promise<Settling> {
+  const started = Date.now();
+  for (;;) {
+    const busyPercent = await backgroundLoad(500);
+    const waitedMs = Date.now() - started;
+    if (busyPercent < quietPercent || waitedMs >= maxMs) return { waitedMs, busyPercent };
+  }
+}
+
 /** How busy the machine is without the bench, in % of all its cores, over `ms`. */
 export async function backgroundLoad(ms = 2_000): Promise<number> {
   const from = sampleMachine();

@@ -6,7 +6,7 @@ import { WORKSPACE_ROOT } from '@codeframe/testkit';
 import { benchOptions, type Suite, USAGE, UsageError } from './bench-options.js';
 import { runFanOut } from './fan-out/fan-out-bench.js';
 import { installChildCleanup, stopAllChildren } from './harness/child-registry.js';
-import { backgroundLoad, machineInfo } from './machine-info.js';
+import { backgroundLoad, machineInfo, type Settling, settle } from './machine-info.js';
 import { runOrchestration } from './orchestration/orchestration-bench.js';
 import { measureTestRun, TEST_RUN_SAMPLES } from './orchestration/test-run-baseline.js';
 import { runPipeline } from './pipeline/pipeline-bench.js';
@@ -48,6 +48,7 @@ if (background > 15) {
 
 const results: Partial<Record<Suite, unknown>> = {};
 const errors: Partial<Record<Suite, string>> = {};
+const settled: Partial<Record<Suite, Settling>> = {};
 const sections = [headerSection(machine, options.mode, startedAt, background)];
 const runners: Record<Suite, () => Promise<string>> = {
   'fan-out': async () => {
@@ -87,7 +88,14 @@ const runners: Record<Suite, () => Promise<string>> = {
   },
 };
 
-for (const suite of options.suites) {
+for (const [i, suite] of options.suites.entries()) {
+  if (i > 0) {
+    const settling = await settle();
+    settled[suite] = settling;
+    progress(
+      `${suite}: the machine was ${settling.busyPercent}% busy after ${(settling.waitedMs / 1000).toFixed(1)} s of waiting for the suite before to wind down`,
+    );
+  }
   const suiteStarted = Date.now();
   try {
     sections.push(await runners[suite]());
@@ -115,6 +123,7 @@ writeFileSync(
       durationMs: finished - started,
       machine,
       backgroundLoadPercent: background,
+      settledBefore: settled,
       params: {
         fanOut: options.fanOut,
         pipeline: options.pipeline,
