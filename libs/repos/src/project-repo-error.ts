@@ -14,7 +14,9 @@ export class ProjectRepoError extends Error {
   }
 }
 
-const NO_SPACE = /No space left on device|ENOSPC/;
+/** How git reports a full disk: the system's sentence ending a line of its complaint, so a
+ * file or branch named after it (a model chooses those) is not taken for one. */
+const NO_SPACE = /: No space left on device$/m;
 
 /**
  * git's failure as a ProjectRepoError with `sentence` and git's complaint; others as they
