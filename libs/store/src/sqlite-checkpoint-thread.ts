@@ -5,7 +5,7 @@
 // store's writer. Messages:
 //   in:  workerData { sqlite (the path of better-sqlite3), path, everyMs }; 'close'
 //   out: { type: 'failed', message } once per run of failures (the next success ends it);
-//        { type: 'closed' } after the last checkpoint, its connection closed
+//        the thread exits after the last checkpoint, its connection closed
 
 export const CHECKPOINT_THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -27,7 +27,6 @@ parentPort.on('message', (message) => {
   clearInterval(timer);
   checkpoint();
   db.close();
-  parentPort.postMessage({ type: 'closed' });
   parentPort.close();
 });
 `;

@@ -17,7 +17,7 @@ const CHECK_MS = 100;
 const AUTOCHECKPOINT_PAGES = 1000;
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
 
-type ThreadMessage = { type: 'failed'; message: string } | { type: 'closed' };
+type ThreadMessage = { type: 'failed'; message: string };
 
 export class SqliteCheckpointer {
   readonly #worker: Worker;
@@ -34,7 +34,7 @@ export class SqliteCheckpointer {
       workerData: { sqlite: BETTER_SQLITE3, path: db.name, everyMs: CHECK_MS },
     });
     this.#worker.on('message', (message: ThreadMessage) => {
-      if (message.type === 'failed') this.lastFailure = message.message;
+      this.lastFailure = message.message;
     });
     this.#stopped = new Promise((resolve) => {
       const stopped = (why: string) => {
